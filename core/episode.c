@@ -1,0 +1,68 @@
+/* core/episode.c: allocation and summaries of episode records (see episode.h). */
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/episode.h"
+
+EpisodeRecord *episode_alloc(int cap_trials, int n_units)
+{
+    EpisodeRecord *e = calloc(1, sizeof *e);
+    if (!e) return NULL;
+    e->cap_trials = cap_trials;
+    e->n_units = n_units;
+    e->trials = calloc((size_t)cap_trials, sizeof *e->trials);
+    if (n_units > 0) e->activity = calloc((size_t)cap_trials * (size_t)n_units, sizeof *e->activity);
+    if (!e->trials || (n_units > 0 && !e->activity)) {
+        episode_free(e);
+        return NULL;
+    }
+    episode_clear(e);
+    return e;
+}
+
+void episode_free(EpisodeRecord *e)
+{
+    if (!e) return;
+    free(e->trials);
+    free(e->activity);
+    free(e);
+}
+
+void episode_clear(EpisodeRecord *e)
+{
+    e->n_trials = 0;
+    e->n_pfc = e->n_units;
+    strcpy(e->instance, "{}");
+    e->subject[0] = '\0';
+    e->total_reward = 0.0;
+    e->regret = NAN;
+}
+
+void episode_summarize(EpisodeRecord *e)
+{
+    double total = 0.0, regret = 0.0;
+    int truth_known = 1;
+    for (int t = 0; t < e->n_trials; t++) {
+        const TrialRecord *tr = &e->trials[t];
+        if (tr->action < 0) continue;
+        total += tr->reward;
+        double best = -INFINITY;
+        for (int k = 0; k < TASK_MAX_ACTIONS; k++)
+            if (tr->truth.p[k] > best) best = tr->truth.p[k];
+        double chosen = tr->truth.p[tr->action];
+        if (isnan(chosen) || isnan(best)) truth_known = 0;
+        else regret += best - chosen;
+    }
+    e->total_reward = total;
+    e->regret = truth_known ? regret : NAN;
+}
+
+void episode_fill_rpe(EpisodeRecord *e, double gamma)
+{
+    for (int t = 0; t < e->n_trials; t++) {
+        TrialRecord *tr = &e->trials[t];
+        double v_next = t + 1 < e->n_trials ? e->trials[t + 1].value : 0.0;
+        tr->rpe = tr->reward + gamma * v_next - tr->value;   /* NaN propagates */
+    }
+}

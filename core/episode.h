@@ -1,0 +1,60 @@
+/* core/episode.h: what one episode leaves behind, as plain data.
+**
+** The runner fills an EpisodeRecord trial by trial; the store writes it, and
+** reads it back for analysis; the importer fills one per subject from a data
+** file. Nothing here knows about networks or SQLite, so tasks, agents,
+** the store and the analyses can all share it.
+*/
+#ifndef METARL_EPISODE_H
+#define METARL_EPISODE_H
+
+#include <stddef.h>
+
+#define TASK_MAX_ACTIONS 2   /* every task so far is two-choice; the store has two columns */
+
+/* What is true on the current trial, before the action: what an analysis
+** would like to know and the agent does not see. */
+typedef struct TaskTruth {
+    double p[TASK_MAX_ACTIONS];  /* reward probability of each action on this trial (NaN if unknown) */
+    int best;                    /* action with the highest p; -1 on a tie or unknown */
+    int block;                   /* 0-based count of reversals so far; -1 if unknown */
+    int since_reversal;          /* trials since the block began (0 on its first trial); -1 if unknown */
+} TaskTruth;
+
+typedef struct TrialRecord {
+    int action;                        /* 0..A-1, or -1 for a missed trial */
+    double reward;                     /* NaN for a missed trial */
+    TaskTruth truth;
+    double probs[TASK_MAX_ACTIONS];    /* the policy, NaN where not defined */
+    double value;                      /* V_t, NaN if the agent has none */
+    double rpe;                        /* delta_t = r_t + gamma V_{t+1} - V_t, NaN if none */
+} TrialRecord;
+
+#define EPISODE_INSTANCE_MAX 1024
+
+typedef struct EpisodeRecord {
+    int n_trials;                      /* trials filled */
+    int cap_trials;                    /* trials allocated */
+    TrialRecord *trials;               /* (cap_trials) */
+    int n_units;                       /* units per trial in activity; 0 = none recorded */
+    int n_pfc;                         /* the first n_pfc units are prefrontal, the rest striatal */
+    float *activity;                   /* (cap_trials, n_units), row per trial */
+    char instance[EPISODE_INSTANCE_MAX]; /* the task instance as JSON ("{}" if unknown) */
+    char subject[64];                  /* subject id for imported data, "" otherwise */
+    double total_reward;               /* sum of rewards over valid trials */
+    double regret;                     /* sum of max_a p_a - p_chosen, NaN if truth unknown */
+} EpisodeRecord;
+
+/* Allocate a record for up to cap_trials trials and n_units rates per trial
+** (0 for none). Return NULL if out of memory. */
+EpisodeRecord *episode_alloc(int cap_trials, int n_units);
+void episode_free(EpisodeRecord *e);
+/* Empty the record for a new episode (keeps its buffers). */
+void episode_clear(EpisodeRecord *e);
+/* Compute total_reward and regret from the trials. */
+void episode_summarize(EpisodeRecord *e);
+/* Fill rpe from value and reward: delta_t = r_t + gamma V_{t+1} - V_t with
+** V = 0 after the last trial. Leaves rpe NaN where value is NaN. */
+void episode_fill_rpe(EpisodeRecord *e, double gamma);
+
+#endif

@@ -1,0 +1,119 @@
+/* core/store.h: the SQLite store of runs, episodes, trials and activity.
+**
+** The only module that includes <sqlite3.h>. A Store owns one connection and
+** the statements prepared on it once. The schema is data/schema.sql (compiled
+** in); see that file for every table and column.
+**
+** Writing: store_begin(), any number of store_put_*(), store_commit(). Commit
+** one batch of episodes per transaction: readers in other processes (WAL
+** mode) then see whole batches, and a crash loses at most the open batch.
+** A failed put leaves the transaction open; call store_rollback(), and
+** nothing of that batch remains.
+**
+** Errors: every function returns 0 on success or -1, with a one-line message
+** from store_errmsg(); nothing here prints or exits.
+*/
+#ifndef METARL_STORE_H
+#define METARL_STORE_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "core/episode.h"
+
+#define STORE_SCHEMA_VERSION 1
+#define STORE_APPLICATION_ID 0x4D455452   /* "METR" */
+
+typedef struct Store Store;
+
+typedef enum {
+    STORE_READ,    /* the file must exist and be a metarl store; never written */
+    STORE_WRITE    /* created if missing (and removed again if creation fails) */
+} StoreMode;
+
+/* A row of the runs table. Text fields are owned by the row: release with
+** store_run_clear(). */
+typedef struct RunRow {
+    int64_t run_id;
+    char *kind, *name, *task, *agent, *config, *rng, *version, *started, *finished, *status, *summary;
+    int64_t parent_run;      /* 0 if none */
+    int64_t seed;
+    int64_t n_episodes;      /* filled by store_runs()/store_run_get() */
+} RunRow;
+
+/* One training-curve row. */
+typedef struct TrainRow {
+    int64_t episode;
+    double reward, regret, p_best, loss_policy, loss_value, entropy, grad_norm, beta_e, wall_s;
+} TrainRow;
+
+/* Open (or, with STORE_WRITE, create) the store at path. Refuses a file that
+** is not an SQLite database, an SQLite database of another application, and
+** a store with a newer schema, leaving the file untouched. Return NULL with a
+** message in err. */
+Store *store_open(const char *path, StoreMode mode, char *err, size_t n_err);
+/* Close; safe on NULL. Rolls back an open transaction. */
+void store_close(Store *s);
+const char *store_errmsg(const Store *s);
+const char *store_path(const Store *s);
+
+int store_begin(Store *s);
+int store_commit(Store *s);
+void store_rollback(Store *s);
+
+/* Insert a run (run_id and n_episodes of row ignored); write its id. */
+int store_run_create(Store *s, const RunRow *row, int64_t *run_id);
+/* Set status ('done', 'interrupted', 'failed'), finished time and summary JSON (may be NULL). */
+int store_run_finish(Store *s, int64_t run_id, const char *status, const char *summary);
+/* Set the status of a run back to 'running' (a resumed training). */
+int store_run_reopen(Store *s, int64_t run_id);
+
+/* Write an episode and its trials; with_activity also writes the unit rates
+** held in e (prefrontal and, if any, striatal). */
+int store_put_episode(Store *s, int64_t run_id, int64_t episode, const char *phase,
+                      const EpisodeRecord *e, int with_activity);
+int store_put_training(Store *s, int64_t run_id, const TrainRow *row);
+int store_put_checkpoint(Store *s, int64_t run_id, int64_t episode,
+                         const void *params, size_t n_params,
+                         const void *optimizer, size_t n_optimizer,
+                         const void *state, size_t n_state);
+/* Keep only the newest `keep` checkpoints of a run. */
+int store_prune_checkpoints(Store *s, int64_t run_id, int keep);
+
+/* Read the newest checkpoint of a run. Buffers are malloc'ed for the caller;
+** *episode = -1 (and return 0) if the run has none. */
+int store_get_checkpoint(Store *s, int64_t run_id, int64_t *episode,
+                         void **params, size_t *n_params,
+                         void **optimizer, size_t *n_optimizer,
+                         void **state, size_t *n_state);
+
+/* All runs, oldest first. *rows is malloc'ed; free with store_runs_free(). */
+int store_runs(Store *s, RunRow **rows, int *n);
+void store_runs_free(RunRow *rows, int n);
+/* One run; return -1 with "no run N in FILE" if it does not exist. */
+int store_run_get(Store *s, int64_t run_id, RunRow *row);
+void store_run_clear(RunRow *row);
+/* The newest run of a kind (NULL = any), or 0 if none. */
+int64_t store_last_run(Store *s, const char *kind);
+/* Runs that name parent as parent_run (baselines beside a test), oldest
+** first; *ids is malloc'ed. */
+int store_children(Store *s, int64_t parent, int64_t **ids, int *n);
+/* Delete every episode, trial, activity and training row of a run numbered
+** `episode` or above: on resume, what was written after the last checkpoint
+** is computed again, bit for bit, so it is dropped rather than duplicated. */
+int store_delete_after(Store *s, int64_t run_id, int64_t episode);
+
+/* Read every episode of a run, in order. *eps is a malloc'ed array of
+** records (free with store_episodes_free()). with_activity loads unit rates
+** too (prefrontal and striatal side by side, as the runner records them). */
+int store_read_episodes(Store *s, int64_t run_id, int with_activity,
+                        EpisodeRecord ***eps, int *n);
+void store_episodes_free(EpisodeRecord **eps, int n);
+
+/* Read the training curve of a run; *rows malloc'ed. */
+int store_read_training(Store *s, int64_t run_id, TrainRow **rows, int *n);
+
+/* Run any read-only SQL that yields one text or number (for tests and info). */
+int store_query_text(Store *s, const char *sql, char *out, size_t n_out);
+
+#endif

@@ -1,0 +1,116 @@
+-- metarl store: the SQLite schema, version 1.
+--
+-- One file holds any number of runs: reference-agent baselines, network
+-- trainings, frozen-weight tests and imported behavioural data, so that one
+-- query (or one `metarl compare`) can set them side by side.
+--
+-- Identification: PRAGMA application_id = 1296389202 (0x4D455452, "METR")
+-- and PRAGMA user_version = 1 (the schema version). metarl refuses files with
+-- another application id, or a newer schema than it knows.
+--
+-- Conventions: trials are numbered t = 0, 1, ... within an episode; episodes
+-- 0, 1, ... within a run. Actions are 0-based (0 = first arm). Times are UTC,
+-- ISO 8601. Every table is STRICT, so a wrongly typed value is an error, not a
+-- silent conversion. The file is kept in WAL mode: other processes can read a
+-- run while it is being written; the writer commits one batch of episodes per
+-- transaction, so a reader never sees half an episode.
+
+-- runs: one row per invocation that produced data.
+CREATE TABLE IF NOT EXISTS runs (
+    run_id     INTEGER PRIMARY KEY,
+    kind       TEXT NOT NULL CHECK (kind IN ('baseline', 'train', 'test', 'import')),
+    name       TEXT NOT NULL,            -- label shown by `metarl info`, e.g. 'thompson'
+    parent_run INTEGER REFERENCES runs (run_id),
+                                         -- test: the train run whose weights it froze;
+                                         -- baseline beside a test: that test run
+    task       TEXT NOT NULL,            -- task.name, e.g. 'bandit'
+    agent      TEXT NOT NULL,            -- reference agent, 'network', or 'data'
+    config     TEXT NOT NULL,            -- the resolved configuration, INI text
+    seed       INTEGER NOT NULL,         -- master seed (import: 0)
+    rng        TEXT NOT NULL,            -- GSL generator name, e.g. 'mt19937'
+    version    TEXT NOT NULL,            -- metarl version that wrote the run
+    started    TEXT NOT NULL,
+    finished   TEXT,                     -- NULL while running or after a crash
+    status     TEXT NOT NULL CHECK (status IN ('running', 'done', 'interrupted', 'failed')),
+    summary    TEXT                      -- JSON summary printed at the end (NULL until then)
+) STRICT;
+
+-- episodes: one task instance played (or one subject's session, phase 'data').
+CREATE TABLE IF NOT EXISTS episodes (
+    run_id       INTEGER NOT NULL REFERENCES runs (run_id),
+    episode      INTEGER NOT NULL,
+    phase        TEXT NOT NULL CHECK (phase IN ('train', 'test', 'data')),
+    subject      TEXT,                   -- subject id for imported data, else NULL
+    n_trials     INTEGER NOT NULL,
+    total_reward REAL NOT NULL,
+    regret       REAL,                   -- sum_t max_a p_a - p_chosen; NULL if truth unknown
+    instance     TEXT NOT NULL,          -- the task instance as JSON, e.g. {"p":[0.3,0.8]}
+    PRIMARY KEY (run_id, episode)
+) STRICT, WITHOUT ROWID;
+
+-- trials: one row per trial. Task truth columns are what the agent did not
+-- see; model columns are NULL for agents that have no such quantity.
+CREATE TABLE IF NOT EXISTS trials (
+    run_id         INTEGER NOT NULL,
+    episode        INTEGER NOT NULL,
+    t              INTEGER NOT NULL,
+    action         INTEGER,              -- 0 or 1; NULL = missed trial
+    reward         REAL,                 -- NULL = missed trial
+    p0             REAL,                 -- true reward probability of action 0 on this trial
+    p1             REAL,                 -- ... of action 1
+    best           INTEGER,              -- action with the higher p; NULL on a tie or unknown
+    block          INTEGER,              -- reversals so far (0 in a bandit)
+    since_reversal INTEGER,              -- trials since the block began
+    prob0          REAL,                 -- policy: P(action 0); NULL if the agent has no closed form
+    prob1          REAL,
+    value          REAL,                 -- striatal value estimate V_t (network only)
+    rpe            REAL,                 -- dopamine-like RPE delta_t = r_t + gamma V_{t+1} - V_t
+    PRIMARY KEY (run_id, episode, t),
+    FOREIGN KEY (run_id, episode) REFERENCES episodes (run_id, episode)
+) STRICT, WITHOUT ROWID;
+
+-- activity: unit rates of a network, one row per episode and module. The
+-- BLOB holds n_trials x n_units little-endian float32 values, row-major (all
+-- units of trial 0, then trial 1, ...). Rate of unit i on trial t is at byte
+-- 4 * (t * n_units + i). Read it with
+--   Python: numpy.frombuffer(rates, '<f4').reshape(n_trials, n_units)
+--   R:      matrix(readBin(rates, 'double', n = n_trials * n_units, size = 4,
+--                          endian = 'little'), nrow = n_trials, byrow = TRUE)
+--   SQL/CSV: metarl export FILE --run ID --format activity (one row per trial)
+CREATE TABLE IF NOT EXISTS activity (
+    run_id   INTEGER NOT NULL,
+    episode  INTEGER NOT NULL,
+    module   TEXT NOT NULL CHECK (module IN ('pfc', 'striatum')),
+    n_trials INTEGER NOT NULL,
+    n_units  INTEGER NOT NULL,
+    rates    BLOB NOT NULL,
+    PRIMARY KEY (run_id, episode, module),
+    FOREIGN KEY (run_id, episode) REFERENCES episodes (run_id, episode)
+) STRICT, WITHOUT ROWID;
+
+-- training: the learning curve, one row per training episode.
+CREATE TABLE IF NOT EXISTS training (
+    run_id      INTEGER NOT NULL REFERENCES runs (run_id),
+    episode     INTEGER NOT NULL,
+    reward      REAL NOT NULL,           -- total reward of the episode
+    regret      REAL,                    -- as in episodes.regret
+    p_best      REAL,                    -- fraction of trials that chose the best arm
+    loss_policy REAL,                    -- policy-gradient loss of the episode
+    loss_value  REAL,                    -- value loss, before beta_v
+    entropy     REAL,                    -- mean policy entropy per trial (nats)
+    grad_norm   REAL,                    -- norm of the update's gradient, before clipping
+    beta_e      REAL,                    -- entropy weight in force
+    wall_s      REAL,                    -- seconds since the run started
+    PRIMARY KEY (run_id, episode)
+) STRICT, WITHOUT ROWID;
+
+-- checkpoints: everything needed to continue a training run bit-identically.
+CREATE TABLE IF NOT EXISTS checkpoints (
+    run_id    INTEGER NOT NULL REFERENCES runs (run_id),
+    episode   INTEGER NOT NULL,          -- training episodes completed
+    params    BLOB NOT NULL,             -- float64 parameter block (model/net.h layout)
+    optimizer BLOB NOT NULL,             -- optimizer state block
+    state     BLOB NOT NULL,             -- trainer counters
+    created   TEXT NOT NULL,
+    PRIMARY KEY (run_id, episode)
+) STRICT, WITHOUT ROWID;

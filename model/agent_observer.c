@@ -1,0 +1,167 @@
+/* model/agent_observer.c: the ideal observer of probabilistic reversal.
+**
+** The observer knows the task's structure: one arm pays with probability
+** p_high, the other with p_low, and after each trial they swap with
+** probability h. Its belief b = P(arm 0 is the good arm) starts at 1/2 (or
+** at 1 or 0 when task.start fixes the first good arm) and after each outcome
+** (action a, reward r) is updated by Bayes' rule and then by the change-point
+** transition (Behrens et al. 2007 with a known hazard):
+**
+**     L_g = p_g^r (1 - p_g)^(1-r),   p_g = p_high if a is the good arm under g, else p_low
+**     b  <- b L_0 / (b L_0 + (1 - b) L_1)
+**     b  <- b (1 - h) + (1 - b) h
+**
+** It then chooses the arm with the higher posterior reward probability,
+** b p_high + (1-b) p_low for arm 0 and (1-b) p_high + b p_low for arm 1 (so
+** arm 0 iff b > 1/2); |b - 1/2| <= 1e-12 counts as a tie, broken at random.
+**
+** The hazard h it assumes (agent.hazard = -1, the default, derives it from
+** the task):
+**   reversal, schedule=hazard     task.hazard
+**   reversal, schedule=blocks     1 / (mean of task.blocks)
+**   reversal, schedule=criterion  1 / (crit_k - 1 + 1/delay_hazard), the
+**                                 shortest block plus the mean delay (a
+**                                 heuristic: the true schedule depends on
+**                                 the choices, which this observer ignores)
+**   bandit, dist=easy|medium|hard|fixed   0: a known pair with p_high =
+**                                 max(pair), p_low = min(pair), b = 1/2 when
+**                                 task.shuffle (else 1 or 0 from the order)
+** Any agent.hazard in [0, 1] overrides the derived value.
+**
+** trace() value: the posterior reward probability of the chosen arm (the
+** observer's expected reward on this trial, so with gamma = 0 the runner's
+** RPE column is r - E[r]); trace() units: the belief b before the choice.
+*/
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "model/agent.h"
+#include "model/agent_impl.h"
+#include "model/agent_observer.h"
+
+typedef struct {
+    double p_high, p_low, hazard;
+    double b0;       /* belief at the start of an episode */
+    double b;        /* P(arm 0 is the good arm) before the next choice */
+    double unit;     /* b at the last act(), exposed by trace() */
+    double expect;   /* posterior reward probability of the last choice */
+} Observer;
+
+static const OptSpec observer_params[] = {
+    { "agent", "hazard", "observer_hazard", OPT_DOUBLE, "-1", -1, 1, NULL, "observer",
+      "observer: assumed reversal probability per trial (-1 = derive from the task)" },
+    OPT_END
+};
+
+static const char *const observer_accepts =
+    "task reversal, or task bandit with dist easy|medium|hard|fixed";
+
+static void *observer_alloc(const Config *cfg, const TaskInfo *ti, char *err, size_t n_err)
+{
+    const char *task = agent_task_name(cfg);
+    double p_high, p_low, hazard, b0 = 0.5;
+    if (strcmp(task, "reversal") == 0) {
+        p_high = config_double(cfg, "task", "p_high");
+        p_low = config_double(cfg, "task", "p_low");
+        const char *sched = config_str(cfg, "task", "schedule");
+        if (strcmp(sched, "blocks") == 0) {
+            long blocks[256];
+            int n = config_int_list(cfg, "task", "blocks", blocks, 256);
+            double sum = 0.0;
+            for (int i = 0; i < n; i++) sum += (double)blocks[i];
+            hazard = n > 0 && sum > 0 ? n / sum : 0.0;
+        } else if (strcmp(sched, "criterion") == 0) {
+            double k = (double)config_int(cfg, "task", "crit_k");
+            hazard = 1.0 / (k - 1.0 + 1.0 / config_double(cfg, "task", "delay_hazard"));
+        } else {
+            hazard = config_double(cfg, "task", "hazard");
+        }
+        long start = config_int(cfg, "task", "start");
+        b0 = start == 1 ? 1.0 : start == 2 ? 0.0 : 0.5;
+    } else {
+        double pair[2];
+        int shuffled;
+        if (agent_bandit_pair(cfg, pair, &shuffled) != 0)
+            return agent_refuse(err, n_err, "observer", cfg, observer_accepts);
+        p_high = pair[0] >= pair[1] ? pair[0] : pair[1];
+        p_low = pair[0] >= pair[1] ? pair[1] : pair[0];
+        hazard = 0.0;
+        b0 = shuffled || pair[0] == pair[1] ? 0.5 : pair[0] > pair[1] ? 1.0 : 0.0;
+    }
+    if (agent_check_actions(err, n_err, "observer", cfg, ti, 2) != 0) return NULL;
+    double h = config_double(cfg, "agent", "hazard");
+    if (h != -1.0) {
+        if (h < 0.0) {
+            snprintf(err, n_err, "agent.hazard = %g: expected a probability in [0, 1], or -1 to "
+                     "derive it from the task", h);
+            return NULL;
+        }
+        hazard = h;
+    }
+    Observer *s = malloc(sizeof *s);
+    if (!s) {
+        snprintf(err, n_err, "out of memory");
+        return NULL;
+    }
+    *s = (Observer){ p_high, p_low, hazard, b0, b0, b0, NAN };
+    return s;
+}
+
+static void observer_reset(void *state)
+{
+    Observer *s = state;
+    s->b = s->unit = s->b0;
+    s->expect = NAN;
+}
+
+static int observer_act(void *state, const double *obs, gsl_rng *r, double *probs)
+{
+    Observer *s = state;
+    double q[2] = { s->b * s->p_high + (1.0 - s->b) * s->p_low,
+                    (1.0 - s->b) * s->p_high + s->b * s->p_low };
+    double d[2] = { s->b - 0.5, 0.5 - s->b };   /* arm 0 iff b > 1/2 */
+    int a = s->p_high == s->p_low ? agent_argmax(q, 2, 1.0, r, probs)
+                                  : agent_argmax(d, 2, 1e-12, r, probs);
+    s->unit = s->b;
+    s->expect = q[a];
+    return a;
+}
+
+static void observer_learn(void *state, int action, double reward)
+{
+    Observer *s = state;
+    int win = reward > 0.0;
+    double p0 = action == 0 ? s->p_high : s->p_low;   /* if arm 0 is good */
+    double p1 = action == 0 ? s->p_low : s->p_high;   /* if arm 1 is good */
+    double l0 = win ? p0 : 1.0 - p0, l1 = win ? p1 : 1.0 - p1;
+    double z = s->b * l0 + (1.0 - s->b) * l1;
+    if (z > 0.0) s->b = s->b * l0 / z;   /* z = 0: an outcome impossible under both; keep b */
+    s->b = s->b * (1.0 - s->hazard) + (1.0 - s->b) * s->hazard;
+}
+
+static void observer_trace(const void *state, AgentTrace *out)
+{
+    const Observer *s = state;
+    out->value = s->expect;
+    out->units = &s->unit;
+    out->n_units = 1;
+    out->n_pfc = 0;
+}
+
+double agent_observer_belief(const void *state)
+{
+    return ((const Observer *)state)->b;
+}
+
+double agent_observer_hazard(const void *state)
+{
+    return ((const Observer *)state)->hazard;
+}
+
+const AgentType agent_observer = {
+    "observer", "ideal observer of reversals: Bayesian belief with known p_high, p_low and hazard",
+    observer_params, observer_alloc, observer_reset, observer_act, observer_learn, free,
+    observer_trace
+};

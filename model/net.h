@@ -1,0 +1,212 @@
+/* model/net.h: the prefrontal rate network with its striatal critic.
+**
+** A network of N leaky rate units (the "prefrontal cortex" of Wang et al.
+** 2018, Nature Neuroscience 21:860) reads the task's observation together
+** with its own previous action and reward, and carries its state from trial
+** to trial through a whole episode. A softmax readout of the rates is the
+** policy (actor); a separate "striatal" module reads the rates and gives the
+** value estimate (critic), as in Blanco-Pozo et al. 2024. Per trial t:
+**
+**   u_t = [ obs_t , onehot(a_{t-1}) , r_{t-1} , t/T_max (if time_input) ]
+**         (a_{-1}: all zeros, r_{-1} = 0)
+**   x_t = (1-alpha) x_{t-1} + alpha (W_rec r_{t-1} + W_in u_t + b) + sigma xi_t
+**   r_t = f(x_t),     f = tanh | relu | softplus,   x_{-1} = r_{-1} = 0
+**   logits_t = W_pi r_t + b_pi,   pi_t = softmax(logits_t)
+**   z_t = r_t   or, with critic_input, [ r_t , onehot(a_{t-1}) , r_{t-1} ]
+**   S > 0:  h_t = f(W_s z_t + b_s),   V_t = w_v . h_t + b_v
+**   S = 0:  V_t = w_v . z_t + b_v
+**
+** alpha = dt/tau (alpha = 1 is a vanilla RNN); xi_t ~ N(0, I) is drawn from
+** the policy generator (sigma = 0: no draws). With value_trains_pfc = 0 the
+** gradient of anything reaching the critic stops at z_t: the value loss
+** trains only W_s, b_s, w_v, b_v. With value_trains_pfc = 1 it also flows
+** into the prefrontal weights (Wang et al. 2018's shared network).
+** model/net.md derives the backward pass.
+**
+** Shape legend:
+**   N = prefrontal units, S = striatal units (0 = linear critic),
+**   A = actions, O = obs_dim, I = O + A + 1 (+1 with time_input) inputs,
+**   Z = N (+ A + 1 with critic_input) critic inputs, Zv = S if S > 0 else Z,
+**   T = trials of the episode so far (<= T_max), P = parameter count.
+**
+** Objects:
+**   Net      the configuration, ONE parameter block of P doubles with named
+**            pointers into it (NetParams), and transposed copies of W_rec,
+**            W_in and W_s that the forward pass reads (refresh them with
+**            net_refresh() after changing the block).
+**   NetLane  one episode's workspace: everything the forward pass computed
+**            for each trial (for BPTT) and the backward scratch. Allocated
+**            once; nothing is allocated per step. A trainer keeps one lane
+**            per batch episode (and, later, lanes can be split over threads:
+**            a lane is touched only by the thread that owns it).
+**
+** Per trial, the caller does:
+**     net_forward_step(net, lane, obs, r);    pi in net_lane_probs(lane)
+**     a = net_sample(probs, A, r);             (or any choice)
+**     net_lane_record(lane, a, reward);        input of the next trial
+** and after the episode, with dlogits (T,A) and dV (T) from model/a2c.h:
+**     net_backward(net, lane, dlogits, dV, grad);   grad += dL/dparams
+**
+** Determinism: every sum is taken in a fixed order written in the source
+** (no reassociation, no FMA contraction; see net.c), so the same parameters,
+** inputs and random numbers give bit-identical results.
+*/
+#ifndef METARL_NET_H
+#define METARL_NET_H
+
+#include <stddef.h>
+#include <gsl/gsl_rng.h>
+
+typedef enum { NET_TANH = 0, NET_RELU = 1, NET_SOFTPLUS = 2 } NetActivation;
+typedef enum { NET_INIT_GAUSSIAN = 0, NET_INIT_ORTHOGONAL = 1 } NetInit;
+
+typedef struct NetConfig {
+    int n_hidden;          /* N >= 1 */
+    int n_striatum;        /* S >= 0 */
+    int n_actions;         /* A >= 2 */
+    int obs_dim;           /* O >= 0 */
+    int max_trials;        /* T_max >= 1: lane capacity, and the t/T_max input */
+    int critic_input;      /* 1: the critic also reads onehot(a_{t-1}) and r_{t-1} */
+    int value_trains_pfc;  /* 1: value-loss gradient reaches the prefrontal weights */
+    int time_input;        /* 1: append t/T_max to the input */
+    NetActivation activation;
+    double alpha;          /* dt/tau in (0, 1] */
+    double noise_sd;       /* sigma >= 0 */
+    NetInit init;
+    double gain;           /* g: W_rec scale (Gaussian: sd g/sqrt(N); orthogonal: g Q) */
+} NetConfig;
+
+#define NET_NUM_TENSORS 9
+
+/* Named views into a parameter (or gradient) block, in block order. */
+typedef struct NetParams {
+    double *W_in;    /* (N, I) */
+    double *W_rec;   /* (N, N) row i = inputs to unit i */
+    double *b;       /* (N) */
+    double *W_pi;    /* (A, N) policy readout */
+    double *b_pi;    /* (A) */
+    double *W_s;     /* (S, Z) striatal weights (empty if S = 0) */
+    double *b_s;     /* (S) */
+    double *w_v;     /* (Zv) value readout */
+    double *b_v;     /* (1) */
+} NetParams;
+
+typedef struct NetDims {
+    int N, S, A, O, I, Z, Zv, T_max;
+    size_t n_params;                    /* P */
+    size_t sizes[NET_NUM_TENSORS];      /* element count of each tensor, block order */
+} NetDims;
+
+typedef struct Net {
+    NetConfig cfg;
+    NetDims d;
+    double *params;      /* (P) the block; owned */
+    NetParams p;         /* views into params */
+    double *W_rec_T;     /* (N, N) transpose of W_rec, read by the forward pass */
+    double *W_in_T;      /* (I, N) */
+    double *W_s_T;       /* (Z, S) */
+} Net;
+
+typedef struct NetLane {
+    int T_max;
+    int t;               /* trials recorded so far (index of the next forward step) */
+    int prev_action;     /* a_{t-1}, -1 before the first trial */
+    double prev_reward;  /* r_{t-1}, 0 before the first trial */
+    /* per trial, (T_max, .) row-major */
+    double *u;           /* (T_max, I) inputs */
+    double *x;           /* (T_max, N) potentials */
+    double *r;           /* (T_max, N) rates */
+    double *xi;          /* (T_max, N) noise samples, NULL if sigma = 0 */
+    double *z;           /* (T_max, Z) critic inputs */
+    double *h;           /* (T_max, S) striatal rates */
+    double *logp;        /* (T_max, A) log pi */
+    double *probs;       /* (T_max, A) pi */
+    double *V;           /* (T_max) */
+    int *action;         /* (T_max) recorded a_t */
+    double *reward;      /* (T_max) recorded r_t */
+    /* scratch, forward and backward */
+    double *pre;         /* (max(N, S)) */
+    double *dr;          /* (N) */
+    double *gx;          /* (N) */
+    double *gx_next;     /* (N) */
+    double *gp;          /* (N) */
+    double *drec;        /* (N) W_rec^T gp of the next trial */
+    double *dh;          /* (S) */
+    double *mem;         /* the single allocation behind every array above */
+} NetLane;
+
+/* Check cfg and compute the dimensions. Return 0, or -1 with a message in err. */
+int net_dims(const NetConfig *cfg, NetDims *d, char *err, size_t n_err);
+
+/* Point the NET_NUM_TENSORS views of p into block (P doubles, layout of d).
+** Used for the parameter block and for gradient blocks alike. */
+void net_params_point(const NetDims *d, double *block, NetParams *p);
+
+/* Allocate a network with a zero parameter block. Return NULL with a message
+** in err if cfg is invalid or memory runs out. Free with net_free(). */
+Net *net_alloc(const NetConfig *cfg, char *err, size_t n_err);
+void net_free(Net *net);
+
+/* Draw the initial parameters from r (the caller seeds it, e.g. with
+** rng_seed_episode(r, seed, RNG_STREAM_INIT, 0)):
+**   W_rec  gaussian: N(0, g^2/N) entries; orthogonal: g Q, Q Haar-orthogonal
+**          (QR of a Gaussian matrix, columns sign-corrected by diag R)
+**   W_in   N(0, 1/I);  W_s  N(0, 1/Z)
+**   W_pi, w_v  N(0, (0.1)^2 / fan_in)  ("small readouts": pi starts near uniform)
+**   biases 0.
+** Refreshes the transposed copies. Return 0, or -1 if memory for the QR runs
+** out (orthogonal only). */
+int net_init(Net *net, gsl_rng *r);
+
+/* Recompute W_rec_T, W_in_T, W_s_T from the parameter block. Call after any
+** change to net->params (optimizer step, checkpoint load, a test's nudge). */
+void net_refresh(Net *net);
+
+/* Allocate a lane for episodes of up to cfg->max_trials trials. NULL if out
+** of memory. */
+NetLane *net_lane_alloc(const Net *net);
+void net_lane_free(NetLane *lane);
+
+/* Start a new episode: t = 0, no previous action or reward (state is the
+** zero vector implicitly: trial 0 reads no previous rates). */
+void net_lane_reset(NetLane *lane);
+
+/* Run trial lane->t forward: build u_t from obs (O numbers; may be NULL if
+** O = 0) and the lane's previous action and reward, update the state, and
+** compute pi_t, V_t and the striatal rates. Draws N Gaussians from r when
+** sigma > 0 (nothing otherwise). r == NULL with sigma > 0 replays the noise
+** already stored in lane->xi for this trial (gradient checks). Requires
+** lane->t < T_max. Allocates nothing. */
+void net_forward_step(const Net *net, NetLane *lane, const double *obs, gsl_rng *r);
+
+/* Policy and rates of the current trial (valid after net_forward_step and
+** before net_lane_record). */
+const double *net_lane_probs(const Net *net, const NetLane *lane);
+
+/* Record the action taken and the reward received on trial lane->t and
+** advance to the next trial. */
+void net_lane_record(NetLane *lane, int action, double reward);
+
+/* Sample an action from probs (A entries summing to 1) with one uniform
+** draw from r: the first a with u < p_0 + ... + p_a (A-1 if rounding leaves
+** u beyond the last partial sum). */
+int net_sample(const double *probs, int A, gsl_rng *r);
+
+/* Backpropagate through the lane's recorded episode (lane->t trials):
+**   grad += dL/dtheta  given  dlogits = dL/dlogits (T, A)  and  dV = dL/dV (T)
+** for a loss L that depends on the parameters only through the logits and
+** the values (the A2C loss with advantages and targets held constant).
+** grad has the block layout (net_params_point). Uses lane scratch; allocates
+** nothing. */
+void net_backward(const Net *net, NetLane *lane, const double *dlogits,
+                  const double *dV, double *grad);
+
+/* Derivative of f at the point where f's output is y (f' from the output:
+** tanh 1-y^2, relu [y>0], softplus 1-exp(-y)). Exposed for tests. */
+double net_act_deriv(NetActivation f, double y);
+double net_act(NetActivation f, double x);
+
+/* Multiply-adds per trial of forward + backward + update (for the benchmark). */
+double net_flops_per_step(const NetDims *d);
+
+#endif

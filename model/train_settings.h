@@ -1,0 +1,60 @@
+/* model/train_settings.h: the [model] and [train] settings, as a TrainConfig.
+**
+** train_declare() declares every setting of the network and of its training
+** (core/config.h OptSpecs, with defaults, ranges and help text);
+** train_config_from() reads a finalized Config into the plain TrainConfig
+** struct that model/trainer.h and model/net_agent.h take. [run] seed and
+** [run] episodes are declared by the program (cli), not here, but read here.
+*/
+#ifndef METARL_TRAIN_SETTINGS_H
+#define METARL_TRAIN_SETTINGS_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "core/config.h"
+#include "model/net.h"
+#include "model/optim.h"
+
+typedef struct TrainConfig {
+    /* [model] */
+    int hidden;                 /* N */
+    NetActivation activation;
+    double dt, tau;             /* alpha = dt / tau */
+    double noise;               /* sigma */
+    NetInit init;
+    double gain;
+    int striatum_units;         /* S */
+    int critic_input;
+    int value_trains_pfc;
+    int time_input;
+    /* [train] */
+    int batch;                  /* B episodes per update */
+    OptimConfig optim;          /* kind, lr, rho, beta1, beta2, eps */
+    double gamma, gae_lambda;
+    double beta_v, beta_e, beta_e_final;
+    long anneal_episodes;       /* 0 = beta_e constant */
+    double clip_norm;           /* 0 = off */
+    long checkpoint_every;      /* episodes */
+    /* [run] */
+    uint64_t seed;
+    long episodes;              /* training episodes */
+} TrainConfig;
+
+/* Declare [model] and [train] in c. Return 0, or -1 if out of memory. */
+int train_declare(Config *c);
+
+/* Fill tc from a finalized Config that declared train_declare()'s settings
+** and run.seed, run.episodes. Return 0, or -1 with a message in err when a
+** combination is invalid (dt > tau, say). */
+int train_config_from(const Config *c, TrainConfig *tc, char *err, size_t n_err);
+
+/* The NetConfig that tc and a task's facts imply. */
+void train_net_config(const TrainConfig *tc, int n_actions, int obs_dim, int max_trials,
+                      NetConfig *out);
+
+/* entropy weight used for the batch starting at `episode`: linear from
+** beta_e to beta_e_final over anneal_episodes, then constant. */
+double train_beta_e(const TrainConfig *tc, long episode);
+
+#endif

@@ -1,0 +1,69 @@
+/* tasks/task.c: the registry of tasks and the generic Task handle. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "tasks/task.h"
+
+/* Each task file exports its TaskType object (the rest of the file is static). */
+extern const TaskType task_bandit;
+extern const TaskType task_reversal;
+
+const TaskType *const task_types[] = { &task_bandit, &task_reversal, NULL };
+
+const TaskType *task_lookup(const char *name)
+{
+    for (const TaskType *const *t = task_types; *t; t++)
+        if (strcmp((*t)->name, name) == 0) return *t;
+    return NULL;
+}
+
+int task_declare(Config *c)
+{
+    static char choices[256];
+    static const OptSpec selector[] = {
+        { "task", "name", "task", OPT_CHOICE, "bandit", 0, 0, choices, NULL,
+          "task family (see `metarl tasks`)" },
+        OPT_END
+    };
+    if (!choices[0]) {
+        for (const TaskType *const *t = task_types; *t; t++) {
+            if (choices[0]) strcat(choices, "|");
+            strcat(choices, (*t)->name);
+        }
+    }
+    if (config_declare(c, selector) != 0) return -1;
+    for (const TaskType *const *t = task_types; *t; t++)
+        if (config_declare(c, (*t)->params) != 0) return -1;
+    return 0;
+}
+
+Task *task_alloc(const Config *cfg, char *err, size_t n_err)
+{
+    const char *name = config_str(cfg, "task", "name");
+    const TaskType *type = task_lookup(name);
+    if (!type) {
+        snprintf(err, n_err, "unknown task '%s'", name);
+        return NULL;
+    }
+    Task *t = calloc(1, sizeof *t);
+    if (!t) {
+        snprintf(err, n_err, "out of memory");
+        return NULL;
+    }
+    t->type = type;
+    t->state = type->alloc(cfg, err, n_err);
+    if (!t->state) {
+        free(t);
+        return NULL;
+    }
+    type->info(t->state, &t->info);
+    return t;
+}
+
+void task_free(Task *t)
+{
+    if (!t) return;
+    if (t->state) t->type->free(t->state);
+    free(t);
+}

@@ -1,0 +1,81 @@
+#!/bin/sh
+# tests/cli_bad_input.sh: every bad input gets one clear line on stderr that
+# names the offending item, exit status 2, and no output file created or
+# changed. One row per case: description | expected text | arguments.
+. tests/lib_cli.sh
+mkdir -p "$WORK/files" "$WORK/io"
+cd "$WORK/files" || exit 1
+
+# Files the cases point at.
+printf 'my notes, not a database\n' > notes.db
+"$BIN" baseline --episodes 3 --db good.db --quiet > /dev/null || exit 1
+cp good.db future.db
+sqlite3 future.db "PRAGMA user_version = 99"
+sqlite3 foreign.db "CREATE TABLE mine (x); INSERT INTO mine VALUES (1);"
+printf '[task]\ncolour = red\n' > badkey.ini
+printf '[run]\nepisodes = 10\nthis is not ini\n' > badline.ini
+printf '[run]\nepisodes = -5\n' > badvalue.ini
+printf 'episodes = 5\n' > nosection.ini
+snapshot() { ls -l --time-style=+%s . | awk '{print $5, $6, $7}'; cat ./*.db ./*.ini 2>/dev/null | cksum; }
+before=$(snapshot)
+
+while IFS='|' read -r what expect args; do
+    [ -z "$what" ] && continue
+    case "$what" in \#*) continue ;; esac
+    # shellcheck disable=SC2086
+    eval "set -- $args"
+    "$BIN" "$@" > ../io/out.txt 2> ../io/err.txt
+    rc=$?
+    lines=$(wc -l < ../io/err.txt)
+    after=$(snapshot)
+    what=$(echo "$what" | sed 's/ *$//')
+    expect=$(echo "$expect" | sed 's/^ *//; s/ *$//')
+    if [ "$rc" -ne 2 ]; then not_ok "$what: exit status 2" "got $rc; stderr: $(cat ../io/err.txt)"
+    elif [ "$lines" -ne 1 ]; then not_ok "$what: one line on stderr" "$(cat ../io/err.txt)"
+    elif ! grep -q '^metarl: ' ../io/err.txt; then not_ok "$what: message starts with metarl:" "$(cat ../io/err.txt)"
+    elif ! grep -qF -- "$expect" ../io/err.txt; then not_ok "$what: names '$expect'" "$(cat ../io/err.txt)"
+    elif [ -s ../io/out.txt ]; then not_ok "$what: nothing on stdout" "$(cat ../io/out.txt)"
+    elif [ "$before" != "$after" ]; then not_ok "$what: no file created or changed" "$(ls -la)"
+    else ok "$what: exit 2, '$(cat ../io/err.txt)'"
+    fi
+    rm -f ../io/out.txt ../io/err.txt
+    before=$(snapshot)
+done <<'TABLE'
+unknown command            | unknown command 'frobnicate'  | frobnicate
+unknown option             | --frob                        | baseline --frob 1 --db new.db
+unknown task               | twostep                       | baseline --task twostep --db new.db
+unknown agent              | oracle                        | baseline --agent oracle --db new.db
+unknown key in --set       | task.colour                   | baseline --set task.colour=red --db new.db
+unknown section in --set   | [colour]                      | baseline --set colour.x=1 --db new.db
+malformed --set            | section.key=value             | baseline --set episodes=3 --db new.db
+malformed number           | --episodes                    | baseline --episodes ten --db new.db
+episodes zero              | out of range                  | baseline --episodes 0 --db new.db
+episodes negative          | --episodes                    | baseline --episodes -4 --db new.db
+probability above 1        | --p1                          | baseline --dist fixed --p1 1.5 --db new.db
+probability below 0        | --p_low                       | baseline --task reversal --p_low -0.1 --db new.db
+p_low above p_high         | p_low                         | baseline --task reversal --p_high 0.2 --p_low 0.8 --db new.db
+unknown distribution       | unknown value 'uniform'       | baseline --dist uniform --db new.db
+malformed block list       | 10,x                          | baseline --task reversal --schedule blocks --blocks 10,x --db new.db
+seed negative              | --seed                        | baseline --seed -1 --db new.db
+key of another task        | task.hazard                   | baseline --hazard 0.1 --db new.db
+agent cannot serve task    | bayes                         | baseline --task reversal --agent bayes --db new.db
+option without value       | needs a value                 | baseline --db new.db --episodes
+extra argument             | unexpected argument 'foo'     | baseline foo --db new.db
+unreadable config          | /nonexistent/x.ini            | baseline --config /nonexistent/x.ini --db new.db
+config: unknown key        | badkey.ini:2                  | baseline --config badkey.ini --db new.db
+config: malformed line     | badline.ini:3                 | baseline --config badline.ini --db new.db
+config: value out of range | badvalue.ini:2                | baseline --config badvalue.ini --db new.db
+config: key outside section| outside any [section]         | baseline --config nosection.ini --db new.db
+db is a text file          | not a metarl database         | baseline --episodes 2 --db notes.db
+db of another application  | another application           | baseline --episodes 2 --db foreign.db
+db with a newer schema     | newer                         | baseline --episodes 2 --db future.db
+db in a missing directory  | nodir/x.db                    | baseline --episodes 2 --db nodir/x.db
+info: missing file         | no such file                  | info missing.db
+info: not a database       | not a metarl database         | info notes.db
+info: newer schema         | newer                         | info future.db
+export: unknown format     | --format                      | export good.db --format xlsx --output new.csv
+export: no such run        | no run 99                     | export good.db --run 99 --output new.csv
+export: malformed run id   | --run                         | export good.db --run first --output new.csv
+export: missing argument   | needs an argument             | export
+TABLE
+finish

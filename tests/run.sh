@@ -1,0 +1,45 @@
+#!/bin/sh
+# Run every test program and command-line test script; sum their TAP lines
+# ("ok N - name" / "not ok N - name") into one closing line:
+#     N passed, N failed
+# Exit status 1 if anything failed or a program crashed.
+# METARL_VALGRIND=1 runs the unit-test programs under valgrind's memcheck.
+BUILD=${1:-build}
+export METARL_BIN="$BUILD/metarl"
+export CMOCKA_MESSAGE_OUTPUT=TAP
+pass=0; fail=0; crashed=""
+tmp=$(mktemp -d); trap 'rm -rf "$tmp"' EXIT
+
+run_one() {   # name, command...
+    name=$1; shift
+    start=$(date +%s)
+    "$@" >"$tmp/out" 2>"$tmp/err"; rc=$?
+    p=$(grep -c '^ok ' "$tmp/out"); f=$(grep -c '^not ok ' "$tmp/out")
+    if [ "$rc" -ne 0 ] && [ "$f" -eq 0 ]; then f=1; crashed="$crashed $name"; fi
+    pass=$((pass + p)); fail=$((fail + f))
+    printf '%-28s %4d passed %3d failed  (%ss)\n' "$name" "$p" "$f" "$(( $(date +%s) - start ))"
+    if [ "$f" -ne 0 ]; then
+        grep -E '^not ok|^# ' "$tmp/out" | head -40
+        tail -n 20 "$tmp/err"
+    fi
+}
+
+for t in "$BUILD"/tests/test_*; do
+    [ -x "$t" ] || continue
+    case "$t" in *.o|*.d) continue ;; esac
+    if [ -n "$METARL_VALGRIND" ]; then
+        run_one "$(basename "$t")" valgrind -q --error-exitcode=99 --leak-check=full \
+            --errors-for-leak-kinds=definite,indirect "$t"
+    else
+        run_one "$(basename "$t")" "$t"
+    fi
+done
+if [ -z "$METARL_VALGRIND" ]; then
+    for s in tests/cli_*.sh; do
+        [ -f "$s" ] || continue
+        run_one "$(basename "$s")" sh "$s"
+    done
+fi
+[ -n "$crashed" ] && echo "crashed or exited non-zero:$crashed"
+echo "$pass passed, $fail failed"
+[ "$fail" -eq 0 ]

@@ -1,0 +1,343 @@
+/* tests/test_net.c: the network's backward pass, the A2C loss and the
+** optimizers.
+**
+** Gradient check (genann/llm.c/GSL deriv test combined, STYLE.md B7): a tiny
+** network (N=5, S=3, A=2, O=1, T=6) with "high entropy" weights plays one
+** episode with random actions and rewards; then, with the actions, rewards,
+** noise samples AND the advantages and targets held fixed, every parameter's
+** analytic gradient (net_backward over a2c_loss) is compared with
+** gsl_deriv_central. Known answers for a2c and the optimizers are computed by
+** hand in the comments.
+*/
+#include <math.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <cmocka.h>
+
+#include <gsl/gsl_deriv.h>
+#include <gsl/gsl_randist.h>
+#include <gsl/gsl_rng.h>
+
+#include "core/rng.h"
+#include "model/a2c.h"
+#include "model/net.h"
+#include "model/optim.h"
+
+#define GC_T 6
+#define GC_O 1
+
+typedef struct {
+    Net *net;
+    NetLane *lane;
+    double obs[GC_T][GC_O];
+    int action[GC_T];
+    double reward[GC_T];
+    double adv[GC_T], ret[GC_T];
+    double beta_v, beta_e;
+    size_t index;          /* parameter being varied */
+    int vtp;               /* value_trains_pfc */
+    size_t critic_start;   /* index of W_s: the first striatal parameter */
+    double V0[GC_T];       /* values of the unperturbed forward pass */
+} GradCase;
+
+/* Re-run the recorded episode with the current weights (noise replayed). */
+static void replay(GradCase *c)
+{
+    net_refresh(c->net);
+    net_lane_reset(c->lane);
+    for (int t = 0; t < GC_T; t++) {
+        net_forward_step(c->net, c->lane, c->obs[t], NULL);
+        net_lane_record(c->lane, c->action[t], c->reward[t]);
+    }
+}
+
+/* With value_trains_pfc = 0 the value loss sees the prefrontal rates through
+** a stop-gradient: nudging a prefrontal parameter must leave the value term
+** alone, so the finite difference then uses the unperturbed values V0. */
+static double episode_loss(GradCase *c, double *dlogits, double *dV)
+{
+    A2cTerms terms;
+    NetLane *L = c->lane;
+    const double *V = !c->vtp && !dlogits && c->index < c->critic_start ? c->V0 : L->V;
+    a2c_loss(GC_T, c->net->d.A, L->logp, L->probs, L->action, c->adv, c->ret, V, c->beta_v,
+             c->beta_e, 1.0, dlogits, dV, &terms);
+    return terms.loss;
+}
+
+static double loss_at(double theta, void *vc)
+{
+    GradCase *c = vc;
+    double *p = &c->net->params[c->index];
+    double saved = *p;
+    *p = theta;
+    replay(c);
+    double L = episode_loss(c, NULL, NULL);
+    *p = saved;
+    return L;
+}
+
+/* Build the case, check every parameter; return the max relative error. */
+static double gradient_check(NetActivation f, int vtp, int S, int critic_input, double noise,
+                             double alpha, unsigned long seed)
+{
+    NetConfig nc = { .n_hidden = 5, .n_striatum = S, .n_actions = 2, .obs_dim = GC_O,
+                     .max_trials = GC_T, .critic_input = critic_input, .value_trains_pfc = vtp,
+                     .time_input = 1, .activation = f, .alpha = alpha, .noise_sd = noise,
+                     .init = NET_INIT_GAUSSIAN, .gain = 1.0 };
+    char err[256];
+    GradCase c = { 0 };
+    c.net = net_alloc(&nc, err, sizeof err);
+    assert_non_null(c.net);
+    c.lane = net_lane_alloc(c.net);
+    assert_non_null(c.lane);
+    c.beta_v = 0.5;
+    c.beta_e = 0.1;
+    gsl_rng *r = rng_alloc();
+    rng_seed_episode(r, seed, RNG_STREAM_INIT, 0);
+    const size_t P = c.net->d.n_params;
+    /* high-entropy weights: every parameter, biases included, of order 1 */
+    for (size_t i = 0; i < P; i++) c.net->params[i] = gsl_ran_gaussian(r, 0.6);
+    net_refresh(c.net);
+    net_lane_reset(c.lane);
+    for (int t = 0; t < GC_T; t++) {
+        c.obs[t][0] = gsl_ran_gaussian(r, 1.0);
+        net_forward_step(c.net, c.lane, c.obs[t], r);
+        c.action[t] = net_sample(net_lane_probs(c.net, c.lane), 2, r);
+        c.reward[t] = gsl_rng_uniform(r) < 0.5 ? 1.0 : 0.0;
+        net_lane_record(c.lane, c.action[t], c.reward[t]);
+    }
+    gsl_rng_free(r);
+    /* advantages and targets from this forward pass, then frozen */
+    a2c_advantages(GC_T, c.reward, c.lane->V, 0.9, 0.8, NULL, c.adv, c.ret);
+
+    double dlogits[GC_T * 2], dV[GC_T];
+    double *grad = calloc(P, sizeof(double));
+    c.vtp = vtp;
+    c.critic_start = (size_t)(c.net->p.W_s - c.net->params);
+    replay(&c);
+    memcpy(c.V0, c.lane->V, sizeof c.V0);
+    episode_loss(&c, dlogits, dV);
+    net_backward(c.net, c.lane, dlogits, dV, grad);
+
+    double total = 0.0, max_rel = 0.0;
+    int bad = 0;
+    for (size_t i = 0; i < P; i++) {
+        c.index = i;
+        gsl_function F = { &loss_at, &c };
+        double num, abserr;
+        gsl_deriv_central(&F, c.net->params[i], 1e-4, &num, &abserr);
+        double tol = 1e-9 + 1e-6 * fabs(num) + 10 * abserr;
+        double diff = fabs(grad[i] - num);
+        double rel = diff / (fabs(num) + 1e-8);
+        if (rel > max_rel) max_rel = rel;
+        if (diff > tol) {
+            bad++;
+            print_error("param %zu: analytic %.12g vs central %.12g (err est %.2g)\n", i, grad[i],
+                        num, abserr);
+        }
+        total += fabs(num);
+    }
+    /* Parameters the loss cannot reach stay exactly zero: with vtp = 0 the
+    ** value loss reaches no prefrontal weight, but the policy loss does. */
+    print_message("# gradcheck f=%d vtp=%d S=%d ci=%d noise=%g alpha=%g: %zu params, max rel err %.2e, sum|g| %.3g\n",
+                  (int)f, vtp, S, critic_input, noise, alpha, P, max_rel, total);
+    assert_int_equal(bad, 0);
+    assert_true(total > 1e-3);   /* not trivially zero */
+    free(grad);
+    net_lane_free(c.lane);
+    net_free(c.net);
+    return max_rel;
+}
+
+static void test_gradcheck_tanh(void **state)
+{
+    (void)state;
+    gradient_check(NET_TANH, 1, 3, 1, 0.0, 1.0, 11);
+    gradient_check(NET_TANH, 1, 3, 1, 0.0, 0.7, 13);
+    gradient_check(NET_TANH, 0, 3, 1, 0.0, 1.0, 14);
+    gradient_check(NET_TANH, 0, 3, 1, 0.0, 0.7, 12);
+}
+
+static void test_gradcheck_relu(void **state)
+{
+    (void)state;
+    gradient_check(NET_RELU, 1, 3, 1, 0.0, 0.7, 21);
+    gradient_check(NET_RELU, 0, 3, 1, 0.0, 1.0, 22);
+}
+
+static void test_gradcheck_softplus(void **state)
+{
+    (void)state;
+    gradient_check(NET_SOFTPLUS, 1, 3, 1, 0.0, 0.7, 31);
+    gradient_check(NET_SOFTPLUS, 0, 3, 1, 0.0, 1.0, 32);
+}
+
+static void test_gradcheck_noise_and_linear_critic(void **state)
+{
+    (void)state;
+    gradient_check(NET_TANH, 1, 3, 1, 0.3, 0.5, 41);   /* noise held fixed */
+    gradient_check(NET_TANH, 1, 0, 0, 0.0, 0.7, 42);   /* S = 0, critic reads r only */
+    gradient_check(NET_TANH, 0, 0, 1, 0.2, 1.0, 43);
+}
+
+/* The value loss must not reach prefrontal weights when vtp = 0: with only
+** a value loss (dlogits = 0) their gradient is exactly zero. */
+static void test_stop_gradient(void **state)
+{
+    (void)state;
+    NetConfig nc = { .n_hidden = 4, .n_striatum = 2, .n_actions = 2, .obs_dim = 0,
+                     .max_trials = 5, .critic_input = 1, .value_trains_pfc = 0,
+                     .activation = NET_TANH, .alpha = 1.0, .gain = 1.0 };
+    char err[128];
+    Net *net = net_alloc(&nc, err, sizeof err);
+    NetLane *L = net_lane_alloc(net);
+    gsl_rng *r = rng_alloc();
+    rng_seed_episode(r, 5, RNG_STREAM_INIT, 0);
+    assert_int_equal(net_init(net, r), 0);
+    for (int t = 0; t < 5; t++) {
+        net_forward_step(net, L, NULL, r);
+        net_lane_record(L, t % 2, 1.0);
+    }
+    double dl[10] = { 0 }, dV[5] = { 1, -1, 2, 0.5, 0.3 };
+    double *g = calloc(net->d.n_params, sizeof(double));
+    net_backward(net, L, dl, dV, g);
+    NetParams gp;
+    net_params_point(&net->d, g, &gp);
+    for (double *q = gp.W_in; q < gp.W_s; q++) assert_true(*q == 0.0);
+    double s = 0.0;
+    for (double *q = gp.W_s; q < g + net->d.n_params; q++) s += fabs(*q);
+    assert_true(s > 0.0);
+    free(g);
+    gsl_rng_free(r);
+    net_lane_free(L);
+    net_free(net);
+}
+
+/* Orthogonal init gives g Q with Q^T Q = I. */
+static void test_orthogonal_init(void **state)
+{
+    (void)state;
+    NetConfig nc = { .n_hidden = 7, .n_actions = 2, .max_trials = 1, .activation = NET_TANH,
+                     .alpha = 1.0, .init = NET_INIT_ORTHOGONAL, .gain = 1.5 };
+    char err[128];
+    Net *net = net_alloc(&nc, err, sizeof err);
+    gsl_rng *r = rng_alloc();
+    rng_seed_episode(r, 1, RNG_STREAM_INIT, 0);
+    assert_int_equal(net_init(net, r), 0);
+    const double *W = net->p.W_rec;
+    for (int i = 0; i < 7; i++)
+        for (int j = 0; j < 7; j++) {
+            double s = 0.0;
+            for (int k = 0; k < 7; k++) s += W[k * 7 + i] * W[k * 7 + j];
+            assert_true(fabs(s - (i == j ? 2.25 : 0.0)) < 1e-12);
+        }
+    gsl_rng_free(r);
+    net_free(net);
+}
+
+/* a2c_advantages on T = 3, r = (1, 0, 1), V = (0.5, 0.2, 0.1), gamma = 0.9.
+** lambda = 1: G = (1 + 0.9*0.9, 0.9*1, 1) = (1.81, 0.9, 1); Ahat = G - V = (1.31, 0.7, 0.9).
+** lambda = 0: Ahat = delta = (1 + 0.9*0.2 - 0.5, 0.9*0.1 - 0.2, 1 - 0.1) = (0.68, -0.11, 0.9). */
+static void test_a2c_known(void **state)
+{
+    (void)state;
+    const double r[3] = { 1, 0, 1 }, V[3] = { 0.5, 0.2, 0.1 };
+    double d[3], adv[3], ret[3];
+    a2c_advantages(3, r, V, 0.9, 1.0, d, adv, ret);
+    const double G[3] = { 1.81, 0.9, 1.0 }, A1[3] = { 1.31, 0.7, 0.9 }, D[3] = { 0.68, -0.11, 0.9 };
+    for (int t = 0; t < 3; t++) {
+        assert_true(fabs(ret[t] - G[t]) < 1e-15);
+        assert_true(fabs(adv[t] - A1[t]) < 1e-15);
+        assert_true(fabs(d[t] - D[t]) < 1e-15);
+    }
+    a2c_advantages(3, r, V, 0.9, 0.0, NULL, adv, ret);
+    for (int t = 0; t < 3; t++) assert_true(fabs(adv[t] - D[t]) < 1e-15);
+
+    /* Loss of one trial with pi = (0.25, 0.75), a = 1, Ahat = 2, G - V = 0.5,
+    ** beta_v = 0.1, beta_e = 0.01:
+    **   H = -(0.25 ln 0.25 + 0.75 ln 0.75) = 0.5623351446188083
+    **   L = -ln(0.75)*2 + 0.1*0.125 - 0.01 H = 0.5753674649963198 */
+    const double lp[2] = { log(0.25), log(0.75) }, pr[2] = { 0.25, 0.75 };
+    const int act[1] = { 1 };
+    const double a1[1] = { 2.0 }, g1[1] = { 1.0 }, v1[1] = { 0.5 };
+    double dl[2], dv[1];
+    A2cTerms terms;
+    a2c_loss(1, 2, lp, pr, act, a1, g1, v1, 0.1, 0.01, 0.5, dl, dv, &terms);
+    double H = -(0.25 * log(0.25) + 0.75 * log(0.75));
+    assert_true(fabs(terms.entropy - H) < 1e-15);
+    assert_true(fabs(terms.loss - (-2.0 * log(0.75) + 0.0125 - 0.01 * H)) < 1e-14);
+    /* dL/dlogit_0 = 0.5 [0.25*2 + 0.01*0.25(ln 0.25 + H)] */
+    assert_true(fabs(dl[0] - 0.5 * (0.5 + 0.0025 * (log(0.25) + H))) < 1e-15);
+    assert_true(fabs(dl[1] - 0.5 * (-0.25 * 2 + 0.0075 * (log(0.75) + H))) < 1e-15);
+    assert_true(fabs(dv[0] - 0.5 * (-0.1 * 0.5)) < 1e-16);
+}
+
+/* One Adam step, theta = 1, g = 0.5, lr = 0.1, b1 = 0.9, b2 = 0.999, eps = 1e-8:
+**   m = 0.05, v = 0.00025, mhat = 0.05/0.1 = 0.5, vhat = 0.00025/0.001 = 0.25
+**   theta = 1 - 0.1 * 0.5 / (0.5 + 1e-8) = 0.90000000199999996...
+** Second step with g = -1: m = 0.045 - 0.1 = -0.055, v = 0.00024975 + 0.001 = 0.00124975,
+**   mhat = -0.055/0.19 , vhat = 0.00124975/0.001999 , theta += 0.1*|mhat|/(sqrt(vhat)+eps). */
+static void test_adam_known(void **state)
+{
+    (void)state;
+    OptimConfig oc = { OPTIM_ADAM, 0.1, 0.99, 0.9, 0.999, 1e-8 };
+    Optim *o = optim_alloc(&oc, 1);
+    double theta = 1.0, g = 0.5;
+    optim_step(o, &theta, &g);
+    assert_true(fabs(theta - (1.0 - 0.1 * 0.5 / (0.5 + 1e-8))) < 1e-15);
+    double t1 = theta;
+    g = -1.0;
+    optim_step(o, &theta, &g);
+    double mhat = -0.055 / (1.0 - 0.81), vhat = 0.00124975 / (1.0 - 0.999 * 0.999);
+    assert_true(fabs(theta - (t1 - 0.1 * mhat / (sqrt(vhat) + 1e-8))) < 1e-13);
+    assert_true(o->state[0] == 2.0);
+    optim_free(o);
+}
+
+/* One RMSProp step, theta = 1, g = 0.5, lr = 0.01, rho = 0.99, eps = 1e-5:
+**   v = 0.01 * 0.25 = 0.0025, theta = 1 - 0.01 * 0.5 / (0.05 + 1e-5). */
+static void test_rmsprop_known(void **state)
+{
+    (void)state;
+    OptimConfig oc = { OPTIM_RMSPROP, 0.01, 0.99, 0.9, 0.999, 1e-5 };
+    Optim *o = optim_alloc(&oc, 2);
+    double theta[2] = { 1.0, -2.0 }, g[2] = { 0.5, 0.0 };
+    optim_step(o, theta, g);
+    assert_true(fabs(theta[0] - (1.0 - 0.01 * 0.5 / (0.05 + 1e-5))) < 1e-15);
+    assert_true(theta[1] == -2.0);
+    optim_free(o);
+}
+
+/* Clipping (3, 4) to norm 1 gives (0.6, 0.8); the norm before is 5. */
+static void test_clip_known(void **state)
+{
+    (void)state;
+    double g[2] = { 3.0, 4.0 };
+    assert_true(optim_clip(g, 2, 1.0) == 5.0);
+    assert_true(fabs(g[0] - 0.6) < 1e-15 && fabs(g[1] - 0.8) < 1e-15);
+    double h[2] = { 3.0, 4.0 };
+    optim_clip(h, 2, 0.0);
+    assert_true(h[0] == 3.0 && h[1] == 4.0);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_gradcheck_tanh),
+        cmocka_unit_test(test_gradcheck_relu),
+        cmocka_unit_test(test_gradcheck_softplus),
+        cmocka_unit_test(test_gradcheck_noise_and_linear_critic),
+        cmocka_unit_test(test_stop_gradient),
+        cmocka_unit_test(test_orthogonal_init),
+        cmocka_unit_test(test_a2c_known),
+        cmocka_unit_test(test_adam_known),
+        cmocka_unit_test(test_rmsprop_known),
+        cmocka_unit_test(test_clip_known),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}

@@ -1,0 +1,341 @@
+/* tests/test_store.c: the SQLite store: round trips in memory and on disk,
+** all-or-nothing batches, refusal of foreign and future files, checkpoints,
+** and a reader beside a writer. */
+#include <math.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+#include <cmocka.h>
+
+#include <sqlite3.h>
+
+#include "core/store.h"
+#include "tests/helpers/testutil.h"
+
+static EpisodeRecord *sample_episode(int n_trials, int n_units, int salt)
+{
+    EpisodeRecord *e = episode_alloc(n_trials, n_units);
+    assert_non_null(e);
+    e->n_trials = n_trials;
+    e->n_pfc = n_units > 2 ? n_units - 2 : n_units;
+    for (int t = 0; t < n_trials; t++) {
+        TrialRecord *tr = &e->trials[t];
+        tr->action = (t + salt) % 3 == 0 ? -1 : (t + salt) % 2;
+        tr->reward = tr->action < 0 ? NAN : (double)((t * 7 + salt) % 2);
+        tr->truth.p[0] = 0.1 + 0.001 * t;
+        tr->truth.p[1] = 0.9 - 0.001 * salt;
+        tr->truth.best = t % 5 == 0 ? -1 : 1;
+        tr->truth.block = t / 10;
+        tr->truth.since_reversal = t % 10;
+        tr->probs[0] = t % 2 ? NAN : 0.25 + 1e-3 * t;
+        tr->probs[1] = t % 2 ? NAN : 0.75 - 1e-3 * t;
+        tr->value = t % 4 ? 0.5 / (t + 1) : NAN;
+        tr->rpe = t % 4 ? -0.125 * t : NAN;
+    }
+    for (int i = 0; i < n_trials * n_units; i++) e->activity[i] = (float)sin(i + salt);
+    snprintf(e->instance, sizeof e->instance, "{\"p\":[0.1,%d]}", salt);
+    if (salt == 3) snprintf(e->subject, sizeof e->subject, "S%02d", salt);
+    episode_summarize(e);
+    return e;
+}
+
+static int64_t new_run(Store *s, const char *kind)
+{
+    RunRow row;
+    memset(&row, 0, sizeof row);
+    row.kind = (char *)kind;
+    row.name = "test";
+    row.task = "bandit";
+    row.agent = "random";
+    row.config = "[run]\nseed = 1\n";
+    row.seed = 1;
+    row.rng = "mt19937";
+    row.version = "test";
+    int64_t id = 0;
+    if (store_run_create(s, &row, &id) != 0) fail_msg("%s", store_errmsg(s));
+    return id;
+}
+
+static void assert_same_trials(const EpisodeRecord *a, const EpisodeRecord *b)
+{
+    assert_int_equal(a->n_trials, b->n_trials);
+    for (int t = 0; t < a->n_trials; t++) {
+        const TrialRecord *x = &a->trials[t], *y = &b->trials[t];
+        assert_int_equal(x->action, y->action);
+        assert_true((isnan(x->reward) && isnan(y->reward)) || x->reward == y->reward);
+        assert_true(x->truth.p[0] == y->truth.p[0] && x->truth.p[1] == y->truth.p[1]);
+        assert_int_equal(x->truth.best, y->truth.best);
+        assert_int_equal(x->truth.block, y->truth.block);
+        assert_int_equal(x->truth.since_reversal, y->truth.since_reversal);
+        for (int k = 0; k < 2; k++)
+            assert_true((isnan(x->probs[k]) && isnan(y->probs[k])) || x->probs[k] == y->probs[k]);
+        assert_true((isnan(x->value) && isnan(y->value)) || x->value == y->value);
+        assert_true((isnan(x->rpe) && isnan(y->rpe)) || x->rpe == y->rpe);
+    }
+    assert_string_equal(a->instance, b->instance);
+    assert_string_equal(a->subject, b->subject);
+}
+
+static void round_trip(const char *path)
+{
+    char err[512];
+    Store *s = store_open(path, STORE_WRITE, err, sizeof err);
+    if (!s) fail_msg("%s", err);
+    int64_t run = new_run(s, "test");
+    EpisodeRecord *e[4];
+    assert_int_equal(store_begin(s), 0);
+    for (int i = 0; i < 4; i++) {
+        e[i] = sample_episode(25 + i, 6, i);
+        assert_int_equal(store_put_episode(s, run, i, "test", e[i], 1), 0);
+    }
+    assert_int_equal(store_commit(s), 0);
+    EpisodeRecord **back;
+    int n;
+    assert_int_equal(store_read_episodes(s, run, 1, &back, &n), 0);
+    assert_int_equal(n, 4);
+    for (int i = 0; i < 4; i++) {
+        assert_same_trials(e[i], back[i]);
+        assert_int_equal(back[i]->n_units, 6);
+        assert_int_equal(back[i]->n_pfc, 4);
+        assert_memory_equal(back[i]->activity, e[i]->activity, sizeof(float) * 6 * (size_t)e[i]->n_trials);
+        assert_true(back[i]->total_reward == e[i]->total_reward);
+    }
+    store_episodes_free(back, n);
+    RunRow r;
+    assert_int_equal(store_run_get(s, run, &r), 0);
+    assert_string_equal(r.status, "running");
+    assert_int_equal(r.n_episodes, 4);
+    store_run_clear(&r);
+    assert_int_equal(store_run_finish(s, run, "done", "{\"x\":1}"), 0);
+    assert_int_equal(store_run_get(s, run, &r), 0);
+    assert_string_equal(r.status, "done");
+    assert_string_equal(r.summary, "{\"x\":1}");
+    assert_non_null(r.finished);
+    store_run_clear(&r);
+    assert_int_equal(store_run_get(s, run + 100, &r), -1);
+    assert_non_null(strstr(store_errmsg(s), "no run"));
+    for (int i = 0; i < 4; i++) episode_free(e[i]);
+    store_close(s);
+}
+
+static void round_trip_in_memory(void **state)
+{
+    (void)state;
+    round_trip(":memory:");
+}
+
+static void round_trip_on_disk(void **state)
+{
+    (void)state;
+    char dir[256], path[300];
+    test_tmpdir(dir, sizeof dir);
+    snprintf(path, sizeof path, "%s/a.db", dir);
+    round_trip(path);
+    char err[512];
+    Store *s = store_open(path, STORE_READ, err, sizeof err);   /* reopen read-only */
+    if (!s) fail_msg("%s", err);
+    RunRow *rows;
+    int n;
+    assert_int_equal(store_runs(s, &rows, &n), 0);
+    assert_int_equal(n, 1);
+    assert_int_equal(rows[0].n_episodes, 4);
+    store_runs_free(rows, n);
+    store_close(s);
+    test_rmdir(dir);
+}
+
+static void failed_insert_leaves_nothing(void **state)
+{
+    (void)state;
+    char err[512];
+    Store *s = store_open(":memory:", STORE_WRITE, err, sizeof err);
+    assert_non_null(s);
+    int64_t run = new_run(s, "test");
+    EpisodeRecord *e = sample_episode(30, 0, 1);
+    assert_int_equal(store_begin(s), 0);
+    assert_int_equal(store_put_episode(s, run, 0, "test", e, 0), 0);
+    assert_int_equal(store_put_episode(s, run, 1, "test", e, 0), 0);
+    assert_int_equal(store_put_episode(s, run, 1, "test", e, 0), -1);   /* duplicate episode */
+    assert_non_null(strstr(store_errmsg(s), "write episode"));
+    store_rollback(s);
+    char out[64];
+    assert_int_equal(store_query_text(s, "SELECT count(*) FROM episodes", out, sizeof out), 0);
+    assert_string_equal(out, "0");
+    assert_int_equal(store_query_text(s, "SELECT count(*) FROM trials", out, sizeof out), 0);
+    assert_string_equal(out, "0");
+    /* a bad phase violates the CHECK constraint: also refused whole */
+    assert_int_equal(store_begin(s), 0);
+    assert_int_equal(store_put_episode(s, run, 0, "bogus", e, 0), -1);
+    store_rollback(s);
+    assert_int_equal(store_query_text(s, "SELECT count(*) FROM trials", out, sizeof out), 0);
+    assert_string_equal(out, "0");
+    episode_free(e);
+    store_close(s);
+}
+
+static void write_file(const char *path, const char *text)
+{
+    FILE *f = fopen(path, "w");
+    assert_non_null(f);
+    fputs(text, f);
+    fclose(f);
+}
+
+static void sqlite_exec(const char *path, const char *sql)
+{
+    sqlite3 *db;
+    assert_int_equal(sqlite3_open(path, &db), SQLITE_OK);
+    assert_int_equal(sqlite3_exec(db, sql, NULL, NULL, NULL), SQLITE_OK);
+    sqlite3_close(db);
+}
+
+static long file_size(const char *path)
+{
+    struct stat st;
+    return stat(path, &st) == 0 ? (long)st.st_size : -1;
+}
+
+static void foreign_and_future_files_are_refused(void **state)
+{
+    (void)state;
+    char dir[256], path[300], err[512];
+    test_tmpdir(dir, sizeof dir);
+
+    snprintf(path, sizeof path, "%s/notes.txt", dir);
+    write_file(path, "these are my notes, not a database\n");
+    long before = file_size(path);
+    assert_null(store_open(path, STORE_WRITE, err, sizeof err));
+    assert_non_null(strstr(err, "not a metarl database"));
+    assert_int_equal(file_size(path), before);
+
+    snprintf(path, sizeof path, "%s/other.db", dir);
+    sqlite_exec(path, "CREATE TABLE mine (x); INSERT INTO mine VALUES (1);");
+    before = file_size(path);
+    assert_null(store_open(path, STORE_WRITE, err, sizeof err));
+    assert_non_null(strstr(err, "another application"));
+    assert_int_equal(file_size(path), before);
+
+    snprintf(path, sizeof path, "%s/future.db", dir);
+    Store *s = store_open(path, STORE_WRITE, err, sizeof err);
+    assert_non_null(s);
+    store_close(s);
+    sqlite_exec(path, "PRAGMA user_version = 99");
+    assert_null(store_open(path, STORE_WRITE, err, sizeof err));
+    assert_non_null(strstr(err, "newer"));
+    assert_null(store_open(path, STORE_READ, err, sizeof err));
+
+    snprintf(path, sizeof path, "%s/damaged.db", dir);
+    s = store_open(path, STORE_WRITE, err, sizeof err);
+    assert_non_null(s);
+    store_close(s);
+    sqlite_exec(path, "DROP TABLE trials");
+    assert_null(store_open(path, STORE_READ, err, sizeof err));
+    assert_non_null(strstr(err, "damaged"));
+
+    snprintf(path, sizeof path, "%s/missing.db", dir);
+    assert_null(store_open(path, STORE_READ, err, sizeof err));
+    assert_non_null(strstr(err, "no such file"));
+    assert_int_equal(file_size(path), -1);   /* reading never creates */
+    test_rmdir(dir);
+}
+
+static void checkpoints_and_resume_cleanup(void **state)
+{
+    (void)state;
+    char err[512];
+    Store *s = store_open(":memory:", STORE_WRITE, err, sizeof err);
+    assert_non_null(s);
+    int64_t run = new_run(s, "train");
+    double params[5] = { 1, 2, 3, 4, 5 }, opt[3] = { -1, -2, -3 };
+    uint64_t st[2] = { 7, 8 };
+    for (int k = 1; k <= 4; k++) {
+        params[0] = k;
+        assert_int_equal(store_put_checkpoint(s, run, 100 * k, params, sizeof params, opt, sizeof opt, st, sizeof st), 0);
+    }
+    assert_int_equal(store_prune_checkpoints(s, run, 2), 0);
+    char out[64];
+    assert_int_equal(store_query_text(s, "SELECT count(*) FROM checkpoints", out, sizeof out), 0);
+    assert_string_equal(out, "2");
+    int64_t ep;
+    void *p, *o, *x;
+    size_t np, no, nx;
+    assert_int_equal(store_get_checkpoint(s, run, &ep, &p, &np, &o, &no, &x, &nx), 0);
+    assert_int_equal(ep, 400);
+    assert_int_equal(np, sizeof params);
+    assert_true(((double *)p)[0] == 4);
+    assert_memory_equal(o, opt, sizeof opt);
+    assert_memory_equal(x, st, sizeof st);
+    free(p);
+    free(o);
+    free(x);
+    /* rows after a checkpoint are dropped on resume */
+    TrainRow tr = { 0, 1, 2, 0.5, 0.1, 0.2, 0.6, 1.5, 0.05, 0.1 };
+    for (int e = 395; e < 405; e++) {
+        tr.episode = e;
+        assert_int_equal(store_put_training(s, run, &tr), 0);
+    }
+    assert_int_equal(store_delete_after(s, run, 400), 0);
+    assert_int_equal(store_query_text(s, "SELECT max(episode) FROM training", out, sizeof out), 0);
+    assert_string_equal(out, "399");
+    TrainRow *rows;
+    int n;
+    assert_int_equal(store_read_training(s, run, &rows, &n), 0);
+    assert_int_equal(n, 5);
+    assert_true(rows[4].grad_norm == 1.5);
+    free(rows);
+    int64_t none = new_run(s, "train");
+    assert_int_equal(store_get_checkpoint(s, none, &ep, &p, &np, &o, &no, &x, &nx), 0);
+    assert_int_equal(ep, -1);
+    store_close(s);
+}
+
+static void reader_beside_writer(void **state)
+{
+    (void)state;
+    char dir[256], path[300], err[512];
+    test_tmpdir(dir, sizeof dir);
+    snprintf(path, sizeof path, "%s/live.db", dir);
+    Store *w = store_open(path, STORE_WRITE, err, sizeof err);
+    assert_non_null(w);
+    int64_t run = new_run(w, "train");
+    EpisodeRecord *e = sample_episode(10, 0, 2);
+    assert_int_equal(store_begin(w), 0);
+    assert_int_equal(store_put_episode(w, run, 0, "train", e, 0), 0);
+    assert_int_equal(store_commit(w), 0);
+    assert_int_equal(store_begin(w), 0);                      /* a batch in progress */
+    assert_int_equal(store_put_episode(w, run, 1, "train", e, 0), 0);
+    Store *r = store_open(path, STORE_READ, err, sizeof err);
+    if (!r) fail_msg("%s", err);
+    EpisodeRecord **eps;
+    int n;
+    assert_int_equal(store_read_episodes(r, run, 0, &eps, &n), 0);
+    assert_int_equal(n, 1);                                   /* sees whole batches only */
+    store_episodes_free(eps, n);
+    assert_int_equal(store_commit(w), 0);
+    assert_int_equal(store_read_episodes(r, run, 0, &eps, &n), 0);
+    assert_int_equal(n, 2);
+    store_episodes_free(eps, n);
+    store_close(r);
+    store_close(w);
+    episode_free(e);
+    test_rmdir(dir);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(round_trip_in_memory),
+        cmocka_unit_test(round_trip_on_disk),
+        cmocka_unit_test(failed_insert_leaves_nothing),
+        cmocka_unit_test(foreign_and_future_files_are_refused),
+        cmocka_unit_test(checkpoints_and_resume_cleanup),
+        cmocka_unit_test(reader_beside_writer),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
