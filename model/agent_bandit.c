@@ -127,7 +127,7 @@ const AgentType agent_thompson = {
 
 static const OptSpec ucb1_params[] = {
     { "agent", "c", "ucb_c", OPT_DOUBLE, "2", 0, 1000, NULL, "ucb1",
-      "ucb1: exploration constant c in mean + sqrt(c ln n / n_a)" },
+      "exploration constant c in mean + sqrt(c ln n / n_a)" },
     OPT_END
 };
 

@@ -51,7 +51,7 @@ typedef struct {
 
 static const OptSpec observer_params[] = {
     { "agent", "hazard", "observer_hazard", OPT_DOUBLE, "-1", -1, 1, NULL, "observer",
-      "observer: assumed reversal probability per trial (-1 = derive from the task)" },
+      "assumed reversal probability per trial (-1 = derive from the task)" },
     OPT_END
 };
 

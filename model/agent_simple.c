@@ -78,7 +78,7 @@ typedef struct {
 
 static const OptSpec wsls_params[] = {
     { "agent", "epsilon", "wsls_epsilon", OPT_DOUBLE, "0", 0, 1, NULL, "wsls",
-      "wsls: lapse probability (choose uniformly at random instead of the rule)" },
+      "lapse probability (choose uniformly at random instead of the rule)" },
     OPT_END
 };
 
@@ -144,17 +144,17 @@ typedef struct {
 
 static const OptSpec rw_params[] = {
     { "agent", "alpha", NULL, OPT_DOUBLE, "0.3", 0, 1, NULL, "rw",
-      "rw: learning rate" },
+      "learning rate" },
     { "agent", "alpha_pos", NULL, OPT_DOUBLE, "-1", -1, 1, NULL, "rw",
-      "rw: learning rate for positive prediction errors (-1 = use alpha)" },
+      "learning rate for positive prediction errors (-1 = use alpha)" },
     { "agent", "alpha_neg", NULL, OPT_DOUBLE, "-1", -1, 1, NULL, "rw",
-      "rw: learning rate for negative prediction errors (-1 = use alpha)" },
+      "learning rate for negative prediction errors (-1 = use alpha)" },
     { "agent", "beta", NULL, OPT_DOUBLE, "5", 0, 1000, NULL, "rw",
-      "rw: softmax inverse temperature" },
+      "softmax inverse temperature" },
     { "agent", "forget", NULL, OPT_DOUBLE, "0", 0, 1, NULL, "rw",
-      "rw: rate at which unchosen values decay toward q0 each trial" },
+      "rate at which unchosen values decay toward q0 each trial" },
     { "agent", "q0", NULL, OPT_DOUBLE, "0.5", -1000, 1000, NULL, "rw",
-      "rw: initial action value at the start of each episode" },
+      "initial action value at the start of each episode" },
     OPT_END
 };
 

@@ -153,10 +153,11 @@ static int run_cell(const char *const *task_sets, const char *agent, long n, uns
     return 0;
 }
 
-static void print_cell(const Cell *c, int metric, int digits)
+/* mean with `digits` decimals, SE with `se_digits` */
+static void print_cell(const Cell *c, int metric, int digits, int se_digits)
 {
     if (!c->ok) printf(" — |");
-    else printf(" %.*f ± %.*f |", digits, c->m[metric], digits, c->se[metric]);
+    else printf(" %.*f ± %.*f |", digits, c->m[metric], se_digits, c->se[metric]);
 }
 
 int main(int argc, char **argv)
@@ -209,7 +210,7 @@ int main(int argc, char **argv)
     printf("\n");
     for (int a = 0; a < n_agents; a++) {
         printf("| %s |", agent_types[a]->name);
-        for (int d = 0; d < N_DISTS; d++) print_cell(&bandit[a][d], 1, 2);
+        for (int d = 0; d < N_DISTS; d++) print_cell(&bandit[a][d], 1, 2, 2);
         printf("\n");
     }
     printf("\nReward per trial:\n\n| agent |");
@@ -219,7 +220,7 @@ int main(int argc, char **argv)
     printf("\n");
     for (int a = 0; a < n_agents; a++) {
         printf("| %s |", agent_types[a]->name);
-        for (int d = 0; d < N_DISTS; d++) print_cell(&bandit[a][d], 0, 3);
+        for (int d = 0; d < N_DISTS; d++) print_cell(&bandit[a][d], 0, 3, 4);
         printf("\n");
     }
     printf("\nBayes-optimal expected regret from the dynamic program, T E[max p] − V*(T): "
@@ -242,7 +243,7 @@ int main(int argc, char **argv)
         printf("\n");
         for (int a = 0; a < n_agents; a++) {
             printf("| %s |", agent_types[a]->name);
-            for (int c = 0; c < N_CONDS; c++) print_cell(&rev[a][c], metric, 3);
+            for (int c = 0; c < N_CONDS; c++) print_cell(&rev[a][c], metric, 3, 4);
             printf("\n");
         }
     }

@@ -16,6 +16,9 @@ printf '[task]\ncolour = red\n' > badkey.ini
 printf '[run]\nepisodes = 10\nthis is not ini\n' > badline.ini
 printf '[run]\nepisodes = -5\n' > badvalue.ini
 printf 'episodes = 5\n' > nosection.ini
+printf 'subject,trial,choice,reward\ns1,1,1,1\ns1,2,7,0\n' > badchoice.csv
+printf 'subject,trial,choice,reward\ns1,1,1,1\ns1,2,2\n' > short.csv
+printf 'subject,trial,choice,reward\ns1,1,1,1\ns1,2,2,0\n' > goodimport.csv
 snapshot() { ls -l --time-style=+%s . | awk '{print $5, $6, $7}'; cat ./*.db ./*.ini 2>/dev/null | cksum; }
 before=$(snapshot)
 
@@ -77,5 +80,14 @@ export: unknown format     | --format                      | export good.db --fo
 export: no such run        | no run 99                     | export good.db --run 99 --output new.csv
 export: malformed run id   | --run                         | export good.db --run first --output new.csv
 export: missing argument   | needs an argument             | export
+import: bad choice code    | badchoice.csv:3:6             | import badchoice.csv --db good.db
+import: bad choice, new db | badchoice.csv:3:6             | import badchoice.csv --db new.db
+import: short line         | short.csv:3:7                 | import short.csv --db good.db
+import: missing file       | nothere.csv                   | import nothere.csv --db good.db
+import: no --db            | --db                          | import short.csv
+import: unknown format     | --format                      | import short.csv --format xls --db good.db
+import: reversal w/o truth | --correct-col                 | import short.csv --task reversal --db good.db
+import: bad reward codes   | --rewards                     | import short.csv --rewards 1 --db good.db
+import: into a text file   | not a metarl database         | import goodimport.csv --db notes.db
 TABLE
 finish

@@ -1,0 +1,46 @@
+/* analysis/import.h: behavioural choice data from text files into episodes.
+**
+** Reads a table with one row per trial (subject, trial, choice, outcome and
+** optionally the currently correct option or block) into one EpisodeRecord
+** per subject, so that human and animal data sit in the store beside agents
+** and every analysis runs on them alike. Missed trials (empty, NA or NaN
+** choice) are kept as missing (action -1).
+**
+** The whole file is parsed and checked before anything is returned: a
+** malformed line gives "FILE:LINE:COLUMN: what was expected" and no episodes.
+*/
+#ifndef METARL_IMPORT_H
+#define METARL_IMPORT_H
+
+#include <stddef.h>
+
+#include "core/episode.h"
+
+typedef struct ImportSpec {
+    char delimiter;             /* ',' or '\t' */
+    const char *subject_col;    /* column names, matched against the header */
+    const char *trial_col;      /* NULL: rows are trials in file order */
+    const char *choice_col;
+    const char *reward_col;
+    const char *correct_col;    /* NULL: none; else the currently better option, coded like choices */
+    const char *block_col;      /* NULL: none; else a block index (integer) */
+    const char *choice_codes[2];   /* text of the first and second option, e.g. "1","2" */
+    const char *reward_codes[2];   /* text meaning rewarded and unrewarded, e.g. "1","-1" */
+    double p_high, p_low;       /* known reward probabilities of the correct/other option; NaN = unknown */
+} ImportSpec;
+
+/* The layout hBayesDM's bandit2arm models read: tab-separated,
+** subjID trial choice outcome, choice 1/2, outcome 1 (reward) or -1 (or 0). */
+void import_spec_hbayesdm(ImportSpec *s);
+/* Comma-separated with columns subject, trial, choice, reward; choice 1/2,
+** reward 1 or 0; override any field afterwards. */
+void import_spec_csv(ImportSpec *s);
+
+/* Parse path into *eps (one record per subject, in order of first
+** appearance). Return 0, or -1 with "FILE:LINE:COLUMN: ..." in err and
+** nothing allocated. Free with import_free(). */
+int import_read(const char *path, const ImportSpec *spec, EpisodeRecord ***eps, int *n_eps,
+                char *err, size_t n_err);
+void import_free(EpisodeRecord **eps, int n);
+
+#endif
