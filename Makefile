@@ -21,7 +21,8 @@ CLI_SRC   = $(wildcard cli/*.c)
 LIB_OBJ   = $(patsubst %.c,$(BUILD)/%.o,$(LIB_SRC)) $(BUILD)/gen/schema.o
 CLI_OBJ   = $(patsubst %.c,$(BUILD)/%.o,$(CLI_SRC))
 TESTS     = $(patsubst tests/%.c,$(BUILD)/tests/%,$(wildcard tests/test_*.c))
-TEST_HELP = $(patsubst %.c,$(BUILD)/%.o,$(wildcard tests/helpers/*.c))
+BENCHES   = $(patsubst tests/%.c,$(BUILD)/tests/%,$(wildcard tests/bench_*.c))
+TEST_HELP = $(patsubst %.c,$(BUILD)/%.o,$(wildcard tests/helpers/*.c) tests/fuzz/targets.c)
 
 all: $(BUILD)/metarl
 
@@ -73,14 +74,41 @@ check-valgrind: deps
 	@$(MAKE) --no-print-directory build-tests
 	@METARL_VALGRIND=1 tests/run.sh $(BUILD)
 
+# Benchmarks (not tests): speed and the measured tables of the README.
+bench: deps
+	@$(MAKE) --no-print-directory $(BUILD)/metarl $(BENCHES)
+	@for b in $(BENCHES); do echo "== $$b"; ./$$b || exit 1; done
+
 demo: deps
 	@$(MAKE) --no-print-directory all
 	@cli/demo.sh $(BUILD)/metarl
 
-clean:
-	rm -rf build build-asan
+# Fuzzing (libFuzzer, clang): each parser for FUZZ_SECONDS. New inputs go to
+# build-fuzz/corpus; crashes to tests/fuzz/crashes (fix, then move them into
+# tests/fuzz/corpus, which `make test` replays).
+FUZZ_SECONDS ?= 60
+FUZZ_TARGETS  = config import store
+FUZZ_FLAGS    = -O1 -g -fsanitize=fuzzer-no-link,address,undefined -fno-omit-frame-pointer
+fuzz: deps
+	@command -v clang >/dev/null || cli/install-deps.sh clang libclang-rt-14-dev
+	@$(MAKE) --no-print-directory BUILD=build-fuzz CC=clang CFLAGS="$(FUZZ_FLAGS)" \
+	  build-fuzz/libmetarl.a build-fuzz/tests/fuzz/targets.o
+	@mkdir -p tests/fuzz/crashes
+	@for t in $(FUZZ_TARGETS); do \
+	  clang $(FUZZ_FLAGS) -fsanitize=fuzzer -I. -DFUZZ_TARGET=fuzz_$$t tests/fuzz/fuzz_main.c \
+	    build-fuzz/tests/fuzz/targets.o build-fuzz/libmetarl.a $(LDLIBS) -o build-fuzz/fuzz_$$t || exit 1; \
+	  mkdir -p build-fuzz/corpus/$$t; \
+	  echo "== fuzz_$$t for $(FUZZ_SECONDS) s"; \
+	  build-fuzz/fuzz_$$t -max_total_time=$(FUZZ_SECONDS) -rss_limit_mb=2048 -print_final_stats=1 \
+	    -artifact_prefix=tests/fuzz/crashes/$$t- build-fuzz/corpus/$$t tests/fuzz/corpus/$$t \
+	    2>build-fuzz/fuzz_$$t.log || { tail -40 build-fuzz/fuzz_$$t.log; exit 1; }; \
+	  grep -E "stat::number_of_executed_units|stat::new_units_added" build-fuzz/fuzz_$$t.log; \
+	done
 
-.PHONY: all deps test build-tests check-asan check-valgrind demo clean
+clean:
+	rm -rf build build-asan build-fuzz
+
+.PHONY: all deps test build-tests check-asan check-valgrind demo clean fuzz bench
 .SECONDARY:
 .DELETE_ON_ERROR:
 

@@ -119,6 +119,22 @@ int import_read(const char *path, const ImportSpec *spec, EpisodeRecord ***eps_o
     *n_out = 0;
     FILE *f = fopen(path, "r");
     if (!f) return fail(err, n_err, "%s: cannot read (%s)", path, strerror(errno));
+    int rc = import_stream(f, path, spec, eps_out, n_out, err, n_err);
+    if (rc == 0 && ferror(f)) {
+        import_free(*eps_out, *n_out);
+        *eps_out = NULL;
+        *n_out = 0;
+        rc = fail(err, n_err, "%s: read error", path);
+    }
+    fclose(f);
+    return rc;
+}
+
+int import_stream(FILE *f, const char *path, const ImportSpec *spec, EpisodeRecord ***eps_out, int *n_out,
+                  char *err, size_t n_err)
+{
+    *eps_out = NULL;
+    *n_out = 0;
     char *line = NULL, *header_line = NULL;
     size_t cap = 0;
     ssize_t len;
@@ -326,7 +342,6 @@ done:
     subjects_free(&ss);
     free(line);
     free(header_line);
-    fclose(f);
     return ret;
 }
 

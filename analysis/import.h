@@ -13,6 +13,7 @@
 #define METARL_IMPORT_H
 
 #include <stddef.h>
+#include <stdio.h>
 
 #include "core/episode.h"
 
@@ -42,5 +43,9 @@ void import_spec_csv(ImportSpec *s);
 int import_read(const char *path, const ImportSpec *spec, EpisodeRecord ***eps, int *n_eps,
                 char *err, size_t n_err);
 void import_free(EpisodeRecord **eps, int n);
+
+/* The same from an open stream; `path` names it in messages. */
+int import_stream(FILE *f, const char *path, const ImportSpec *spec, EpisodeRecord ***eps, int *n_eps,
+                  char *err, size_t n_err);
 
 #endif

@@ -587,7 +587,13 @@ int store_runs(Store *s, RunRow **rows, int *n)
         row_from(st, &(*rows)[(*n)++]);
     }
     sqlite3_finalize(st);
-    if (rc != SQLITE_DONE) return sql_fail(s, "list runs");
+    if (rc != SQLITE_DONE) {
+        sql_fail(s, "list runs");
+        store_runs_free(*rows, *n);
+        *rows = NULL;
+        *n = 0;
+        return -1;
+    }
     return 0;
 }
 
@@ -649,7 +655,13 @@ int store_children(Store *s, int64_t parent, int64_t **ids, int *n)
         (*ids)[(*n)++] = sqlite3_column_int64(st, 0);
     }
     sqlite3_finalize(st);
-    if (rc != SQLITE_DONE) return sql_fail(s, "list runs");
+    if (rc != SQLITE_DONE) {
+        sql_fail(s, "list runs");
+        free(*ids);
+        *ids = NULL;
+        *n = 0;
+        return -1;
+    }
     return 0;
 }
 
@@ -753,7 +765,7 @@ int store_read_episodes(Store *s, int64_t run_id, int with_activity, EpisodeReco
     while ((rc = sqlite3_step(se)) == SQLITE_ROW) {
         int64_t episode = sqlite3_column_int64(se, 0);
         int n_trials = sqlite3_column_int(se, 2);
-        if (n_trials < 0 || n_trials > 10000000) {
+        if (n_trials < 0 || n_trials > STORE_MAX_TRIALS) {
             store_fail(s, "%s: run %lld episode %lld: implausible n_trials %d", s->path, (long long)run_id,
                        (long long)episode, n_trials);
             goto done;
@@ -874,7 +886,13 @@ int store_read_training(Store *s, int64_t run_id, TrainRow **rows, int *n)
         r->wall_s = col_real(st, 9);
     }
     sqlite3_finalize(st);
-    if (rc != SQLITE_DONE) return sql_fail(s, "read training curve");
+    if (rc != SQLITE_DONE) {
+        sql_fail(s, "read training curve");
+        free(*rows);
+        *rows = NULL;
+        *n = 0;
+        return -1;
+    }
     return 0;
 }
 

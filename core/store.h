@@ -23,6 +23,7 @@
 
 #define STORE_SCHEMA_VERSION 1
 #define STORE_APPLICATION_ID 0x4D455452   /* "METR" */
+#define STORE_MAX_TRIALS 1000000          /* per episode; a stored count above it is damage */
 
 typedef struct Store Store;
 

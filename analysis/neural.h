@@ -1,0 +1,170 @@
+/* analysis/neural.h: population analyses of the prefrontal units, and the
+** dopamine-like RPE signatures.
+**
+** Input is one run's episodes as in analysis/behavior.h. The activity of an
+** episode is (n_trials, n_units) floats, row per trial; the first n_pfc
+** units are prefrontal, and only they are analysed here. Row t holds the
+** rates with which the network chose on trial t, i.e. after it saw the action
+** and reward of trial t-1 (Wang et al. 2018, Fig. 2 regresses exactly this
+** on the previous action and reward).
+**
+** "Neural rows" are every trial of every episode with n_pfc > 0, episode by
+** episode in order, trial by trial: the row order of PCA scores and of the
+** decoding targets. All such episodes must have the same n_pfc
+** (neural_n_units checks). Runs without activity simply have no rows.
+**
+**   PCA         of the pooled rates, centred per unit: eigen-decomposition of
+**               the (p, p) covariance (gsl_eigen_symmv), components sorted by
+**               variance, each sign fixed so its largest loading is positive.
+**   decoding    cross-validated ridge regression of a per-row target from the
+**               z-scored rates (plus an unpenalized intercept): K folds split
+**               by EPISODE (a seeded shuffle of the episodes, dealt round
+**               robin), so no episode is both trained on and tested. The
+**               penalty minimizes (1/n) sum (y - a - x b)^2 + lambda |b|^2;
+**               lambda is fixed, or chosen per outer fold by inner CV over the
+**               other K-1 folds from the grid NEURAL_LAMBDAS. R^2 = 1 -
+**               SSE/SST over all held-out predictions, SST about the mean of
+**               all targets. Null: the target sequences are permuted across
+**               episodes (episode i is given episode pi(i)'s targets, trial by
+**               trial, rows past its length dropped) and the whole procedure
+**               repeated; the null mean and 95th percentile are reported.
+**   belief      the ideal observer of a reversal task with known p_high,
+**               p_low and hazard h: b_t = P(arm 0 is good | outcomes before t),
+**               b_0 = 1/2, Bayes update on (a_t, r_t), then b <- b (1-h) +
+**               (1-b) h. A missed trial only applies the transition.
+**   selectivity per unit, OLS of the rate on trial t on 1, a_{t-1}, r_{t-1} and
+**               a_{t-1} r_{t-1} with a, r coded +-1 (action 1 / rewarded =
+**               +1), over trials t >= 1 whose trial t-1 is valid. t and p
+**               values are the classical ones; trials of one episode are not
+**               independent, so they overstate significance somewhat.
+**   RPE         on valid trials with finite delta (trials[].rpe) and V: mean
+**               delta after rewarded and unrewarded outcomes; OLS of delta on
+**               1, r, V (expected: positive on r, negative on V); delta aligned
+**               on reversals (lags as in behavior.h).
+*/
+#ifndef METARL_NEURAL_H
+#define METARL_NEURAL_H
+
+#include "analysis/behavior.h"
+#include "analysis/regress.h"
+#include "core/episode.h"
+
+#define NEURAL_N_LAMBDAS 9
+extern const double NEURAL_LAMBDAS[NEURAL_N_LAMBDAS];   /* 1e-4 .. 1e4, by factors of 10 */
+
+/* The common n_pfc of the episodes that have activity: 0 if none has any,
+** -1 if they disagree. */
+int neural_n_units(EpisodeRecord *const *eps, int n_eps);
+/* Number of neural rows (see above). */
+long neural_n_rows(EpisodeRecord *const *eps, int n_eps);
+
+/* ---- PCA ------------------------------------------------------------------ */
+
+typedef struct NeuralPca {
+    int n_units;             /* p */
+    long n_rows;             /* N */
+    int k;                   /* components with scores (<= p) */
+    double *mean;            /* (p) per-unit mean rate */
+    double *eigenvalues;     /* (p) variances along the components, descending */
+    double *explained;       /* (p) fraction of total variance */
+    double *loadings;        /* (p, p) row c = unit weights of component c (unit norm) */
+    double *scores;          /* (N, k) projections of the centred rates */
+    int *episode, *t;        /* (N) index into eps and trial of each row */
+} NeuralPca;
+
+/* Allocate for p units, N rows, k scored components; NULL if out of memory
+** or sizes invalid. */
+NeuralPca *neural_pca_alloc(int n_units, long n_rows, int k);
+void neural_pca_free(NeuralPca *pca);
+/* Fill pca from the episodes (n_units and n_rows must match neural_n_units
+** and neural_n_rows). Return ANALYSIS_OK, ANALYSIS_NODATA (fewer than 2 rows
+** or mismatched sizes) or ANALYSIS_NOMEM. */
+int neural_pca(EpisodeRecord *const *eps, int n_eps, NeuralPca *pca);
+
+/* ---- latent targets --------------------------------------------------------- */
+
+typedef enum {
+    NEURAL_TARGET_P0,       /* truth.p[0] */
+    NEURAL_TARGET_P1,       /* truth.p[1] */
+    NEURAL_TARGET_BEST,     /* truth.best (0/1; NaN on ties/unknown) */
+    NEURAL_TARGET_PARITY,   /* truth.block mod 2 (NaN if unknown) */
+    NEURAL_TARGET_BELIEF    /* neural_reversal_belief with the given p_high, p_low, hazard */
+} NeuralTarget;
+
+/* Ideal-observer belief for episode e: belief[t] = P(arm 0 is the good arm)
+** before the choice on trial t, t < e->n_trials (see above). */
+void neural_reversal_belief(const EpisodeRecord *e, double p_high, double p_low, double hazard, double *belief);
+
+/* Fill out (neural_n_rows entries) with the target of each neural row; NaN
+** where unknown. p_high, p_low, hazard are used by NEURAL_TARGET_BELIEF only.
+** Return the number of finite entries. */
+long neural_target(EpisodeRecord *const *eps, int n_eps, NeuralTarget which, double p_high, double p_low,
+                   double hazard, double *out);
+
+/* ---- decoding ---------------------------------------------------------------- */
+
+typedef struct NeuralDecodeConfig {
+    int n_folds;             /* K >= 2 (default 5) */
+    double lambda;           /* > 0: fixed penalty; <= 0: inner CV (default) */
+    int n_shuffles;          /* null permutations (default 20; 0 = none) */
+    unsigned long seed;      /* folds and permutations (default 1) */
+} NeuralDecodeConfig;
+
+void neural_decode_config_default(NeuralDecodeConfig *c);
+
+typedef struct NeuralDecode {
+    long n_rows;             /* rows with a finite target */
+    int n_episodes;          /* episodes contributing */
+    int n_folds;
+    double r2;               /* cross-validated R^2 (NaN if SST = 0) */
+    double lambda;           /* the penalty used (median over outer folds when chosen by CV) */
+    int n_shuffles;
+    double null_mean, null_p95;   /* of the shuffled R^2 values */
+} NeuralDecode;
+
+/* Decode target (neural_n_rows entries, NaN = leave the row out) from the
+** prefrontal rates. Return ANALYSIS_OK, ANALYSIS_NODATA (no activity, fewer
+** episodes than folds, or a constant target) or ANALYSIS_NOMEM. */
+int neural_decode(EpisodeRecord *const *eps, int n_eps, const double *target, const NeuralDecodeConfig *cfg,
+                  NeuralDecode *out);
+
+/* ---- unit selectivity ------------------------------------------------------------ */
+
+enum { SEL_INTERCEPT, SEL_ACTION, SEL_REWARD, SEL_INTERACTION, SEL_N };
+
+typedef struct NeuralSelectivity {
+    int n_units;             /* p */
+    long n_rows;             /* trials used */
+    double level;            /* significance level of the counts */
+    double *coef;            /* (p, SEL_N) */
+    double *tstat;           /* (p, SEL_N) */
+    double *pval;            /* (p, SEL_N) two-sided */
+    int n_sig[SEL_N];        /* units with pval < level, per regressor */
+} NeuralSelectivity;
+
+NeuralSelectivity *neural_selectivity_alloc(int n_units);
+void neural_selectivity_free(NeuralSelectivity *s);
+/* Per-unit regressions at significance level `level` (e.g. 0.05). Return
+** ANALYSIS_OK, ANALYSIS_NODATA (no activity or too few trials) or
+** ANALYSIS_NOMEM. */
+int neural_selectivity(EpisodeRecord *const *eps, int n_eps, double level, NeuralSelectivity *s);
+
+/* ---- RPE signatures ------------------------------------------------------------ */
+
+enum { RPE_INTERCEPT, RPE_REWARD, RPE_VALUE, RPE_N };
+
+typedef struct NeuralRpe {
+    long n;                                   /* trials with finite delta, V and r */
+    long n_rewarded, n_unrewarded;
+    double mean_rewarded, se_rewarded;
+    double mean_unrewarded, se_unrewarded;
+    OlsFit fit;                               /* delta ~ 1 + r + V; coef[RPE_*] */
+    long rev_n[BEHAVIOR_REV_N_LAGS];          /* delta aligned on reversals */
+    double rev_mean[BEHAVIOR_REV_N_LAGS], rev_se[BEHAVIOR_REV_N_LAGS];
+} NeuralRpe;
+
+/* Return ANALYSIS_OK, ANALYSIS_NODATA (no trial with delta and V) or
+** ANALYSIS_NOMEM. */
+int neural_rpe(EpisodeRecord *const *eps, int n_eps, NeuralRpe *out);
+
+#endif
