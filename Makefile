@@ -74,6 +74,12 @@ check-valgrind: deps
 	@$(MAKE) --no-print-directory build-tests
 	@METARL_VALGRIND=1 tests/run.sh $(BUILD)
 
+# Crash, signal, storage-fault and NaN tests through the real binary (slower
+# than `make test`; CI runs them).
+check-reliability: deps
+	@$(MAKE) --no-print-directory all
+	@METARL_BIN=$(BUILD)/metarl sh tests/check_reliability.sh
+
 # Benchmarks (not tests): speed and the measured tables of the README.
 bench: deps
 	@$(MAKE) --no-print-directory $(BUILD)/metarl $(BENCHES)
@@ -108,7 +114,7 @@ fuzz: deps
 clean:
 	rm -rf build build-asan build-fuzz
 
-.PHONY: all deps test build-tests check-asan check-valgrind demo clean fuzz bench
+.PHONY: all deps test build-tests check-asan check-valgrind check-reliability demo clean fuzz bench
 .SECONDARY:
 .DELETE_ON_ERROR:
 

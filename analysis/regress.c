@@ -199,6 +199,13 @@ int regress_logit(const double *X, const double *y, int n, int p, double lambda,
         status = ANALYSIS_NOMEM;
         goto done;
     }
+    if (fit->rank < p) {
+        /* a direction without information: at a finite optimum only if X is
+        ** rank deficient; otherwise the weights mu(1 - mu) vanished along it,
+        ** which is (quasi-)separation */
+        fit->converged = 0;
+        fit->separated = 1;
+    }
     for (int j = 0; j < p; j++) {
         fit->coef[j] = b[j];
         fit->se[j] = fit->rank == p && Hi[j * p + j] > 0.0 ? sqrt(Hi[j * p + j]) : NAN;

@@ -58,7 +58,8 @@ typedef struct LogitFit {
     int iterations;                          /* Newton steps taken */
     int converged;                           /* 1 if the change in penalized log-likelihood and
                                                 coefficients fell below tolerance */
-    int separated;                           /* 1 if a coefficient ran past |b| > 30: (quasi-)separation */
+    int separated;                           /* 1 if a coefficient ran past |b| > 30, or the information
+                                                matrix lost rank: (quasi-)separation (or collinear X) */
     int rank;                                /* rank of the information matrix at the end */
 } LogitFit;
 
@@ -67,7 +68,8 @@ typedef struct LogitFit {
 ** row-major, y (n) holds 0/1 (any value in [0, 1] works). penalize (p) marks
 ** the penalized columns; NULL means every column but column 0 (the
 ** intercept). At most max_iter steps (<= 0: 100); a coefficient beyond 30 in
-** absolute value stops the fit as separated, not converged. Return
+** absolute value stops the fit as separated, not converged, and so does an
+** information matrix of rank < p at the end (its SEs are then NaN). Return
 ** ANALYSIS_OK, ANALYSIS_NODATA if n < p or p > REGRESS_MAX_P, or
 ** ANALYSIS_NOMEM. */
 int regress_logit(const double *X, const double *y, int n, int p, double lambda, const int *penalize,

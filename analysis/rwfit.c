@@ -171,8 +171,8 @@ typedef struct OptResult {
 } OptResult;
 
 /* One simplex run from x0; returns the minimum found in *x, value in *f. */
-static int simplex_run(gsl_multimin_fminimizer *m, const Objective *o, const double *x0, double step, double *x,
-                       double *f)
+static int simplex_run(gsl_multimin_fminimizer *m, const Objective *o, const double *x0, double step, double tol,
+                       double *x, double *f)
 {
     int dim = o->n_free + 1;
     gsl_vector_view xv = gsl_vector_view_array((double *)x0, (size_t)dim);
@@ -184,7 +184,7 @@ static int simplex_run(gsl_multimin_fminimizer *m, const Objective *o, const dou
     int converged = 0;
     for (int it = 0; it < 2000; it++) {
         if (gsl_multimin_fminimizer_iterate(m) != GSL_SUCCESS) break;
-        if (gsl_multimin_test_size(gsl_multimin_fminimizer_size(m), 1e-6) == GSL_SUCCESS) {
+        if (gsl_multimin_test_size(gsl_multimin_fminimizer_size(m), tol) == GSL_SUCCESS) {
             converged = 1;
             break;
         }
@@ -226,8 +226,11 @@ static void hessian_se(const Objective *o, const double *x, double f0, double *s
         se[i] = rank == dim && min_eig > 0.0 && Hi[i * dim + i] > 0.0 ? sqrt(Hi[i * dim + i]) : NAN;
 }
 
-/* Minimize o from the 3 x 3 grid of starts plus a restart from the best. */
-static int optimize(const Objective *o, OptResult *res)
+/* Minimize o to a coarse tolerance (simplex size 1e-2 in the transformed
+** coordinates) from each start of the 3 x 3 grid, or, if warm is not NULL,
+** from warm = (logit alpha, log beta) alone, every alpha starting there; then
+** polish the best to 1e-6. */
+static int optimize(const Objective *o, const double *warm, OptResult *res)
 {
     static const double a0[3] = { 0.2, 0.5, 0.8 }, b0[3] = { 1.0, 4.0, 12.0 };
     int dim = o->n_free + 1;
@@ -237,9 +240,10 @@ static int optimize(const Objective *o, OptResult *res)
     double x0[RW_MAX_CLASSES + 1], x[RW_MAX_CLASSES + 1], f;
     for (int ia = 0; ia < 3; ia++)
         for (int ib = 0; ib < 3; ib++) {
-            for (int j = 0; j < o->n_free; j++) x0[j] = log(a0[ia] / (1.0 - a0[ia]));
-            x0[o->n_free] = log(b0[ib]);
-            int conv = simplex_run(m, o, x0, 1.0, x, &f);
+            if (warm && ia + ib > 0) continue;
+            for (int j = 0; j < o->n_free; j++) x0[j] = warm ? warm[0] : log(a0[ia] / (1.0 - a0[ia]));
+            x0[o->n_free] = warm ? warm[1] : log(b0[ib]);
+            int conv = simplex_run(m, o, x0, warm ? 0.5 : 1.0, 1e-2, x, &f);
             if (f < res->f) {
                 res->f = f;
                 res->converged = conv;
@@ -247,7 +251,7 @@ static int optimize(const Objective *o, OptResult *res)
             }
         }
     memcpy(x0, res->x, sizeof x0);
-    int conv = simplex_run(m, o, x0, 0.25, x, &f);
+    int conv = simplex_run(m, o, x0, 0.1, 1e-6, x, &f);
     if (f <= res->f) {
         res->f = f;
         res->converged = conv;
@@ -291,7 +295,7 @@ static int fit_slice(const RwData *d, long off, long n, RwFit *fit)
 {
     Objective o = { d, off, n, 1, { 0, 0, 0 } };
     OptResult res;
-    int rc = optimize(&o, &res);
+    int rc = optimize(&o, NULL, &res);
     if (rc != ANALYSIS_OK) return rc;
     fill_fit(&res, 1, fit);
     fit->n_trials = n;
@@ -455,11 +459,24 @@ int rw_fit_volatility(EpisodeRecord *const *eps, int n_eps, int window, RwVolati
     fit->n_start = count[CLS_START];
     int rc = ANALYSIS_NODATA;
     if (count[CLS_VOLATILE] > 0 && count[CLS_STABLE] > 0) {
+        /* the one-rate model is nested in this one: its optimum (searched
+        ** from the grid) is the warm start */
+        RwData d1 = d;
+        signed char *one = calloc((size_t)(d.n > 0 ? d.n : 1), 1);
+        OptResult res;
+        memset(&res, 0, sizeof res);
+        rc = ANALYSIS_NOMEM;
+        if (one) {
+            d1.cls = one;
+            Objective o1 = { &d1, 0, d.n, 1, { 0, 0, 0 } };
+            rc = optimize(&o1, NULL, &res);
+            free(one);
+        }
+        double warm[2] = { res.x[0], res.x[1] };
         Objective o = { &d, 0, d.n, 0, { 0, 0, 0 } };
         for (int c = 0; c < RW_MAX_CLASSES; c++)
             if (count[c] > 0) o.cls_of[o.n_free++] = c;
-        OptResult res;
-        rc = optimize(&o, &res);
+        if (rc == ANALYSIS_OK) rc = optimize(&o, warm, &res);
         if (rc == ANALYSIS_OK) {
             double *al[RW_MAX_CLASSES] = { &fit->alpha_volatile, &fit->alpha_stable, &fit->alpha_start };
             double *se[RW_MAX_CLASSES] = { &fit->alpha_volatile_se, &fit->alpha_stable_se, &fit->alpha_start_se };

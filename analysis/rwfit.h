@@ -9,8 +9,8 @@
 ** Fitting: the negative log-likelihood is minimized in the unconstrained
 ** coordinates (logit alpha, log beta) with GSL's Nelder-Mead simplex
 ** (nmsimplex2) from each start of a 3 x 3 grid, alpha in {0.2, 0.5, 0.8} x
-** beta in {1, 4, 12}, plus one restart from the best; the best of all is
-** returned. The search box is logit alpha in [-12, 12], log beta in [-7, 6]
+** beta in {1, 4, 12}, each to a coarse tolerance (simplex size 1e-2), then
+** the best is polished by a final run to 1e-6. The search box is logit alpha in [-12, 12], log beta in [-7, 6]
 ** (beta up to ~403): outside it the likelihood is evaluated at the edge and a
 ** quadratic penalty pulls back, so the objective stays finite (the command
 ** line aborts on any GSL error, and the simplex raises one on a non-finite
@@ -30,7 +30,9 @@
 **               and trials whose block is unknown: a nuisance class, so that
 **               learning from the initial Q0 counts as neither.
 ** The update after trial t uses the learning rate of t's class; beta is
-** shared. One joint fit gives alpha_volatile, alpha_stable, alpha_start, beta.
+** shared. One joint fit gives alpha_volatile, alpha_stable, alpha_start, beta;
+** its simplex starts from the optimum of the one-rate model (nested in it, and
+** itself searched from the grid), every class at the pooled alpha.
 */
 #ifndef METARL_RWFIT_H
 #define METARL_RWFIT_H

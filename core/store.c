@@ -60,7 +60,14 @@ static int store_fail(Store *s, const char *fmt, ...)
 static int sql_fail(Store *s, const char *what)
 {
     int code = sqlite3_extended_errcode(s->db);
+    int sys = sqlite3_system_errno(s->db);
     const char *msg = sqlite3_errmsg(s->db);
+    if ((code & 0xff) == SQLITE_IOERR && (sys == ENOSPC || sys == EFBIG))
+        return store_fail(s, "%s: %s: disk full (%s)", s->path, what, strerror(sys));
+    /* SQLite does not always keep errno of a failed write: say what it most
+    ** likely is. */
+    if (code == SQLITE_IOERR_WRITE || code == SQLITE_IOERR_FSYNC || code == SQLITE_IOERR_TRUNCATE)
+        return store_fail(s, "%s: %s: write failed: disk full or a file-size limit reached? (%s)", s->path, what, msg);
     if ((code & 0xff) == SQLITE_FULL)
         return store_fail(s, "%s: %s: disk full (%s)", s->path, what, msg);
     if ((code & 0xff) == SQLITE_READONLY)
@@ -165,6 +172,10 @@ Store *store_open(const char *path, StoreMode mode, char *err, size_t n_err)
     }
     if (existed && access(path, R_OK) != 0) {
         store_fail(s, "%s: cannot read (%s)", path, strerror(errno));
+        goto fail_msg;
+    }
+    if (existed && mode == STORE_WRITE && access(path, W_OK) != 0) {
+        store_fail(s, "%s: the file is read-only (%s)", path, strerror(errno));
         goto fail_msg;
     }
     /* Readers open read-write when they may (and never write): the last

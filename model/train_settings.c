@@ -40,6 +40,8 @@ static const OptSpec train_specs[] = {
       "gradient method" },
     { "train", "lr", "lr", OPT_DOUBLE, "7e-4", 1e-9, 10, NULL, NULL,
       "learning rate (the usual choices: 7e-4 for RMSProp, 1e-3 for Adam)" },
+    { "train", "lr_final", NULL, OPT_DOUBLE, "-1", -1, 10, NULL, NULL,
+      "learning rate reached linearly after anneal_episodes (-1 = no annealing: lr throughout)" },
     { "train", "rms_decay", NULL, OPT_DOUBLE, "0.99", 0, 0.999999, NULL, NULL,
       "RMSProp decay rho of the squared-gradient average" },
     { "train", "adam_beta1", NULL, OPT_DOUBLE, "0.9", 0, 0.999999, NULL, NULL,
@@ -59,7 +61,7 @@ static const OptSpec train_specs[] = {
     { "train", "beta_e_final", NULL, OPT_DOUBLE, "0.05", 0, 100, NULL, NULL,
       "entropy-bonus weight after anneal_episodes" },
     { "train", "anneal_episodes", NULL, OPT_INT, "0", 0, 1e15, NULL, NULL,
-      "episodes over which beta_e moves linearly to beta_e_final (0 = no annealing)" },
+      "episodes over which beta_e (and lr, if lr_final >= 0) move linearly to their final values (0 = none)" },
     { "train", "clip_norm", NULL, OPT_DOUBLE, "40", 0, 1e12, NULL, NULL,
       "global gradient-norm clipping threshold (0 = off)" },
     { "train", "checkpoint_every", NULL, OPT_INT, "1000", 1, 1e15, NULL, NULL,
@@ -97,6 +99,7 @@ int train_config_from(const Config *c, TrainConfig *tc, char *err, size_t n_err)
     tc->batch = (int)config_int(c, "train", "batch");
     tc->optim.kind = (OptimKind)pick(config_str(c, "train", "optimizer"), opts, 2);
     tc->optim.lr = config_double(c, "train", "lr");
+    tc->lr_final = config_double(c, "train", "lr_final");
     tc->optim.rho = config_double(c, "train", "rms_decay");
     tc->optim.beta1 = config_double(c, "train", "adam_beta1");
     tc->optim.beta2 = config_double(c, "train", "adam_beta2");
@@ -140,10 +143,22 @@ void train_net_config(const TrainConfig *tc, int n_actions, int obs_dim, int max
     out->gain = tc->gain;
 }
 
+/* Fraction of the annealing done at `episode`, in [0, 1]. */
+static double anneal_fraction(const TrainConfig *tc, long episode)
+{
+    if (tc->anneal_episodes <= 0) return 1.0;
+    double f = (double)episode / (double)tc->anneal_episodes;
+    return f > 1.0 ? 1.0 : f;
+}
+
 double train_beta_e(const TrainConfig *tc, long episode)
 {
     if (tc->anneal_episodes <= 0) return tc->beta_e;
-    double f = (double)episode / (double)tc->anneal_episodes;
-    if (f > 1.0) f = 1.0;
-    return tc->beta_e + (tc->beta_e_final - tc->beta_e) * f;
+    return tc->beta_e + (tc->beta_e_final - tc->beta_e) * anneal_fraction(tc, episode);
+}
+
+double train_lr(const TrainConfig *tc, long episode)
+{
+    if (tc->anneal_episodes <= 0 || tc->lr_final < 0.0) return tc->optim.lr;
+    return tc->optim.lr + (tc->lr_final - tc->optim.lr) * anneal_fraction(tc, episode);
 }

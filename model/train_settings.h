@@ -31,6 +31,7 @@ typedef struct TrainConfig {
     /* [train] */
     int batch;                  /* B episodes per update */
     OptimConfig optim;          /* kind, lr, rho, beta1, beta2, eps */
+    double lr_final;            /* lr after anneal_episodes; < 0 = no lr annealing */
     double gamma, gae_lambda;
     double beta_v, beta_e, beta_e_final;
     long anneal_episodes;       /* 0 = beta_e constant */
@@ -56,5 +57,8 @@ void train_net_config(const TrainConfig *tc, int n_actions, int obs_dim, int max
 /* entropy weight used for the batch starting at `episode`: linear from
 ** beta_e to beta_e_final over anneal_episodes, then constant. */
 double train_beta_e(const TrainConfig *tc, long episode);
+/* learning rate for the batch starting at `episode`: linear from lr to
+** lr_final over anneal_episodes if lr_final >= 0, else lr throughout. */
+double train_lr(const TrainConfig *tc, long episode);
 
 #endif

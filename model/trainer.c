@@ -253,6 +253,7 @@ int trainer_iterate(Trainer *tr, TrainStats *stats)
         stats->loss = loss;
         stats->grad_norm = norm;
         stats->beta_e = beta_e;
+        stats->lr = train_lr(&tr->tc, e0);
         double sr = 0.0, sg = 0.0;
         for (int b = 0; b < B; b++) {
             sr += tr->ep[b].reward;
@@ -264,6 +265,7 @@ int trainer_iterate(Trainer *tr, TrainStats *stats)
     if (!isfinite(loss) || !isfinite(norm)) return -1;
 
     optim_clip(tr->grad, P, tr->tc.clip_norm);
+    tr->opt->cfg.lr = train_lr(&tr->tc, e0);
     optim_step(tr->opt, tr->net->params, tr->grad);
     net_refresh(tr->net);
     tr->episode += B;

@@ -59,6 +59,7 @@ typedef struct TrainStats {
     double loss;                  /* batch loss: mean over episodes of L (a2c.h) */
     double grad_norm;             /* global gradient norm before clipping */
     double beta_e;                /* entropy weight used */
+    double lr;                    /* learning rate used */
     double mean_reward, mean_regret;
 } TrainStats;
 

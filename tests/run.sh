@@ -39,6 +39,8 @@ if [ -z "$METARL_VALGRIND" ]; then
         [ -f "$s" ] || continue
         run_one "$(basename "$s")" sh "$s"
     done
+else
+    run_one valgrind_cli.sh sh tests/valgrind_cli.sh
 fi
 [ -n "$crashed" ] && echo "crashed or exited non-zero:$crashed"
 echo "$pass passed, $fail failed"

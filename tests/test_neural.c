@@ -1,0 +1,444 @@
+/* tests/test_neural.c: the population analyses (analysis/neural.c) on
+** synthetic activity with planted structure.
+**
+**   PCA          rates = mean + 2 latent factors x loadings + small noise: the
+**                first two components explain > 95% and span the planted
+**                subspace (projector distance < 0.05);
+**   decoding     a target that is a planted linear readout of the rates is
+**                decoded with cross-validated R^2 > 0.9 and a shuffled null
+**                near 0; a target unrelated to the rates is not decoded; the
+**                sufficient-statistics CV equals a direct fold-by-fold ridge
+**                fit on a small problem;
+**   belief       the ideal observer's recursion on a 4-trial sequence, with
+**                the values computed by hand (and in Python) in the comments;
+**   selectivity  units planted to code the previous action, reward or their
+**                product are found, and only they;
+**   RPE          delta = 0.1 + 0.9 r - 0.8 V + noise: coefficients within 4 SE.
+** Every random number comes from a seeded generator.
+*/
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <cmocka.h>
+
+#include <gsl/gsl_linalg.h>
+#include <gsl/gsl_randist.h>
+#include <gsl/gsl_rng.h>
+
+#include "analysis/neural.h"
+#include "core/episode.h"
+#include "core/rng.h"
+
+#define assert_close(a, b, tol)                                                          \
+    do {                                                                                 \
+        double a_ = (a), b_ = (b);                                                       \
+        if (!(fabs(a_ - b_) <= (tol)))                                                   \
+            fail_msg("%s = %.17g but expected %s = %.17g (tolerance %g)", #a, a_, #b, b_, \
+                     (double)(tol));                                                     \
+    } while (0)
+
+/* Episodes with random actions/rewards and room for p units of activity. */
+static EpisodeRecord **make_episodes(int n, int T, int p, gsl_rng *r)
+{
+    EpisodeRecord **eps = calloc((size_t)n, sizeof *eps);
+    assert_non_null(eps);
+    for (int i = 0; i < n; i++) {
+        EpisodeRecord *e = eps[i] = episode_alloc(T, p);
+        assert_non_null(e);
+        e->n_trials = T;
+        double p0 = gsl_rng_uniform(r);
+        for (int t = 0; t < T; t++) {
+            TrialRecord *tr = &e->trials[t];
+            tr->action = (int)gsl_rng_uniform_int(r, 2);
+            tr->reward = gsl_rng_uniform(r) < 0.5 ? 1.0 : 0.0;
+            tr->truth.p[0] = p0;
+            tr->truth.p[1] = 1.0 - p0;
+            tr->truth.best = p0 > 0.5 ? 0 : 1;
+            tr->truth.block = 0;
+            tr->truth.since_reversal = t;
+            tr->probs[0] = tr->probs[1] = tr->value = tr->rpe = NAN;
+        }
+    }
+    return eps;
+}
+
+static void free_episodes(EpisodeRecord **eps, int n)
+{
+    for (int i = 0; i < n; i++) episode_free(eps[i]);
+    free(eps);
+}
+
+static float *act(EpisodeRecord *e, int t, int u) { return &e->activity[(size_t)t * e->n_units + u]; }
+
+/* ---- PCA ---------------------------------------------------------------------- */
+
+static void pca_finds_planted_subspace(void **state)
+{
+    (void)state;
+    enum { N_EP = 40, T = 50, P = 20 };
+    gsl_rng *r = rng_alloc();
+    gsl_rng_set(r, 101);
+    EpisodeRecord **eps = make_episodes(N_EP, T, P, r);
+    double L[P][2];
+    for (int j = 0; j < P; j++) {
+        L[j][0] = gsl_ran_gaussian(r, 1.0);
+        L[j][1] = gsl_ran_gaussian(r, 1.0);
+    }
+    for (int i = 0; i < N_EP; i++)
+        for (int t = 0; t < T; t++) {
+            double f1 = gsl_ran_gaussian(r, 3.0), f2 = gsl_ran_gaussian(r, 2.0);
+            for (int j = 0; j < P; j++)
+                *act(eps[i], t, j) = (float)(0.5 + L[j][0] * f1 + L[j][1] * f2 + gsl_ran_gaussian(r, 0.05));
+        }
+    assert_int_equal(neural_n_units(eps, N_EP), P);
+    assert_int_equal(neural_n_rows(eps, N_EP), N_EP * T);
+    NeuralPca *a = neural_pca_alloc(P, N_EP * T, 3);
+    assert_non_null(a);
+    assert_int_equal(neural_pca(eps, N_EP, a), ANALYSIS_OK);
+    assert_true(a->explained[0] + a->explained[1] > 0.95);
+    assert_true(a->explained[2] < 0.01);
+    for (int c = 1; c < P; c++) assert_true(a->eigenvalues[c] <= a->eigenvalues[c - 1]);
+    double sum = 0.0;
+    for (int c = 0; c < P; c++) sum += a->explained[c];
+    assert_close(sum, 1.0, 1e-12);
+
+    /* projector onto span(L) (via QR) against that of the first two loadings */
+    gsl_matrix *Q = gsl_matrix_alloc(P, 2);
+    for (int j = 0; j < P; j++) {
+        gsl_matrix_set(Q, j, 0, L[j][0]);
+        gsl_matrix_set(Q, j, 1, L[j][1]);
+    }
+    gsl_vector *tau = gsl_vector_alloc(2);
+    gsl_linalg_QR_decomp(Q, tau);
+    gsl_matrix *q = gsl_matrix_alloc(P, P), *R = gsl_matrix_alloc(P, 2);
+    gsl_linalg_QR_unpack(Q, tau, q, R);
+    double dist = 0.0;
+    for (int j = 0; j < P; j++)
+        for (int k = 0; k < P; k++) {
+            double pt = gsl_matrix_get(q, j, 0) * gsl_matrix_get(q, k, 0) + gsl_matrix_get(q, j, 1) * gsl_matrix_get(q, k, 1);
+            double pe = a->loadings[j] * a->loadings[k] + a->loadings[P + j] * a->loadings[P + k];
+            dist += (pt - pe) * (pt - pe);
+        }
+    assert_true(sqrt(dist) < 0.05);
+    /* scores: centred, with the component variances as eigenvalues; rows in order */
+    double m = 0.0, v = 0.0;
+    for (long row = 0; row < a->n_rows; row++) m += a->scores[row * a->k];
+    m /= (double)a->n_rows;
+    for (long row = 0; row < a->n_rows; row++) v += (a->scores[row * a->k] - m) * (a->scores[row * a->k] - m);
+    v /= (double)(a->n_rows - 1);
+    assert_close(m, 0.0, 1e-9);
+    assert_close(v, a->eigenvalues[0], 1e-9 * a->eigenvalues[0]);
+    assert_int_equal(a->episode[T + 3], 1);
+    assert_int_equal(a->t[T + 3], 3);
+    gsl_matrix_free(Q);
+    gsl_matrix_free(q);
+    gsl_matrix_free(R);
+    gsl_vector_free(tau);
+    neural_pca_free(a);
+    free_episodes(eps, N_EP);
+    gsl_rng_free(r);
+}
+
+/* ---- decoding -------------------------------------------------------------------- */
+
+static void decoding_recovers_readout(void **state)
+{
+    (void)state;
+    enum { N_EP = 40, T = 50, P = 16 };
+    gsl_rng *r = rng_alloc();
+    gsl_rng_set(r, 202);
+    EpisodeRecord **eps = make_episodes(N_EP, T, P, r);
+    double w[P];
+    for (int j = 0; j < P; j++) w[j] = gsl_ran_gaussian(r, 1.0);
+    long N = neural_n_rows(eps, N_EP);
+    double *y = malloc((size_t)N * sizeof *y), *noise = malloc((size_t)N * sizeof *noise);
+    long row = 0;
+    for (int i = 0; i < N_EP; i++)
+        for (int t = 0; t < T; t++, row++) {
+            double s = 0.0;
+            for (int j = 0; j < P; j++) {
+                double x = gsl_ran_gaussian(r, 1.0);
+                *act(eps[i], t, j) = (float)x;
+                s += w[j] * (double)*act(eps[i], t, j);
+            }
+            y[row] = s + gsl_ran_gaussian(r, 0.3);      /* R^2 ceiling ~ 16 / 16.09 */
+            noise[row] = gsl_ran_gaussian(r, 1.0);
+        }
+    NeuralDecodeConfig cfg;
+    neural_decode_config_default(&cfg);
+    NeuralDecode d;
+    assert_int_equal(neural_decode(eps, N_EP, y, &cfg, &d), ANALYSIS_OK);
+    assert_int_equal(d.n_rows, N);
+    assert_int_equal(d.n_episodes, N_EP);
+    assert_true(d.r2 > 0.9);
+    assert_int_equal(d.n_shuffles, 20);
+    assert_true(fabs(d.null_mean) < 0.05);
+    assert_true(d.null_p95 < 0.05);
+    assert_true(d.lambda > 0.0);
+    /* same seed, same answer */
+    NeuralDecode d2;
+    assert_int_equal(neural_decode(eps, N_EP, y, &cfg, &d2), ANALYSIS_OK);
+    assert_true(d.r2 == d2.r2 && d.null_p95 == d2.null_p95);
+
+    /* an unrelated target is not decoded */
+    assert_int_equal(neural_decode(eps, N_EP, noise, &cfg, &d), ANALYSIS_OK);
+    assert_true(d.r2 < 0.02);
+
+    /* missing targets are left out */
+    for (long q = 0; q < N; q += 3) y[q] = NAN;
+    cfg.lambda = 0.01;
+    cfg.n_shuffles = 3;
+    assert_int_equal(neural_decode(eps, N_EP, y, &cfg, &d), ANALYSIS_OK);
+    assert_int_equal(d.n_rows, N - (N + 2) / 3);
+    assert_true(d.r2 > 0.9);
+    assert_close(d.lambda, 0.01, 0);
+
+    /* a constant target, too few episodes: no data */
+    for (long q = 0; q < N; q++) y[q] = 1.0;
+    assert_int_equal(neural_decode(eps, N_EP, y, &cfg, &d), ANALYSIS_NODATA);
+    cfg.n_folds = N_EP + 1;
+    assert_int_equal(neural_decode(eps, N_EP, noise, &cfg, &d), ANALYSIS_NODATA);
+    free(y);
+    free(noise);
+    free_episodes(eps, N_EP);
+    gsl_rng_free(r);
+}
+
+/* Direct reference: for each fold, fit ridge on the other folds' rows (z-scored
+** with the overall mean and SD, centred with the training means) by solving the
+** normal equations with LU, and sum the held-out squared error. */
+static void decoding_matches_direct_ridge(void **state)
+{
+    (void)state;
+    enum { N_EP = 6, T = 7, P = 3, K = 3 };
+    gsl_rng *r = rng_alloc();
+    gsl_rng_set(r, 303);
+    EpisodeRecord **eps = make_episodes(N_EP, T, P, r);
+    double y[N_EP * T];
+    for (int i = 0; i < N_EP; i++)
+        for (int t = 0; t < T; t++) {
+            for (int j = 0; j < P; j++) *act(eps[i], t, j) = (float)gsl_ran_gaussian(r, 1.0 + j);
+            y[i * T + t] = (double)*act(eps[i], t, 0) - 0.5 * *act(eps[i], t, 2) + gsl_ran_gaussian(r, 1.0);
+        }
+    const double lambda = 0.3;
+    NeuralDecodeConfig cfg = { K, lambda, 0, 77 };
+    NeuralDecode d;
+    assert_int_equal(neural_decode(eps, N_EP, y, &cfg, &d), ANALYSIS_OK);
+
+    /* the folds neural_decode uses: the same seeded shuffle, dealt round robin */
+    int perm[N_EP], fold[N_EP];
+    gsl_rng *r2 = rng_alloc();
+    gsl_rng_set(r2, 77);
+    for (int e = 0; e < N_EP; e++) perm[e] = e;
+    gsl_ran_shuffle(r2, perm, N_EP, sizeof *perm);
+    for (int e = 0; e < N_EP; e++) fold[perm[e]] = e % K;
+    double mu[P] = { 0 }, sd[P] = { 0 }, Z[N_EP * T][P];
+    for (int q = 0; q < N_EP * T; q++)
+        for (int j = 0; j < P; j++) mu[j] += (double)*act(eps[q / T], q % T, j) / (N_EP * T);
+    for (int q = 0; q < N_EP * T; q++)
+        for (int j = 0; j < P; j++) {
+            double v = (double)*act(eps[q / T], q % T, j) - mu[j];
+            sd[j] += v * v / (N_EP * T - 1);
+        }
+    for (int q = 0; q < N_EP * T; q++)
+        for (int j = 0; j < P; j++) Z[q][j] = ((double)*act(eps[q / T], q % T, j) - mu[j]) / sqrt(sd[j]);
+    double sse = 0.0, ybar = 0.0, sst = 0.0;
+    for (int q = 0; q < N_EP * T; q++) ybar += y[q] / (N_EP * T);
+    for (int q = 0; q < N_EP * T; q++) sst += (y[q] - ybar) * (y[q] - ybar);
+    for (int f = 0; f < K; f++) {
+        double mx[P] = { 0 }, my = 0.0, n = 0.0;
+        for (int q = 0; q < N_EP * T; q++) {
+            if (fold[q / T] == f) continue;
+            n += 1;
+            my += y[q];
+            for (int j = 0; j < P; j++) mx[j] += Z[q][j];
+        }
+        my /= n;
+        for (int j = 0; j < P; j++) mx[j] /= n;
+        gsl_matrix *A = gsl_matrix_calloc(P, P);
+        gsl_vector *c = gsl_vector_calloc(P), *b = gsl_vector_alloc(P);
+        for (int q = 0; q < N_EP * T; q++) {
+            if (fold[q / T] == f) continue;
+            for (int j = 0; j < P; j++) {
+                *gsl_vector_ptr(c, j) += (Z[q][j] - mx[j]) * (y[q] - my) / n;
+                for (int k = 0; k < P; k++) *gsl_matrix_ptr(A, j, k) += (Z[q][j] - mx[j]) * (Z[q][k] - mx[k]) / n;
+            }
+        }
+        for (int j = 0; j < P; j++) *gsl_matrix_ptr(A, j, j) += lambda;
+        gsl_permutation *pm = gsl_permutation_alloc(P);
+        int sg;
+        gsl_linalg_LU_decomp(A, pm, &sg);
+        gsl_linalg_LU_solve(A, pm, c, b);
+        for (int q = 0; q < N_EP * T; q++) {
+            if (fold[q / T] != f) continue;
+            double pred = my;
+            for (int j = 0; j < P; j++) pred += gsl_vector_get(b, j) * (Z[q][j] - mx[j]);
+            sse += (y[q] - pred) * (y[q] - pred);
+        }
+        gsl_permutation_free(pm);
+        gsl_matrix_free(A);
+        gsl_vector_free(c);
+        gsl_vector_free(b);
+    }
+    assert_close(d.r2, 1.0 - sse / sst, 1e-10);
+    gsl_rng_free(r2);
+    free_episodes(eps, N_EP);
+    gsl_rng_free(r);
+}
+
+static void belief_hand_computed(void **state)
+{
+    (void)state;
+    EpisodeRecord *e = episode_alloc(4, 0);
+    e->n_trials = 4;
+    int a[4] = { 0, -1, 1, 0 };
+    double rw[4] = { 1, NAN, 0, 1 };
+    for (int t = 0; t < 4; t++) {
+        e->trials[t].action = a[t];
+        e->trials[t].reward = rw[t];
+    }
+    double b[4];
+    neural_reversal_belief(e, 0.8, 0.2, 0.1, b);
+    /* b0 = 1/2; after (0, rewarded): 0.5*0.8 / (0.5*0.8 + 0.5*0.2) = 0.8, then
+    ** 0.8*0.9 + 0.2*0.1 = 0.74; the missed trial: 0.74*0.9 + 0.26*0.1 = 0.692;
+    ** after (1, unrewarded): 0.692*0.8 / (0.692*0.8 + 0.308*0.2) then the
+    ** transition = 0.8198959687906372 (Python). */
+    assert_close(b[0], 0.5, 1e-15);
+    assert_close(b[1], 0.74, 1e-15);
+    assert_close(b[2], 0.692, 1e-15);
+    assert_close(b[3], 0.8198959687906372, 1e-14);
+    episode_free(e);
+}
+
+/* ---- selectivity --------------------------------------------------------------------- */
+
+static void selectivity_finds_planted_units(void **state)
+{
+    (void)state;
+    enum { N_EP = 30, T = 100, P = 12 };
+    gsl_rng *r = rng_alloc();
+    gsl_rng_set(r, 404);
+    EpisodeRecord **eps = make_episodes(N_EP, T, P, r);
+    eps[0]->trials[10].action = -1;   /* a missed trial: trial 11 is left out */
+    eps[0]->trials[10].reward = NAN;
+    for (int i = 0; i < N_EP; i++)
+        for (int t = 0; t < T; t++) {
+            double pa = 0.0, pr = 0.0;
+            if (t > 0 && eps[i]->trials[t - 1].action >= 0) {
+                pa = eps[i]->trials[t - 1].action == 1 ? 1.0 : -1.0;
+                pr = eps[i]->trials[t - 1].reward > 0.5 ? 1.0 : -1.0;
+            }
+            for (int u = 0; u < P; u++) {
+                double v = 0.4 + gsl_ran_gaussian(r, 0.1);
+                if (u < 3) v += 0.05 * pa;          /* previous action */
+                else if (u < 6) v += 0.05 * pr;     /* previous reward */
+                else if (u < 9) v += 0.05 * pa * pr;/* their product */
+                *act(eps[i], t, u) = (float)v;
+            }
+        }
+    NeuralSelectivity *s = neural_selectivity_alloc(P);
+    assert_non_null(s);
+    assert_int_equal(neural_selectivity(eps, N_EP, 0.001, s), ANALYSIS_OK);
+    assert_int_equal(s->n_rows, N_EP * (T - 1) - 1);
+    for (int u = 0; u < P; u++) {
+        int planted = u < 9 ? 1 + u / 3 : 0;   /* SEL_ACTION, SEL_REWARD, SEL_INTERACTION or none */
+        for (int j = SEL_ACTION; j <= SEL_INTERACTION; j++) {
+            double b = s->coef[u * SEL_N + j], p = s->pval[u * SEL_N + j];
+            if (j == planted) {
+                assert_close(b, 0.05, 0.01);
+                assert_true(p < 1e-20);
+            } else {
+                assert_close(b, 0.0, 0.01);
+            }
+        }
+        assert_close(s->coef[u * SEL_N + SEL_INTERCEPT], 0.4, 0.01);
+    }
+    /* counts: the planted units, plus (rarely) a false positive at p < 0.001 */
+    for (int j = SEL_ACTION; j <= SEL_INTERACTION; j++) assert_true(s->n_sig[j] >= 3 && s->n_sig[j] <= 4);
+    neural_selectivity_free(s);
+
+    /* no activity: nothing to do */
+    EpisodeRecord *e = episode_alloc(5, 0);
+    e->n_trials = 5;
+    assert_int_equal(neural_n_units(&e, 1), 0);
+    assert_int_equal(neural_n_rows(&e, 1), 0);
+    NeuralDecodeConfig cfg;
+    neural_decode_config_default(&cfg);
+    NeuralDecode d;
+    double y[5] = { 0, 1, 2, 3, 4 };
+    assert_int_equal(neural_decode(&e, 1, y, &cfg, &d), ANALYSIS_NODATA);
+    episode_free(e);
+    free_episodes(eps, N_EP);
+    gsl_rng_free(r);
+}
+
+/* ---- RPE --------------------------------------------------------------------------------- */
+
+static void rpe_regression_recovers(void **state)
+{
+    (void)state;
+    enum { N_EP = 50, T = 100 };
+    gsl_rng *r = rng_alloc();
+    gsl_rng_set(r, 505);
+    EpisodeRecord **eps = make_episodes(N_EP, T, 0, r);
+    for (int i = 0; i < N_EP; i++)
+        for (int t = 0; t < T; t++) {
+            TrialRecord *tr = &eps[i]->trials[t];
+            tr->value = gsl_rng_uniform(r);
+            tr->rpe = 0.1 + 0.9 * tr->reward - 0.8 * tr->value + gsl_ran_gaussian(r, 0.2);
+            /* a reversal at t = 50 in every episode: delta there is set to 5 */
+            tr->truth.block = t < 50 ? 0 : 1;
+            tr->truth.since_reversal = t < 50 ? t : t - 50;
+            if (t == 50) tr->rpe = 5.0;
+        }
+    eps[1]->trials[7].rpe = NAN;   /* left out */
+    NeuralRpe out;
+    assert_int_equal(neural_rpe(eps, N_EP, &out), ANALYSIS_OK);
+    assert_int_equal(out.n, N_EP * T - 1);
+    assert_int_equal(out.n_rewarded + out.n_unrewarded, out.n);
+    const OlsFit *f = &out.fit;
+    /* the planted delta at the reversal biases the fit only slightly */
+    assert_true(f->se[RPE_REWARD] > 0.005 && f->se[RPE_REWARD] < 0.05);
+    assert_close(f->coef[RPE_REWARD], 0.9, 4 * f->se[RPE_REWARD] + 0.02);
+    assert_close(f->coef[RPE_VALUE], -0.8, 4 * f->se[RPE_VALUE] + 0.02);
+    assert_true(f->pval[RPE_REWARD] < 1e-10 && f->pval[RPE_VALUE] < 1e-10);
+    assert_true(out.mean_rewarded > out.mean_unrewarded + 0.5);
+    int i0 = -BEHAVIOR_REV_LAG_MIN;
+    assert_int_equal(out.rev_n[i0], N_EP);
+    assert_close(out.rev_mean[i0], 5.0, 1e-12);
+    assert_close(out.rev_se[i0], 0.0, 1e-12);
+    assert_int_equal(out.rev_n[i0 + 20], N_EP);
+    assert_true(fabs(out.rev_mean[i0 + 1]) < 1.0);
+    free_episodes(eps, N_EP);
+
+    /* without RPE: no data */
+    EpisodeRecord *e = episode_alloc(3, 0);
+    e->n_trials = 3;
+    for (int t = 0; t < 3; t++) {
+        e->trials[t].action = 0;
+        e->trials[t].reward = 1;
+        e->trials[t].value = e->trials[t].rpe = NAN;
+    }
+    assert_int_equal(neural_rpe(&e, 1, &out), ANALYSIS_NODATA);
+    assert_true(isnan(out.fit.coef[RPE_REWARD]));
+    episode_free(e);
+    gsl_rng_free(r);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(pca_finds_planted_subspace),
+        cmocka_unit_test(decoding_recovers_readout),
+        cmocka_unit_test(decoding_matches_direct_ridge),
+        cmocka_unit_test(belief_hand_computed),
+        cmocka_unit_test(selectivity_finds_planted_units),
+        cmocka_unit_test(rpe_regression_recovers),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
