@@ -20,7 +20,7 @@
 **                 Pairs may span missed trials but never episode boundaries.
 **   Lau-Glimcher  logit P(a_t = 1) = b0 + sum_k bR_k c_{t-k} r_{t-k}
 **                 + sum_k bU_k c_{t-k} (1 - r_{t-k}), c = +1 for action 1, -1
-**                 for action 0, k = 1..K. A trial enters only if it and its K
+**                 for action 0, r = 1 if reward > 0.5 else 0, k = 1..K. A trial enters only if it and its K
 **                 predecessors are valid trials of the same episode (t >= K).
 **   reversal      a trial with truth.block >= 1 and truth.since_reversal == 0:
 **                 the first trial of a new block. Lag 0 is that trial, lag -1

@@ -27,7 +27,7 @@
 #include "analysis/neural.h"
 #include "core/rng.h"
 
-const double NEURAL_LAMBDAS[NEURAL_N_LAMBDAS] = { 1e-4, 1e-3, 1e-2, 1e-1, 1.0, 1e1, 1e2, 1e3, 1e4 };
+const double neural_lambdas[NEURAL_N_LAMBDAS] = { 1e-4, 1e-3, 1e-2, 1e-1, 1.0, 1e1, 1e2, 1e3, 1e4 };
 
 static int has_activity(const EpisodeRecord *e) { return e->activity && e->n_units > 0 && e->n_pfc > 0; }
 
@@ -499,12 +499,12 @@ static double decoder_cv(Decoder *d, double lambda_fixed, double *lambda_used)
             for (int g = 0; g < d->K; g++) {
                 if (g == f || d->fs[g].n == 0.0) continue;
                 if (!decoder_train(d, f, g, &my)) continue;
-                for (int l = 0; l < NEURAL_N_LAMBDAS; l++) cv[l] += decoder_sse(d, NEURAL_LAMBDAS[l], my, g);
+                for (int l = 0; l < NEURAL_N_LAMBDAS; l++) cv[l] += decoder_sse(d, neural_lambdas[l], my, g);
             }
             int best = 0;
             for (int l = 1; l < NEURAL_N_LAMBDAS; l++)
                 if (cv[l] < cv[best]) best = l;
-            lambda = NEURAL_LAMBDAS[best];
+            lambda = neural_lambdas[best];
         }
         if (!decoder_train(d, f, -1, &my)) continue;
         sse_total += decoder_sse(d, lambda, my, f);

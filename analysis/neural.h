@@ -22,7 +22,7 @@
 **               robin), so no episode is both trained on and tested. The
 **               penalty minimizes (1/n) sum (y - a - x b)^2 + lambda |b|^2;
 **               lambda is fixed, or chosen per outer fold by inner CV over the
-**               other K-1 folds from the grid NEURAL_LAMBDAS. R^2 = 1 -
+**               other K-1 folds from the grid neural_lambdas. R^2 = 1 -
 **               SSE/SST over all held-out predictions, SST about the mean of
 **               all targets. Null: the target sequences are permuted across
 **               episodes (episode i is given episode pi(i)'s targets, trial by
@@ -50,7 +50,7 @@
 #include "core/episode.h"
 
 #define NEURAL_N_LAMBDAS 9
-extern const double NEURAL_LAMBDAS[NEURAL_N_LAMBDAS];   /* 1e-4 .. 1e4, by factors of 10 */
+extern const double neural_lambdas[NEURAL_N_LAMBDAS];   /* 1e-4 .. 1e4, by factors of 10 */
 
 /* The common n_pfc of the episodes that have activity: 0 if none has any,
 ** -1 if they disagree. */

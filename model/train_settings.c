@@ -13,7 +13,7 @@ static const OptSpec train_specs[] = {
     /* [model] */
     { "model", "hidden", "hidden", OPT_INT, "48", 1, 4096, NULL, NULL,
       "prefrontal units N" },
-    { "model", "activation", NULL, OPT_CHOICE, "tanh", 0, 0, "tanh|relu|softplus", NULL,
+    { "model", "activation", NULL, OPT_CHOICE, "relu", 0, 0, "tanh|relu|softplus", NULL,
       "rate function f of prefrontal and striatal units" },
     { "model", "dt", NULL, OPT_DOUBLE, "1", 1e-6, 1e6, NULL, NULL,
       "time step (alpha = dt/tau; dt must not exceed tau)" },
@@ -38,9 +38,9 @@ static const OptSpec train_specs[] = {
       "episodes per weight update (B)" },
     { "train", "optimizer", NULL, OPT_CHOICE, "rmsprop", 0, 0, "rmsprop|adam", NULL,
       "gradient method" },
-    { "train", "lr", "lr", OPT_DOUBLE, "7e-4", 1e-9, 10, NULL, NULL,
-      "learning rate (the usual choices: 7e-4 for RMSProp, 1e-3 for Adam)" },
-    { "train", "lr_final", NULL, OPT_DOUBLE, "-1", -1, 10, NULL, NULL,
+    { "train", "lr", "lr", OPT_DOUBLE, "1e-3", 1e-9, 10, NULL, NULL,
+      "learning rate at the start (the papers: 7e-4 with RMSProp, 1e-3 with Adam)" },
+    { "train", "lr_final", NULL, OPT_DOUBLE, "0", -1, 10, NULL, NULL,
       "learning rate reached linearly after anneal_episodes (-1 = no annealing: lr throughout)" },
     { "train", "rms_decay", NULL, OPT_DOUBLE, "0.99", 0, 0.999999, NULL, NULL,
       "RMSProp decay rho of the squared-gradient average" },
@@ -58,10 +58,10 @@ static const OptSpec train_specs[] = {
       "value-loss weight" },
     { "train", "beta_e", NULL, OPT_DOUBLE, "0.05", 0, 100, NULL, NULL,
       "entropy-bonus weight (at the start of annealing)" },
-    { "train", "beta_e_final", NULL, OPT_DOUBLE, "0.05", 0, 100, NULL, NULL,
+    { "train", "beta_e_final", NULL, OPT_DOUBLE, "0", 0, 100, NULL, NULL,
       "entropy-bonus weight after anneal_episodes" },
-    { "train", "anneal_episodes", NULL, OPT_INT, "0", 0, 1e15, NULL, NULL,
-      "episodes over which beta_e (and lr, if lr_final >= 0) move linearly to their final values (0 = none)" },
+    { "train", "anneal_episodes", NULL, OPT_INT, "-1", -1, 1e15, NULL, NULL,
+      "episodes over which beta_e (and lr, if lr_final >= 0) move linearly to their final values (0 = none, -1 = run.episodes)" },
     { "train", "clip_norm", NULL, OPT_DOUBLE, "40", 0, 1e12, NULL, NULL,
       "global gradient-norm clipping threshold (0 = off)" },
     { "train", "checkpoint_every", NULL, OPT_INT, "1000", 1, 1e15, NULL, NULL,
@@ -115,6 +115,7 @@ int train_config_from(const Config *c, TrainConfig *tc, char *err, size_t n_err)
 
     tc->seed = (uint64_t)config_int(c, "run", "seed");
     tc->episodes = config_int(c, "run", "episodes");
+    if (tc->anneal_episodes < 0) tc->anneal_episodes = tc->episodes;
 
     if (tc->dt > tc->tau) {
         snprintf(err, n_err, "model.dt = %g exceeds model.tau = %g (alpha = dt/tau must be <= 1)",
@@ -154,11 +155,13 @@ static double anneal_fraction(const TrainConfig *tc, long episode)
 double train_beta_e(const TrainConfig *tc, long episode)
 {
     if (tc->anneal_episodes <= 0) return tc->beta_e;
-    return tc->beta_e + (tc->beta_e_final - tc->beta_e) * anneal_fraction(tc, episode);
+    double f = anneal_fraction(tc, episode);
+    return f >= 1.0 ? tc->beta_e_final : tc->beta_e + (tc->beta_e_final - tc->beta_e) * f;
 }
 
 double train_lr(const TrainConfig *tc, long episode)
 {
     if (tc->anneal_episodes <= 0 || tc->lr_final < 0.0) return tc->optim.lr;
-    return tc->optim.lr + (tc->lr_final - tc->optim.lr) * anneal_fraction(tc, episode);
+    double f = anneal_fraction(tc, episode);
+    return f >= 1.0 ? tc->lr_final : tc->optim.lr + (tc->lr_final - tc->optim.lr) * f;
 }

@@ -34,7 +34,7 @@ typedef struct TrainConfig {
     double lr_final;            /* lr after anneal_episodes; < 0 = no lr annealing */
     double gamma, gae_lambda;
     double beta_v, beta_e, beta_e_final;
-    long anneal_episodes;       /* 0 = beta_e constant */
+    long anneal_episodes;       /* 0 = no annealing (the config value -1 becomes episodes) */
     double clip_norm;           /* 0 = off */
     long checkpoint_every;      /* episodes */
     /* [run] */

@@ -182,7 +182,8 @@ static void test_learns_easy_bandit(void **state)
                                  "train.batch=8", "train.lr=0.01", "train.optimizer=adam",
                                  "train.eps=1e-5", "train.gamma=0.9", "train.gae_lambda=1",
                                  "train.beta_v=0.05", "train.beta_e=0.05", "train.beta_e_final=0.05",
-                                 "train.clip_norm=40", "run.seed=3", NULL };
+                                 "train.clip_norm=40", "train.anneal_episodes=0", "run.seed=3",
+                                 NULL };
     Config *c = make_config(sets);
     TrainConfig tc;
     Trainer *tr = make_trainer(c, &tc);
@@ -277,6 +278,27 @@ static void test_bad_settings(void **state)
     config_free(c);
 }
 
+/* Linear schedules: anneal_episodes = -1 means run.episodes (here 200);
+** lr 1e-3 -> 0 and beta_e 0.05 -> 0.01: at episode 50, 7.5e-4 and 0.04. */
+static void test_schedules(void **state)
+{
+    (void)state;
+    const char *const sets[] = { "run.episodes=200", "train.anneal_episodes=-1", "train.lr=1e-3",
+                                 "train.lr_final=0", "train.beta_e=0.05", "train.beta_e_final=0.01",
+                                 NULL };
+    Config *c = make_config(sets);
+    TrainConfig tc;
+    char err[256];
+    assert_int_equal(train_config_from(c, &tc, err, sizeof err), 0);
+    assert_int_equal(tc.anneal_episodes, 200);
+    assert_true(fabs(train_lr(&tc, 50) - 7.5e-4) < 1e-18);
+    assert_true(fabs(train_beta_e(&tc, 50) - 0.04) < 1e-16);
+    assert_true(train_lr(&tc, 500) == 0.0 && train_beta_e(&tc, 500) == 0.01);
+    tc.lr_final = -1.0;
+    assert_true(train_lr(&tc, 50) == 1e-3);
+    config_free(c);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -285,6 +307,7 @@ int main(void)
         cmocka_unit_test(test_agent_matches_training),
         cmocka_unit_test(test_learns_easy_bandit),
         cmocka_unit_test(test_bad_settings),
+        cmocka_unit_test(test_schedules),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
