@@ -64,7 +64,7 @@ test: deps
 	@$(MAKE) --no-print-directory build-tests
 	@tests/run.sh $(BUILD)
 
-build-tests: $(BUILD)/metarl $(TESTS)
+build-tests: $(BUILD)/metarl $(TESTS) $(BUILD)/tests/torch_ref
 
 check-asan:
 	@$(MAKE) --no-print-directory test BUILD=build-asan \
@@ -80,14 +80,37 @@ check-reliability: deps
 	@$(MAKE) --no-print-directory all
 	@METARL_BIN=$(BUILD)/metarl sh tests/check_reliability.sh
 
+# The network's science targets, measured over 5 seeds per task (about 20
+# minutes on 2 cores); a Markdown table goes to results/targets/targets.md.
+targets: deps
+	@$(MAKE) --no-print-directory all
+	@METARL_BIN=$(BUILD)/metarl bash tests/experiment_targets.sh
+
 # Benchmarks (not tests): speed and the measured tables of the README.
 bench: deps
-	@$(MAKE) --no-print-directory $(BUILD)/metarl $(BENCHES)
+	@$(MAKE) --no-print-directory $(BUILD)/metarl $(BENCHES) $(BUILD)/tests/torch_ref
 	@for b in $(BENCHES); do echo "== $$b"; ./$$b || exit 1; done
+	@echo "== tests/bench_torch.sh"; BUILD=$(BUILD) sh tests/bench_torch.sh
 
 demo: deps
 	@$(MAKE) --no-print-directory all
 	@cli/demo.sh $(BUILD)/metarl
+
+# The notebooks (notebooks/*.ipynb), each executed headless from a fresh run
+# on short settings (METARL_NOTEBOOK_QUICK=1); the executed copies, with their
+# outputs, go to $(BUILD)/notebooks/ (the notebooks themselves stay clean).
+NOTEBOOK_TIMEOUT ?= 900
+notebooks:
+	@cli/install-deps.sh jupyter-nbconvert python3-ipykernel python3-numpy
+	@$(MAKE) --no-print-directory all
+	@mkdir -p $(BUILD)/notebooks
+	@for nb in notebooks/*.ipynb; do \
+	  echo "== $$nb"; \
+	  METARL_NOTEBOOK_QUICK=1 METARL_NOTEBOOK_DIR=$(abspath $(BUILD))/notebooks/work PYDEVD_DISABLE_FILE_VALIDATION=1 \
+	  timeout $(NOTEBOOK_TIMEOUT) /usr/bin/python3 -m nbconvert --to notebook --execute \
+	    --ExecutePreprocessor.timeout=$(NOTEBOOK_TIMEOUT) --output-dir $(BUILD)/notebooks $$nb || exit 1; \
+	done
+	@echo "executed notebooks: $(BUILD)/notebooks/"
 
 # Fuzzing (libFuzzer, clang): each parser for FUZZ_SECONDS. New inputs go to
 # build-fuzz/corpus; crashes to tests/fuzz/crashes (fix, then move them into
@@ -114,7 +137,7 @@ fuzz: deps
 clean:
 	rm -rf build build-asan build-fuzz
 
-.PHONY: all deps test build-tests check-asan check-valgrind check-reliability demo clean fuzz bench
+.PHONY: all deps test build-tests check-asan check-valgrind check-reliability demo clean fuzz bench notebooks targets
 .SECONDARY:
 .DELETE_ON_ERROR:
 

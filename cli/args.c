@@ -243,12 +243,16 @@ int args_parse(const Command *cmd, int argc, char **argv, CmdArgs *a)
     if (!a->cfg || (cmd->declare && cmd->declare(a->cfg) != 0)) return cli_fail(EXIT_FAILED, "out of memory");
     static FlagTable t;   /* large; one parse per process */
     table_build(&t, cmd, a->cfg);
+    /* -o FILE is short for --output FILE, for the commands that take --output */
+    const char *optstring = "-:h";
+    for (const CmdFlag *f = cmd->flags; f && f->name; f++)
+        if (!strcmp(f->name, "output") && f->arg) optstring = "-:ho:";
 
     opterr = 0;
     /* pass 1: --help and --config, and reject unknown flags early */
     optind = 0;
     int c;
-    while ((c = getopt_long(argc, argv, "-:h", t.opts, NULL)) != -1) {
+    while ((c = getopt_long(argc, argv, optstring, t.opts, NULL)) != -1) {
         if (c == VAL_HELP || c == 'h') {
             args_help(cmd, a->cfg);
             return -1;
@@ -265,7 +269,7 @@ int args_parse(const Command *cmd, int argc, char **argv, CmdArgs *a)
 
     /* pass 2: flags and --set in order; positionals anywhere ("-" mode) */
     optind = 0;
-    while ((c = getopt_long(argc, argv, "-:h", t.opts, NULL)) != -1) {
+    while ((c = getopt_long(argc, argv, optstring, t.opts, NULL)) != -1) {
         if (c == 1) {
             if (a->n_pos >= CLI_MAX_POSITIONAL || a->n_pos >= cmd->max_pos)
                 return cli_fail(EXIT_USAGE, "unexpected argument '%s' for `metarl %s` (usage: metarl %s %s)",
@@ -279,6 +283,12 @@ int args_parse(const Command *cmd, int argc, char **argv, CmdArgs *a)
         if (c == ':')
             return cli_fail(EXIT_USAGE, "option '%s' needs a value (see metarl %s --help)", bad_option(argc, argv), cmd->name);
         if (c == VAL_CONFIG || c == VAL_HELP) continue;
+        if (c == 'o') {
+            if (a->n_values >= CLI_MAX_FLAG_VALUES) return cli_fail(EXIT_USAGE, "too many options");
+            a->flag_names[a->n_values] = "output";
+            a->flag_values[a->n_values++] = optarg;
+            continue;
+        }
         if (c == VAL_SET) {
             if (config_assign(a->cfg, optarg, "--set", err, sizeof err) != 0) return cli_fail(EXIT_USAGE, "%s", err);
             continue;

@@ -89,6 +89,9 @@ int cli_declare_run(Config *c);
 ** config file can hold both. */
 int test_declare(Config *c);
 
+/* [run] settings of a training run (cli/cmd_train.c); `test` reads them back. */
+int train_declare_run(Config *c);
+
 /* Signals: SIGINT and SIGTERM set cli_stop_signal; long loops poll it, finish
 ** their episode, save, and exit 128 + signal. */
 extern volatile sig_atomic_t cli_stop_signal;

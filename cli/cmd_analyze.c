@@ -3,7 +3,8 @@
 **
 ** For each test, baseline or import run the episodes are read once (with the
 ** unit rates, if stored) and handed to analysis/behavior.h, analysis/rwfit.h
-** and analysis/neural.h; a train run contributes its training curve only.
+** and analysis/neural.h through cli/analysis_run.h (which `metarl plot`
+** shares); a train run contributes its training curve only.
 ** The same numbers go three ways:
 **   stdout   readable tables (or, with --json, one JSON object per run and line);
 **   TSV      one file per analysis in --out DIR (default: DB's name with
@@ -39,23 +40,18 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 #include <unistd.h>
 
 #include "analysis/behavior.h"
 #include "analysis/neural.h"
 #include "analysis/rwfit.h"
+#include "cli/analysis_run.h"
 #include "cli/cli.h"
 #include "core/json.h"
 #include "core/store.h"
 #include "core/summary.h"
 
 #define MAX_RUNS 256
-#define PCA_SCORES 5          /* components written per trial */
-#define N_TARGETS 5
-#define SEL_LEVEL 0.05
-#define RECOVERY_EPISODES 500
-#define RECOVERY_SEED 1
 
 static const CmdFlag analyze_flags[] = {
     { "run", "ID", "run to analyse; repeat for several (default: every run in the file)" },
@@ -66,83 +62,7 @@ static const CmdFlag analyze_flags[] = {
     { NULL, NULL, NULL }
 };
 
-static const char *const target_names[N_TARGETS] = { "p0", "p1", "best", "block_parity", "belief" };
-
-/* Everything computed for one run. */
-typedef struct Analysis {
-    const RunRow *row;
-    EpisodeRecord **eps;
-    int n_eps;
-    Summary summary;
-    BehaviorCurves *curves;
-    StayStats stay;
-    int stay_ok;
-    LauGlimcherFit lg;
-    int lg_ok;
-    RwFit rw;
-    int rw_ok;
-    RwFit *rw_eps;
-    RwFitSummary rw_sum;
-    int rw_eps_ok;
-    RwFit rec;
-    int rec_ok;
-    const char *rec_env;
-    long n_reversals;
-    ReversalCurve rev;
-    int rev_ok;
-    ReversalCriterion crit;
-    double *crit_per;
-    int crit_ok;
-    RwVolatilityFit vol;
-    int vol_ok;
-    /* neural */
-    int n_units;
-    long n_rows;
-    NeuralPca *pca;
-    double *belief;             /* (n_rows) or NULL */
-    double p_high, p_low, hazard;
-    NeuralDecode dec[N_TARGETS];
-    int dec_ok[N_TARGETS];
-    NeuralSelectivity *sel;
-    NeuralRpe rpe;
-    int rpe_ok;
-} Analysis;
-
-static void analysis_free(Analysis *A)
-{
-    behavior_curves_free(A->curves);
-    free(A->rw_eps);
-    free(A->crit_per);
-    neural_pca_free(A->pca);
-    free(A->belief);
-    neural_selectivity_free(A->sel);
-}
-
 /* ---- small helpers ------------------------------------------------------------ */
-
-/* mkdir -p; 0 or -1 with errno. */
-static int make_dirs(const char *path)
-{
-    char buf[4096];
-    if (snprintf(buf, sizeof buf, "%s", path) >= (int)sizeof buf) {
-        errno = ENAMETOOLONG;
-        return -1;
-    }
-    for (char *p = buf + 1; *p; p++) {
-        if (*p != '/') continue;
-        *p = '\0';
-        if (mkdir(buf, 0777) != 0 && errno != EEXIST) return -1;
-        *p = '/';
-    }
-    if (mkdir(buf, 0777) != 0 && errno != EEXIST) return -1;
-    struct stat st;
-    if (stat(buf, &st) != 0) return -1;
-    if (!S_ISDIR(st.st_mode)) {
-        errno = ENOTDIR;
-        return -1;
-    }
-    return 0;
-}
 
 /* results/demo.db -> results/demo.analysis */
 static void default_out_dir(const char *db, char *out, size_t n)
@@ -154,51 +74,6 @@ static void default_out_dir(const char *db, char *out, size_t n)
     if (dot && dot != base) *dot = '\0';
     size_t len = strlen(out);
     snprintf(out + len, n - len, ".analysis");
-}
-
-/* A value of [section] key from a run's stored INI text; NAN if absent. */
-static double ini_number(const char *ini, const char *section, const char *key)
-{
-    char want[64], line[512];
-    snprintf(want, sizeof want, "[%s]", section);
-    int in = 0;
-    for (const char *p = ini; p && *p;) {
-        const char *e = strchr(p, '\n');
-        size_t len = e ? (size_t)(e - p) : strlen(p);
-        if (len >= sizeof line) len = sizeof line - 1;
-        memcpy(line, p, len);
-        line[len] = '\0';
-        p = e ? e + 1 : NULL;
-        if (line[0] == '[') {
-            in = !strcmp(line, want);
-            continue;
-        }
-        if (!in) continue;
-        char *eq = strchr(line, '=');
-        if (!eq) continue;
-        char *k = line, *kend = eq;
-        while (kend > k && kend[-1] == ' ') kend--;
-        *kend = '\0';
-        if (strcmp(k, key)) continue;
-        char *v = eq + 1;
-        while (*v == ' ') v++;
-        double x;
-        return parse_double(v, &x) == 0 ? x : NAN;
-    }
-    return NAN;
-}
-
-static int ini_is(const char *ini, const char *section, const char *key, const char *value)
-{
-    char pat[128];
-    snprintf(pat, sizeof pat, "\n%s = %s\n", key, value);
-    char sec[64];
-    snprintf(sec, sizeof sec, "[%s]", section);
-    const char *s = ini ? strstr(ini, sec) : NULL;
-    if (!s) return 0;
-    const char *next = strstr(s + 1, "\n[");
-    const char *hit = strstr(s, pat);
-    return hit && (!next || hit < next);
 }
 
 /* ---- TSV files ---------------------------------------------------------------- */
@@ -258,109 +133,6 @@ static void summary_row(FILE *f, const char *key, double v, double se)
     put(f, se, 1);
 }
 
-/* ---- the analyses --------------------------------------------------------------- */
-
-static int nomem(int rc) { return rc == ANALYSIS_NOMEM; }
-
-/* Compute everything for a test/baseline/import run. Return 0, or -1 if out of memory. */
-static int analyse(Analysis *A, int lags, double ridge)
-{
-    EpisodeRecord *const *eps = A->eps;
-    int n = A->n_eps;
-    summary_init(&A->summary);
-    for (int i = 0; i < n; i++) summary_add(&A->summary, eps[i]);
-    int T = behavior_max_trials(eps, n);
-    if (T > 0) {
-        if (!(A->curves = behavior_curves_alloc(T))) return -1;
-        behavior_curves(eps, n, A->curves);
-    }
-    A->stay_ok = behavior_stay(eps, n, 0.95, &A->stay) == ANALYSIS_OK;
-    int rc = behavior_lau_glimcher(eps, n, lags, ridge, &A->lg);
-    if (nomem(rc)) return -1;
-    A->lg_ok = rc == ANALYSIS_OK;
-    rc = rw_fit(eps, n, &A->rw);
-    if (nomem(rc)) return -1;
-    A->rw_ok = rc == ANALYSIS_OK;
-    if (!(A->rw_eps = malloc(((size_t)n + 1) * sizeof *A->rw_eps))) return -1;
-    rc = rw_fit_episodes(eps, n, A->rw_eps, &A->rw_sum);
-    if (nomem(rc)) return -1;
-    A->rw_eps_ok = rc == ANALYSIS_OK;
-    if (A->rw_ok && !A->rw.at_bound) {
-        /* recovery at the fitted values: on this run's own schedule if its truth is known */
-        RwEnv env;
-        rw_env_default(&env);
-        env.n_trials = T;
-        int n_rec = n < RECOVERY_EPISODES ? n : RECOVERY_EPISODES;
-        A->rec_env = "this run's own task instances";
-        rc = rw_recover(A->rw.alpha, A->rw.beta, eps, n, &env, n_rec, RECOVERY_SEED, &A->rec);
-        if (rc == ANALYSIS_NODATA) {
-            A->rec_env = "a built-in reversal task (0.8/0.2, hazard 0.05)";
-            rc = rw_recover(A->rw.alpha, A->rw.beta, NULL, 0, &env, n_rec, RECOVERY_SEED, &A->rec);
-        }
-        if (nomem(rc)) return -1;
-        A->rec_ok = rc == ANALYSIS_OK;
-    }
-    A->n_reversals = behavior_count_reversals(eps, n);
-    A->rev_ok = behavior_reversal_curve(eps, n, &A->rev) == ANALYSIS_OK;
-    if (A->n_reversals > 0) {
-        if (!(A->crit_per = malloc((size_t)A->n_reversals * sizeof *A->crit_per))) return -1;
-        rc = behavior_trials_to_criterion(eps, n, BEHAVIOR_CRIT_K, BEHAVIOR_CRIT_N, A->crit_per, &A->crit);
-        if (nomem(rc)) return -1;
-        A->crit_ok = rc == ANALYSIS_OK;
-        rc = rw_fit_volatility(eps, n, RW_VOLATILE_WINDOW, &A->vol);
-        if (nomem(rc)) return -1;
-        A->vol_ok = rc == ANALYSIS_OK;
-    }
-    rc = neural_rpe(eps, n, &A->rpe);
-    if (nomem(rc)) return -1;
-    A->rpe_ok = rc == ANALYSIS_OK;
-
-    /* neural: prefrontal activity, if recorded */
-    A->n_units = neural_n_units(eps, n);
-    A->n_rows = neural_n_rows(eps, n);
-    if (A->n_units <= 0 || A->n_rows < 2) return 0;
-    if (!(A->pca = neural_pca_alloc(A->n_units, A->n_rows, A->n_units < PCA_SCORES ? A->n_units : PCA_SCORES)))
-        return -1;
-    if (nomem(neural_pca(eps, n, A->pca))) return -1;
-    /* the ideal observer's belief, for reversal runs with known p_high/p_low */
-    A->p_high = A->p_low = A->hazard = NAN;
-    if (!strcmp(A->row->task, "reversal")) {
-        A->p_high = ini_number(A->row->config, "task", "p_high");
-        A->p_low = ini_number(A->row->config, "task", "p_low");
-        if (ini_is(A->row->config, "task", "schedule", "hazard")) {
-            A->hazard = ini_number(A->row->config, "task", "hazard");
-        } else {   /* blocks or criterion: the run's empirical reversal rate */
-            long trans = 0;
-            for (int i = 0; i < n; i++) trans += eps[i]->n_trials > 1 ? eps[i]->n_trials - 1 : 0;
-            A->hazard = trans > 0 ? (double)A->n_reversals / (double)trans : NAN;
-        }
-    }
-    double *y = malloc((size_t)A->n_rows * sizeof *y);
-    if (!y) return -1;
-    NeuralDecodeConfig cfg;
-    neural_decode_config_default(&cfg);
-    for (int k = 0; k < N_TARGETS; k++) {
-        NeuralTarget which = (NeuralTarget)k;
-        if (which == NEURAL_TARGET_PARITY && A->n_reversals == 0) continue;
-        if (neural_target(eps, n, which, A->p_high, A->p_low, A->hazard, y) == 0) continue;
-        rc = neural_decode(eps, n, y, &cfg, &A->dec[k]);
-        if (nomem(rc)) {
-            free(y);
-            return -1;
-        }
-        A->dec_ok[k] = rc == ANALYSIS_OK;
-        if (which == NEURAL_TARGET_BELIEF) {
-            A->belief = y;
-            y = malloc((size_t)A->n_rows * sizeof *y);
-            if (!y) return -1;
-        }
-    }
-    free(y);
-    if (!(A->sel = neural_selectivity_alloc(A->n_units))) return -1;
-    if (nomem(neural_selectivity(eps, n, SEL_LEVEL, A->sel))) return -1;
-    return 0;
-}
-
 /* ---- tables -------------------------------------------------------------------- */
 
 static void pm(const char *label, double v, double se)
@@ -376,7 +148,7 @@ static void coef_se(double b, double se)
     else printf("  %6.3f±%-5.3f", b, se);
 }
 
-static void print_curves(const Analysis *A)
+static void print_curves(const RunAnalysis *A)
 {
     const Summary *s = &A->summary;
     printf("learning curve: reward/trial %.4f ± %.4f", s->reward_per_trial.mean, moments_se(&s->reward_per_trial));
@@ -405,7 +177,7 @@ static void print_curves(const Analysis *A)
     putchar('\n');
 }
 
-static void print_tables(const Analysis *A, const int64_t *children, int n_children)
+static void print_tables(const RunAnalysis *A, const int64_t *children, int n_children)
 {
     const RunRow *r = A->row;
     long trials = A->summary.trials;
@@ -494,13 +266,13 @@ static void print_tables(const Analysis *A, const int64_t *children, int n_child
         }
         printf(" (cumulative %.3f)\n", cum);
         int any = 0;
-        for (int k = 0; k < N_TARGETS; k++) any |= A->dec_ok[k];
+        for (int k = 0; k < RA_N_TARGETS; k++) any |= A->dec_ok[k];
         if (any) {
             printf("  decoding (%d-fold CV by episode, ridge):  %-13s %7s %9s %9s %8s\n", A->dec[0].n_folds, "target",
                    "R2", "null mean", "null 95%", "lambda");
-            for (int k = 0; k < N_TARGETS; k++)
+            for (int k = 0; k < RA_N_TARGETS; k++)
                 if (A->dec_ok[k])
-                    printf("  %41s %-13s %7.3f %9.3f %9.3f %8.2g\n", "", target_names[k], A->dec[k].r2,
+                    printf("  %41s %-13s %7.3f %9.3f %9.3f %8.2g\n", "", ra_target_names[k], A->dec[k].r2,
                            A->dec[k].null_mean, A->dec[k].null_p95, A->dec[k].lambda);
         }
         if (A->sel && A->sel->n_rows > 0)
@@ -515,7 +287,7 @@ static void print_tables(const Analysis *A, const int64_t *children, int n_child
 /* ---- JSON ---------------------------------------------------------------------- */
 
 
-static void emit_json(const Analysis *A)
+static void emit_json(const RunAnalysis *A)
 {
     const RunRow *r = A->row;
     Json j;
@@ -640,9 +412,9 @@ static void emit_json(const Analysis *A)
         json_knums(&j, "pca_explained", A->pca->explained, A->pca->n_units < 10 ? A->pca->n_units : 10);
         json_key(&j, "decoding");
         json_object_begin(&j);
-        for (int k = 0; k < N_TARGETS; k++) {
+        for (int k = 0; k < RA_N_TARGETS; k++) {
             if (!A->dec_ok[k]) continue;
-            json_key(&j, target_names[k]);
+            json_key(&j, ra_target_names[k]);
             json_object_begin(&j);
             json_knum(&j, "r2", A->dec[k].r2);
             json_knum(&j, "null_mean", A->dec[k].null_mean);
@@ -667,7 +439,7 @@ static void emit_json(const Analysis *A)
 
 /* ---- TSV ------------------------------------------------------------------------ */
 
-static void write_tsvs(const Analysis *A, Out *o)
+static void write_tsvs(const RunAnalysis *A, Out *o)
 {
     Tsv t;
     FILE *f;
@@ -840,10 +612,10 @@ static void write_tsvs(const Analysis *A, Out *o)
     }
     if (pc && (f = tsv_open(o, &t, "decoding"))) {
         fprintf(f, "target\trows\tepisodes\tfolds\tlambda\tr2\tnull_mean\tnull_p95\tshuffles\n");
-        for (int k = 0; k < N_TARGETS; k++) {
+        for (int k = 0; k < RA_N_TARGETS; k++) {
             if (!A->dec_ok[k]) continue;
             const NeuralDecode *d = &A->dec[k];
-            fprintf(f, "%s\t%ld\t%d\t%d\t", target_names[k], d->n_rows, d->n_episodes, d->n_folds);
+            fprintf(f, "%s\t%ld\t%d\t%d\t", ra_target_names[k], d->n_rows, d->n_episodes, d->n_folds);
             put(f, d->lambda, 0);
             put(f, d->r2, 0);
             put(f, d->null_mean, 0);
@@ -996,12 +768,11 @@ static int analyze_one(Store *s, const RunRow *r, int json, int lags, double rid
 {
     o->run = r->run_id;
     if (!strcmp(r->kind, "train")) return training_report(s, r, json, o);
-    Analysis A;
-    memset(&A, 0, sizeof A);
-    A.row = r;
+    RunAnalysis A;
+    run_analysis_init(&A, r);
     if (store_read_episodes(s, r->run_id, 1, &A.eps, &A.n_eps) != 0) return cli_fail(EXIT_FAILED, "%s", store_errmsg(s));
     int status = EXIT_OK;
-    if (analyse(&A, lags, ridge) != 0) {
+    if (run_analysis_compute(&A, RA_ALL, lags, ridge) != 0) {
         status = cli_fail(EXIT_FAILED, "run %lld: out of memory", (long long)r->run_id);
         goto done;
     }
@@ -1017,8 +788,7 @@ static int analyze_one(Store *s, const RunRow *r, int json, int lags, double rid
     if (A.n_eps > 0) write_tsvs(&A, o);
     if (o->failed) status = EXIT_FAILED;
 done:
-    analysis_free(&A);
-    store_episodes_free(A.eps, A.n_eps);
+    run_analysis_free(&A);
     return status;
 }
 

@@ -43,14 +43,8 @@ int test_declare(Config *c)
 
 static int test_declare_all(Config *c)
 {
-    static const OptSpec run_specs[] = {   /* read back from the training run */
-        { "run", "seed", NULL, OPT_INT, "1", 0, 4294967295.0, NULL, NULL, "training seed" },
-        { "run", "episodes", NULL, OPT_INT, "20000", 1, 1e12, NULL, NULL, "training episodes" },
-        { "run", "record_every", NULL, OPT_INT, "1000", 0, 1e12, NULL, NULL, "recorded training episodes" },
-        OPT_END
-    };
     /* [test] first, so that --seed and --episodes mean the test's */
-    if (test_declare(c) || config_declare(c, run_specs) || task_declare(c) || train_declare(c) || agent_declare(c))
+    if (test_declare(c) || train_declare_run(c) || task_declare(c) || train_declare(c) || agent_declare(c))
         return -1;
     return 0;
 }

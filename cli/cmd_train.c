@@ -29,18 +29,23 @@
 
 #define CHECKPOINTS_KEPT 3
 
-static int train_declare_all(Config *c)
+int train_declare_run(Config *c)
 {
     static const OptSpec run_specs[] = {
         { "run", "seed", NULL, OPT_INT, "1", 0, 4294967295.0, NULL, NULL,
           "master seed: the same seed and settings give bit-identical weights" },
-        { "run", "episodes", NULL, OPT_INT, "20000", 1, 1e12, NULL, NULL,
-          "training episodes (rounded up to whole batches)" },
+        { "run", "episodes", NULL, OPT_INT, "800000", 1, 1e12, NULL, NULL,
+          "training episodes (rounded up to whole batches); the annealing schedules span them" },
         { "run", "record_every", NULL, OPT_INT, "1000", 0, 1e12, NULL, NULL,
           "store every trial of one training episode in this many (0 = none)" },
         OPT_END
     };
-    if (config_declare(c, run_specs) || task_declare(c) || train_declare(c) || test_declare(c)) return -1;
+    return config_declare(c, run_specs);
+}
+
+static int train_declare_all(Config *c)
+{
+    if (train_declare_run(c) || task_declare(c) || train_declare(c) || test_declare(c)) return -1;
     return 0;
 }
 

@@ -15,8 +15,9 @@
 ** lockstep, one lane each, with the weights fixed; then computes the A2C
 ** loss of each (model/a2c.h) and its gradient by backpropagation through the
 ** whole episode (model/net.h), averages the gradients over the batch, clips
-** the global norm and takes one optimizer step. Weights change only between
-** batches.
+** the global norm and takes one optimizer step with the learning rate and
+** entropy weight that the schedule gives for the batch's first episode
+** (train_lr, train_beta_e). Weights change only between batches.
 **
 ** Randomness: episode e draws its task instance and rewards from a generator
 ** seeded rng_seed_episode(r, seed, RNG_STREAM_TASK, e), and its noise and

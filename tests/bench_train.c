@@ -8,7 +8,7 @@
 ** flops per step of the matrix products (net_flops_per_step) and the rate
 ** they imply. Issue target: >= 200,000 steps/s at N = 48, B = 1.
 **
-**     make bench           (or build/tests/bench_train [seconds-per-cell])
+**     make bench    (or build/tests/bench_train [seconds-per-cell [tanh|relu|softplus]])
 */
 #include <stdio.h>
 #include <stdlib.h>
@@ -31,7 +31,7 @@ static double now(void)
     return (double)t.tv_sec + 1e-9 * (double)t.tv_nsec;
 }
 
-static int bench(int B, int N, double min_secs, double *steps_per_s, double *flops)
+static int bench(int B, int N, const char *act, double min_secs, double *steps_per_s, double *flops)
 {
     char err[256], buf[64];
     Config *c = config_alloc();
@@ -41,6 +41,8 @@ static int bench(int B, int N, double min_secs, double *steps_per_s, double *flo
     snprintf(buf, sizeof buf, "model.hidden=%d", N);
     if (config_assign(c, buf, "bench", err, sizeof err)) goto done;
     snprintf(buf, sizeof buf, "train.batch=%d", B);
+    if (config_assign(c, buf, "bench", err, sizeof err)) goto done;
+    snprintf(buf, sizeof buf, "model.activation=%s", act);
     if (config_assign(c, buf, "bench", err, sizeof err)) goto done;
     if (config_assign(c, "task.dist=independent", "bench", err, sizeof err)
         || config_assign(c, "task.trials=100", "bench", err, sizeof err)
@@ -72,13 +74,16 @@ done:
 int main(int argc, char **argv)
 {
     double secs = argc > 1 ? atof(argv[1]) : 1.0;
+    const char *act = argc > 2 ? argv[2] : "relu";
     static const int Bs[] = { 1, 8, 32 }, Ns[] = { 48, 128, 256 };
-    printf("# training throughput, independent bandit, T = 100, one thread\n");
+    printf("# training throughput, independent bandit, T = 100, one thread, %s units\n", act);
+    printf("# (flops/step counts dense products; relu skips silent units, so its\n"
+           "#  GFLOP/s is an effective rate)\n");
     printf("# %4s %4s %14s %14s %10s\n", "B", "N", "steps/s", "flops/step", "GFLOP/s");
     for (int i = 0; i < 3; i++)
         for (int j = 0; j < 3; j++) {
             double sps, fl;
-            if (bench(Bs[i], Ns[j], secs, &sps, &fl)) return 1;
+            if (bench(Bs[i], Ns[j], act, secs, &sps, &fl)) return 1;
             printf("  %4d %4d %14.0f %14.0f %10.2f\n", Bs[i], Ns[j], sps, fl, sps * fl * 1e-9);
             fflush(stdout);
         }

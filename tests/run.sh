@@ -7,17 +7,18 @@
 BUILD=${1:-build}
 export METARL_BIN="$BUILD/metarl"
 export CMOCKA_MESSAGE_OUTPUT=TAP
-pass=0; fail=0; crashed=""
+pass=0; fail=0; skip=0; crashed=""
 tmp=$(mktemp -d); trap 'rm -rf "$tmp"' EXIT
 
 run_one() {   # name, command...
     name=$1; shift
     start=$(date +%s)
     "$@" >"$tmp/out" 2>"$tmp/err"; rc=$?
-    p=$(grep -c '^ok ' "$tmp/out"); f=$(grep -c '^not ok ' "$tmp/out")
+    k=$(grep -c '^ok .*# SKIP' "$tmp/out")
+    p=$(( $(grep -c '^ok ' "$tmp/out") - k )); f=$(grep -c '^not ok ' "$tmp/out")
     if [ "$rc" -ne 0 ] && [ "$f" -eq 0 ]; then f=1; crashed="$crashed $name"; fi
-    pass=$((pass + p)); fail=$((fail + f))
-    printf '%-28s %4d passed %3d failed  (%ss)\n' "$name" "$p" "$f" "$(( $(date +%s) - start ))"
+    pass=$((pass + p)); fail=$((fail + f)); skip=$((skip + k))
+    printf '%-28s %4d passed %3d failed %3d skipped  (%ss)\n' "$name" "$p" "$f" "$k" "$(( $(date +%s) - start ))"
     if [ "$f" -ne 0 ]; then
         grep -E '^not ok|^# ' "$tmp/out" | head -40
         tail -n 20 "$tmp/err"
@@ -43,5 +44,5 @@ else
     run_one valgrind_cli.sh sh tests/valgrind_cli.sh
 fi
 [ -n "$crashed" ] && echo "crashed or exited non-zero:$crashed"
-echo "$pass passed, $fail failed"
+echo "$pass passed, $fail failed, $skip skipped"
 [ "$fail" -eq 0 ]
