@@ -188,7 +188,7 @@ void args_help(const Command *cmd, const Config *c)
             printf("  %-28s %s (default: %s; config file or --set only)\n", left, s->help, s->def);
         }
     }
-    printf("\nPrecedence: default < --config FILE < flags < --set (later flags win).\n");
+    if (cmd->declare) printf("\nPrecedence: default < --config FILE < flags < --set (later flags win).\n");
 }
 
 /* ---- parsing ------------------------------------------------------------ */
