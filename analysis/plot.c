@@ -429,6 +429,18 @@ static void fig_title(const PlotRun *runs, int n, const char *what, char *out, s
     else snprintf(out, len, "%s - %d runs", what, n);
 }
 
+/* The common head of a one-panel figure: its title from the runs, the
+** preamble, and "set title ... font tfont" (the caller goes on with the
+** rest of that line's settings). */
+static void gp_titled(Fig *F, const PlotRun *runs, int n, const char *what, char *title, size_t len)
+{
+    fig_title(runs, n, what, title, len);
+    gp_preamble(F, title);
+    fprintf(F->gp, "set title ");
+    gq(F->gp, title);
+    fprintf(F->gp, " font tfont\n");
+}
+
 /* Two panels side by side, with one legend of the n runs centred below both
 ** (none for a single run: the title names it). The key applies to the
 ** panel drawn next; call "set key off" before the second. */
@@ -714,11 +726,8 @@ static void write_regret(Fig *F, const PlotRun *runs, int n)
     for (int i = 0; i < n; i++)
         if (runs[i].curves->n_trials > T) T = runs[i].curves->n_trials;
     FILE *g = F->gp;
-    fig_title(runs, n, "Cumulative regret", title, sizeof title);
-    gp_preamble(F, title);
-    fprintf(g, "set title ");
-    gq(g, title);
-    fprintf(g, " font tfont\nset xlabel 'trial within the episode'\n"
+    gp_titled(F, runs, n, "Cumulative regret", title, sizeof title);
+    fprintf(g, "set xlabel 'trial within the episode'\n"
                "set ylabel 'cumulative regret (expected rewards lost)'\n");
     grange(g, "x", 1, T);
     fprintf(g, "set yrange [0:*]\nset key top left title 'shaded: ±1 SE across episodes'\n");
@@ -782,11 +791,8 @@ static void write_stay(Fig *F, const PlotRun *runs, int n)
     }
     if (F->failed) return;
     FILE *g = F->gp;
-    fig_title(runs, n, "Win-stay, lose-stay", title, sizeof title);
-    gp_preamble(F, title);
-    fprintf(g, "set title ");
-    gq(g, title);
-    fprintf(g, " font tfont\nset ylabel 'P(repeat the previous choice)'\nset yrange [0:1.08]\nset ytics 0,0.2,1\n"
+    gp_titled(F, runs, n, "Win-stay, lose-stay", title, sizeof title);
+    fprintf(g, "set ylabel 'P(repeat the previous choice)'\nset yrange [0:1.08]\nset ytics 0,0.2,1\n"
                "set xrange [-0.6:1.6]\nset xtics ('after a rewarded trial' 0, 'after an unrewarded trial' 1)\n"
                "set grid noxtics\nset key below noopaque nobox title 'error bars: 95%% Wilson interval'\n"
                "set arrow 1 from graph 0, first 0.5 to graph 1, first 0.5 nohead dt 2 lc rgb '#888888' back\n");
@@ -822,11 +828,8 @@ static void write_volatility(Fig *F, const PlotRun *runs, int n)
     }
     if (F->failed) return;
     FILE *g = F->gp;
-    fig_title(runs, n, "Learning rate in volatile and stable periods", title, sizeof title);
-    gp_preamble(F, title);
-    fprintf(g, "set title ");
-    gq(g, title);
-    fprintf(g, " font tfont\nset ylabel 'RW learning rate α'\nset yrange [0:1.08]\nset ytics 0,0.2,1\n"
+    gp_titled(F, runs, n, "Learning rate in volatile and stable periods", title, sizeof title);
+    fprintf(g, "set ylabel 'RW learning rate α'\nset yrange [0:1.08]\nset ytics 0,0.2,1\n"
                "set xrange [-0.6:1.6]\nset xtics ('volatile: first %d trials after a reversal' 0, "
                "'stable: %d or more trials into a block' 1)\n"
                "set grid noxtics\nset key below noopaque nobox title 'error bars: ±1 SE'\n",
@@ -977,11 +980,8 @@ static void write_rw(Fig *F, const PlotRun *runs, int n)
     if (F->failed) return;
     if (!(bmin < INFINITY)) bmin = 0.1, bmax = 10;
     FILE *g = F->gp;
-    fig_title(runs, n, "Rescorla-Wagner fits", title, sizeof title);
-    gp_preamble(F, title);
-    fprintf(g, "set title ");
-    gq(g, title);
-    fprintf(g, " font tfont\nset xlabel 'learning rate α'\nset ylabel 'inverse temperature β (log scale)'\n"
+    gp_titled(F, runs, n, "Rescorla-Wagner fits", title, sizeof title);
+    fprintf(g, "set xlabel 'learning rate α'\nset ylabel 'inverse temperature β (log scale)'\n"
                "set xrange [-0.02:1.02]\nset logscale y\n");
     grange(g, "y", bmin / 1.6, bmax * 1.6);
     fprintf(g, "set ytics (");   /* 1, 2, 5 x 10^k inside the range */
@@ -1046,11 +1046,8 @@ static void write_reversal(Fig *F, const PlotRun *runs, int n)
     }
     if (F->failed) return;
     FILE *g = F->gp;
-    fig_title(runs, n, "Accuracy around reversals", title, sizeof title);
-    gp_preamble(F, title);
-    fprintf(g, "set title ");
-    gq(g, title);
-    fprintf(g, " font tfont\nset xlabel 'trials from the reversal (0 = first trial after the good arm switched)'\n"
+    gp_titled(F, runs, n, "Accuracy around reversals", title, sizeof title);
+    fprintf(g, "set xlabel 'trials from the reversal (0 = first trial after the good arm switched)'\n"
                "set ylabel 'P(choose the currently better arm)'\n"
                "set yrange [0:1]\nset xrange [%d:%d]\nset xtics 5\nset mxtics 5\n"
                "set arrow 1 from -0.5, graph 0 to -0.5, graph 1 nohead dt 2 lw 1.5 lc rgb '#555555' back\n"
@@ -1090,11 +1087,8 @@ static void write_pca(Fig *F, const PlotRun *runs, int n)
     if (F->failed) return;
     int shown = P < PCA_SHOWN ? P : PCA_SHOWN;
     FILE *g = F->gp;
-    fig_title(runs, n, "Variance explained by principal components", title, sizeof title);
-    gp_preamble(F, title);
-    fprintf(g, "set title ");
-    gq(g, title);
-    fprintf(g, " font tfont\nset xlabel 'principal component'\nset ylabel 'fraction of variance'\nset yrange [0:1.02]\n"
+    gp_titled(F, runs, n, "Variance explained by principal components", title, sizeof title);
+    fprintf(g, "set xlabel 'principal component'\nset ylabel 'fraction of variance'\nset yrange [0:1.02]\n"
                "set ytics 0,0.2,1\nset xtics 1\nset key center right\n");
     if (shown > 12) fprintf(g, "set xtics 2\n");
     grange(g, "x", 0.4, shown + 0.6);
@@ -1270,11 +1264,8 @@ static void write_decoding(Fig *F, const PlotRun *runs, int n)
     if (F->failed) return;
     lo = lo < -1.0 ? -1.0 : lo - 0.05;
     FILE *g = F->gp;
-    fig_title(runs, n, "Decoding latent variables from prefrontal activity", title, sizeof title);
-    gp_preamble(F, title);
-    fprintf(g, "set title ");
-    gq(g, title);
-    fprintf(g, " font tfont\nset ylabel 'cross-validated R²'\nset grid noxtics\n");
+    gp_titled(F, runs, n, "Decoding latent variables from prefrontal activity", title, sizeof title);
+    fprintf(g, "set ylabel 'cross-validated R²'\nset grid noxtics\n");
     grange(g, "y", lo, 1.02);
     grange(g, "x", -0.6, n_t - 0.4);
     fprintf(g, "set xtics (");
@@ -1343,11 +1334,8 @@ static void write_selectivity(Fig *F, const PlotRun *runs, int n)
     }
     if (F->failed) return;
     FILE *g = F->gp;
-    fig_title(runs, n, "Unit selectivity", title, sizeof title);
-    gp_preamble(F, title);
-    fprintf(g, "set title ");
-    gq(g, title);
-    fprintf(g, " font tfont\nset ylabel 't statistic of the unit''s regression weight'\nset grid noxtics\n"
+    gp_titled(F, runs, n, "Unit selectivity", title, sizeof title);
+    fprintf(g, "set ylabel 't statistic of the unit''s regression weight'\nset grid noxtics\n"
                "set xrange [0.4:3.6]\nset xtics ('previous action' 1, 'previous reward' 2, 'action × reward' 3)\n");
     if (tmax > 30) {
         /* |t| spans decades (many trials): a signed-log axis keeps both 2 and 800 legible */

@@ -64,13 +64,9 @@ static int baseline_run(CmdArgs *a)
     }
 
     /* the summary: JSON on stdout, or the table */
-    char *json = NULL;
-    size_t json_len = 0;
-    FILE *mem = open_memstream(&json, &json_len);
-    if (mem) {
-        Json j;
-        json_init(&j, mem);
-        json_object_begin(&j);
+    char *json;
+    Json j;
+    if (json_text_begin(&j, &json) == 0) {
         json_kstr(&j, "command", "baseline");
         json_kstr(&j, "agent", agent_name);
         json_kstr(&j, "task", config_str(cfg, "task", "name"));
@@ -82,8 +78,7 @@ static int baseline_run(CmdArgs *a)
             json_kint(&j, "run", o.run_id);
         }
         json_kstr(&j, "status", rc ? "interrupted" : "done");
-        json_object_end(&j);
-        fclose(mem);
+        json_text_end(&j);
     }
     if (store && store_run_finish(store, o.run_id, rc ? "interrupted" : "done", json) != 0) {
         status = cli_fail(EXIT_FAILED, "%s", store_errmsg(store));

@@ -106,6 +106,19 @@ static void result_json(Json *j, const Result *r)
     summary_json(&r->s, j);
 }
 
+/* Check a test.agents value: auto, none, or known agent names. */
+static int check_agents(const char *agents)
+{
+    if (!strcmp(agents, "auto") || !strcmp(agents, "none")) return EXIT_OK;
+    char buf[512];
+    snprintf(buf, sizeof buf, "%s", agents);
+    for (char *save = NULL, *tok = strtok_r(buf, ",", &save); tok; tok = strtok_r(NULL, ",", &save))
+        if (!agent_lookup(tok))
+            return cli_fail(EXIT_USAGE, "--agents: unknown agent '%s' (expected auto, none, or a list of: see "
+                                        "`metarl agents`)", tok);
+    return EXIT_OK;
+}
+
 static int test_run(CmdArgs *a)
 {
     char err[1024];
@@ -126,6 +139,7 @@ static int test_run(CmdArgs *a)
     int n_results = 0;
     char *json = NULL;
 
+    if (check_agents(config_str(a->cfg, "test", "agents")) != EXIT_OK) return EXIT_USAGE;
     store = store_open(db, STORE_READ, err, sizeof err);
     if (!store) return cli_fail(EXIT_USAGE, "%s", err);
     if (!train_run) train_run = store_last_run(store, "train");
@@ -202,10 +216,6 @@ static int test_run(CmdArgs *a)
         snprintf(agent_buf, sizeof agent_buf, "%s", agents);
         for (char *save = NULL, *tok = strtok_r(agent_buf, ",", &save); tok && n_refs < MAX_REFERENCE;
              tok = strtok_r(NULL, ",", &save)) {
-            if (!agent_lookup(tok)) {
-                status = cli_fail(EXIT_USAGE, "--agents: unknown agent '%s' (see `metarl agents`)", tok);
-                goto done;
-            }
             refs[n_refs++] = tok;
         }
     }
@@ -263,16 +273,11 @@ static int test_run(CmdArgs *a)
             status = cli_fail(EXIT_FAILED, "%s", err);
             goto done;
         }
-        char *one = NULL;
-        size_t len = 0;
-        FILE *mem = open_memstream(&one, &len);
-        if (mem) {
-            Json j;
-            json_init(&j, mem);
-            json_object_begin(&j);
+        char *one;
+        Json j;
+        if (json_text_begin(&j, &one) == 0) {
             result_json(&j, res);
-            json_object_end(&j);
-            fclose(mem);
+            json_text_end(&j);
         }
         if (store_run_finish(store, ro.run_id, rc ? "interrupted" : "done", one) != 0) {
             free(one);
@@ -282,12 +287,8 @@ static int test_run(CmdArgs *a)
         free(one);
     }
 
-    size_t json_len = 0;
-    FILE *mem = open_memstream(&json, &json_len);
-    if (mem) {
-        Json j;
-        json_init(&j, mem);
-        json_object_begin(&j);
+    Json j;
+    if (json_text_begin(&j, &json) == 0) {
         json_kstr(&j, "command", "test");
         json_kstr(&j, "task", config_str(cfg, "task", "name"));
         task_json(cfg, &j);
@@ -305,8 +306,7 @@ static int test_run(CmdArgs *a)
         }
         json_array_end(&j);
         json_kstr(&j, "status", rc ? "interrupted" : "done");
-        json_object_end(&j);
-        fclose(mem);
+        json_text_end(&j);
     }
     if (store_run_finish(store, test_run_id, rc ? "interrupted" : "done", json) != 0) {
         status = cli_fail(EXIT_FAILED, "%s", store_errmsg(store));

@@ -39,6 +39,23 @@ static void json_close(Json *j, int c)
 }
 
 void json_object_begin(Json *j) { json_open(j, '{'); }
+
+int json_text_begin(Json *j, char **text)
+{
+    *text = NULL;
+    FILE *f = open_memstream(text, &j->text_len);
+    if (!f) return -1;
+    json_init(j, f);
+    json_object_begin(j);
+    return 0;
+}
+
+void json_text_end(Json *j)
+{
+    json_object_end(j);
+    fclose(j->f);
+    j->f = NULL;
+}
 void json_object_end(Json *j) { json_close(j, '}'); }
 void json_array_begin(Json *j) { json_open(j, '['); }
 void json_array_end(Json *j) { json_close(j, ']'); }

@@ -16,9 +16,18 @@ typedef struct Json {
     int depth;
     int count[JSON_MAX_DEPTH];   /* items written at each level */
     int after_key;
+    size_t text_len;             /* for json_text_begin */
 } Json;
 
 void json_init(Json *j, FILE *f);
+/* Write a JSON object into a string instead of a stream:
+**     Json j; char *text;
+**     if (json_text_begin(&j, &text) == 0) { ...keys...; json_text_end(&j); }
+** json_text_begin opens the object; json_text_end closes it and the stream,
+** after which text holds the object (and a newline); the caller frees it.
+** On failure (out of memory) text is NULL and nothing needs closing. */
+int json_text_begin(Json *j, char **text);
+void json_text_end(Json *j);
 void json_object_begin(Json *j);
 void json_object_end(Json *j);
 void json_array_begin(Json *j);

@@ -88,6 +88,18 @@ import: no --db            | --db                          | import short.csv
 import: unknown format     | --format                      | import short.csv --format xls --db good.db
 import: reversal w/o truth | --correct-col                 | import short.csv --task reversal --db good.db
 import: bad reward codes   | --rewards                     | import short.csv --rewards 1 --db good.db
+train: zero units          | --hidden                      | train --hidden 0 --db new.db
+train: zero batch          | --batch                       | train --batch 0 --db new.db
+train: unknown activation  | sigmoid                       | train --set model.activation=sigmoid --db new.db
+train: lr out of range     | --lr                          | train --lr 20 --db new.db
+train: resume, no run      | holds no training run         | train --resume --db good.db
+train: resume, missing db  | no such file                  | train --resume --db new.db
+train: --run w/o --resume  | --run goes with --resume      | train --run 1 --db new.db
+train: db is a text file   | not a metarl database         | train --episodes 16 --db notes.db
+test: no training run      | holds no training run         | test --db good.db
+test: run is not training  | not a training run            | test --db good.db --run 1
+test: missing db           | no such file                  | test --db new.db
+test: unknown agent        | oracle                        | test --db good.db --agents oracle
 import: into a text file   | not a metarl database         | import goodimport.csv --db notes.db
 TABLE
 finish
