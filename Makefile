@@ -134,10 +134,30 @@ fuzz: deps
 	  grep -E "stat::number_of_executed_units|stat::new_units_added" build-fuzz/fuzz_$$t.log; \
 	done
 
-clean:
-	rm -rf build build-asan build-fuzz
+# MPI build (Open MPI, installed here by its Debian packages): build-mpi/metarl,
+# compiled with mpicc and -DMETARL_MPI, for `mpirun -n K build-mpi/metarl
+# sweep|train ...` (cli/mpi_util.h). The default build never needs MPI.
+MPI_BUILD  = build-mpi
+MPI_DEPS   = openmpi-bin libopenmpi-dev
+$(MPI_BUILD)/%.o: CPPFLAGS += -DMETARL_MPI
 
-.PHONY: all deps test build-tests check-asan check-valgrind check-reliability demo clean fuzz bench notebooks targets
+mpi:
+	@cli/install-deps.sh $(MPI_DEPS)
+	@$(MAKE) --no-print-directory BUILD=$(MPI_BUILD) CC=mpicc $(MPI_BUILD)/metarl
+
+# MPI tests (mpirun -n 2 on this machine): data-parallel training against
+# `metarl train --workers 2`, a 2-rank sweep merged into one store.
+check-mpi: deps
+	@cli/install-deps.sh $(MPI_DEPS)
+	@$(MAKE) --no-print-directory all
+	@$(MAKE) --no-print-directory BUILD=$(MPI_BUILD) CC=mpicc $(MPI_BUILD)/metarl
+	@METARL_BIN=$(BUILD)/metarl METARL_MPI_BIN=$(MPI_BUILD)/metarl sh tests/check_mpi.sh
+
+clean:
+	rm -rf build build-asan build-fuzz build-mpi
+
+.PHONY: all deps test build-tests check-asan check-valgrind check-reliability demo clean fuzz bench notebooks targets \
+        mpi check-mpi
 .SECONDARY:
 .DELETE_ON_ERROR:
 

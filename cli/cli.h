@@ -27,7 +27,7 @@
 #define EXIT_USAGE 2
 
 #define CLI_MAX_FLAG_VALUES 64
-#define CLI_MAX_POSITIONAL 8
+#define CLI_MAX_POSITIONAL 256   /* metarl merge takes one per input file */
 
 /* A command's own flag (not a setting). arg is the metavar, NULL for a switch. */
 typedef struct CmdFlag {
@@ -102,6 +102,6 @@ extern const char metarl_version[];
 
 /* Commands. */
 extern const Command cmd_baseline, cmd_train, cmd_test, cmd_info, cmd_export, cmd_tasks, cmd_agents,
-    cmd_import, cmd_analyze, cmd_plot, cmd_report, cmd_compare;
+    cmd_import, cmd_analyze, cmd_plot, cmd_report, cmd_compare, cmd_sweep, cmd_merge;
 
 #endif

@@ -7,15 +7,9 @@
 
 #include "cli/cli.h"
 #include "cli/evaluate.h"
+#include "cli/run_util.h"
 #include "core/rng.h"
 #include "model/runner.h"
-
-static double now_s(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
-}
 
 int eval_agent(Task *task, Agent *agent, const EvalOptions *o, Summary *s, char *err, size_t n_err)
 {

@@ -10,6 +10,7 @@
 #include <gsl/gsl_errno.h>
 
 #include "cli/cli.h"
+#include "cli/mpi_util.h"
 
 #ifndef METARL_VERSION
 #define METARL_VERSION "unknown"
@@ -17,7 +18,7 @@
 const char metarl_version[] = METARL_VERSION;
 
 static const Command *const commands[] = {
-    &cmd_baseline, &cmd_train, &cmd_test, &cmd_import, &cmd_analyze, &cmd_plot, &cmd_report, &cmd_compare, &cmd_info, &cmd_export, &cmd_tasks, &cmd_agents, NULL
+    &cmd_baseline, &cmd_train, &cmd_test, &cmd_sweep, &cmd_import, &cmd_analyze, &cmd_plot, &cmd_report, &cmd_compare, &cmd_merge, &cmd_info, &cmd_export, &cmd_tasks, &cmd_agents, NULL
 };
 
 static void usage(FILE *f)
@@ -53,6 +54,20 @@ int main(int argc, char **argv)
     }
     for (const Command *const *c = commands; *c; c++) {
         if (strcmp((*c)->name, name)) continue;
+#ifdef METARL_MPI
+        /* Under mpirun only sweep and train share out work; any other
+        ** command would run K times over the same files. */
+        if (*c != &cmd_sweep && *c != &cmd_train) {
+            int rank = 0, size = 1;
+            char err[256];
+            if (mpi_world(&rank, &size, err, sizeof err) == 0 && size > 1) {
+                if (rank == 0)
+                    cli_error("`metarl %s` runs as one process: under mpirun only sweep and train use the ranks "
+                              "(run it without mpirun)", name);
+                return EXIT_USAGE;
+            }
+        }
+#endif
         CmdArgs a;
         int rc = args_parse(*c, argc - 1, argv + 1, &a);
         if (rc == -1) rc = EXIT_OK;   /* --help */

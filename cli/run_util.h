@@ -20,4 +20,7 @@ void task_title(const Config *cfg, char *out, size_t n);
 /* The task's applicable settings as a JSON object under key "task_settings". */
 void task_json(const Config *cfg, Json *j);
 
+/* Monotonic wall-clock seconds, for rates and progress lines. */
+double now_s(void);
+
 #endif

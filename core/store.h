@@ -117,4 +117,34 @@ int store_read_training(Store *s, int64_t run_id, TrainRow **rows, int *n);
 /* Run any read-only SQL that yields one text or number (for tests and info). */
 int store_query_text(Store *s, const char *sql, char *out, size_t n_out);
 
+/* ---- merging stores (metarl merge) ----------------------------------------
+** store_merge() copies every run of another store into s: the runs row, its
+** episodes, trials, activity, training curve and checkpoints, byte for byte
+** (INSERT ... SELECT), with run ids renumbered in s and parent_run links
+** renumbered to match. One transaction per input: a failure leaves s as it
+** was.
+**
+** Provenance, without a schema change: the copied run's summary JSON gains
+** "merged_from": {"file": LABEL, "run": ID} (the run id in the file it came
+** from; ids inside the rest of the summary are that file's). A run that
+** already carries merged_from keeps it, so provenance points at the original
+** file through any number of merges. A run counts as already present when s
+** holds a run with the same kind, name, task, agent, config, seed, rng,
+** version, start time and original run id: it is skipped if s's copy is as
+** far along (episodes + training rows + newest checkpoint, then finish time),
+** and replaced in place (same id in s) if the input's copy went further (a
+** run merged while still training). So merging the same file twice adds
+** nothing. */
+typedef struct StoreMergeCounts {
+    int added;      /* runs new to s */
+    int updated;    /* runs present in s that the input had taken further */
+    int skipped;    /* runs already present in s, as far along */
+} StoreMergeCounts;
+
+/* Merge the store at in_path into s (opened with STORE_WRITE). label names
+** the input in the provenance (e.g. the file's base name). Refuses, leaving s
+** untouched, an input that store_open(STORE_READ) refuses and the file of s
+** itself. Return 0, or -1 with a message. */
+int store_merge(Store *s, const char *in_path, const char *label, StoreMergeCounts *counts);
+
 #endif

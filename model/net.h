@@ -31,9 +31,9 @@
 **
 ** Objects:
 **   Net      the configuration, ONE parameter block of P doubles with named
-**            pointers into it (NetParams), and transposed copies of W_rec,
-**            W_in and W_s that the forward pass reads (refresh them with
-**            net_refresh() after changing the block).
+**            pointers into it (NetParams), and copies of W_rec, W_in and W_s
+**            laid out for the products (transposed for the forward pass;
+**            refresh them with net_refresh() after changing the block).
 **   NetLane  one episode's workspace: everything the forward pass computed
 **            for each trial (for BPTT) and the backward scratch. Allocated
 **            once; nothing is allocated per step. A trainer keeps one lane
@@ -102,9 +102,13 @@ typedef struct Net {
     NetDims d;
     double *params;      /* (P) the block; owned */
     NetParams p;         /* views into params */
-    double *W_rec_T;     /* (N, N) transpose of W_rec, read by the forward pass */
-    double *W_in_T;      /* (I, N) */
-    double *W_s_T;       /* (Z, S) */
+    /* copies for the products (net.c), rows padded to ld_N / ld_S doubles so
+    ** that a block of rows does not fall into a few cache sets: */
+    int ld_N, ld_S;      /* row strides, >= N and >= S */
+    double *W_rec_T;     /* (N, ld_N) transpose of W_rec, read by the forward pass */
+    double *W_in_T;      /* (I, ld_N) transpose of W_in */
+    double *W_s_T;       /* (Z, ld_S) transpose of W_s */
+    double *W_rec_c;     /* (N, ld_N) W_rec itself, read by the backward pass */
 } Net;
 
 typedef struct NetLane {
@@ -124,15 +128,18 @@ typedef struct NetLane {
     double *V;           /* (T_max) */
     int *action;         /* (T_max) recorded a_t */
     double *reward;      /* (T_max) recorded r_t */
+    /* backward, per trial: kept for the weight gradients after the sweep */
+    double *gp;          /* (T_max, N) dL/dpre_t */
+    double *dh;          /* (T_max, S) dL/d(striatal input)_t */
     /* scratch, forward and backward */
     double *pre;         /* (max(N, S)) */
     double *dr;          /* (N) */
     double *gx;          /* (N) */
     double *gx_next;     /* (N) */
-    double *gp;          /* (N) */
-    double *drec;        /* (N) W_rec^T gp of the next trial */
-    double *dh;          /* (S) */
-    double *mem;         /* the single allocation behind every array above */
+    int *idx;            /* (n_list) row indices of the products' terms (net.c) */
+    double *vals;        /* (n_list) their coefficients */
+    int n_list;          /* capacity of idx and vals */
+    double *mem;         /* the single allocation behind every double array above */
 } NetLane;
 
 /* Check cfg and compute the dimensions. Return 0, or -1 with a message in err. */
@@ -158,7 +165,7 @@ void net_free(Net *net);
 ** out (orthogonal only). */
 int net_init(Net *net, gsl_rng *r);
 
-/* Recompute W_rec_T, W_in_T, W_s_T from the parameter block. Call after any
+/* Recompute W_rec_T, W_in_T, W_s_T, W_rec_c from the parameter block. Call after any
 ** change to net->params (optimizer step, checkpoint load, a test's nudge). */
 void net_refresh(Net *net);
 
@@ -197,9 +204,30 @@ int net_sample(const double *probs, int A, gsl_rng *r);
 ** for a loss L that depends on the parameters only through the logits and
 ** the values (the A2C loss with advantages and targets held constant).
 ** grad has the block layout (net_params_point). Uses lane scratch; allocates
-** nothing. */
+** nothing. Same as net_backward_lanes() with n = 1. */
 void net_backward(const Net *net, NetLane *lane, const double *dlogits,
                   const double *dV, double *grad);
+
+/* Lockstep forms over n lanes (a trainer worker's block of a batch): the
+** same arithmetic as the one-lane calls, with the products of all n lanes
+** done together so that each block of a weight matrix, once in cache, serves
+** every lane (net.c).
+**
+** net_forward_lanes: trial lanes[j]->t of every lane j < n, with
+** observation obs[j] (obs may be NULL if O = 0) and noise from r[j] (r NULL:
+** replay the stored noise). Each lane's results are bit-identical to
+** net_forward_step() on that lane alone, whatever n and whatever the other
+** lanes hold: per output, the terms are summed in the same order.
+**
+** net_backward_lanes: grad += the gradient of every lane's recorded episode,
+** lane after lane in the order of lanes[] (dlogits[j] (T_j, A), dV[j] (T_j)
+** for lane j with T_j = lanes[j]->t; lanes may have different lengths). The
+** result depends on the list of lanes (the same list gives the same bits),
+** not on anything else. Allocate nothing. */
+void net_forward_lanes(const Net *net, NetLane *const *lanes, int n, const double *const *obs,
+                       gsl_rng *const *r);
+void net_backward_lanes(const Net *net, NetLane *const *lanes, int n,
+                        const double *const *dlogits, const double *const *dV, double *grad);
 
 /* Derivative of f at the point where f's output is y (f' from the output:
 ** tanh 1-y^2, relu [y>0], softplus 1-exp(-y)). Exposed for tests. */

@@ -47,6 +47,9 @@ static const OptSpec train_specs[] = {
     /* [train] */
     { "train", "batch", "batch", OPT_INT, "16", 1, 4096, NULL, NULL,
       "episodes per weight update (B)" },
+    { "train", "workers", "workers", OPT_INT, "1", 1, 256, NULL, NULL,
+      "threads that share each batch, each playing a contiguous block of its episodes; the sums, "
+      "hence the weights, depend on it (and on nothing else): part of the run's settings" },
     { "train", "optimizer", NULL, OPT_CHOICE, "rmsprop", 0, 0, "rmsprop|adam", NULL,
       "gradient method" },
     { "train", "lr", "lr", OPT_DOUBLE, "1e-3", 1e-9, 10, NULL, NULL,
@@ -108,6 +111,7 @@ int train_config_from(const Config *c, TrainConfig *tc, char *err, size_t n_err)
     tc->time_input = config_bool(c, "model", "time_input");
 
     tc->batch = (int)config_int(c, "train", "batch");
+    tc->workers = (int)config_int(c, "train", "workers");
     tc->optim.kind = (OptimKind)pick(config_str(c, "train", "optimizer"), opts, 2);
     tc->optim.lr = config_double(c, "train", "lr");
     tc->lr_final = config_double(c, "train", "lr_final");

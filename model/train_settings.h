@@ -30,6 +30,7 @@ typedef struct TrainConfig {
     int time_input;
     /* [train] */
     int batch;                  /* B episodes per update */
+    int workers;                /* W threads sharing each batch (trainer.h) */
     OptimConfig optim;          /* kind, lr, rho, beta1, beta2, eps */
     double lr_final;            /* lr after anneal_episodes; < 0 = no lr annealing */
     double gamma, gae_lambda;

@@ -3,13 +3,22 @@
 ** Layout of the work: the network (weights, shared, read-only during a
 ** batch) and one TrainLane per batch episode. A lane owns everything one
 ** episode touches: its task, its two generators, the network lane (forward
-** cache and backward scratch), the A2C buffers and its own gradient block.
-** So a batch is "for each lane: play, then backprop" with lanes independent
-** until the fixed-order sum of their gradients; splitting lanes over worker
-** threads later needs no change to the arithmetic.
+** cache and backward scratch) and the A2C buffers. The lanes of this
+** trainer's part of the batch are split into contiguous blocks, one per
+** worker; a worker plays its lanes in lockstep (net_forward_lanes: one trial
+** of all its running lanes at a time), then backpropagates them together
+** (net_backward_lanes) into its own gradient block, lane after lane. Worker
+** w > 0 runs on pool thread w (created once, in trainer_alloc, waiting on a
+** condition variable between batches); worker 0 is the calling thread and
+** accumulates straight into tr->grad. The workers' gradients are then added
+** to tr->grad in worker order by the calling thread. No thread ever writes
+** what another reads during a batch; the mutex hand-offs at the start and
+** the end of a batch order everything else.
 */
 #include <assert.h>
 #include <math.h>
+#include <pthread.h>
+#include <signal.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -30,9 +39,24 @@ typedef struct TrainLane {
     double *ret;         /* (T_max) */
     double *dlogits;     /* (T_max, A) */
     double *dV;          /* (T_max) */
-    double *grad;        /* (P) this lane's gradient */
+    double obs[TASK_MAX_OBS];
+    double loss;         /* the episode's A2C loss L (unscaled) */
     int active;
 } TrainLane;
+
+typedef struct TrainWorker {
+    struct Trainer *tr;
+    int lo, hi;              /* its lanes [lo, hi) of the batch, for the current batch */
+    double *grad;            /* (P) its lanes' gradient; worker 0's is tr->grad */
+    /* argument lists of the lockstep calls, (B) each */
+    NetLane **nls;
+    const double **obs;
+    gsl_rng **rng;
+    const double **dl, **dv;
+    int *lane;
+    pthread_t thread;
+    int started;             /* thread created */
+} TrainWorker;
 
 struct Trainer {
     TrainConfig tc;
@@ -41,10 +65,23 @@ struct Trainer {
     Optim *opt;
     int B;
     TrainLane *lanes;            /* (B) */
-    double *grad;                /* (P) batch gradient */
+    double *grad;                /* (P) this part's gradient, then the caller's reduction */
     TrainEpisodeStats *ep;       /* (B) */
     long episode;
     int have_batch;
+    int part, n_parts, lo, hi;   /* this trainer computes lanes [lo, hi) */
+    int n_workers;               /* min(train.workers, B) */
+    TrainWorker *workers;        /* (n_workers) */
+    /* the batch being computed, read by the workers */
+    long e0;
+    double beta_e;
+    /* the pool (n_workers > 1) */
+    int pool;                    /* mutex and conditions initialised */
+    pthread_mutex_t mu;
+    pthread_cond_t go, done;
+    unsigned long gen;           /* batches started */
+    int n_done;                  /* pool threads finished with batch gen */
+    int quit;
 };
 
 static void lane_free(TrainLane *L)
@@ -59,12 +96,43 @@ static void lane_free(TrainLane *L)
     free(L->ret);
     free(L->dlogits);
     free(L->dV);
-    free(L->grad);
+}
+
+static void worker_free(Trainer *tr, TrainWorker *w)
+{
+    if (w->grad != tr->grad) free(w->grad);
+    free(w->nls);
+    free((void *)w->obs);
+    free(w->rng);
+    free((void *)w->dl);
+    free((void *)w->dv);
+    free(w->lane);
+}
+
+/* Stop and join the pool threads. */
+static void pool_stop(Trainer *tr)
+{
+    if (!tr->pool) return;
+    pthread_mutex_lock(&tr->mu);
+    tr->quit = 1;
+    pthread_cond_broadcast(&tr->go);
+    pthread_mutex_unlock(&tr->mu);
+    for (int w = 1; w < tr->n_workers; w++)
+        if (tr->workers[w].started) pthread_join(tr->workers[w].thread, NULL);
+    pthread_cond_destroy(&tr->go);
+    pthread_cond_destroy(&tr->done);
+    pthread_mutex_destroy(&tr->mu);
+    tr->pool = 0;
 }
 
 void trainer_free(Trainer *tr)
 {
     if (!tr) return;
+    if (tr->workers) {
+        pool_stop(tr);
+        for (int w = 0; w < tr->n_workers; w++) worker_free(tr, &tr->workers[w]);
+    }
+    free(tr->workers);
     if (tr->lanes)
         for (int b = 0; b < tr->B; b++) lane_free(&tr->lanes[b]);
     free(tr->lanes);
@@ -75,16 +143,76 @@ void trainer_free(Trainer *tr)
     free(tr);
 }
 
+static void worker_run(TrainWorker *w);
+
+static void *worker_main(void *arg)
+{
+    TrainWorker *w = arg;
+    Trainer *tr = w->tr;
+    unsigned long seen = 0;
+    pthread_mutex_lock(&tr->mu);
+    for (;;) {
+        while (tr->gen == seen && !tr->quit) pthread_cond_wait(&tr->go, &tr->mu);
+        if (tr->quit) break;
+        seen = tr->gen;
+        pthread_mutex_unlock(&tr->mu);
+        worker_run(w);
+        pthread_mutex_lock(&tr->mu);
+        if (++tr->n_done == tr->n_workers - 1) pthread_cond_signal(&tr->done);
+    }
+    pthread_mutex_unlock(&tr->mu);
+    return NULL;
+}
+
+/* Start the pool threads, with every signal blocked in them (signals stay
+** with the caller's thread). Return 0, or -1 with a message. */
+static int pool_start(Trainer *tr, char *err, size_t n_err)
+{
+    if (pthread_mutex_init(&tr->mu, NULL) != 0) goto fail;
+    if (pthread_cond_init(&tr->go, NULL) != 0) {
+        pthread_mutex_destroy(&tr->mu);
+        goto fail;
+    }
+    if (pthread_cond_init(&tr->done, NULL) != 0) {
+        pthread_cond_destroy(&tr->go);
+        pthread_mutex_destroy(&tr->mu);
+        goto fail;
+    }
+    tr->pool = 1;
+    sigset_t all, old;
+    sigfillset(&all);
+    pthread_sigmask(SIG_BLOCK, &all, &old);
+    int rc = 0;
+    for (int w = 1; w < tr->n_workers && rc == 0; w++) {
+        rc = pthread_create(&tr->workers[w].thread, NULL, worker_main, &tr->workers[w]);
+        tr->workers[w].started = rc == 0;
+    }
+    pthread_sigmask(SIG_SETMASK, &old, NULL);
+    if (rc == 0) return 0;
+fail:
+    snprintf(err, n_err, "train.workers = %d: cannot start the worker threads", tr->n_workers);
+    return -1;
+}
+
 Trainer *trainer_alloc(const TrainConfig *tc, const Config *cfg, char *err, size_t n_err)
 {
     if (tc->batch < 1) {
         snprintf(err, n_err, "train.batch must be >= 1");
         return NULL;
     }
+    if (tc->workers < 1 || tc->workers > TRAIN_MAX_WORKERS) {
+        snprintf(err, n_err, "train.workers must be in 1..%d", TRAIN_MAX_WORKERS);
+        return NULL;
+    }
     Trainer *tr = calloc(1, sizeof *tr);
     if (!tr) goto oom;
     tr->tc = *tc;
     tr->B = tc->batch;
+    tr->part = 0;
+    tr->n_parts = 1;
+    tr->lo = 0;
+    tr->hi = tr->B;
+    tr->n_workers = tc->workers < tr->B ? tc->workers : tr->B;
     tr->lanes = calloc((size_t)tr->B, sizeof *tr->lanes);
     tr->ep = calloc((size_t)tr->B, sizeof *tr->ep);
     if (!tr->lanes || !tr->ep) goto oom;
@@ -105,7 +233,7 @@ Trainer *trainer_alloc(const TrainConfig *tc, const Config *cfg, char *err, size
     tr->net = net_alloc(&nc, err, n_err);
     if (!tr->net) goto fail;
     const size_t P = tr->net->d.n_params, T = (size_t)tr->info.max_trials;
-    const size_t A = (size_t)tr->info.n_actions;
+    const size_t A = (size_t)tr->info.n_actions, B = (size_t)tr->B;
 
     gsl_rng *r_init = rng_alloc();
     if (!r_init) goto oom;
@@ -128,11 +256,25 @@ Trainer *trainer_alloc(const TrainConfig *tc, const Config *cfg, char *err, size
         L->ret = calloc(T, sizeof(double));
         L->dlogits = calloc(T * A, sizeof(double));
         L->dV = calloc(T, sizeof(double));
-        L->grad = calloc(P, sizeof(double));
         if (!L->r_task || !L->r_pol || !L->nl || !L->truth || !L->delta || !L->adv || !L->ret
-            || !L->dlogits || !L->dV || !L->grad)
+            || !L->dlogits || !L->dV)
             goto oom;
     }
+    tr->workers = calloc((size_t)tr->n_workers, sizeof *tr->workers);
+    if (!tr->workers) goto oom;
+    for (int w = 0; w < tr->n_workers; w++) {
+        TrainWorker *W = &tr->workers[w];
+        W->tr = tr;
+        W->grad = w == 0 ? tr->grad : calloc(P, sizeof(double));
+        W->nls = calloc(B, sizeof *W->nls);
+        W->obs = calloc(B, sizeof *W->obs);
+        W->rng = calloc(B, sizeof *W->rng);
+        W->dl = calloc(B, sizeof *W->dl);
+        W->dv = calloc(B, sizeof *W->dv);
+        W->lane = calloc(B, sizeof *W->lane);
+        if (!W->grad || !W->nls || !W->obs || !W->rng || !W->dl || !W->dv || !W->lane) goto oom;
+    }
+    if (tr->n_workers > 1 && pool_start(tr, err, n_err) != 0) goto fail;
     return tr;
 oom:
     snprintf(err, n_err, "out of memory");
@@ -141,7 +283,22 @@ fail:
     return NULL;
 }
 
-/* Play lane b's episode `e` forward with the current weights. */
+/* First lane of block k of K contiguous blocks of n lanes (block k is
+** [block_lo(n, k, K), block_lo(n, k + 1, K)); no block is empty if n >= K). */
+static int block_lo(int n, int k, int K) { return (int)((long long)n * k / K); }
+
+int trainer_set_part(Trainer *tr, int part, int n_parts)
+{
+    if (n_parts < 1 || n_parts > tr->B || part < 0 || part >= n_parts) return -1;
+    tr->part = part;
+    tr->n_parts = n_parts;
+    tr->lo = block_lo(tr->B, part, n_parts);
+    tr->hi = block_lo(tr->B, part + 1, n_parts);
+    tr->have_batch = 0;
+    return 0;
+}
+
+/* Start lane L's episode `e`. */
 static void lane_start(Trainer *tr, TrainLane *L, long e)
 {
     rng_seed_episode(L->r_task, tr->tc.seed, RNG_STREAM_TASK, (uint64_t)e);
@@ -151,28 +308,9 @@ static void lane_start(Trainer *tr, TrainLane *L, long e)
     L->active = 1;
 }
 
-static void lane_trial(Trainer *tr, TrainLane *L)
-{
-    const TaskType *tt = L->task->type;
-    const int A = tr->info.n_actions;
-    double obs[TASK_MAX_OBS];
-    NetLane *nl = L->nl;
-    const int t = nl->t;
-    tt->truth(L->task->state, &L->truth[t]);
-    tt->observe(L->task->state, obs);
-    net_forward_step(tr->net, nl, obs, L->r_pol);
-    int a = net_sample(net_lane_probs(tr->net, nl), A, L->r_pol);
-    int done = 0;
-    double reward = tt->step(L->task->state, a, L->r_task, &done);
-    net_lane_record(nl, a, reward);
-    if (done) L->active = 0;
-    /* the task promised at most max_trials trials */
-    assert(L->active == 0 || nl->t < nl->T_max);
-}
-
-/* Loss and gradient of lane L's episode (scaled by 1/B) into L->grad. */
-static void lane_backward(Trainer *tr, TrainLane *L, double beta_e, TrainEpisodeStats *st,
-                          double *loss)
+/* Loss of lane L's episode: dlogits and dV (scaled by 1/B), L->loss and the
+** episode's summary st. */
+static void lane_loss(Trainer *tr, TrainLane *L, double beta_e, TrainEpisodeStats *st)
 {
     const TrainConfig *tc = &tr->tc;
     NetLane *nl = L->nl;
@@ -181,9 +319,7 @@ static void lane_backward(Trainer *tr, TrainLane *L, double beta_e, TrainEpisode
     a2c_advantages(T, nl->reward, nl->V, tc->gamma, tc->gae_lambda, L->delta, L->adv, L->ret);
     a2c_loss(T, A, nl->logp, nl->probs, nl->action, L->adv, L->ret, nl->V, tc->beta_v, beta_e,
              1.0 / tr->B, L->dlogits, L->dV, &terms);
-    memset(L->grad, 0, tr->net->d.n_params * sizeof(double));
-    net_backward(tr->net, nl, L->dlogits, L->dV, L->grad);
-    *loss = terms.loss;
+    L->loss = terms.loss;
 
     double reward = 0.0, regret = 0.0;
     int n_best = 0, n_known = 0, regret_known = 1;
@@ -210,66 +346,149 @@ static void lane_backward(Trainer *tr, TrainLane *L, double beta_e, TrainEpisode
     st->entropy = T ? terms.entropy / T : NAN;
 }
 
-int trainer_iterate(Trainer *tr, TrainStats *stats)
+/* One worker's share of a batch: play lanes [lo, hi) in lockstep, their
+** losses, and their gradient (summed in lane order) into w->grad. */
+static void worker_run(TrainWorker *w)
 {
-    const int B = tr->B;
-    const size_t P = tr->net->d.n_params;
-    const long e0 = tr->episode;
-    const double beta_e = train_beta_e(&tr->tc, e0);
+    Trainer *tr = w->tr;
+    if (w->lo >= w->hi) return;
+    const Net *net = tr->net;
+    const int A = tr->info.n_actions;
+    for (int b = w->lo; b < w->hi; b++) lane_start(tr, &tr->lanes[b], tr->e0 + b);
 
-    for (int b = 0; b < B; b++) lane_start(tr, &tr->lanes[b], e0 + b);
     /* lockstep: trial t of every lane still running, then trial t+1 */
-    for (int any = 1; any;) {
-        any = 0;
-        for (int b = 0; b < B; b++) {
+    for (;;) {
+        int m = 0;
+        for (int b = w->lo; b < w->hi; b++) {
             TrainLane *L = &tr->lanes[b];
             if (!L->active) continue;
-            lane_trial(tr, L);
-            any |= L->active;
+            const TaskType *tt = L->task->type;
+            tt->truth(L->task->state, &L->truth[L->nl->t]);
+            tt->observe(L->task->state, L->obs);
+            w->nls[m] = L->nl;
+            w->obs[m] = L->obs;
+            w->rng[m] = L->r_pol;
+            w->lane[m++] = b;
         }
+        if (m == 0) break;
+        net_forward_lanes(net, w->nls, m, w->obs, w->rng);
+        for (int k = 0; k < m; k++) {
+            TrainLane *L = &tr->lanes[w->lane[k]];
+            NetLane *nl = L->nl;
+            int a = net_sample(net_lane_probs(net, nl), A, L->r_pol);
+            int done = 0;
+            double reward = L->task->type->step(L->task->state, a, L->r_task, &done);
+            net_lane_record(nl, a, reward);
+            if (done) L->active = 0;
+            /* the task promised at most max_trials trials */
+            assert(L->active == 0 || nl->t < nl->T_max);
+        }
+    }
+
+    int n = 0;
+    for (int b = w->lo; b < w->hi; b++) {
+        TrainLane *L = &tr->lanes[b];
+        tr->ep[b].episode = tr->e0 + b;
+        lane_loss(tr, L, tr->beta_e, &tr->ep[b]);
+        w->nls[n] = L->nl;
+        w->dl[n] = L->dlogits;
+        w->dv[n++] = L->dV;
+    }
+    memset(w->grad, 0, net->d.n_params * sizeof(double));
+    net_backward_lanes(net, w->nls, n, w->dl, w->dv, w->grad);
+}
+
+int trainer_compute(Trainer *tr, TrainStats *stats)
+{
+    const int n_lanes = tr->hi - tr->lo;
+    const int nw = tr->n_workers < n_lanes ? tr->n_workers : n_lanes;
+    const size_t P = tr->net->d.n_params;
+    tr->e0 = tr->episode;
+    tr->beta_e = train_beta_e(&tr->tc, tr->e0);
+    for (int w = 0; w < tr->n_workers; w++) {
+        TrainWorker *W = &tr->workers[w];
+        W->lo = w < nw ? tr->lo + block_lo(n_lanes, w, nw) : tr->hi;
+        W->hi = w < nw ? tr->lo + block_lo(n_lanes, w + 1, nw) : tr->hi;
+    }
+    if (nw == 1) {
+        worker_run(&tr->workers[0]);
+    } else {
+        pthread_mutex_lock(&tr->mu);
+        tr->n_done = 0;
+        tr->gen++;
+        pthread_cond_broadcast(&tr->go);
+        pthread_mutex_unlock(&tr->mu);
+        worker_run(&tr->workers[0]);
+        pthread_mutex_lock(&tr->mu);
+        while (tr->n_done < tr->n_workers - 1) pthread_cond_wait(&tr->done, &tr->mu);
+        pthread_mutex_unlock(&tr->mu);
     }
     tr->have_batch = 1;
 
-    double loss = 0.0;
-    for (int b = 0; b < B; b++) {
-        double lb;
-        tr->ep[b].episode = e0 + b;
-        lane_backward(tr, &tr->lanes[b], beta_e, &tr->ep[b], &lb);
-        loss += lb;
+    /* fixed-order reduction over the workers: ((g_0 + g_1) + g_2) + ... */
+    double *g = tr->grad;
+    for (int w = 1; w < nw; w++) {
+        const double *gw = tr->workers[w].grad;
+        for (size_t i = 0; i < P; i++) g[i] += gw[i];
     }
-    loss /= B;
-    /* fixed-order reduction: grad = ((g_0 + g_1) + g_2) + ... */
-    memcpy(tr->grad, tr->lanes[0].grad, P * sizeof(double));
-    for (int b = 1; b < B; b++) {
-        const double *g = tr->lanes[b].grad;
-        for (size_t i = 0; i < P; i++) tr->grad[i] += g[i];
+    double loss = 0.0, sr = 0.0, sg = 0.0;
+    for (int b = tr->lo; b < tr->hi; b++) {
+        loss += tr->lanes[b].loss;
+        sr += tr->ep[b].reward;
+        sg += tr->ep[b].regret;
     }
-    double norm = optim_norm(tr->grad, P);
+    loss /= n_lanes;
+    if (stats) {
+        stats->episode = tr->e0;
+        stats->n_episodes = n_lanes;
+        stats->ep = tr->ep + tr->lo;
+        stats->loss = loss;
+        stats->grad_norm = NAN;
+        stats->beta_e = tr->beta_e;
+        stats->lr = train_lr(&tr->tc, tr->e0);
+        stats->mean_reward = sr / n_lanes;
+        stats->mean_regret = sg / n_lanes;
+    }
+    if (!isfinite(loss)) {
+        g[0] = NAN;   /* so that every reduction that includes this part fails in trainer_apply */
+        return -1;
+    }
+    return 0;
+}
 
+double *trainer_grad(Trainer *tr, size_t *n)
+{
+    if (n) *n = tr->net->d.n_params;
+    return tr->grad;
+}
+
+int trainer_apply(Trainer *tr, TrainStats *stats)
+{
+    const size_t P = tr->net->d.n_params;
+    const long e0 = tr->episode;
+    const double norm = optim_norm(tr->grad, P), lr = train_lr(&tr->tc, e0);
     if (stats) {
         stats->episode = e0;
-        stats->n_episodes = B;
-        stats->ep = tr->ep;
-        stats->loss = loss;
         stats->grad_norm = norm;
-        stats->beta_e = beta_e;
-        stats->lr = train_lr(&tr->tc, e0);
-        double sr = 0.0, sg = 0.0;
-        for (int b = 0; b < B; b++) {
-            sr += tr->ep[b].reward;
-            sg += tr->ep[b].regret;
-        }
-        stats->mean_reward = sr / B;
-        stats->mean_regret = sg / B;
+        stats->beta_e = train_beta_e(&tr->tc, e0);
+        stats->lr = lr;
     }
-    if (!isfinite(loss) || !isfinite(norm)) return -1;
-
+    if (!isfinite(norm)) return -1;
     optim_clip(tr->grad, P, tr->tc.clip_norm);
-    tr->opt->cfg.lr = train_lr(&tr->tc, e0);
+    tr->opt->cfg.lr = lr;
     optim_step(tr->opt, tr->net->params, tr->grad);
     net_refresh(tr->net);
-    tr->episode += B;
+    tr->episode += tr->B;
     return 0;
+}
+
+int trainer_iterate(Trainer *tr, TrainStats *stats)
+{
+    int rc = trainer_compute(tr, stats);
+    int ra = trainer_apply(tr, stats);
+    assert(rc == 0 || ra != 0);   /* a non-finite loss leaves a NaN in the gradient */
+    (void)rc;
+    return ra;
 }
 
 long trainer_episode(const Trainer *tr) { return tr->episode; }
@@ -340,7 +559,7 @@ int trainer_load(Trainer *tr, const void *buf, size_t n, char *err, size_t n_err
 
 int trainer_last_episode(const Trainer *tr, int lane, EpisodeRecord *rec)
 {
-    if (!tr->have_batch || lane < 0 || lane >= tr->B) return -1;
+    if (!tr->have_batch || lane < tr->lo || lane >= tr->hi) return -1;
     const TrainLane *L = &tr->lanes[lane];
     const NetLane *nl = L->nl;
     const int A = tr->info.n_actions, N = tr->net->d.N, S = tr->net->d.S;

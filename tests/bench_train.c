@@ -1,18 +1,27 @@
-/* tests/bench_train.c: training throughput of the network, one core.
+/* tests/bench_train.c: training throughput of the network.
 **
-** For B in {1, 8, 32} and N in {48, 128, 256} on the independent two-armed
-** bandit (T = 100): environment steps (trials) per second of full training,
+** For B in {1, 8, 16, 32} and N in {48, 128, 256} on the independent
+** two-armed bandit (T = 100), with one worker thread, and with W = 2 workers
+** for B = 16 and 32: environment steps (trials) per second of full training,
 ** i.e. task, forward pass, action sampling, A2C loss, backpropagation
 ** through the episode, gradient reduction and the optimizer step, measured
-** over at least 1 s of wall time after one warm-up batch. Also printed: the
-** flops per step of the matrix products (net_flops_per_step) and the rate
-** they imply. Issue target: >= 200,000 steps/s at N = 48, B = 1.
+** over at least `seconds` of wall time after one warm-up batch. Also
+** printed: the flops per step of the matrix products (net_flops_per_step,
+** dense) and the rate they imply, and for W = 2 the speed-up over W = 1.
+** The output is a Markdown table (the README's Speed section).
 **
-**     make bench    (or build/tests/bench_train [seconds-per-cell [tanh|relu|softplus]])
+**     make bench    (or build/tests/bench_train [-s seconds] [-a tanh|relu|softplus]
+**                         [-B 1,8,16,32] [-N 48,128,256] [-W 1,2] [-2 16,32] [-c])
+**
+** -B, -N, -W give the grid (every B x N x W); -2 lists the batch sizes that
+** also get a W = 2 row when -W is not given (default 16,32; "" for none); -c
+** adds a column of steps per second of the process's CPU time.
 */
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "core/config.h"
 #include "model/trainer.h"
@@ -31,9 +40,18 @@ static double now(void)
     return (double)t.tv_sec + 1e-9 * (double)t.tv_nsec;
 }
 
-static int bench(int B, int N, const char *act, double min_secs, double *steps_per_s, double *flops)
+/* CPU seconds used by the process, all threads. */
+static double cpu_now(void)
 {
-    char err[256], buf[64];
+    struct timespec t;
+    clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &t);
+    return (double)t.tv_sec + 1e-9 * (double)t.tv_nsec;
+}
+
+static int bench(int B, int N, int W, const char *act, double min_secs, double *steps_per_s,
+                 double *steps_per_cpu_s, double *flops)
+{
+    char err[256] = "", buf[64];
     Config *c = config_alloc();
     int rc = -1;
     Trainer *tr = NULL;
@@ -41,6 +59,8 @@ static int bench(int B, int N, const char *act, double min_secs, double *steps_p
     snprintf(buf, sizeof buf, "model.hidden=%d", N);
     if (config_assign(c, buf, "bench", err, sizeof err)) goto done;
     snprintf(buf, sizeof buf, "train.batch=%d", B);
+    if (config_assign(c, buf, "bench", err, sizeof err)) goto done;
+    snprintf(buf, sizeof buf, "train.workers=%d", W);
     if (config_assign(c, buf, "bench", err, sizeof err)) goto done;
     snprintf(buf, sizeof buf, "model.activation=%s", act);
     if (config_assign(c, buf, "bench", err, sizeof err)) goto done;
@@ -55,37 +75,97 @@ static int bench(int B, int N, const char *act, double min_secs, double *steps_p
     TrainStats st;
     if (trainer_iterate(tr, &st)) goto done;   /* warm-up */
     long steps = 0;
-    double t0 = now(), el;
+    double t0 = now(), c0 = cpu_now(), el;
     do {
         if (trainer_iterate(tr, &st)) goto done;
         for (int b = 0; b < st.n_episodes; b++) steps += st.ep[b].n_trials;
         el = now() - t0;
     } while (el < min_secs);
     *steps_per_s = (double)steps / el;
+    *steps_per_cpu_s = (double)steps / (cpu_now() - c0);
     *flops = net_flops_per_step(&trainer_net(tr)->d);
     rc = 0;
 done:
-    if (rc) fprintf(stderr, "bench B=%d N=%d: %s\n", B, N, err);
+    if (rc) fprintf(stderr, "bench B=%d N=%d W=%d: %s\n", B, N, W, err);
     trainer_free(tr);
     config_free(c);
     return rc;
 }
 
+/* "1,8,16" -> {1, 8, 16}; return the count (at most cap), -1 if malformed. */
+static int parse_list(const char *s, int *out, int cap)
+{
+    int n = 0;
+    while (*s) {
+        char *end;
+        long v = strtol(s, &end, 10);
+        if (end == s || v < 1 || v > 1000000 || n == cap) return -1;
+        out[n++] = (int)v;
+        s = end;
+        if (*s == ',') s++;
+        else if (*s) return -1;
+    }
+    return n;
+}
+
 int main(int argc, char **argv)
 {
-    double secs = argc > 1 ? atof(argv[1]) : 1.0;
-    const char *act = argc > 2 ? argv[2] : "relu";
-    static const int Bs[] = { 1, 8, 32 }, Ns[] = { 48, 128, 256 };
-    printf("# training throughput, independent bandit, T = 100, one thread, %s units\n", act);
-    printf("# (flops/step counts dense products; relu skips silent units, so its\n"
-           "#  GFLOP/s is an effective rate)\n");
-    printf("# %4s %4s %14s %14s %10s\n", "B", "N", "steps/s", "flops/step", "GFLOP/s");
-    for (int i = 0; i < 3; i++)
-        for (int j = 0; j < 3; j++) {
-            double sps, fl;
-            if (bench(Bs[i], Ns[j], act, secs, &sps, &fl)) return 1;
-            printf("  %4d %4d %14.0f %14.0f %10.2f\n", Bs[i], Ns[j], sps, fl, sps * fl * 1e-9);
-            fflush(stdout);
+    double secs = 1.0;
+    const char *act = "relu";
+    int Bs[16] = { 1, 8, 16, 32 }, Ns[16] = { 48, 128, 256 }, Ws[16] = { 1 }, B2[16] = { 16, 32 };
+    int nB = 4, nN = 3, nW = 1, nB2 = 2, opt, w_given = 0, cpu = 0;
+    while ((opt = getopt(argc, argv, "s:a:B:N:W:2:c")) != -1) {
+        switch (opt) {
+        case 'c': cpu = 1; break;
+        case 's': secs = atof(optarg); break;
+        case 'a': act = optarg; break;
+        case 'B': nB = parse_list(optarg, Bs, 16); break;
+        case 'N': nN = parse_list(optarg, Ns, 16); break;
+        case 'W': nW = parse_list(optarg, Ws, 16); w_given = 1; break;
+        case '2': nB2 = parse_list(optarg, B2, 16); break;
+        default: nB = -1;
+        }
+    }
+    if (nB < 1 || nN < 1 || nW < 1 || nB2 < 0 || !(secs > 0.0)) {
+        fprintf(stderr, "usage: bench_train [-s seconds] [-a tanh|relu|softplus] [-B list] [-N list] "
+                        "[-W list] [-2 list] [-c]\n");
+        return 2;
+    }
+    printf("Training throughput: independent bandit, T = 100, %s units, defaults otherwise;\n"
+           "steps = trials per second of wall time (task, forward, sampling, loss, backward,\n"
+           "reduction, optimizer). flops/step counts the dense matrix products of one trial\n"
+           "(net_flops_per_step); relu skips silent units, so its GFLOP/s is an effective rate.\n"
+           "W = worker threads (train.workers); the last column is the speed-up over W = 1.\n\n",
+           act);
+    if (cpu)
+        printf("steps/cpu-s: trials per second of the process's CPU time (all threads), a\n"
+               "measure that a busy machine disturbs less than wall time.\n\n");
+    printf("| B | N | W | steps/s | flops/step | GFLOP/s | vs W=1 |%s\n", cpu ? " steps/cpu-s |" : "");
+    printf("|---:|---:|---:|---:|---:|---:|---:|%s\n", cpu ? "---:|" : "");
+    fflush(stdout);
+    for (int i = 0; i < nB; i++)
+        for (int j = 0; j < nN; j++) {
+            int wl[17], nw = 0;
+            if (w_given) {
+                for (int k = 0; k < nW; k++) wl[nw++] = Ws[k];
+            } else {
+                wl[nw++] = 1;
+                for (int k = 0; k < nB2; k++)
+                    if (B2[k] == Bs[i]) wl[nw++] = 2;
+            }
+            double base = 0.0;
+            for (int k = 0; k < nw; k++) {
+                double sps, scpu, fl;
+                if (bench(Bs[i], Ns[j], wl[k], act, secs, &sps, &scpu, &fl)) return 1;
+                if (wl[k] == 1) base = sps;
+                char ratio[32] = "";
+                if (wl[k] != 1 && base > 0.0) snprintf(ratio, sizeof ratio, "%.2fx", sps / base);
+                printf("| %d | %d | %d | %.0f | %.0f | %.2f | %s |", Bs[i], Ns[j], wl[k], sps, fl,
+                       sps * fl * 1e-9, ratio);
+                if (cpu) printf(" %.0f |", scpu);
+                printf("\n");
+                fflush(stdout);
+            }
         }
     return 0;
 }

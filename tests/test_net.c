@@ -218,6 +218,106 @@ static void test_stop_gradient(void **state)
     net_free(net);
 }
 
+/* The lockstep forms against the one-lane calls: three lanes of different
+** lengths (5, 9, 2 trials), N = 7 (a vector panel and a scalar tail), noise
+** on. net_forward_lanes over the lanes still running gives every lane the
+** bits net_forward_step gives it alone; net_backward_lanes gives the bits of
+** net_backward called lane after lane on one gradient block. */
+static void lockstep_case(NetActivation f, int S)
+{
+    enum { NL = 3, TM = 9 };
+    const int len[NL] = { 5, 9, 2 };
+    NetConfig nc = { .n_hidden = 7, .n_striatum = S, .n_actions = 3, .obs_dim = 2,
+                     .max_trials = TM, .critic_input = 1, .value_trains_pfc = 1, .time_input = 1,
+                     .activation = f, .alpha = 0.8, .noise_sd = 0.2, .init = NET_INIT_GAUSSIAN,
+                     .gain = 1.2 };
+    char err[256];
+    Net *net = net_alloc(&nc, err, sizeof err);
+    assert_non_null(net);
+    gsl_rng *r = rng_alloc();
+    rng_seed_episode(r, 3, RNG_STREAM_INIT, 0);
+    const size_t P = net->d.n_params;
+    for (size_t i = 0; i < P; i++) net->params[i] = gsl_ran_gaussian(r, 0.6);
+    net_refresh(net);
+    NetLane *lb[NL], *ls[NL];
+    gsl_rng *rb[NL], *rs[NL];
+    double obs[NL][TM][2], dl[NL][TM * 3], dv[NL][TM];
+    for (int j = 0; j < NL; j++) {
+        lb[j] = net_lane_alloc(net);
+        ls[j] = net_lane_alloc(net);
+        rb[j] = rng_alloc();
+        rs[j] = rng_alloc();
+        rng_seed_episode(rb[j], 3, RNG_STREAM_POLICY, (uint64_t)j);
+        rng_seed_episode(rs[j], 3, RNG_STREAM_POLICY, (uint64_t)j);
+        for (int t = 0; t < TM; t++) {
+            obs[j][t][0] = gsl_ran_gaussian(r, 1.0);
+            obs[j][t][1] = t % 3 == 0 ? 0.0 : gsl_ran_gaussian(r, 1.0);
+            dv[j][t] = gsl_ran_gaussian(r, 0.5);
+            for (int a = 0; a < 3; a++) dl[j][t * 3 + a] = a == t % 3 ? 0.0 : gsl_ran_gaussian(r, 0.5);
+        }
+    }
+    /* lockstep */
+    for (int t = 0; t < TM; t++) {
+        NetLane *act[NL];
+        const double *ob[NL];
+        gsl_rng *rg[NL];
+        int m = 0;
+        for (int j = 0; j < NL; j++)
+            if (t < len[j]) {
+                act[m] = lb[j];
+                ob[m] = obs[j][t];
+                rg[m++] = rb[j];
+            }
+        net_forward_lanes(net, act, m, ob, rg);
+        for (int j = 0; j < NL; j++)
+            if (t < len[j]) net_lane_record(lb[j], net_sample(net_lane_probs(net, lb[j]), 3, rb[j]), t % 2);
+    }
+    /* one lane at a time */
+    for (int j = 0; j < NL; j++)
+        for (int t = 0; t < len[j]; t++) {
+            net_forward_step(net, ls[j], obs[j][t], rs[j]);
+            net_lane_record(ls[j], net_sample(net_lane_probs(net, ls[j]), 3, rs[j]), t % 2);
+        }
+    const int N = 7, Z = net->d.Z;
+    for (int j = 0; j < NL; j++) {
+        const size_t T = (size_t)len[j];
+        assert_int_equal(lb[j]->t, len[j]);
+        assert_memory_equal(lb[j]->action, ls[j]->action, T * sizeof(int));
+        assert_memory_equal(lb[j]->x, ls[j]->x, T * N * sizeof(double));
+        assert_memory_equal(lb[j]->r, ls[j]->r, T * N * sizeof(double));
+        assert_memory_equal(lb[j]->z, ls[j]->z, T * Z * sizeof(double));
+        if (S > 0) assert_memory_equal(lb[j]->h, ls[j]->h, T * S * sizeof(double));
+        assert_memory_equal(lb[j]->logp, ls[j]->logp, T * 3 * sizeof(double));
+        assert_memory_equal(lb[j]->V, ls[j]->V, T * sizeof(double));
+    }
+    double *gb = calloc(P, sizeof(double)), *gs = calloc(P, sizeof(double));
+    const double *dlp[NL] = { dl[0], dl[1], dl[2] }, *dvp[NL] = { dv[0], dv[1], dv[2] };
+    net_backward_lanes(net, lb, NL, dlp, dvp, gb);
+    for (int j = 0; j < NL; j++) net_backward(net, ls[j], dl[j], dv[j], gs);
+    assert_memory_equal(gb, gs, P * sizeof(double));
+    double total = 0.0;
+    for (size_t i = 0; i < P; i++) total += fabs(gb[i]);
+    assert_true(total > 1e-3);
+    free(gb);
+    free(gs);
+    for (int j = 0; j < NL; j++) {
+        net_lane_free(lb[j]);
+        net_lane_free(ls[j]);
+        gsl_rng_free(rb[j]);
+        gsl_rng_free(rs[j]);
+    }
+    gsl_rng_free(r);
+    net_free(net);
+}
+
+static void test_lockstep_equals_one_lane(void **state)
+{
+    (void)state;
+    lockstep_case(NET_TANH, 3);
+    lockstep_case(NET_RELU, 0);
+    lockstep_case(NET_SOFTPLUS, 2);
+}
+
 /* Orthogonal init gives g Q with Q^T Q = I. */
 static void test_orthogonal_init(void **state)
 {
@@ -333,6 +433,7 @@ int main(void)
         cmocka_unit_test(test_gradcheck_softplus),
         cmocka_unit_test(test_gradcheck_noise_and_linear_critic),
         cmocka_unit_test(test_stop_gradient),
+        cmocka_unit_test(test_lockstep_equals_one_lane),
         cmocka_unit_test(test_orthogonal_init),
         cmocka_unit_test(test_a2c_known),
         cmocka_unit_test(test_adam_known),

@@ -2,6 +2,11 @@
 **
 ** Determinism (STYLE.md B6): same seed and settings give byte-identical
 ** weights; a checkpoint loaded into a fresh trainer continues byte-identically.
+** Workers: one worker equals a plain serial loop written here with the
+** one-lane calls of model/net.h, byte for byte; W workers repeat byte for
+** byte; W = 2 stays within rounding of W = 1 and still learns; K "processes"
+** (trainers with parts 0..K-1, their gradients summed by hand in part order)
+** equal K workers byte for byte, episode stats included.
 ** Learning: a small network trained briefly on the easy bandit beats chance
 ** by a wide statistical margin (fixed seed, no timing). The network agent:
 ** never writes the weights, and replays a training episode exactly.
@@ -19,7 +24,10 @@
 #include "core/config.h"
 #include "core/episode.h"
 #include "core/rng.h"
+#include "model/a2c.h"
+#include "model/net.h"
 #include "model/net_agent.h"
+#include "model/optim.h"
 #include "model/runner.h"
 #include "model/trainer.h"
 #include "tasks/task.h"
@@ -133,6 +141,328 @@ static void test_checkpoint_resume(void **state)
     config_free(c);
 }
 
+/* small_sets with other values appended (later assignments win). */
+static Config *make_config_with(const char *const *extra)
+{
+    const char *sets[32];
+    int n = 0;
+    for (const char *const *s = small_sets; *s; s++) sets[n++] = *s;
+    for (const char *const *s = extra; *s; s++) sets[n++] = *s;
+    sets[n] = NULL;
+    return make_config(sets);
+}
+
+/* The plain serial A2C loop that the trainer with one worker must equal bit
+** for bit: the B episodes of a batch one after another through the one-lane
+** calls (net_forward_step, net_sample, the task), their A2C losses, their
+** gradients accumulated lane after lane into one block (net_backward), then
+** norm, clipping and one optimizer step, exactly as trainer.h describes.
+** Writes the parameters after k batches to out (P doubles). */
+static void reference_train(const Config *c, const TrainConfig *tc, int k, double *out, size_t P)
+{
+    char err[256];
+    Task *task = task_alloc(c, err, sizeof err);
+    assert_non_null(task);
+    const TaskInfo *ti = &task->info;
+    NetConfig nc;
+    train_net_config(tc, ti->n_actions, ti->obs_dim, ti->max_trials, &nc);
+    Net *net = net_alloc(&nc, err, sizeof err);
+    assert_non_null(net);
+    assert_int_equal(net->d.n_params, P);
+    gsl_rng *rt = rng_alloc(), *rp = rng_alloc();
+    rng_seed_episode(rp, tc->seed, RNG_STREAM_INIT, 0);
+    assert_int_equal(net_init(net, rp), 0);
+    Optim *opt = optim_alloc(&tc->optim, P);
+    const int B = tc->batch, T = ti->max_trials, A = ti->n_actions;
+    NetLane **lanes = calloc((size_t)B, sizeof *lanes);
+    double *dl = calloc((size_t)(B * T * A), sizeof(double)), *dV = calloc((size_t)(B * T), sizeof(double));
+    double adv[512], ret[512], obs[TASK_MAX_OBS];
+    assert_true(T <= 512);
+    double *grad = calloc(P, sizeof(double));
+    for (int b = 0; b < B; b++) lanes[b] = net_lane_alloc(net);
+    for (int it = 0; it < k; it++) {
+        const long e0 = (long)it * B;
+        const double beta_e = train_beta_e(tc, e0);
+        memset(grad, 0, P * sizeof(double));
+        for (int b = 0; b < B; b++) {
+            NetLane *L = lanes[b];
+            rng_seed_episode(rt, tc->seed, RNG_STREAM_TASK, (uint64_t)(e0 + b));
+            rng_seed_episode(rp, tc->seed, RNG_STREAM_POLICY, (uint64_t)(e0 + b));
+            task->type->reset(task->state, rt);
+            net_lane_reset(L);
+            for (int done = 0; !done;) {
+                task->type->observe(task->state, obs);
+                net_forward_step(net, L, obs, rp);
+                int a = net_sample(net_lane_probs(net, L), A, rp);
+                double rew = task->type->step(task->state, a, rt, &done);
+                net_lane_record(L, a, rew);
+            }
+            A2cTerms terms;
+            a2c_advantages(L->t, L->reward, L->V, tc->gamma, tc->gae_lambda, NULL, adv, ret);
+            a2c_loss(L->t, A, L->logp, L->probs, L->action, adv, ret, L->V, tc->beta_v, beta_e,
+                     1.0 / B, dl + (size_t)b * T * A, dV + (size_t)b * T, &terms);
+        }
+        for (int b = 0; b < B; b++) net_backward(net, lanes[b], dl + (size_t)b * T * A, dV + (size_t)b * T, grad);
+        assert_true(isfinite(optim_norm(grad, P)));
+        optim_clip(grad, P, tc->clip_norm);
+        opt->cfg.lr = train_lr(tc, e0);
+        optim_step(opt, net->params, grad);
+        net_refresh(net);
+    }
+    memcpy(out, net->params, P * sizeof(double));
+    for (int b = 0; b < B; b++) net_lane_free(lanes[b]);
+    free(lanes);
+    free(dl);
+    free(dV);
+    free(grad);
+    optim_free(opt);
+    gsl_rng_free(rt);
+    gsl_rng_free(rp);
+    net_free(net);
+    task_free(task);
+}
+
+/* One worker = the serial loop above, byte for byte, on two configurations
+** (the second: relu, linear critic, reversal task with its variable-length
+** lockstep, batch 5). */
+static void test_one_worker_is_serial(void **state)
+{
+    (void)state;
+    const char *const extra1[] = { "train.workers=1", NULL };
+    const char *const extra2[] = { "task.name=reversal", "task.trials=40", "model.activation=relu",
+                                   "model.striatum_units=0", "model.noise=0", "model.tau=1",
+                                   "train.batch=5", "train.workers=1", NULL };
+    const char *const *extras[] = { extra1, extra2 };
+    for (int i = 0; i < 2; i++) {
+        Config *c = make_config_with(extras[i]);
+        TrainConfig tc;
+        Trainer *tr = make_trainer(c, &tc);
+        run_updates(tr, 4);
+        size_t P;
+        const double *p = trainer_params(tr, &P);
+        double *ref = malloc(P * sizeof(double));
+        reference_train(c, &tc, 4, ref, P);
+        assert_memory_equal(p, ref, P * sizeof(double));
+        free(ref);
+        trainer_free(tr);
+        config_free(c);
+    }
+}
+
+/* W workers: byte-identical run after run (W = 2 and W = 3 on a batch of 5,
+** blocks 2+3 and 1+2+2, plus W = 8 > B, which runs as W = B); the default
+** is one worker. */
+static void test_workers_repeat(void **state)
+{
+    (void)state;
+    const char *const *extras[] = {
+        (const char *const[]){ "train.batch=5", "train.workers=2", NULL },
+        (const char *const[]){ "train.batch=5", "train.workers=3", NULL },
+        (const char *const[]){ "train.batch=5", "train.workers=8", NULL },
+    };
+    for (int i = 0; i < 3; i++) {
+        Config *c = make_config_with(extras[i]);
+        TrainConfig tc;
+        Trainer *a = make_trainer(c, &tc), *b = make_trainer(c, &tc);
+        for (int k = 0; k < 3; k++) {
+            TrainStats sa, sb;
+            assert_int_equal(trainer_iterate(a, &sa), 0);
+            assert_int_equal(trainer_iterate(b, &sb), 0);
+            assert_int_equal(sa.n_episodes, 5);
+            assert_memory_equal(sa.ep, sb.ep, 5 * sizeof *sa.ep);
+            assert_true(sa.loss == sb.loss && sa.grad_norm == sb.grad_norm);
+        }
+        size_t P, S;
+        trainer_params(a, &P);
+        trainer_optim_state(a, &S);
+        assert_memory_equal(trainer_params(a, NULL), trainer_params(b, NULL), P * sizeof(double));
+        assert_memory_equal(trainer_optim_state(a, NULL), trainer_optim_state(b, NULL), S * sizeof(double));
+        trainer_free(a);
+        trainer_free(b);
+        config_free(c);
+    }
+    Config *c = make_config(small_sets);
+    TrainConfig tc;
+    char err[256];
+    assert_int_equal(train_config_from(c, &tc, err, sizeof err), 0);
+    assert_int_equal(tc.workers, 1);
+    config_free(c);
+}
+
+/* W = 2 against W = 1: the same episodes (same actions at the first batch,
+** same weights), gradients equal up to rounding, so the weights after a few
+** updates are close in relative norm (not equal: another summation order). */
+static void test_two_workers_close(void **state)
+{
+    (void)state;
+    const char *const e1[] = { "train.batch=8", "train.workers=1", NULL };
+    const char *const e2[] = { "train.batch=8", "train.workers=2", NULL };
+    Config *c1 = make_config_with(e1), *c2 = make_config_with(e2);
+    TrainConfig tc;
+    Trainer *a = make_trainer(c1, &tc), *b = make_trainer(c2, &tc);
+    TrainStats sa, sb;
+    assert_int_equal(trainer_iterate(a, &sa), 0);
+    assert_int_equal(trainer_iterate(b, &sb), 0);
+    /* the first batch is played with the same initial weights: same episodes */
+    for (int i = 0; i < 8; i++) {
+        assert_int_equal(sa.ep[i].episode, sb.ep[i].episode);
+        assert_true(sa.ep[i].reward == sb.ep[i].reward);
+    }
+    assert_true(fabs(sa.grad_norm - sb.grad_norm) <= 1e-12 * sa.grad_norm);
+    run_updates(a, 2);
+    run_updates(b, 2);
+    size_t P;
+    const double *pa = trainer_params(a, &P), *pb = trainer_params(b, NULL);
+    double d2 = 0.0, n2 = 0.0;
+    for (size_t i = 0; i < P; i++) {
+        d2 += (pa[i] - pb[i]) * (pa[i] - pb[i]);
+        n2 += pa[i] * pa[i];
+    }
+    print_message("# W=2 vs W=1 after 3 updates: relative distance %.2e\n", sqrt(d2 / n2));
+    assert_true(sqrt(d2 / n2) < 1e-9);
+    trainer_free(a);
+    trainer_free(b);
+    config_free(c1);
+    config_free(c2);
+}
+
+/* K processes emulated in one: trainers with parts 0..K-1 of K (one worker
+** each) compute, their gradients are summed by hand in part order, every
+** trainer applies the sum; byte-identical to one trainer with K workers:
+** weights, optimizer state, per-episode stats, recorded episodes. K = 2 on a
+** batch of 8 and K = 3 on a batch of 7 (parts 2+2+3). */
+static void emulate_parts(int K, int B)
+{
+    char bs[32], ws[32];
+    snprintf(bs, sizeof bs, "train.batch=%d", B);
+    snprintf(ws, sizeof ws, "train.workers=%d", K);
+    const char *const ew[] = { bs, ws, NULL };
+    const char *const e1[] = { bs, "train.workers=1", NULL };
+    Config *cw = make_config_with(ew), *c1 = make_config_with(e1);
+    TrainConfig tc;
+    Trainer *ref = make_trainer(cw, &tc);
+    Trainer *part[4];
+    for (int k = 0; k < K; k++) {
+        part[k] = make_trainer(c1, &tc);
+        assert_int_equal(trainer_set_part(part[k], k, K), 0);
+    }
+    size_t P;
+    trainer_params(ref, &P);
+    double *sum = malloc(P * sizeof(double));
+    const int T = trainer_task_info(ref)->max_trials;
+    EpisodeRecord *r1 = episode_alloc(T, 0), *r2 = episode_alloc(T, 0);
+    for (int it = 0; it < 4; it++) {
+        TrainStats st, sp[4];
+        assert_int_equal(trainer_iterate(ref, &st), 0);
+        int seen = 0;
+        for (int k = 0; k < K; k++) {
+            assert_int_equal(trainer_compute(part[k], &sp[k]), 0);
+            assert_true(isnan(sp[k].grad_norm));
+            assert_int_equal(sp[k].episode, st.episode);
+            /* the part's episode stats are the reference's, for its lanes */
+            assert_int_equal(sp[k].ep[0].episode, st.episode + seen);
+            assert_memory_equal(sp[k].ep, st.ep + seen, (size_t)sp[k].n_episodes * sizeof *st.ep);
+            seen += sp[k].n_episodes;
+        }
+        assert_int_equal(seen, B);
+        /* the reduction, in part order: ((g_0 + g_1) + g_2) */
+        size_t n;
+        memcpy(sum, trainer_grad(part[0], &n), P * sizeof(double));
+        assert_int_equal(n, P);
+        for (int k = 1; k < K; k++) {
+            const double *g = trainer_grad(part[k], NULL);
+            for (size_t i = 0; i < P; i++) sum[i] += g[i];
+        }
+        for (int k = 0; k < K; k++) {
+            memcpy(trainer_grad(part[k], NULL), sum, P * sizeof(double));
+            TrainStats sa;
+            memset(&sa, 0, sizeof sa);
+            assert_int_equal(trainer_apply(part[k], &sa), 0);
+            assert_true(sa.grad_norm == st.grad_norm && sa.lr == st.lr && sa.beta_e == st.beta_e);
+            assert_int_equal(sa.episode, st.episode);
+        }
+        /* a recorded episode of the last part, from the part and from the reference */
+        const int lane = B - 1;
+        assert_int_equal(trainer_last_episode(part[K - 1], lane, r1), 0);
+        assert_int_equal(trainer_last_episode(ref, lane, r2), 0);
+        assert_int_equal(r1->n_trials, r2->n_trials);
+        assert_memory_equal(r1->trials, r2->trials, (size_t)r1->n_trials * sizeof *r1->trials);
+        assert_int_equal(trainer_last_episode(part[0], lane, r1), -1);   /* not its lane */
+    }
+    size_t S;
+    trainer_optim_state(ref, &S);
+    for (int k = 0; k < K; k++) {
+        assert_int_equal(trainer_episode(part[k]), trainer_episode(ref));
+        assert_memory_equal(trainer_params(part[k], NULL), trainer_params(ref, NULL), P * sizeof(double));
+        assert_memory_equal(trainer_optim_state(part[k], NULL), trainer_optim_state(ref, NULL),
+                            S * sizeof(double));
+        trainer_free(part[k]);
+    }
+    free(sum);
+    episode_free(r1);
+    episode_free(r2);
+    trainer_free(ref);
+    config_free(cw);
+    config_free(c1);
+}
+
+static void test_parts_equal_workers(void **state)
+{
+    (void)state;
+    emulate_parts(2, 8);
+    emulate_parts(3, 7);
+}
+
+/* trainer_set_part: out of range is refused and changes nothing. */
+static void test_set_part_bad(void **state)
+{
+    (void)state;
+    Config *c = make_config(small_sets);   /* batch 3 */
+    TrainConfig tc;
+    Trainer *tr = make_trainer(c, &tc);
+    assert_int_equal(trainer_set_part(tr, 0, 4), -1);
+    assert_int_equal(trainer_set_part(tr, 3, 3), -1);
+    assert_int_equal(trainer_set_part(tr, -1, 2), -1);
+    assert_int_equal(trainer_set_part(tr, 0, 0), -1);
+    TrainStats st;
+    assert_int_equal(trainer_iterate(tr, &st), 0);
+    assert_int_equal(st.n_episodes, 3);   /* still the whole batch */
+    assert_int_equal(trainer_set_part(tr, 2, 3), 0);
+    assert_int_equal(trainer_compute(tr, &st), 0);
+    assert_int_equal(st.n_episodes, 1);
+    assert_int_equal(st.ep[0].episode, 5);
+    trainer_free(tr);
+    config_free(c);
+}
+
+/* Checkpoint and resume with two workers: bit-identical continuation. */
+static void test_checkpoint_resume_workers(void **state)
+{
+    (void)state;
+    const char *const extra[] = { "train.batch=6", "train.workers=2", NULL };
+    Config *c = make_config_with(extra);
+    TrainConfig tc;
+    Trainer *full = make_trainer(c, &tc), *first = make_trainer(c, &tc), *resumed = make_trainer(c, &tc);
+    run_updates(full, 5);
+    run_updates(first, 2);
+    size_t n = trainer_checkpoint_size(first);
+    unsigned char *buf = malloc(n);
+    trainer_save(first, buf);
+    char err[256];
+    assert_int_equal(trainer_load(resumed, buf, n, err, sizeof err), 0);
+    run_updates(resumed, 3);
+    size_t P, S;
+    trainer_params(full, &P);
+    trainer_optim_state(full, &S);
+    assert_memory_equal(trainer_params(full, NULL), trainer_params(resumed, NULL), P * sizeof(double));
+    assert_memory_equal(trainer_optim_state(full, NULL), trainer_optim_state(resumed, NULL), S * sizeof(double));
+    free(buf);
+    trainer_free(full);
+    trainer_free(first);
+    trainer_free(resumed);
+    config_free(c);
+}
+
 /* Mean P(best arm) of the frozen network over n test episodes. */
 static double test_phase(const TrainConfig *tc, const Config *c, const double *params, int n,
                          double *sd)
@@ -172,10 +502,9 @@ static double test_phase(const TrainConfig *tc, const Config *c, const double *p
 ** setting that matters is pinned here, so that tuning the defaults does not
 ** move this test; with seed 3 it reaches P(best) ~ 0.98 (other seeds of
 ** this short schedule reach 0.54-0.99: the seed is part of the test). */
-static void test_learns_easy_bandit(void **state)
+static void learns_easy_bandit(const char *workers)
 {
-    (void)state;
-    const char *const sets[] = { "task.name=bandit", "task.dist=easy", "task.trials=100",
+    const char *const sets[] = { workers, "task.name=bandit", "task.dist=easy", "task.trials=100",
                                  "model.hidden=12", "model.activation=tanh", "model.init=gaussian",
                                  "model.gain=1", "model.dt=1", "model.tau=1",
                                  "model.value_trains_pfc=true", "model.striatum_units=0",
@@ -191,12 +520,25 @@ static void test_learns_easy_bandit(void **state)
     double before = test_phase(&tc, c, trainer_params(tr, NULL), 200, &sd);
     run_updates(tr, 750);
     double after = test_phase(&tc, c, trainer_params(tr, NULL), 200, &sd);
-    print_message("# easy bandit P(best): %.3f before, %.3f +- %.3f after 6000 episodes\n", before,
-                  after, sd);
+    print_message("# easy bandit P(best), %s: %.3f before, %.3f +- %.3f after 6000 episodes\n",
+                  workers, before, after, sd);
     assert_true(after > 0.5 + 5 * sd);
     assert_true(after > 0.75);
     trainer_free(tr);
     config_free(c);
+}
+
+static void test_learns_easy_bandit(void **state)
+{
+    (void)state;
+    learns_easy_bandit("train.workers=1");
+}
+
+/* The same schedule with two workers (another summation order) learns too. */
+static void test_learns_easy_bandit_two_workers(void **state)
+{
+    (void)state;
+    learns_easy_bandit("train.workers=2");
 }
 
 /* The agent replays a training episode bit for bit (same weights, same
@@ -306,6 +648,13 @@ int main(void)
         cmocka_unit_test(test_checkpoint_resume),
         cmocka_unit_test(test_agent_matches_training),
         cmocka_unit_test(test_learns_easy_bandit),
+        cmocka_unit_test(test_learns_easy_bandit_two_workers),
+        cmocka_unit_test(test_one_worker_is_serial),
+        cmocka_unit_test(test_workers_repeat),
+        cmocka_unit_test(test_two_workers_close),
+        cmocka_unit_test(test_parts_equal_workers),
+        cmocka_unit_test(test_set_part_bad),
+        cmocka_unit_test(test_checkpoint_resume_workers),
         cmocka_unit_test(test_bad_settings),
         cmocka_unit_test(test_schedules),
     };

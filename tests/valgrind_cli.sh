@@ -23,5 +23,6 @@ vg "info"                info v.db
 vg "export csv"          export v.db --run 1 --output x.csv
 vg "export activity"     export v.db --format activity --run 4 --output a.csv
 vg_rc 2 "bad input"     baseline --episodes 0 --db v.db
-vg_rc 2 "bad import"    import x.csv --db v.db
+printf 'subject,trial,choice,reward\n1,1,2,1\n1,2,x,1\n' > bad.csv
+vg_rc 2 "bad import"    import bad.csv --db v.db
 finish
