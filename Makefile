@@ -55,6 +55,9 @@ $(BUILD)/metarl: $(CLI_OBJ) $(BUILD)/libmetarl.a
 $(BUILD)/tests/%: $(BUILD)/tests/%.o $(TEST_HELP) $(BUILD)/libmetarl.a
 	$(CC) $(CFLAGS) $^ $(TEST_LIBS) $(LDLIBS) -o $@
 
+# test_noalloc counts every allocation made by the project's own code.
+$(BUILD)/tests/test_noalloc: LDLIBS += -Wl,--wrap=malloc -Wl,--wrap=calloc -Wl,--wrap=realloc
+
 deps:
 	@cli/install-deps.sh
 
@@ -90,6 +93,7 @@ targets: deps
 bench: deps
 	@$(MAKE) --no-print-directory $(BUILD)/metarl $(BENCHES) $(BUILD)/tests/torch_ref
 	@for b in $(BENCHES); do echo "== $$b"; ./$$b || exit 1; done
+	@echo "== tests/bench_record.sh"; BUILD=$(BUILD) sh tests/bench_record.sh
 	@echo "== tests/bench_torch.sh"; BUILD=$(BUILD) sh tests/bench_torch.sh
 
 demo: deps

@@ -9,6 +9,8 @@
 #include <assert.h>
 #include <errno.h>
 #include <math.h>
+#include <pthread.h>
+#include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -37,6 +39,29 @@ static const char *const insert_sql[ST_COUNT] = {
     " grad_norm, beta_e, wall_s) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)",
 };
 
+/* The WAL checkpointer: a thread with its own connection that copies
+** committed WAL frames into the database file (and syncs both) while the
+** writer goes on. SQLite's own autocheckpoint would do that copy inside the
+** writer's COMMIT; for a test run storing every trial's unit rates, the
+** copy and its syncs are most of the cost of writing. A PASSIVE checkpoint
+** never blocks the writer, and a failed one (busy, disk full) is simply
+** redone later. The WAL can only start over from its beginning when it has
+** been copied up to its last frame as a transaction begins, so once it
+** holds STORE_WAL_LIMIT pages the writer waits for the thread and copies
+** the rest itself: the WAL stays bounded. The last copy happens when the
+** writer's connection closes. */
+typedef struct Checkpointer {
+    sqlite3 *db;
+    pthread_t thread;
+    pthread_mutex_t mu;
+    pthread_cond_t wake, idle;
+    int pending, busy, quit;
+    int wal_pages;        /* after the writer's last commit (writer's thread only) */
+} Checkpointer;
+
+#define STORE_CHECKPOINT_PAGES 1000   /* wake the thread (SQLite's autocheckpoint default) */
+#define STORE_WAL_LIMIT 16000         /* 64 MB of 4 KiB pages: the writer drains the WAL */
+
 struct Store {
     sqlite3 *db;
     char *path;
@@ -44,8 +69,11 @@ struct Store {
     sqlite3_stmt *st[ST_COUNT];
     float *blob;          /* scratch for activity rows */
     size_t blob_cap;
+    Checkpointer *ckpt;   /* NULL: SQLite's autocheckpoint (not WAL, or no thread) */
     char err[512];
 };
+
+static void checkpointer_start(Store *s);
 
 static int store_fail(Store *s, const char *fmt, ...)
 {
@@ -183,6 +211,7 @@ Store *store_open(const char *path, StoreMode mode, char *err, size_t n_err)
     ** which a read-only connection would leave behind. */
     int flags = mode == STORE_READ && access(path, W_OK) != 0 ? SQLITE_OPEN_READONLY : SQLITE_OPEN_READWRITE;
     if (!existed) flags |= SQLITE_OPEN_CREATE;
+    flags |= SQLITE_OPEN_NOMUTEX;   /* a Store belongs to one thread */
     if (sqlite3_open_v2(path, &s->db, flags, NULL) != SQLITE_OK) {
         store_fail(s, "%s: cannot open: %s", path, s->db ? sqlite3_errmsg(s->db) : "out of memory");
         goto fail_msg;
@@ -216,6 +245,7 @@ Store *store_open(const char *path, StoreMode mode, char *err, size_t n_err)
                 sql_fail(s, "prepare");
                 goto fail_msg;
             }
+        checkpointer_start(s);
     }
     return s;
 fail_msg:
@@ -232,9 +262,122 @@ fail_msg:
     return NULL;
 }
 
+static void *checkpointer_main(void *arg)
+{
+    Checkpointer *c = arg;
+    pthread_mutex_lock(&c->mu);
+    for (;;) {
+        while (!c->pending && !c->quit) pthread_cond_wait(&c->wake, &c->mu);
+        if (c->quit) break;
+        c->pending = 0;
+        c->busy = 1;
+        pthread_mutex_unlock(&c->mu);
+        sqlite3_wal_checkpoint_v2(c->db, NULL, SQLITE_CHECKPOINT_PASSIVE, NULL, NULL);
+        pthread_mutex_lock(&c->mu);
+        c->busy = 0;
+        pthread_cond_broadcast(&c->idle);
+    }
+    pthread_mutex_unlock(&c->mu);
+    return NULL;
+}
+
+/* sqlite3_wal_hook: called on the writer's thread after each commit. */
+static int checkpointer_wake(void *arg, sqlite3 *db, const char *name, int wal_pages)
+{
+    (void)db;
+    (void)name;
+    Checkpointer *c = arg;
+    c->wal_pages = wal_pages;
+    if (wal_pages >= STORE_CHECKPOINT_PAGES) {
+        pthread_mutex_lock(&c->mu);
+        c->pending = 1;
+        pthread_cond_signal(&c->wake);
+        pthread_mutex_unlock(&c->mu);
+    }
+    return SQLITE_OK;
+}
+
+/* Before a transaction: if the WAL has grown to the limit, wait for the
+** thread and checkpoint the rest, so that the transaction restarts the WAL. */
+static void checkpointer_drain(Store *s)
+{
+    Checkpointer *c = s->ckpt;
+    if (!c || c->wal_pages < STORE_WAL_LIMIT) return;
+    pthread_mutex_lock(&c->mu);
+    while (c->pending || c->busy) pthread_cond_wait(&c->idle, &c->mu);
+    pthread_mutex_unlock(&c->mu);
+    sqlite3_wal_checkpoint_v2(s->db, NULL, SQLITE_CHECKPOINT_PASSIVE, NULL, NULL);
+    c->wal_pages = 0;
+}
+
+static void checkpointer_stop(Store *s)
+{
+    Checkpointer *c = s->ckpt;
+    if (!c) return;
+    sqlite3_wal_hook(s->db, NULL, NULL);
+    pthread_mutex_lock(&c->mu);
+    c->quit = 1;
+    pthread_cond_signal(&c->wake);
+    pthread_mutex_unlock(&c->mu);
+    pthread_join(c->thread, NULL);
+    pthread_cond_destroy(&c->idle);
+    pthread_cond_destroy(&c->wake);
+    pthread_mutex_destroy(&c->mu);
+    sqlite3_close(c->db);
+    free(c);
+    s->ckpt = NULL;
+}
+
+/* Start the checkpointer for a writer on a WAL file; on any failure keep
+** SQLite's autocheckpoint, which is slower but equally safe. */
+static void checkpointer_start(Store *s)
+{
+    sqlite3_stmt *q = NULL;
+    int wal = sqlite3_prepare_v2(s->db, "PRAGMA journal_mode", -1, &q, NULL) == SQLITE_OK
+              && sqlite3_step(q) == SQLITE_ROW && strcmp((const char *)sqlite3_column_text(q, 0), "wal") == 0;
+    sqlite3_finalize(q);
+    Checkpointer *c = wal ? calloc(1, sizeof *c) : NULL;
+    if (!c) return;
+    /* a new connection learns that the file is in WAL mode only by reading it */
+    if (sqlite3_open_v2(s->path, &c->db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX, NULL) != SQLITE_OK
+        || sqlite3_exec(c->db, "SELECT count(*) FROM sqlite_master", NULL, NULL, NULL) != SQLITE_OK) {
+        sqlite3_close(c->db);
+        free(c);
+        return;
+    }
+    sqlite3_busy_timeout(c->db, 1000);
+    /* the thread takes no signals: they reach the thread that polls cli_stop_signal */
+    sigset_t all, old;
+    sigfillset(&all);
+    pthread_sigmask(SIG_BLOCK, &all, &old);
+    int made = 0;
+    if (pthread_mutex_init(&c->mu, NULL) == 0) {
+        made = 1;
+        if (pthread_cond_init(&c->wake, NULL) == 0) {
+            made = 2;
+            if (pthread_cond_init(&c->idle, NULL) == 0) {
+                made = 3;
+                if (pthread_create(&c->thread, NULL, checkpointer_main, c) == 0) made = 4;
+            }
+        }
+    }
+    pthread_sigmask(SIG_SETMASK, &old, NULL);
+    if (made < 4) {
+        if (made >= 3) pthread_cond_destroy(&c->idle);
+        if (made >= 2) pthread_cond_destroy(&c->wake);
+        if (made >= 1) pthread_mutex_destroy(&c->mu);
+        sqlite3_close(c->db);
+        free(c);
+        return;
+    }
+    s->ckpt = c;
+    sqlite3_wal_hook(s->db, checkpointer_wake, c);   /* replaces the autocheckpoint */
+}
+
 void store_close(Store *s)
 {
     if (!s) return;
+    checkpointer_stop(s);
     for (int i = 0; i < ST_COUNT; i++) sqlite3_finalize(s->st[i]);
     if (s->db) {
         if (!sqlite3_get_autocommit(s->db)) sqlite3_exec(s->db, "ROLLBACK", NULL, NULL, NULL);
@@ -249,6 +392,7 @@ void store_close(Store *s)
 
 int store_begin(Store *s)
 {
+    checkpointer_drain(s);
     if (sqlite3_exec(s->db, "BEGIN IMMEDIATE", NULL, NULL, NULL) != SQLITE_OK) return sql_fail(s, "begin");
     return 0;
 }

@@ -3,6 +3,7 @@
 # (make check-valgrind): every run must be free of memory errors and leaks.
 . tests/lib_cli.sh
 SRC=$PWD/data/human
+CONFIGS=$PWD/data/configs
 cd "$WORK" || exit 1
 vg_rc() {   # expected exit status, description, then the metarl arguments
     want=$1; d=$2; shift 2
@@ -25,4 +26,26 @@ vg "export activity"     export v.db --format activity --run 4 --output a.csv
 vg_rc 2 "bad input"     baseline --episodes 0 --db v.db
 printf 'subject,trial,choice,reward\n1,1,2,1\n1,2,x,1\n' > bad.csv
 vg_rc 2 "bad import"    import bad.csv --db v.db
+cat > grid.ini <<EOF
+[sweep]
+config = $CONFIGS/bandit.ini
+steps = train, test
+name = g
+[run]
+seed = 1, 2
+episodes = 16
+record_every = 0
+[model]
+hidden = 6
+[task]
+trials = 10
+[train]
+batch = 8
+workers = 2
+[test]
+episodes = 5
+agents = thompson
+EOF
+vg "sweep (2 workers)"   sweep --grid grid.ini --db-prefix sw --quiet
+vg "merge"               merge m.db sw.db v.db --quiet
 finish
