@@ -8,7 +8,6 @@
 . tests/lib_cli.sh
 MPI_BIN=${METARL_MPI_BIN:-build-mpi/metarl}
 case "$MPI_BIN" in /*) ;; *) MPI_BIN="$PWD/$MPI_BIN" ;; esac
-CONFIGS=$PWD/data/configs
 cd "$WORK" || exit 1
 # two ranks on this machine only: shared memory between them, loopback for the launcher
 ROOT=""
@@ -77,18 +76,8 @@ rc=$?
     && ok "bad store under mpirun: exit 2, one message (rank 0), no rank left waiting" || not_ok "bad store" "rc $rc" "$(cat err.txt)"
 
 # a sweep on 2 ranks: 4 points, one store per rank, merged
-cat > grid.ini <<EOF
-[sweep]
-config = $CONFIGS/bandit.ini
-steps = train, test
-name = g
-[run]
-seed = 1, 2
-episodes = 64
-[model]
-hidden = 6
-[task]
-trials = 15
+small_grid grid.ini 64 15
+cat >> grid.ini <<EOF
 [train]
 lr = 1e-3, 5e-4
 batch = 8

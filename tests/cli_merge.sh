@@ -7,7 +7,6 @@
 # file, refusal of bad inputs (exit 2, one line, nothing written); a sweep's
 # points, its skipping of finished points, and refusal of bad grids.
 . tests/lib_cli.sh
-CONFIGS=$PWD/data/configs
 cd "$WORK" || exit 1
 SMALL="--hidden 8 --batch 8 --trials 20 --seed 3 --set train.anneal_episodes=0 --set train.checkpoint_every=64 --set run.record_every=50 --quiet"
 # trial rows of a run, without the run id
@@ -109,19 +108,10 @@ cp foreign.db f2.db; sum_f=$(cksum < f2.db)
 [ $? = 2 ] && [ "$(wc -l < err.txt)" = 1 ] && ok "merge without inputs: exit 2" || not_ok "merge no inputs" "$(cat err.txt)"
 
 # sweep, one process: 2 x 2 points, train and test each
-cat > grid.ini <<EOF
-[sweep]
-config = $CONFIGS/bandit.ini
-steps = train, test
-name = g
+small_grid grid.ini 64 15
+cat >> grid.ini <<EOF
 [run]
-seed = 1, 2
-episodes = 64
 record_every = 0
-[model]
-hidden = 6
-[task]
-trials = 15
 [train]
 lr = 1e-3 | 5e-4
 batch = 8

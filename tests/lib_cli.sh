@@ -2,6 +2,7 @@
 # METARL_BIN names the binary (tests/run.sh sets it).
 BIN=${METARL_BIN:-build/metarl}
 case "$BIN" in /*) ;; *) BIN="$PWD/$BIN" ;; esac
+CONFIGS=$PWD/data/configs
 N_TEST=0
 N_FAIL=0
 WORK=$(mktemp -d /tmp/metarl-cli-XXXXXX)
@@ -16,3 +17,9 @@ check() {   # description, then a command that must succeed
 finish() { echo "1..$N_TEST"; [ "$N_FAIL" -eq 0 ]; }
 # json_get JSON PATH: a value from a JSON text, through SQLite's JSON functions
 json_get() { sqlite3 :memory: "SELECT json_extract(CAST(x'$(printf '%s' "$1" | od -An -tx1 | tr -d ' \n')' AS TEXT), '$2')"; }
+# small_grid FILE EPISODES TRIALS: a sweep grid of 2 seeds over a tiny bandit
+# network, trained then tested; the caller appends what it varies.
+small_grid() {
+    printf '%s\n' "[sweep]" "config = $CONFIGS/bandit.ini" "steps = train, test" "name = g" \
+        "[run]" "seed = 1, 2" "episodes = $2" "[model]" "hidden = 6" "[task]" "trials = $3" > "$1"
+}

@@ -3,7 +3,6 @@
 # (make check-valgrind): every run must be free of memory errors and leaks.
 . tests/lib_cli.sh
 SRC=$PWD/data/human
-CONFIGS=$PWD/data/configs
 cd "$WORK" || exit 1
 vg_rc() {   # expected exit status, description, then the metarl arguments
     want=$1; d=$2; shift 2
@@ -26,19 +25,10 @@ vg "export activity"     export v.db --format activity --run 4 --output a.csv
 vg_rc 2 "bad input"     baseline --episodes 0 --db v.db
 printf 'subject,trial,choice,reward\n1,1,2,1\n1,2,x,1\n' > bad.csv
 vg_rc 2 "bad import"    import bad.csv --db v.db
-cat > grid.ini <<EOF
-[sweep]
-config = $CONFIGS/bandit.ini
-steps = train, test
-name = g
+small_grid grid.ini 16 10
+cat >> grid.ini <<EOF
 [run]
-seed = 1, 2
-episodes = 16
 record_every = 0
-[model]
-hidden = 6
-[task]
-trials = 10
 [train]
 batch = 8
 workers = 2
