@@ -9,8 +9,6 @@
 #include <assert.h>
 #include <errno.h>
 #include <math.h>
-#include <pthread.h>
-#include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -22,6 +20,7 @@
 #include <sqlite3.h>
 
 #include "core/store.h"
+#include "core/thread.h"
 
 extern const char store_schema_sql[];   /* data/schema.sql, compiled in by the Makefile */
 
@@ -320,9 +319,7 @@ static void checkpointer_stop(Store *s)
     pthread_cond_signal(&c->wake);
     pthread_mutex_unlock(&c->mu);
     pthread_join(c->thread, NULL);
-    pthread_cond_destroy(&c->idle);
-    pthread_cond_destroy(&c->wake);
-    pthread_mutex_destroy(&c->mu);
+    thread_sync_destroy(&c->mu, &c->wake, &c->idle);
     sqlite3_close(c->db);
     free(c);
     s->ckpt = NULL;
@@ -340,38 +337,20 @@ static void checkpointer_start(Store *s)
     if (!c) return;
     /* a new connection learns that the file is in WAL mode only by reading it */
     if (sqlite3_open_v2(s->path, &c->db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX, NULL) != SQLITE_OK
-        || sqlite3_exec(c->db, "SELECT count(*) FROM sqlite_master", NULL, NULL, NULL) != SQLITE_OK) {
-        sqlite3_close(c->db);
-        free(c);
-        return;
-    }
+        || sqlite3_exec(c->db, "SELECT count(*) FROM sqlite_master", NULL, NULL, NULL) != SQLITE_OK
+        || thread_sync_init(&c->mu, &c->wake, &c->idle) != 0)
+        goto fail;
     sqlite3_busy_timeout(c->db, 1000);
-    /* the thread takes no signals: they reach the thread that polls cli_stop_signal */
-    sigset_t all, old;
-    sigfillset(&all);
-    pthread_sigmask(SIG_BLOCK, &all, &old);
-    int made = 0;
-    if (pthread_mutex_init(&c->mu, NULL) == 0) {
-        made = 1;
-        if (pthread_cond_init(&c->wake, NULL) == 0) {
-            made = 2;
-            if (pthread_cond_init(&c->idle, NULL) == 0) {
-                made = 3;
-                if (pthread_create(&c->thread, NULL, checkpointer_main, c) == 0) made = 4;
-            }
-        }
-    }
-    pthread_sigmask(SIG_SETMASK, &old, NULL);
-    if (made < 4) {
-        if (made >= 3) pthread_cond_destroy(&c->idle);
-        if (made >= 2) pthread_cond_destroy(&c->wake);
-        if (made >= 1) pthread_mutex_destroy(&c->mu);
-        sqlite3_close(c->db);
-        free(c);
-        return;
+    if (thread_start_quiet(&c->thread, checkpointer_main, c) != 0) {
+        thread_sync_destroy(&c->mu, &c->wake, &c->idle);
+        goto fail;
     }
     s->ckpt = c;
     sqlite3_wal_hook(s->db, checkpointer_wake, c);   /* replaces the autocheckpoint */
+    return;
+fail:
+    sqlite3_close(c->db);
+    free(c);
 }
 
 void store_close(Store *s)

@@ -17,14 +17,13 @@
 */
 #include <assert.h>
 #include <math.h>
-#include <pthread.h>
-#include <signal.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "core/rng.h"
+#include "core/thread.h"
 #include "model/a2c.h"
 #include "model/optim.h"
 #include "model/trainer.h"
@@ -119,9 +118,7 @@ static void pool_stop(Trainer *tr)
     pthread_mutex_unlock(&tr->mu);
     for (int w = 1; w < tr->n_workers; w++)
         if (tr->workers[w].started) pthread_join(tr->workers[w].thread, NULL);
-    pthread_cond_destroy(&tr->go);
-    pthread_cond_destroy(&tr->done);
-    pthread_mutex_destroy(&tr->mu);
+    thread_sync_destroy(&tr->mu, &tr->go, &tr->done);
     tr->pool = 0;
 }
 
@@ -164,30 +161,17 @@ static void *worker_main(void *arg)
     return NULL;
 }
 
-/* Start the pool threads, with every signal blocked in them (signals stay
-** with the caller's thread). Return 0, or -1 with a message. */
+/* Start the pool threads (signals stay with the caller's thread). Return 0,
+** or -1 with a message. */
 static int pool_start(Trainer *tr, char *err, size_t n_err)
 {
-    if (pthread_mutex_init(&tr->mu, NULL) != 0) goto fail;
-    if (pthread_cond_init(&tr->go, NULL) != 0) {
-        pthread_mutex_destroy(&tr->mu);
-        goto fail;
-    }
-    if (pthread_cond_init(&tr->done, NULL) != 0) {
-        pthread_cond_destroy(&tr->go);
-        pthread_mutex_destroy(&tr->mu);
-        goto fail;
-    }
+    if (thread_sync_init(&tr->mu, &tr->go, &tr->done) != 0) goto fail;
     tr->pool = 1;
-    sigset_t all, old;
-    sigfillset(&all);
-    pthread_sigmask(SIG_BLOCK, &all, &old);
     int rc = 0;
     for (int w = 1; w < tr->n_workers && rc == 0; w++) {
-        rc = pthread_create(&tr->workers[w].thread, NULL, worker_main, &tr->workers[w]);
+        rc = thread_start_quiet(&tr->workers[w].thread, worker_main, &tr->workers[w]);
         tr->workers[w].started = rc == 0;
     }
-    pthread_sigmask(SIG_SETMASK, &old, NULL);
     if (rc == 0) return 0;
 fail:
     snprintf(err, n_err, "train.workers = %d: cannot start the worker threads", tr->n_workers);
