@@ -187,11 +187,11 @@ static struct {
     double *all;           /* (size, P + 1) every part's */
     int *counts, *bytes, *displs;   /* (size) episodes of each part, for the Gatherv */
     TrainEpisodeStats *ep; /* (B) rank 0: the whole batch's episode numbers */
-    unsigned char *pack;   /* one DpRecordHead + max_trials TrialRecords */
+    unsigned char *pack;   /* worker: one DpRecordHead + max_trials TrialRecords */
     size_t pack_size;
     EpisodeRecord *rec;    /* worker: scratch for a recorded episode */
-    EpisodeRecord **recs;  /* (B) rank 0: recorded episodes of other parts, by batch lane */
-    int *have;             /* (B) rank 0: recs[lane] is this batch's */
+    unsigned char *packs;  /* (B, pack_size) rank 0: recorded episodes of other parts, by batch lane */
+    int *have;             /* (B) rank 0: packs[lane] is this batch's */
 } dp;
 
 /* The settings of a data-parallel run, checked and completed on rank 0:
@@ -258,11 +258,9 @@ static void dp_free(void)
     free(dp.displs);
     free(dp.ep);
     free(dp.pack);
+    free(dp.packs);
     free(dp.have);
     episode_free(dp.rec);
-    if (dp.recs)
-        for (int b = 0; b < dp.B; b++) episode_free(dp.recs[b]);
-    free(dp.recs);
     config_free(dp.local);
     int active = dp.active, rank = dp.rank, size = dp.size;
     memset(&dp, 0, sizeof dp);
@@ -283,12 +281,15 @@ static int dp_buffers(const Trainer *tr)
     dp.bytes = calloc((size_t)dp.size, sizeof(int));
     dp.displs = calloc((size_t)dp.size, sizeof(int));
     dp.ep = calloc((size_t)dp.B, sizeof *dp.ep);
-    dp.pack = malloc(dp.pack_size);
-    dp.recs = calloc((size_t)dp.B, sizeof *dp.recs);
-    dp.have = calloc((size_t)dp.B, sizeof *dp.have);
-    dp.rec = dp.rank ? episode_alloc(dp.max_trials, 0) : NULL;
-    if (!dp.send || !dp.all || !dp.counts || !dp.bytes || !dp.displs || !dp.ep || !dp.pack || !dp.recs || !dp.have ||
-        (dp.rank && !dp.rec))
+    if (dp.rank) {
+        dp.pack = malloc(dp.pack_size);
+        dp.rec = episode_alloc(dp.max_trials, 0);
+    } else {
+        dp.packs = malloc((size_t)dp.B * dp.pack_size);
+        dp.have = calloc((size_t)dp.B, sizeof *dp.have);
+    }
+    if (!dp.send || !dp.all || !dp.counts || !dp.bytes || !dp.displs || !dp.ep ||
+        (dp.rank ? !dp.pack || !dp.rec : !dp.packs || !dp.have))
         return -1;
     return 0;
 }
@@ -323,13 +324,14 @@ static int dp_start(const Config *cfg, Trainer **tr, void *buf, char *err, size_
     return 0;
 }
 
-/* Recorded episodes of other parts go to rank 0, in batch order. */
+/* Recorded episodes of other parts go to rank 0, in batch order, as packs:
+** a DpRecordHead and the trials; rank 0 keeps each pack until
+** dp_last_episode() unpacks it. */
 static void dp_records(Trainer *tr, const TrainStats *part, long e0)
 {
     if (dp.record_every <= 0) return;
-    DpRecordHead *h = (DpRecordHead *)dp.pack;
-    TrialRecord *trials = (TrialRecord *)(dp.pack + sizeof *h);
     if (dp.rank > 0) {
+        DpRecordHead *h = (DpRecordHead *)dp.pack;
         for (int i = 0; i < part->n_episodes; i++) {
             long e = part->ep[i].episode;
             if (e % dp.record_every) continue;
@@ -340,7 +342,7 @@ static void dp_records(Trainer *tr, const TrainStats *part, long e0)
                 h->total_reward = dp.rec->total_reward;
                 h->regret = dp.rec->regret;
                 memcpy(h->instance, dp.rec->instance, sizeof h->instance);
-                memcpy(trials, dp.rec->trials, (size_t)dp.rec->n_trials * sizeof *trials);
+                memcpy(dp.pack + sizeof *h, dp.rec->trials, (size_t)dp.rec->n_trials * sizeof(TrialRecord));
             }
             MPI_Send(dp.pack, (int)dp.pack_size, MPI_BYTE, 0, DP_TAG_RECORD, MPI_COMM_WORLD);
         }
@@ -350,18 +352,10 @@ static void dp_records(Trainer *tr, const TrainStats *part, long e0)
     for (int k = 1, lane = dp.counts[0]; k < dp.size; k++) {
         for (int j = 0; j < dp.counts[k]; j++, lane++) {
             if (dp.ep[lane].episode % dp.record_every) continue;
-            MPI_Recv(dp.pack, (int)dp.pack_size, MPI_BYTE, k, DP_TAG_RECORD, MPI_COMM_WORLD, MPI_STATUS_IGNORE);
-            if (h->n_trials < 0 || h->n_trials > dp.max_trials) continue;
-            if (!dp.recs[lane] && !(dp.recs[lane] = episode_alloc(dp.max_trials, 0))) continue;
-            EpisodeRecord *r = dp.recs[lane];
-            episode_clear(r);
-            memcpy(r->trials, trials, (size_t)h->n_trials * sizeof *trials);
-            r->n_trials = h->n_trials;
-            r->total_reward = h->total_reward;
-            r->regret = h->regret;
-            memcpy(r->instance, h->instance, sizeof r->instance);
-            r->instance[sizeof r->instance - 1] = '\0';
-            dp.have[lane] = 1;
+            unsigned char *p = dp.packs + (size_t)lane * dp.pack_size;
+            MPI_Recv(p, (int)dp.pack_size, MPI_BYTE, k, DP_TAG_RECORD, MPI_COMM_WORLD, MPI_STATUS_IGNORE);
+            const DpRecordHead *h = (const DpRecordHead *)p;
+            dp.have[lane] = h->n_trials >= 0 && h->n_trials <= dp.max_trials;
         }
     }
 }
@@ -436,18 +430,21 @@ static int dp_step(Trainer *tr, TrainStats *st)
 }
 
 /* Rank 0's copy of lane `lane` of the last batch: its own lanes from its
-** trainer, the others' as received. */
+** trainer, the others' unpacked from what they sent. */
 static int dp_last_episode(const Trainer *tr, int lane, EpisodeRecord *rec)
 {
     if (lane < dp.counts[0]) return trainer_last_episode(tr, lane, rec);
-    if (lane >= dp.B || !dp.have[lane] || rec->cap_trials < dp.recs[lane]->n_trials) return -1;
-    const EpisodeRecord *r = dp.recs[lane];
+    if (lane >= dp.B || !dp.have[lane]) return -1;
+    const unsigned char *p = dp.packs + (size_t)lane * dp.pack_size;
+    const DpRecordHead *h = (const DpRecordHead *)p;
+    if (rec->cap_trials < h->n_trials) return -1;
     episode_clear(rec);
-    memcpy(rec->trials, r->trials, (size_t)r->n_trials * sizeof *r->trials);
-    rec->n_trials = r->n_trials;
-    rec->total_reward = r->total_reward;
-    rec->regret = r->regret;
-    memcpy(rec->instance, r->instance, sizeof rec->instance);
+    memcpy(rec->trials, p + sizeof *h, (size_t)h->n_trials * sizeof(TrialRecord));
+    rec->n_trials = h->n_trials;
+    rec->total_reward = h->total_reward;
+    rec->regret = h->regret;
+    memcpy(rec->instance, h->instance, sizeof rec->instance);
+    rec->instance[sizeof rec->instance - 1] = '\0';
     return 0;
 }
 
