@@ -826,7 +826,7 @@ static int read_activity(Store *s, sqlite3_stmt *st, int64_t run_id, int64_t epi
     int bytes[2] = { 0, 0 };
     sqlite3_bind_int64(st, 1, run_id);
     sqlite3_bind_int64(st, 2, episode);
-    int rc;
+    int rc, ret = 0;
     float *act = NULL;
     while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
         const char *module = (const char *)sqlite3_column_text(st, 0);
@@ -834,26 +834,27 @@ static int read_activity(Store *s, sqlite3_stmt *st, int64_t run_id, int64_t epi
         int k = module && strcmp(module, "pfc") == 0 ? 0 : 1;
         bytes[k] = sqlite3_column_bytes(st, 3);
         if (nt != e->n_trials || nu < 0 || (size_t)bytes[k] != (size_t)nt * (size_t)nu * sizeof(float)) {
-            sqlite3_reset(st);
-            return store_fail(s, "%s: run %lld episode %lld: activity blob of %d bytes does not match %d trials x %d units",
-                              s->path, (long long)run_id, (long long)episode, bytes[k], nt, nu);
+            ret = store_fail(s, "%s: run %lld episode %lld: activity blob of %d bytes does not match %d trials x %d units",
+                             s->path, (long long)run_id, (long long)episode, bytes[k], nt, nu);
+            break;
         }
         if (k == 0) n_pfc = nu;
         else n_str = nu;
         void *copy = malloc(bytes[k] ? (size_t)bytes[k] : 1);
         if (!copy) {
-            sqlite3_reset(st);
-            free((void *)blob[0]);
-            free((void *)blob[1]);
-            return store_fail(s, "%s: out of memory", s->path);
+            ret = store_fail(s, "%s: out of memory", s->path);
+            break;
         }
         memcpy(copy, sqlite3_column_blob(st, 3), (size_t)bytes[k]);
         free((void *)blob[k]);
         blob[k] = copy;
     }
     sqlite3_reset(st);
-    int ret = 0;
-    if (rc != SQLITE_DONE) {
+    /* Every exit below falls through to freeing the copied blobs: an early
+       return here once leaked the pfc blob when the striatum row was bad. */
+    if (ret != 0) {
+        /* reported above */
+    } else if (rc != SQLITE_DONE) {
         ret = sql_fail(s, "read activity");
     } else if (n_pfc + n_str > 0) {
         int nu = n_pfc + n_str;
