@@ -8,41 +8,46 @@
 #include "cli/cli.h"
 #include "cli/evaluate.h"
 #include "cli/run_util.h"
+#include "core/episode_writer.h"
 #include "core/rng.h"
 #include "model/runner.h"
 
+/* Episodes go to the store through an EpisodeWriter, so that SQLite works on
+   the second core while the agent plays the next episode. */
 int eval_agent(Task *task, Agent *agent, const EvalOptions *o, Summary *s, char *err, size_t n_err)
 {
-    EpisodeRecord *rec = episode_alloc(task->info.max_trials, o->n_units);
+    EpisodeRecord *own = NULL;
+    EpisodeWriter *writer = NULL;
     gsl_rng *r_task = rng_alloc(), *r_agent = rng_alloc();
-    int ret = -1, in_tx = 0;
-    if (!rec || !r_task || !r_agent) {
+    int ret = -1;
+    if (!r_task || !r_agent) {
         snprintf(err, n_err, "out of memory");
         goto done;
     }
-    int batch = o->batch > 0 ? o->batch : 100;
+    if (o->store) {
+        EpisodeWriterOptions wo = { .run_id = o->run_id, .phase = "test", .with_activity = o->n_units > 0,
+                                    .batch = o->batch > 0 ? o->batch : 100, .depth = 8,
+                                    .max_trials = task->info.max_trials, .n_units = o->n_units };
+        if (!(writer = episode_writer_start(o->store, &wo, err, n_err))) goto done;
+    } else if (!(own = episode_alloc(task->info.max_trials, o->n_units))) {
+        snprintf(err, n_err, "out of memory");
+        goto done;
+    }
     double t0 = now_s(), last = t0;
     int tty = isatty(2);
+    ret = 0;
     for (long e = 0; e < o->episodes; e++) {
         if (cli_stop_signal) {
             ret = 128 + cli_stop_signal;
-            goto done;
+            break;
         }
+        EpisodeRecord *rec = writer ? episode_writer_slot(writer) : own;
+        if (!rec) break;   /* the writer failed: its message comes from finish */
         rng_seed_episode(r_task, o->seed, RNG_STREAM_TEST_TASK, (uint64_t)e);
         rng_seed_episode(r_agent, o->seed, RNG_STREAM_TEST_POLICY, (uint64_t)e);
         runner_episode(task, agent, r_task, r_agent, o->gamma, rec);
         summary_add(s, rec);
-        if (o->store) {
-            if (!in_tx) {
-                if (store_begin(o->store) != 0) goto store_failed;
-                in_tx = 1;
-            }
-            if (store_put_episode(o->store, o->run_id, e, "test", rec, o->n_units > 0) != 0) goto store_failed;
-            if ((e + 1) % batch == 0 || e + 1 == o->episodes) {
-                in_tx = 0;
-                if (store_commit(o->store) != 0) goto store_failed;
-            }
-        }
+        if (writer) episode_writer_push(writer, e);
         double t = now_s();
         if (o->label && (t - last > (tty ? 0.25 : 10.0))) {
             last = t;
@@ -51,22 +56,10 @@ int eval_agent(Task *task, Agent *agent, const EvalOptions *o, Summary *s, char 
         }
     }
     if (o->label && tty && now_s() - t0 > 0.25) fprintf(stderr, "\r%*s\r", 60, "");
-    ret = 0;
-    goto done;
-store_failed:
-    snprintf(err, n_err, "%s", store_errmsg(o->store));
-    store_rollback(o->store);
-    in_tx = 0;
+    /* interrupted or not, the episodes completed so far are kept */
+    if (episode_writer_finish(writer, err, n_err) != 0) ret = -1;
 done:
-    if (in_tx) {
-        /* interrupted inside a batch: keep the episodes completed so far */
-        if (store_commit(o->store) != 0) {
-            snprintf(err, n_err, "%s", store_errmsg(o->store));
-            store_rollback(o->store);
-            ret = -1;
-        }
-    }
-    episode_free(rec);
+    episode_free(own);
     gsl_rng_free(r_task);
     gsl_rng_free(r_agent);
     return ret;

@@ -15,13 +15,15 @@
 
 #include <sqlite3.h>
 
+#include "core/episode_writer.h"
 #include "core/store.h"
 #include "tests/helpers/testutil.h"
 
-static EpisodeRecord *sample_episode(int n_trials, int n_units, int salt)
+/* Fill e (allocated for at least n_trials trials of n_units rates) with a
+   pattern that differs by salt. */
+static void fill_episode(EpisodeRecord *e, int n_trials, int n_units, int salt)
 {
-    EpisodeRecord *e = episode_alloc(n_trials, n_units);
-    assert_non_null(e);
+    episode_clear(e);
     e->n_trials = n_trials;
     e->n_pfc = n_units > 2 ? n_units - 2 : n_units;
     for (int t = 0; t < n_trials; t++) {
@@ -42,6 +44,13 @@ static EpisodeRecord *sample_episode(int n_trials, int n_units, int salt)
     snprintf(e->instance, sizeof e->instance, "{\"p\":[0.1,%d]}", salt);
     if (salt == 3) snprintf(e->subject, sizeof e->subject, "S%02d", salt);
     episode_summarize(e);
+}
+
+static EpisodeRecord *sample_episode(int n_trials, int n_units, int salt)
+{
+    EpisodeRecord *e = episode_alloc(n_trials, n_units);
+    assert_non_null(e);
+    fill_episode(e, n_trials, n_units, salt);
     return e;
 }
 
@@ -327,6 +336,76 @@ static void reader_beside_writer(void **state)
     test_rmdir(dir);
 }
 
+/* The writer thread stores what it is handed in order, in batches, the last
+   partial batch included, with the records in flight fewer than episodes. */
+static void writer_stores_in_order(void **state)
+{
+    (void)state;
+    char dir[256], path[300], err[512];
+    test_tmpdir(dir, sizeof dir);
+    snprintf(path, sizeof path, "%s/w.db", dir);
+    Store *s = store_open(path, STORE_WRITE, err, sizeof err);
+    if (!s) fail_msg("%s", err);
+    int64_t run = new_run(s, "test");
+    EpisodeWriterOptions o = { .run_id = run, .phase = "test", .with_activity = 1, .batch = 5, .depth = 3,
+                               .max_trials = 40, .n_units = 6 };
+    EpisodeWriter *w = episode_writer_start(s, &o, err, sizeof err);
+    if (!w) fail_msg("%s", err);
+    enum { N = 23 };
+    for (int i = 0; i < N; i++) {
+        EpisodeRecord *e = episode_writer_slot(w);
+        assert_non_null(e);
+        fill_episode(e, 20 + i % 7, 6, i);
+        episode_writer_push(w, i);
+    }
+    assert_int_equal(episode_writer_finish(w, err, sizeof err), 0);
+    EpisodeRecord **back;
+    int n;
+    assert_int_equal(store_read_episodes(s, run, 1, &back, &n), 0);
+    assert_int_equal(n, N);
+    for (int i = 0; i < N; i++) {
+        EpisodeRecord *e = sample_episode(20 + i % 7, 6, i);
+        assert_same_trials(e, back[i]);
+        assert_memory_equal(back[i]->activity, e->activity, sizeof(float) * 6 * (size_t)e->n_trials);
+        episode_free(e);
+    }
+    store_episodes_free(back, n);
+    store_close(s);
+    test_rmdir(dir);
+}
+
+/* A failed write rolls back its batch, keeps the earlier ones, stops the
+   caller (no more records) and reports the store's message. */
+static void writer_failure_stops_the_caller(void **state)
+{
+    (void)state;
+    char err[512];
+    Store *s = store_open(":memory:", STORE_WRITE, err, sizeof err);
+    assert_non_null(s);
+    int64_t run = new_run(s, "test");
+    EpisodeWriterOptions o = { .run_id = run, .phase = "test", .batch = 2, .depth = 2, .max_trials = 30 };
+    EpisodeWriter *w = episode_writer_start(s, &o, err, sizeof err);
+    assert_non_null(w);
+    const int64_t index[] = { 0, 1, 2, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12 };   /* episode 2 twice */
+    int handed = 0;
+    for (size_t i = 0; i < sizeof index / sizeof *index; i++) {
+        EpisodeRecord *e = episode_writer_slot(w);
+        if (!e) break;
+        fill_episode(e, 30, 0, (int)i);
+        episode_writer_push(w, index[i]);
+        handed++;
+    }
+    assert_true(handed >= 4);
+    assert_int_equal(episode_writer_finish(w, err, sizeof err), -1);
+    assert_non_null(strstr(err, "write episode"));
+    char out[64];
+    assert_int_equal(store_query_text(s, "SELECT group_concat(episode) FROM episodes", out, sizeof out), 0);
+    assert_string_equal(out, "0,1");
+    assert_int_equal(store_query_text(s, "SELECT count(*) FROM trials", out, sizeof out), 0);
+    assert_string_equal(out, "60");
+    store_close(s);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -336,6 +415,8 @@ int main(void)
         cmocka_unit_test(foreign_and_future_files_are_refused),
         cmocka_unit_test(checkpoints_and_resume_cleanup),
         cmocka_unit_test(reader_beside_writer),
+        cmocka_unit_test(writer_stores_in_order),
+        cmocka_unit_test(writer_failure_stops_the_caller),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -1,0 +1,144 @@
+/* core/episode_writer.c: see episode_writer.h.
+**
+** The records form a ring: the queue is the `queued` records from `head`
+** on, and the caller fills the one just after it. A record leaves the queue
+** only once it is written, so the caller never touches a record in use.
+*/
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/episode_writer.h"
+#include "core/thread.h"
+
+struct EpisodeWriter {
+    Store *store;
+    EpisodeWriterOptions o;
+    EpisodeRecord **rec;     /* (depth) */
+    int64_t *index;          /* (depth) episode number of each queued record */
+    int head, queued;
+    int done;                /* the caller has finished handing over */
+    int failed;              /* a write failed: the writer only drains from now on */
+    char err[512];
+    pthread_t thread;
+    pthread_mutex_t mu;
+    pthread_cond_t has_work, has_room;
+};
+
+static void fail(EpisodeWriter *w, int in_tx)
+{
+    snprintf(w->err, sizeof w->err, "%s", store_errmsg(w->store));
+    if (in_tx) store_rollback(w->store);
+    pthread_mutex_lock(&w->mu);
+    w->failed = 1;
+    pthread_cond_signal(&w->has_room);
+    pthread_mutex_unlock(&w->mu);
+}
+
+static void *writer_main(void *arg)
+{
+    EpisodeWriter *w = arg;
+    int in_tx = 0, in_batch = 0;
+    pthread_mutex_lock(&w->mu);
+    for (;;) {
+        while (w->queued == 0 && !w->done) pthread_cond_wait(&w->has_work, &w->mu);
+        if (w->queued == 0) break;
+        int k = w->head, failed = w->failed;
+        pthread_mutex_unlock(&w->mu);
+        if (!failed) {
+            /* SQLite runs without the lock: the caller fills other records meanwhile */
+            if (!in_tx && store_begin(w->store) != 0) {
+                fail(w, 0);
+            } else {
+                in_tx = 1;
+                if (store_put_episode(w->store, w->o.run_id, w->index[k], w->o.phase, w->rec[k], w->o.with_activity) != 0) {
+                    fail(w, 1);
+                    in_tx = 0;
+                } else if (++in_batch == w->o.batch) {
+                    in_tx = in_batch = 0;
+                    if (store_commit(w->store) != 0) fail(w, 1);
+                }
+            }
+        }
+        pthread_mutex_lock(&w->mu);
+        w->head = (w->head + 1) % w->o.depth;
+        w->queued--;
+        pthread_cond_signal(&w->has_room);
+    }
+    pthread_mutex_unlock(&w->mu);
+    if (in_tx && store_commit(w->store) != 0) fail(w, 1);
+    return NULL;
+}
+
+static void records_free(EpisodeWriter *w)
+{
+    for (int i = 0; i < w->o.depth; i++) episode_free(w->rec[i]);
+    free(w->rec);
+    free(w->index);
+    free(w);
+}
+
+EpisodeWriter *episode_writer_start(Store *store, const EpisodeWriterOptions *o, char *err, size_t n_err)
+{
+    EpisodeWriter *w = calloc(1, sizeof *w);
+    if (!w) goto oom;
+    w->store = store;
+    w->o = *o;
+    if (w->o.depth < 2) w->o.depth = 2;
+    if (w->o.batch < 1) w->o.batch = 1;
+    w->rec = calloc((size_t)w->o.depth, sizeof *w->rec);
+    w->index = calloc((size_t)w->o.depth, sizeof *w->index);
+    if (!w->rec || !w->index) goto oom_free;
+    for (int i = 0; i < w->o.depth; i++)
+        if (!(w->rec[i] = episode_alloc(o->max_trials, o->n_units))) goto oom_free;
+    if (thread_sync_init(&w->mu, &w->has_work, &w->has_room) != 0) goto oom_free;
+    if (thread_start_quiet(&w->thread, writer_main, w) != 0) {
+        thread_sync_destroy(&w->mu, &w->has_work, &w->has_room);
+        snprintf(err, n_err, "cannot start the thread that writes episodes");
+        records_free(w);
+        return NULL;
+    }
+    return w;
+oom_free:
+    records_free(w);
+oom:
+    snprintf(err, n_err, "out of memory for the episodes to write");
+    return NULL;
+}
+
+EpisodeRecord *episode_writer_slot(EpisodeWriter *w)
+{
+    pthread_mutex_lock(&w->mu);
+    while (w->queued == w->o.depth && !w->failed) pthread_cond_wait(&w->has_room, &w->mu);
+    EpisodeRecord *e = w->failed ? NULL : w->rec[(w->head + w->queued) % w->o.depth];
+    pthread_mutex_unlock(&w->mu);
+    return e;
+}
+
+void episode_writer_push(EpisodeWriter *w, int64_t index)
+{
+    pthread_mutex_lock(&w->mu);
+    w->index[(w->head + w->queued) % w->o.depth] = index;
+    w->queued++;
+    pthread_cond_signal(&w->has_work);
+    pthread_mutex_unlock(&w->mu);
+}
+
+int episode_writer_finish(EpisodeWriter *w, char *err, size_t n_err)
+{
+    if (!w) return 0;
+    pthread_mutex_lock(&w->mu);
+    w->done = 1;
+    pthread_cond_signal(&w->has_work);
+    pthread_mutex_unlock(&w->mu);
+    pthread_join(w->thread, NULL);
+    int ret = 0;
+    if (w->failed) {
+        snprintf(err, n_err, "%s", w->err);
+        ret = -1;
+    }
+    thread_sync_destroy(&w->mu, &w->has_work, &w->has_room);
+    records_free(w);
+    return ret;
+}
