@@ -26,9 +26,10 @@ typedef struct EvalOptions {
 } EvalOptions;
 
 /* Run o->episodes episodes of agent on task into s (initialised by the
-** caller). Return 0; -1 if the store failed (message in err; the open batch
-** is rolled back, earlier batches stay); or 128 + signal if interrupted
-** (completed batches are committed). */
+** caller). Episodes are stored on a second thread (core/episode_writer.h)
+** while the next ones are played. Return 0; -1 if the store failed (message
+** in err; the open batch is rolled back, earlier batches stay); or 128 +
+** signal if interrupted (every episode completed so far is committed). */
 int eval_agent(Task *task, Agent *agent, const EvalOptions *o, Summary *s, char *err, size_t n_err);
 
 /* Print a Summary as the human-readable table. */
