@@ -850,13 +850,10 @@ static int read_activity(Store *s, sqlite3_stmt *st, int64_t run_id, int64_t epi
         blob[k] = copy;
     }
     sqlite3_reset(st);
-    /* Every exit below falls through to freeing the copied blobs: an early
-       return here once leaked the pfc blob when the striatum row was bad. */
-    if (ret != 0) {
-        /* reported above */
-    } else if (rc != SQLITE_DONE) {
+    /* every path, failed or not, ends by freeing the blobs copied so far */
+    if (ret == 0 && rc != SQLITE_DONE) {
         ret = sql_fail(s, "read activity");
-    } else if (n_pfc + n_str > 0) {
+    } else if (ret == 0 && n_pfc + n_str > 0) {
         int nu = n_pfc + n_str;
         act = malloc((size_t)e->cap_trials * (size_t)nu * sizeof *act);
         if (!act) {
