@@ -16,7 +16,9 @@ LDLIBS    = $(shell pkg-config --libs-only-L gsl) -lgsl -lopenblas \
 TEST_LIBS = $(shell pkg-config --libs cmocka sqlite3)
 BUILD    ?= build
 
-LIB_SRC   = $(wildcard core/*.c tasks/*.c model/*.c analysis/*.c)
+# The library: every .c of these folders (a new module is one file, no Makefile edit).
+LIB_DIRS  = core store tasks model model/agents analysis jobs
+LIB_SRC   = $(foreach d,$(LIB_DIRS),$(wildcard $(d)/*.c))
 CLI_SRC   = $(wildcard cli/*.c)
 LIB_OBJ   = $(patsubst %.c,$(BUILD)/%.o,$(LIB_SRC)) $(BUILD)/gen/schema.o
 CLI_OBJ   = $(patsubst %.c,$(BUILD)/%.o,$(CLI_SRC))
