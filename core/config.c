@@ -379,6 +379,7 @@ typedef struct {
     size_t n_err;
     int failed;
     int line;     /* counts handler calls when inih gives no line numbers */
+    const char *only;   /* read this section only (NULL: every section) */
 } IniCtx;
 
 static int ini_entry(void *user, const char *section, const char *name, const char *value)
@@ -392,6 +393,7 @@ static int ini_entry(void *user, const char *section, const char *name, const ch
         x->failed = 1;
         return 0;
     }
+    if (x->only && strcmp(section, x->only) != 0) return 1;
     if (config_set(x->c, section, name, value, where, x->err, x->n_err) != 0) {
         x->failed = 1;
         return 0;
@@ -417,7 +419,7 @@ static int ini_finish(IniCtx *x, int rc, const char *what)
 
 int config_load_ini(Config *c, const char *path, char *err, size_t n_err)
 {
-    IniCtx x = { c, path, err, n_err, 0, 0 };
+    IniCtx x = { c, path, err, n_err, 0, 0, NULL };
     FILE *f = fopen(path, "r");
     if (!f) return fail(err, n_err, "%s: cannot read config file (%s)", path, strerror(errno));
     int rc = ini_parse_file(f, ini_entry, &x);
@@ -427,7 +429,14 @@ int config_load_ini(Config *c, const char *path, char *err, size_t n_err)
 
 int config_load_text(Config *c, const char *text, const char *origin, char *err, size_t n_err)
 {
-    IniCtx x = { c, origin, err, n_err, 0, 0 };
+    IniCtx x = { c, origin, err, n_err, 0, 0, NULL };
+    return ini_finish(&x, ini_parse_string(text, ini_entry, &x), "the stored configuration");
+}
+
+int config_load_text_section(Config *c, const char *text, const char *section, const char *origin,
+                             char *err, size_t n_err)
+{
+    IniCtx x = { c, origin, err, n_err, 0, 0, section };
     return ini_finish(&x, ini_parse_string(text, ini_entry, &x), "the stored configuration");
 }
 

@@ -79,6 +79,10 @@ int config_load_ini(Config *c, const char *path, char *err, size_t n_err);
 /* Read INI text held in memory (a run's stored configuration). */
 int config_load_text(Config *c, const char *text, const char *origin,
                      char *err, size_t n_err);
+/* The same, applying only the entries of one [section] (e.g. a stored run's
+** "task" settings, read without declaring the model's and trainer's). */
+int config_load_text_section(Config *c, const char *text, const char *section, const char *origin,
+                             char *err, size_t n_err);
 
 /* Check cross-key rules after all sources are applied: every set key belongs
 ** to the chosen owner of its section, and its value fits that owner's spec.

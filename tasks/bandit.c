@@ -13,6 +13,7 @@
 ** per arm, whichever is chosen), so agents run on the same episode seed meet
 ** the same instance and the same coins.
 */
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -44,10 +45,12 @@ static const OptSpec bandit_params[] = {
     OPT_END
 };
 
+/* The dist names, in enum order, and the fixed pairs they stand for. */
+static const char *const dist_names[] = { "independent", "dependent", "easy", "medium", "hard", "fixed" };
+static const double dist_pairs[][2] = { { 0, 0 }, { 0, 0 }, { 0.9, 0.1 }, { 0.75, 0.25 }, { 0.6, 0.4 }, { 0, 0 } };
+
 static void *bandit_alloc(const Config *cfg, char *err, size_t n_err)
 {
-    static const char *names[] = { "independent", "dependent", "easy", "medium", "hard", "fixed" };
-    static const double pairs[][2] = { { 0, 0 }, { 0, 0 }, { 0.9, 0.1 }, { 0.75, 0.25 }, { 0.6, 0.4 }, { 0, 0 } };
     Bandit *b = calloc(1, sizeof *b);
     if (!b) {
         snprintf(err, n_err, "out of memory");
@@ -55,9 +58,9 @@ static void *bandit_alloc(const Config *cfg, char *err, size_t n_err)
     }
     const char *dist = config_str(cfg, "task", "dist");
     for (int i = 0; i < 6; i++)
-        if (strcmp(dist, names[i]) == 0) b->dist = i;
-    b->pair[0] = pairs[b->dist][0];
-    b->pair[1] = pairs[b->dist][1];
+        if (strcmp(dist, dist_names[i]) == 0) b->dist = i;
+    b->pair[0] = dist_pairs[b->dist][0];
+    b->pair[1] = dist_pairs[b->dist][1];
     if (b->dist == DIST_FIXED) {
         b->pair[0] = config_double(cfg, "task", "p1");
         b->pair[1] = config_double(cfg, "task", "p2");
@@ -122,8 +125,26 @@ static void bandit_describe(const void *s, char *json, size_t n)
     snprintf(json, n, "{\"p\":[%.17g,%.17g]}", b->p[0], b->p[1]);
 }
 
+static void bandit_facts(const void *s, TaskFacts *out)
+{
+    const Bandit *b = s;
+    *out = (TaskFacts){ .n_trials = b->n_trials, .dist = dist_names[b->dist],
+                        .fixed_pair = b->dist >= DIST_EASY, .pair = { b->pair[0], b->pair[1] },
+                        .shuffled = b->dist >= DIST_EASY && b->shuffle,
+                        .p_high = NAN, .p_low = NAN, .hazard = 0.0, .hazard_exact = 1 };
+}
+
+static int bandit_deciding(const Config *cfg, const char *key)
+{
+    const char *dist = config_str(cfg, "task", "dist");
+    if (!strcmp(key, "dist") || !strcmp(key, "trials")) return 1;
+    if (!strcmp(key, "p1") || !strcmp(key, "p2")) return !strcmp(dist, "fixed");
+    if (!strcmp(key, "shuffle")) return !config_bool(cfg, "task", "shuffle");
+    return 0;
+}
+
 const TaskType task_bandit = {
     "bandit", "two-armed Bernoulli bandit; arm probabilities redrawn each episode",
     bandit_params, bandit_alloc, bandit_info, bandit_reset, bandit_observe,
-    bandit_truth, bandit_step, bandit_describe, free
+    bandit_truth, bandit_step, bandit_describe, free, bandit_facts, bandit_deciding
 };

@@ -202,8 +202,42 @@ static void reversal_describe(const void *s, char *json, size_t n)
     if (used + 3 < n) snprintf(json + used, n - used, "]}");
 }
 
+/* The average reversal rate each schedule implies: its hazard; a block list's
+** reversals per trial (n blocks over their total length); for the criterion,
+** one reversal per expected block length, k - 1 trials to reach the criterion
+** at best plus the geometric delay's mean 1/delay_hazard. */
+static double schedule_hazard(const Reversal *v)
+{
+    if (v->schedule == SCHED_BLOCKS) {
+        double sum = 0.0;
+        for (int i = 0; i < v->n_blocks; i++) sum += (double)v->blocks[i];
+        return v->n_blocks > 0 && sum > 0 ? v->n_blocks / sum : 0.0;
+    }
+    if (v->schedule == SCHED_CRITERION) return 1.0 / ((double)v->crit_k - 1.0 + 1.0 / v->delay_hazard);
+    return v->hazard;
+}
+
+static void reversal_facts(const void *s, TaskFacts *out)
+{
+    const Reversal *v = s;
+    *out = (TaskFacts){ .n_trials = v->n_trials, .two_level = 1, .p_high = v->p_high, .p_low = v->p_low,
+                        .hazard = schedule_hazard(v), .hazard_exact = v->schedule == SCHED_HAZARD };
+}
+
+static int reversal_deciding(const Config *cfg, const char *key)
+{
+    const char *sched = config_str(cfg, "task", "schedule");
+    if (!strcmp(key, "trials") || !strcmp(key, "schedule") || !strcmp(key, "p_high") || !strcmp(key, "p_low"))
+        return 1;
+    if (!strcmp(key, "hazard")) return !strcmp(sched, "hazard");
+    if (!strcmp(key, "blocks")) return !strcmp(sched, "blocks");
+    if (!strcmp(key, "crit_k") || !strcmp(key, "crit_n") || !strcmp(key, "delay_hazard"))
+        return !strcmp(sched, "criterion");
+    return 0;
+}
+
 const TaskType task_reversal = {
     "reversal", "probabilistic reversal learning: good and bad arm swap by hazard, block list or criterion",
     reversal_params, reversal_alloc, reversal_info, reversal_reset, reversal_observe,
-    reversal_truth, reversal_step, reversal_describe, reversal_free
+    reversal_truth, reversal_step, reversal_describe, reversal_free, reversal_facts, reversal_deciding
 };

@@ -67,3 +67,29 @@ void task_free(Task *t)
     if (t->state) t->type->free(t->state);
     free(t);
 }
+
+void task_facts(const Task *t, TaskFacts *out)
+{
+    t->type->facts(t->state, out);
+}
+
+int task_facts_from_text(const char *ini, TaskFacts *out, char *err, size_t n_err)
+{
+    Config *c = config_alloc();
+    Task *t = NULL;
+    int rc = -1;
+    if (!c || task_declare(c) != 0) {
+        snprintf(err, n_err, "out of memory");
+        goto done;
+    }
+    if (config_load_text_section(c, ini ? ini : "", "task", "stored configuration", err, n_err) != 0 ||
+        config_finalize(c, err, n_err) != 0)
+        goto done;
+    if (!(t = task_alloc(c, err, n_err))) goto done;
+    task_facts(t, out);   /* its strings are the task's own static names, not c's */
+    rc = 0;
+done:
+    task_free(t);
+    config_free(c);
+    return rc;
+}

@@ -39,6 +39,23 @@ typedef struct TaskInfo {
     int max_trials;  /* longest possible episode: buffers are sized by it */
 } TaskInfo;
 
+/* What other modules may know of a configured task, so that no agent or
+** analysis reads task.* keys itself (the reference agents that exploit the
+** task's structure; the analyses of a stored run, through
+** task_facts_from_text). Fields that do not apply are 0 or NaN. */
+typedef struct TaskFacts {
+    int n_trials;          /* trials per episode (T) */
+    const char *dist;      /* bandit: how an episode's pair is drawn (task.dist); NULL for other tasks */
+    int fixed_pair;        /* 1 if every episode plays one known pair of probabilities */
+    double pair[2];        /* that pair, arm 0 first before any shuffling */
+    int shuffled;          /* the better arm's side is drawn each episode */
+    int two_level;         /* one arm pays p_high and the other p_low, and they may swap */
+    double p_high, p_low;  /* NaN unless two_level */
+    double hazard;         /* reversals per trial-to-trial transition the schedule implies on average
+                              (0 when nothing reverses) */
+    int hazard_exact;      /* 1 if reversals come at that constant hazard (not a block list or a criterion) */
+} TaskFacts;
+
 typedef struct TaskType {
     const char *name;      /* "bandit", "reversal": the value of task.name */
     const char *summary;   /* one line for `metarl tasks` */
@@ -61,6 +78,10 @@ typedef struct TaskType {
     ** ends, so a schedule that depends on behaviour is complete. */
     void (*describe)(const void *state, char *json, size_t n);
     void (*free)(void *state);
+    void (*facts)(const void *state, TaskFacts *out);
+    /* Does the setting task.key decide which member of the family this is?
+    ** Titles list only those (p1 with dist=independent does not). */
+    int (*deciding)(const Config *cfg, const char *key);
 } TaskType;
 
 /* A configured task: its type and its state. */
@@ -83,5 +104,13 @@ int task_declare(Config *c);
 ** with a message in err on failure. Free with task_free(). */
 Task *task_alloc(const Config *cfg, char *err, size_t n_err);
 void task_free(Task *t);
+
+/* The facts of a configured task. */
+void task_facts(const Task *t, TaskFacts *out);
+
+/* The facts of the task a run was configured with, from its stored INI text
+** (the runs.config column): its [task] section is read by the one INI parser
+** and the task is built from it. Return 0, or -1 with a message in err. */
+int task_facts_from_text(const char *ini, TaskFacts *out, char *err, size_t n_err);
 
 #endif

@@ -31,10 +31,14 @@ q "SELECT run_id, episode, reward, regret, p_best, loss_policy, loss_value, entr
 q "SELECT run_id, episode, hex(params), hex(optimizer), hex(state) FROM checkpoints ORDER BY run_id, episode" | item checkpoints
 "$BIN" analyze g.db --json --out an > an.json 2> /dev/null
 sed 's/"wall_s":[^,}]*//g' an.json | item analyze_json
-for f in $(cd an && ls | sort); do item "analyze_tsv/$f" < "an/$f"; done
+# Training curves carry a wall_s column (the clock): hash them without it.
+noclock() { case "$1" in *training*) awk -F'\t' -v OFS='\t' '{ $10 = ""; print }' "$1" ;; *) cat "$1" ;; esac; }
+for f in $(cd an && ls | sort); do noclock "an/$f" | item "analyze_tsv/$f"; done
 for kind in training regret stay rw rpe pca; do
     "$BIN" plot "$kind" g.db -o "p_$kind.png" > /dev/null 2>&1 || echo "plot $kind failed" | item "plot_failed/$kind"
-    for f in $(ls | grep "^p_$kind.*\.dat$" | sort); do item "plot_dat/$f" < "$f"; done
+    for f in $(ls | grep "^p_$kind.*\.dat$" | sort); do
+        case "$f" in *training*) awk '{ $10 = ""; print }' "$f" ;; *) cat "$f" ;; esac | item "plot_dat/$f"
+    done
     grep -v '^#' "p_$kind.gp" | item "plot_gp/$kind"
 done
 if [ -n "$METARL_GOLDEN_UPDATE" ]; then
