@@ -255,17 +255,76 @@ static void invalid_combinations_are_refused(void **state)
     config_free(c);
 }
 
-static void registry_lists_every_task(void **state)
+/* Every registered task implements the whole interface, and owns its settings. */
+static void registry_tasks_are_complete(void **state)
 {
     (void)state;
-    int n = 0;
-    for (const TaskType *const *t = task_types; *t; t++, n++) {
+    for (const TaskType *const *t = task_types; *t; t++) {
         assert_ptr_equal(task_lookup((*t)->name), *t);
         assert_non_null((*t)->params);
         for (const OptSpec *p = (*t)->params; p->section; p++) assert_string_equal(p->owner, (*t)->name);
+        assert_true((*t)->alloc && (*t)->info && (*t)->reset && (*t)->observe && (*t)->truth && (*t)->step &&
+                    (*t)->describe && (*t)->free && (*t)->facts && (*t)->deciding);
     }
-    assert_int_equal(n, 2);
     assert_null(task_lookup("nonesuch"));
+}
+
+static void facts_of(const char *const *assign, TaskFacts *f)
+{
+    Task *t = make_task(assign);
+    task_facts(t, f);
+    task_free(t);
+}
+
+static void bandit_facts(void **state)
+{
+    (void)state;
+    TaskFacts f;
+    facts_of((const char *[]){ "task.name=bandit", "task.dist=easy", NULL }, &f);
+    assert_true(f.fixed_pair && f.shuffled && f.pair[0] == 0.9 && f.pair[1] == 0.1);
+    assert_string_equal(f.dist, "easy");
+    assert_int_equal(f.n_trials, 100);
+    assert_false(f.two_level);
+    facts_of((const char *[]){ "task.name=bandit", "task.dist=fixed", "task.p1=0.3", "task.p2=0.65",
+                               "task.shuffle=false", NULL }, &f);
+    assert_true(f.fixed_pair && !f.shuffled && f.pair[0] == 0.3 && f.pair[1] == 0.65);
+    facts_of((const char *[]){ "task.name=bandit", "task.dist=independent", NULL }, &f);
+    assert_false(f.fixed_pair);
+    assert_true(f.hazard == 0.0 && isnan(f.p_high));
+}
+
+/* The hazard each schedule implies: the configured one; n blocks over their
+** total length (6/160 for the Reiter schedule); 1/(k - 1 + 1/delay). */
+static void reversal_facts(void **state)
+{
+    (void)state;
+    TaskFacts f;
+    facts_of((const char *[]){ "task.name=reversal", "task.hazard=0.1", "task.p_high=0.9", NULL }, &f);
+    assert_true(f.two_level && f.hazard_exact && f.hazard == 0.1 && f.p_high == 0.9 && f.p_low == 0.2);
+    assert_null(f.dist);
+    facts_of((const char *[]){ "task.name=reversal", "task.schedule=blocks", "task.blocks=55,15,20,15,20,35",
+                               "task.trials=160", NULL }, &f);
+    assert_false(f.hazard_exact);
+    assert_true(fabs(f.hazard - 6.0 / 160.0) < 1e-15);
+    facts_of((const char *[]){ "task.name=reversal", "task.schedule=criterion", "task.crit_k=8",
+                               "task.delay_hazard=0.5", NULL }, &f);
+    assert_true(fabs(f.hazard - 1.0 / 9.0) < 1e-15);
+}
+
+/* A run's stored configuration carries every section; the facts read only [task]. */
+static void facts_from_stored_text(void **state)
+{
+    (void)state;
+    TaskFacts f;
+    char err[512];
+    const char *ini = "[run]\nseed = 3\n[task]\nname = reversal\np_high = 0.7\np_low = 0.3\n"
+                      "schedule = blocks\nblocks = 10,20\n[model]\nhidden = 6\n";
+    assert_int_equal(task_facts_from_text(ini, &f, err, sizeof err), 0);
+    assert_true(f.two_level && f.p_high == 0.7 && f.p_low == 0.3 && fabs(f.hazard - 2.0 / 30.0) < 1e-15);
+    assert_int_equal(task_facts_from_text("[task]\nname = reversal\np_high = 2\n", &f, err, sizeof err), -1);
+    assert_non_null(strstr(err, "p_high: 2 is out of range"));
+    assert_int_equal(task_facts_from_text("[task]\nname = nonesuch\n", &f, err, sizeof err), -1);
+    assert_non_null(strstr(err, "nonesuch"));
 }
 
 int main(void)
@@ -278,7 +337,10 @@ int main(void)
         cmocka_unit_test(reversal_hazard_rate),
         cmocka_unit_test(reversal_criterion),
         cmocka_unit_test(invalid_combinations_are_refused),
-        cmocka_unit_test(registry_lists_every_task),
+        cmocka_unit_test(registry_tasks_are_complete),
+        cmocka_unit_test(bandit_facts),
+        cmocka_unit_test(reversal_facts),
+        cmocka_unit_test(facts_from_stored_text),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
