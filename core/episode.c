@@ -26,12 +26,31 @@ void episode_free(EpisodeRecord *e)
     if (!e) return;
     free(e->trials);
     free(e->activity);
+    free(e->stages);
     free(e);
+}
+
+int episode_reserve_stages(EpisodeRecord *e, int cap)
+{
+    if (cap <= e->cap_stages) return 0;
+    StageRecord *p = realloc(e->stages, (size_t)cap * sizeof *p);
+    if (!p) return -1;
+    e->stages = p;
+    e->cap_stages = cap;
+    return 0;
+}
+
+int episode_add_stage(EpisodeRecord *e, const StageRecord *s)
+{
+    if (e->n_stages >= e->cap_stages) return -1;
+    e->stages[e->n_stages++] = *s;
+    return 0;
 }
 
 void episode_clear(EpisodeRecord *e)
 {
     e->n_trials = 0;
+    e->n_stages = 0;
     e->n_pfc = e->n_units;
     strcpy(e->instance, "{}");
     e->subject[0] = '\0';

@@ -30,6 +30,20 @@ typedef struct TrialRecord {
     double rpe;                        /* delta_t = r_t + gamma V_{t+1} - V_t, NaN if none */
 } TrialRecord;
 
+/* One stage of a multi-stage trial: the two-step task's first-stage choice,
+** then its second-stage state and choice; Harlow's fixation, then choice. A
+** single-stage task (bandit, reversal) records none: its TrialRecord is the
+** whole trial, and it allocates and stores nothing for stages. */
+typedef struct StageRecord {
+    int t;              /* the trial it belongs to */
+    int stage;          /* 0, 1, ... within the trial */
+    int state;          /* the state the agent saw at this stage (task-defined), -1 if none */
+    int action;         /* the choice made at this stage, -1 if none (a fixation, a missed choice) */
+    double reward;      /* reward delivered at the end of this stage (0 if none) */
+    double value;       /* V at this stage, NaN if the agent has none */
+    double rpe;         /* delta at this stage, NaN if none */
+} StageRecord;
+
 #define EPISODE_INSTANCE_MAX 1024
 
 typedef struct EpisodeRecord {
@@ -43,12 +57,21 @@ typedef struct EpisodeRecord {
     char subject[64];                  /* subject id for imported data, "" otherwise */
     double total_reward;               /* sum of rewards over valid trials */
     double regret;                     /* sum of max_a p_a - p_chosen, NaN if truth unknown */
+    int n_stages;                      /* stage rows filled (0 for single-stage tasks) */
+    int cap_stages;                    /* stage rows allocated (episode_reserve_stages) */
+    StageRecord *stages;               /* (cap_stages), in (t, stage) order */
 } EpisodeRecord;
 
 /* Allocate a record for up to cap_trials trials and n_units rates per trial
 ** (0 for none). Return NULL if out of memory. */
 EpisodeRecord *episode_alloc(int cap_trials, int n_units);
 void episode_free(EpisodeRecord *e);
+/* Make room for cap stage rows (a multi-stage task reserves trials x stages
+** once, before its first episode, so that no step allocates). Return 0, or -1
+** if out of memory. */
+int episode_reserve_stages(EpisodeRecord *e, int cap);
+/* Append one stage row; return -1 if the reserved rows are used up. */
+int episode_add_stage(EpisodeRecord *e, const StageRecord *s);
 /* Empty the record for a new episode (keeps its buffers). */
 void episode_clear(EpisodeRecord *e);
 /* Compute total_reward and regret from the trials. */

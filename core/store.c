@@ -25,7 +25,7 @@
 extern const char store_schema_sql[];   /* data/schema.sql, compiled in by the Makefile */
 
 enum {
-    ST_EPISODE, ST_TRIAL, ST_ACTIVITY, ST_TRAINING, ST_COUNT
+    ST_EPISODE, ST_TRIAL, ST_ACTIVITY, ST_TRAINING, ST_STAGE, ST_COUNT
 };
 
 static const char *const insert_sql[ST_COUNT] = {
@@ -36,6 +36,8 @@ static const char *const insert_sql[ST_COUNT] = {
     "INSERT INTO activity (run_id, episode, module, n_trials, n_units, rates) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
     "INSERT INTO training (run_id, episode, reward, regret, p_best, loss_policy, loss_value, entropy,"
     " grad_norm, beta_e, wall_s) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)",
+    "INSERT INTO stages (run_id, episode, t, stage, state, action, reward, value, rpe)"
+    " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
 };
 
 /* The WAL checkpointer: a thread with its own connection that copies
@@ -69,10 +71,13 @@ struct Store {
     float *blob;          /* scratch for activity rows */
     size_t blob_cap;
     Checkpointer *ckpt;   /* NULL: SQLite's autocheckpoint (not WAL, or no thread) */
+    int version;          /* the file's schema version (a read-only version-1 file has no stages) */
+    int merge_src_stages; /* the file being merged in has a stages table */
     char err[512];
 };
 
 static void checkpointer_start(Store *s);
+static int create_schema(Store *s);
 
 static int store_fail(Store *s, const char *fmt, ...)
 {
@@ -132,6 +137,7 @@ static int pragma_int(sqlite3 *db, const char *sql, int *out)
 static int identify(Store *s)
 {
     int app = 0, version = 0, n_tables = 0;
+    s->version = STORE_SCHEMA_VERSION;
     if (pragma_int(s->db, "PRAGMA application_id", &app) != 0) {
         int code = sqlite3_errcode(s->db);
         if (code == SQLITE_NOTADB)
@@ -157,6 +163,17 @@ static int identify(Store *s)
         return sql_fail(s, "cannot read the schema");
     if (n_ours != 6)
         return store_fail(s, "%s: damaged metarl database (%d of its 6 tables present)", s->path, n_ours);
+    s->version = version;
+    return 0;
+}
+
+/* Bring a version-1 file to version 2 (the stages table) before writing to
+** it; the schema text creates only what is missing. */
+static int upgrade_schema(Store *s)
+{
+    if (s->version >= STORE_SCHEMA_VERSION) return 0;
+    if (create_schema(s) != 0) return -1;
+    s->version = STORE_SCHEMA_VERSION;
     return 0;
 }
 
@@ -239,6 +256,7 @@ Store *store_open(const char *path, StoreMode mode, char *err, size_t n_err)
             sql_fail(s, "configure");
             goto fail_msg;
         }
+        if (upgrade_schema(s) != 0) goto fail_msg;
         for (int i = 0; i < ST_COUNT; i++)
             if (sqlite3_prepare_v3(s->db, insert_sql[i], -1, SQLITE_PREPARE_PERSISTENT, &s->st[i], NULL) != SQLITE_OK) {
                 sql_fail(s, "prepare");
@@ -546,6 +564,20 @@ int store_put_episode(Store *s, int64_t run_id, int64_t episode, const char *pha
         bind_real(st, 14, tr->rpe);
         if (step_reset(s, st, "write trial") != 0) return -1;
     }
+    st = s->st[ST_STAGE];
+    for (int i = 0; i < e->n_stages; i++) {
+        const StageRecord *g = &e->stages[i];
+        sqlite3_bind_int64(st, 1, run_id);
+        sqlite3_bind_int64(st, 2, episode);
+        sqlite3_bind_int(st, 3, g->t);
+        sqlite3_bind_int(st, 4, g->stage);
+        bind_int_or_null(st, 5, g->state);
+        bind_int_or_null(st, 6, g->action);
+        sqlite3_bind_double(st, 7, g->reward);
+        bind_real(st, 8, g->value);
+        bind_real(st, 9, g->rpe);
+        if (step_reset(s, st, "write stage") != 0) return -1;
+    }
     if (with_activity && e->n_units > 0 && e->activity) {
         if (put_activity(s, run_id, episode, e, "pfc", 0, e->n_pfc) != 0) return -1;
         if (put_activity(s, run_id, episode, e, "striatum", e->n_pfc, e->n_units - e->n_pfc) != 0) return -1;
@@ -646,6 +678,7 @@ int store_delete_after(Store *s, int64_t run_id, int64_t episode)
 {
     static const char *const sql[] = {
         "DELETE FROM activity WHERE run_id = ?1 AND episode >= ?2",
+        "DELETE FROM stages WHERE run_id = ?1 AND episode >= ?2",
         "DELETE FROM trials WHERE run_id = ?1 AND episode >= ?2",
         "DELETE FROM episodes WHERE run_id = ?1 AND episode >= ?2",
         "DELETE FROM training WHERE run_id = ?1 AND episode >= ?2",
@@ -874,9 +907,33 @@ static int read_activity(Store *s, sqlite3_stmt *st, int64_t run_id, int64_t epi
     return ret;
 }
 
+/* The stage rows of one episode, if any (st is bound and reset here). */
+static int read_stages(Store *s, sqlite3_stmt *st, int64_t run_id, int64_t episode, EpisodeRecord *e)
+{
+    sqlite3_bind_int64(st, 1, run_id);
+    sqlite3_bind_int64(st, 2, episode);
+    int rc;
+    while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+        StageRecord g = { col_int(st, 0), col_int(st, 1), col_int(st, 2), col_int(st, 3),
+                          sqlite3_column_double(st, 4), col_real(st, 5), col_real(st, 6) };
+        if (g.t < 0 || g.t >= e->n_trials || g.stage < 0) {
+            sqlite3_reset(st);
+            return store_fail(s, "%s: run %lld episode %lld: stage %d of trial %d out of range", s->path,
+                              (long long)run_id, (long long)episode, g.stage, g.t);
+        }
+        if ((e->n_stages == e->cap_stages && episode_reserve_stages(e, e->cap_stages ? 2 * e->cap_stages : 64) != 0) ||
+            episode_add_stage(e, &g) != 0) {
+            sqlite3_reset(st);
+            return store_fail(s, "%s: out of memory reading run %lld", s->path, (long long)run_id);
+        }
+    }
+    sqlite3_reset(st);
+    return rc == SQLITE_DONE ? 0 : sql_fail(s, "read stages");
+}
+
 int store_read_episodes(Store *s, int64_t run_id, int with_activity, EpisodeRecord ***eps, int *n)
 {
-    sqlite3_stmt *se = NULL, *stt = NULL, *sa = NULL;
+    sqlite3_stmt *se = NULL, *stt = NULL, *sa = NULL, *sg = NULL;
     EpisodeRecord **out = NULL;
     int count = 0, cap = 0, ret = -1;
     *eps = NULL;
@@ -888,7 +945,10 @@ int store_read_episodes(Store *s, int64_t run_id, int with_activity, EpisodeReco
                            -1, &stt, NULL) != SQLITE_OK ||
         (with_activity && sqlite3_prepare_v2(s->db, "SELECT module, n_trials, n_units, rates FROM activity"
                                                     " WHERE run_id = ?1 AND episode = ?2 ORDER BY module",
-                                             -1, &sa, NULL) != SQLITE_OK)) {
+                                             -1, &sa, NULL) != SQLITE_OK) ||
+        (s->version >= 2 && sqlite3_prepare_v2(s->db, "SELECT t, stage, state, action, reward, value, rpe FROM stages"
+                                                     " WHERE run_id = ?1 AND episode = ?2 ORDER BY t, stage",
+                                               -1, &sg, NULL) != SQLITE_OK)) {
         sql_fail(s, "read episodes");
         goto done;
     }
@@ -960,6 +1020,7 @@ int store_read_episodes(Store *s, int64_t run_id, int with_activity, EpisodeReco
             goto done;
         }
         e->n_trials = n_trials;
+        if (sg && read_stages(s, sg, run_id, episode, e) != 0) goto done;
         if (with_activity && read_activity(s, sa, run_id, episode, e) != 0) goto done;
     }
     if (rc != SQLITE_DONE) {
@@ -978,6 +1039,7 @@ done:
     sqlite3_finalize(se);
     sqlite3_finalize(stt);
     sqlite3_finalize(sa);
+    sqlite3_finalize(sg);
     return ret;
 }
 
@@ -1086,6 +1148,9 @@ static int merge_rows(Store *s, int64_t new_id, int64_t old_id)
         "INSERT INTO main.trials (run_id, episode, t, action, reward, p0, p1, best, block, since_reversal,"
         " prob0, prob1, value, rpe) SELECT ?1, episode, t, action, reward, p0, p1, best, block, since_reversal,"
         " prob0, prob1, value, rpe FROM merge_src.trials WHERE run_id = ?2 ORDER BY episode, t",
+        "INSERT INTO main.stages (run_id, episode, t, stage, state, action, reward, value, rpe)"
+        " SELECT ?1, episode, t, stage, state, action, reward, value, rpe FROM merge_src.stages"
+        " WHERE run_id = ?2 ORDER BY episode, t, stage",
         "INSERT INTO main.activity (run_id, episode, module, n_trials, n_units, rates)"
         " SELECT ?1, episode, module, n_trials, n_units, rates FROM merge_src.activity WHERE run_id = ?2"
         " ORDER BY episode, module",
@@ -1096,8 +1161,10 @@ static int merge_rows(Store *s, int64_t new_id, int64_t old_id)
         " SELECT ?1, episode, params, optimizer, state, created FROM merge_src.checkpoints WHERE run_id = ?2"
         " ORDER BY episode",
     };
-    for (size_t i = 0; i < sizeof sql / sizeof *sql; i++)
+    for (size_t i = 0; i < sizeof sql / sizeof *sql; i++) {
+        if (strstr(sql[i], "merge_src.stages") && !s->merge_src_stages) continue;   /* a version-1 file */
         if (exec_bound(s, "copy rows", sql[i], "ii", new_id, old_id) != 0) return -1;
+    }
     return 0;
 }
 
@@ -1105,7 +1172,8 @@ static int merge_rows(Store *s, int64_t new_id, int64_t old_id)
 static int merge_clear(Store *s, int64_t id)
 {
     static const char *const sql[] = {
-        "DELETE FROM main.activity WHERE run_id = ?1", "DELETE FROM main.trials WHERE run_id = ?1",
+        "DELETE FROM main.activity WHERE run_id = ?1", "DELETE FROM main.stages WHERE run_id = ?1",
+        "DELETE FROM main.trials WHERE run_id = ?1",
         "DELETE FROM main.episodes WHERE run_id = ?1", "DELETE FROM main.training WHERE run_id = ?1",
         "DELETE FROM main.checkpoints WHERE run_id = ?1",
     };
@@ -1219,6 +1287,7 @@ int store_merge(Store *s, const char *in_path, const char *label, StoreMergeCoun
         return store_fail(s, "%s: is the output file itself", in_path);
     Store *in = store_open(in_path, STORE_READ, err, sizeof err);   /* identify it (foreign, newer, damaged?) */
     if (!in) return store_fail(s, "%s", err);
+    s->merge_src_stages = in->version >= 2;
     store_close(in);
     if (exec_bound(s, "attach", "ATTACH DATABASE ?1 AS merge_src", "t", in_path) != 0) return -1;
     int ret = -1;

@@ -21,7 +21,7 @@
 
 #include "core/episode.h"
 
-#define STORE_SCHEMA_VERSION 1
+#define STORE_SCHEMA_VERSION 2          /* 2: the stages table (added to a version-1 file on first write) */
 #define STORE_APPLICATION_ID 0x4D455452   /* "METR" */
 #define STORE_MAX_TRIALS 1000000          /* per episode; a stored count above it is damage */
 

@@ -1,11 +1,12 @@
--- metarl store: the SQLite schema, version 1.
+-- metarl store: the SQLite schema, version 2 (version 1 lacked `stages`;
+-- metarl adds it when it first writes to such a file).
 --
 -- One file holds any number of runs: reference-agent baselines, network
 -- trainings, frozen-weight tests and imported behavioural data, so that one
 -- query (or one `metarl compare`) can set them side by side.
 --
 -- Identification: PRAGMA application_id = 1296389202 (0x4D455452, "METR")
--- and PRAGMA user_version = 1 (the schema version). metarl refuses files with
+-- and PRAGMA user_version = 2 (the schema version). metarl refuses files with
 -- another application id, or a newer schema than it knows.
 --
 -- Conventions: trials are numbered t = 0, 1, ... within an episode; episodes
@@ -66,6 +67,25 @@ CREATE TABLE IF NOT EXISTS trials (
     value          REAL,                 -- striatal value estimate V_t (network only)
     rpe            REAL,                 -- dopamine-like RPE delta_t = r_t + gamma V_{t+1} - V_t
     PRIMARY KEY (run_id, episode, t),
+    FOREIGN KEY (run_id, episode) REFERENCES episodes (run_id, episode)
+) STRICT, WITHOUT ROWID;
+
+-- stages: the stages of multi-stage trials, one row per stage (the two-step
+-- task's first-stage choice, then its second-stage state and choice; Harlow's
+-- fixation, then choice). The trial's own row in `trials` keeps the choice
+-- that the task scores; single-stage tasks (bandit, reversal) write no rows
+-- here, so they pay nothing for it.
+CREATE TABLE IF NOT EXISTS stages (
+    run_id   INTEGER NOT NULL,
+    episode  INTEGER NOT NULL,
+    t        INTEGER NOT NULL,
+    stage    INTEGER NOT NULL,           -- 0, 1, ... within the trial
+    state    INTEGER,                    -- the state seen at this stage (task-defined); NULL if none
+    action   INTEGER,                    -- the choice at this stage; NULL for none (fixation, missed)
+    reward   REAL NOT NULL,              -- reward delivered at the end of the stage
+    value    REAL,                       -- V at this stage (network only)
+    rpe      REAL,                       -- delta at this stage
+    PRIMARY KEY (run_id, episode, t, stage),
     FOREIGN KEY (run_id, episode) REFERENCES episodes (run_id, episode)
 ) STRICT, WITHOUT ROWID;
 

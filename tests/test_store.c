@@ -406,6 +406,92 @@ static void writer_failure_stops_the_caller(void **state)
     store_close(s);
 }
 
+static long count_rows(const char *path, const char *sql)
+{
+    sqlite3 *db;
+    sqlite3_stmt *st;
+    assert_int_equal(sqlite3_open(path, &db), SQLITE_OK);
+    assert_int_equal(sqlite3_prepare_v2(db, sql, -1, &st, NULL), SQLITE_OK);
+    assert_int_equal(sqlite3_step(st), SQLITE_ROW);
+    long n = (long)sqlite3_column_int64(st, 0);
+    sqlite3_finalize(st);
+    sqlite3_close(db);
+    return n;
+}
+
+/* Multi-stage trials: stage rows go out and come back as they were, a
+** single-stage episode writes none, a version-1 file gains the table on its
+** first write, and a merge copies the rows. */
+static void stages_round_trip(void **state)
+{
+    (void)state;
+    char dir[256], path[300], other[300], err[512];
+    test_tmpdir(dir, sizeof dir);
+    snprintf(path, sizeof path, "%s/s.db", dir);
+    snprintf(other, sizeof other, "%s/o.db", dir);
+    Store *s = store_open(path, STORE_WRITE, err, sizeof err);
+    assert_non_null(s);
+    int64_t run = new_run(s, "baseline");
+    EpisodeRecord *e = sample_episode(6, 0, 1);
+    EpisodeRecord *plain = sample_episode(6, 0, 2);
+    assert_int_equal(episode_reserve_stages(e, 12), 0);
+    for (int t = 0; t < 6; t++)
+        for (int g = 0; g < 2; g++) {
+            StageRecord r = { t, g, g ? 1 + t % 2 : 0, g ? t % 2 : (t + 1) % 2, g ? (double)(t % 3 == 0) : 0.0,
+                              g ? NAN : 0.25 * t, g ? -0.5 : NAN };
+            assert_int_equal(episode_add_stage(e, &r), 0);
+        }
+    StageRecord extra = { 0, 2, 0, 0, 0, 0, 0 };
+    assert_int_equal(episode_add_stage(e, &extra), -1);   /* full: never grows behind the caller's back */
+    assert_int_equal(store_begin(s), 0);
+    assert_int_equal(store_put_episode(s, run, 0, "test", e, 0), 0);
+    assert_int_equal(store_put_episode(s, run, 1, "test", plain, 0), 0);
+    assert_int_equal(store_commit(s), 0);
+    store_close(s);
+    assert_int_equal(count_rows(path, "SELECT count(*) FROM stages WHERE episode = 1"), 0);
+    assert_int_equal(count_rows(path, "SELECT count(*) FROM stages WHERE episode = 0"), 12);
+
+    s = store_open(path, STORE_READ, err, sizeof err);
+    assert_non_null(s);
+    EpisodeRecord **eps;
+    int n;
+    assert_int_equal(store_read_episodes(s, run, 0, &eps, &n), 0);
+    assert_int_equal(n, 2);
+    assert_int_equal(eps[0]->n_stages, 12);
+    assert_int_equal(eps[1]->n_stages, 0);
+    for (int i = 0; i < 12; i++) {
+        const StageRecord *a = &e->stages[i], *b = &eps[0]->stages[i];
+        assert_true(a->t == b->t && a->stage == b->stage && a->state == b->state && a->action == b->action);
+        assert_true(a->reward == b->reward);
+        assert_true((isnan(a->value) && isnan(b->value)) || a->value == b->value);
+        assert_true((isnan(a->rpe) && isnan(b->rpe)) || a->rpe == b->rpe);
+    }
+    store_episodes_free(eps, n);
+    store_close(s);
+
+    /* a version-1 file: no stages table; writing to it adds the table */
+    s = store_open(other, STORE_WRITE, err, sizeof err);
+    assert_non_null(s);
+    new_run(s, "baseline");
+    store_close(s);
+    sqlite_exec(other, "DROP TABLE stages; PRAGMA user_version = 1;");
+    s = store_open(other, STORE_READ, err, sizeof err);
+    assert_non_null(s);   /* read as it is */
+    assert_int_equal(store_read_episodes(s, 1, 0, &eps, &n), 0);
+    store_episodes_free(eps, n);
+    store_close(s);
+    s = store_open(other, STORE_WRITE, err, sizeof err);
+    assert_non_null(s);
+    StoreMergeCounts c;
+    assert_int_equal(store_merge(s, path, "s", &c), 0);
+    store_close(s);
+    assert_int_equal(count_rows(other, "PRAGMA user_version"), STORE_SCHEMA_VERSION);
+    assert_int_equal(count_rows(other, "SELECT count(*) FROM stages"), 12);
+    test_rmdir(dir);
+    episode_free(e);
+    episode_free(plain);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -417,6 +503,7 @@ int main(void)
         cmocka_unit_test(reader_beside_writer),
         cmocka_unit_test(writer_stores_in_order),
         cmocka_unit_test(writer_failure_stops_the_caller),
+        cmocka_unit_test(stages_round_trip),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
