@@ -73,7 +73,7 @@ static void *bandit_alloc(const Config *cfg, char *err, size_t n_err)
 static void bandit_info(const void *s, TaskInfo *out)
 {
     const Bandit *b = s;
-    *out = (TaskInfo){ 2, 0, b->n_trials };
+    *out = (TaskInfo){ 2, 0, b->n_trials, 1 };
 }
 
 static void bandit_reset(void *s, gsl_rng *r)
@@ -146,5 +146,5 @@ static int bandit_deciding(const Config *cfg, const char *key)
 const TaskType task_bandit = {
     "bandit", "two-armed Bernoulli bandit; arm probabilities redrawn each episode",
     bandit_params, bandit_alloc, bandit_info, bandit_reset, bandit_observe,
-    bandit_truth, bandit_step, bandit_describe, free, bandit_facts, bandit_deciding
+    bandit_truth, bandit_step, bandit_describe, free, bandit_facts, bandit_deciding, NULL
 };

@@ -115,7 +115,7 @@ oom:
 static void reversal_info(const void *s, TaskInfo *out)
 {
     const Reversal *v = s;
-    *out = (TaskInfo){ 2, 0, v->n_trials };
+    *out = (TaskInfo){ 2, 0, v->n_trials, 1 };
 }
 
 static void reversal_reset(void *s, gsl_rng *r)
@@ -239,5 +239,5 @@ static int reversal_deciding(const Config *cfg, const char *key)
 const TaskType task_reversal = {
     "reversal", "probabilistic reversal learning: good and bad arm swap by hazard, block list or criterion",
     reversal_params, reversal_alloc, reversal_info, reversal_reset, reversal_observe,
-    reversal_truth, reversal_step, reversal_describe, reversal_free, reversal_facts, reversal_deciding
+    reversal_truth, reversal_step, reversal_describe, reversal_free, reversal_facts, reversal_deciding, NULL
 };

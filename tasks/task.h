@@ -12,6 +12,15 @@
 **     task->type->observe(state, obs);       obs_dim numbers the agent sees
 **     reward = task->type->step(state, action, r, &done);
 **
+** A trial may have stages (the two-step task: a first-stage choice, a
+** transition to a second-stage state, a second-stage choice, an outcome;
+** Harlow: fixation, then choice). Such a task says so with max_stages > 1 and
+** a stage() method: step() then advances one stage, observe() shows the
+** current stage's state, and stage() returns to 0 when a new trial begins.
+** The runner stores one TrialRecord per trial (its action is the first-stage
+** choice, its reward the trial's total) and one StageRecord per stage
+** (core/episode.h); a single-stage task leaves stage NULL and pays nothing.
+**
 ** Randomness: reset() and step() draw only from the generator they are given,
 ** which the caller seeds per episode (core/rng.h). Tasks draw a fixed number
 ** of numbers per trial whatever the action, so that two agents run on the same
@@ -37,6 +46,7 @@ typedef struct TaskInfo {
     int n_actions;   /* A */
     int obs_dim;     /* numbers observe() writes (0 for bandits) */
     int max_trials;  /* longest possible episode: buffers are sized by it */
+    int max_stages;  /* stages per trial (1: a trial is one choice) */
 } TaskInfo;
 
 /* What other modules may know of a configured task, so that no agent or
@@ -82,6 +92,9 @@ typedef struct TaskType {
     /* Does the setting task.key decide which member of the family this is?
     ** Titles list only those (p1 with dist=independent does not). */
     int (*deciding)(const Config *cfg, const char *key);
+    /* Multi-stage tasks only (NULL otherwise): the stage the next step()
+    ** plays, 0 at the start of each trial. */
+    int (*stage)(const void *state);
 } TaskType;
 
 /* A configured task: its type and its state. */

@@ -265,6 +265,12 @@ static void registry_tasks_are_complete(void **state)
         for (const OptSpec *p = (*t)->params; p->section; p++) assert_string_equal(p->owner, (*t)->name);
         assert_true((*t)->alloc && (*t)->info && (*t)->reset && (*t)->observe && (*t)->truth && (*t)->step &&
                     (*t)->describe && (*t)->free && (*t)->facts && (*t)->deciding);
+        char assign[64];
+        snprintf(assign, sizeof assign, "task.name=%s", (*t)->name);
+        Task *task = make_task((const char *[]){ assign, NULL });
+        assert_true(task->info.max_stages >= 1);
+        assert_true((task->info.max_stages > 1) == ((*t)->stage != NULL));   /* stages need stage() */
+        task_free(task);
     }
     assert_null(task_lookup("nonesuch"));
 }
