@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "analysis/import.h"
+#include "core/files.h"
 #include "core/config.h"
 
 #define MAX_FIELDS 256
@@ -117,6 +118,7 @@ int import_read(const char *path, const ImportSpec *spec, EpisodeRecord ***eps_o
 {
     *eps_out = NULL;
     *n_out = 0;
+    if (files_check_input(path, "the data file", err, n_err) != 0) return -1;
     FILE *f = fopen(path, "r");
     if (!f) return fail(err, n_err, "%s: cannot read (%s)", path, strerror(errno));
     int rc = import_stream(f, path, spec, eps_out, n_out, err, n_err);

@@ -13,9 +13,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include <ini.h>
 
 #include "core/config.h"
+#include "core/ini_read.h"
 
 typedef struct {
     char *section, *key, *value, *origin;
@@ -184,7 +184,7 @@ static int check_value(const OptSpec *s, const char *v, const char *origin,
     case OPT_STRING:
         return 0;
     case OPT_INT_LIST: {
-        char buf[1024];
+        char buf[8192];   /* 256 blocks of up to 7 digits fit */
         if (strlen(v) >= sizeof buf) return fail(err, n_err, "%s: list too long", origin);
         strcpy(buf, v);
         int count = 0;
@@ -375,69 +375,36 @@ int config_assign(Config *c, const char *assignment, const char *origin, char *e
 typedef struct {
     Config *c;
     const char *origin;
-    char *err;
-    size_t n_err;
-    int failed;
-    int line;     /* counts handler calls when inih gives no line numbers */
     const char *only;   /* read this section only (NULL: every section) */
 } IniCtx;
 
-static int ini_entry(void *user, const char *section, const char *name, const char *value)
+static int ini_entry(void *user, const char *section, const char *name, const char *value, int line,
+                     char *err, size_t n_err)
 {
     IniCtx *x = user;
-    if (x->failed) return 1;
+    if (x->only && strcmp(section, x->only) != 0) return 0;
     char where[300];
-    snprintf(where, sizeof where, "%s [%s] %s", x->origin, section, name);
-    if (!section[0]) {
-        fail(x->err, x->n_err, "%s: key '%s' outside any [section]", x->origin, name);
-        x->failed = 1;
-        return 0;
-    }
-    if (x->only && strcmp(section, x->only) != 0) return 1;
-    if (config_set(x->c, section, name, value, where, x->err, x->n_err) != 0) {
-        x->failed = 1;
-        return 0;
-    }
-    return 1;
-}
-
-/* inih reports the line of the first error; put it into the message. */
-static int ini_finish(IniCtx *x, int rc, const char *what)
-{
-    if (rc == 0) return 0;
-    if (rc == -1) return fail(x->err, x->n_err, "%s: cannot read %s", x->origin, what);
-    if (rc == -2) return fail(x->err, x->n_err, "%s: out of memory", x->origin);
-    if (!x->failed)
-        return fail(x->err, x->n_err, "%s:%d: malformed line (expected [section] or key = value)", x->origin, rc);
-    char msg[1024];
-    snprintf(msg, sizeof msg, "%s", x->err);
-    /* prefix origin:line to the item that failed */
-    size_t lo = strlen(x->origin);
-    const char *rest = strncmp(msg, x->origin, lo) == 0 ? msg + lo : msg;
-    return fail(x->err, x->n_err, "%s:%d%s", x->origin, rc, rest);
+    snprintf(where, sizeof where, "%s:%d [%s] %s", x->origin, line, section, name);
+    return config_set(x->c, section, name, value, where, err, n_err);
 }
 
 int config_load_ini(Config *c, const char *path, char *err, size_t n_err)
 {
-    IniCtx x = { c, path, err, n_err, 0, 0, NULL };
-    FILE *f = fopen(path, "r");
-    if (!f) return fail(err, n_err, "%s: cannot read config file (%s)", path, strerror(errno));
-    int rc = ini_parse_file(f, ini_entry, &x);
-    fclose(f);
-    return ini_finish(&x, rc, "the config file");
+    IniCtx x = { c, path, NULL };
+    return ini_read_file(path, "the config file", ini_entry, &x, err, n_err);
 }
 
 int config_load_text(Config *c, const char *text, const char *origin, char *err, size_t n_err)
 {
-    IniCtx x = { c, origin, err, n_err, 0, 0, NULL };
-    return ini_finish(&x, ini_parse_string(text, ini_entry, &x), "the stored configuration");
+    IniCtx x = { c, origin, NULL };
+    return ini_read_text(text, origin, ini_entry, &x, err, n_err);
 }
 
 int config_load_text_section(Config *c, const char *text, const char *section, const char *origin,
                              char *err, size_t n_err)
 {
-    IniCtx x = { c, origin, err, n_err, 0, 0, section };
-    return ini_finish(&x, ini_parse_string(text, ini_entry, &x), "the stored configuration");
+    IniCtx x = { c, origin, section };
+    return ini_read_text(text, origin, ini_entry, &x, err, n_err);
 }
 
 int config_finalize(Config *c, char *err, size_t n_err)

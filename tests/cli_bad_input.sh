@@ -16,6 +16,8 @@ printf '[task]\ncolour = red\n' > badkey.ini
 printf '[run]\nepisodes = 10\nthis is not ini\n' > badline.ini
 printf '[run]\nepisodes = -5\n' > badvalue.ini
 printf 'episodes = 5\n' > nosection.ini
+printf '[run]\nepisodes = 5\n[task]\ntrials = 9\n[run]\nepisodes = 6\n' > dupkey.ini
+mkdir -p adir
 printf 'subject,trial,choice,reward\ns1,1,1,1\ns1,2,7,0\n' > badchoice.csv
 printf 'subject,trial,choice,reward\ns1,1,1,1\ns1,2,2\n' > short.csv
 printf 'subject,trial,choice,reward\ns1,1,1,1\ns1,2,2,0\n' > goodimport.csv
@@ -27,7 +29,7 @@ while IFS='|' read -r what expect args; do
     case "$what" in \#*) continue ;; esac
     # shellcheck disable=SC2086
     eval "set -- $args"
-    "$BIN" "$@" > ../io/out.txt 2> ../io/err.txt
+    timeout 60 "$BIN" "$@" > ../io/out.txt 2> ../io/err.txt   # a hang (reading /dev/zero) fails, not blocks
     rc=$?
     lines=$(wc -l < ../io/err.txt)
     after=$(snapshot)
@@ -69,6 +71,11 @@ config: unknown key        | badkey.ini:2                  | baseline --config b
 config: malformed line     | badline.ini:3                 | baseline --config badline.ini --db new.db
 config: value out of range | badvalue.ini:2                | baseline --config badvalue.ini --db new.db
 config: key outside section| outside any [section]         | baseline --config nosection.ini --db new.db
+config: key given twice    | dupkey.ini:5: [run] episodes is given twice (first on line 2) | baseline --config dupkey.ini --db new.db
+config: a device           | /dev/zero: a device           | baseline --config /dev/zero --db new.db
+config: a directory        | adir: a directory             | train --config adir --db new.db
+import: a device           | /dev/zero: a device           | import /dev/zero --db good.db
+import: a directory        | adir: a directory             | import adir --db new.db
 db is a text file          | not a metarl database         | baseline --episodes 2 --db notes.db
 db of another application  | another application           | baseline --episodes 2 --db foreign.db
 db with a newer schema     | newer                         | baseline --episodes 2 --db future.db

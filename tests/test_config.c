@@ -132,6 +132,59 @@ static void ini_errors_give_file_and_line(void **state)
     config_free(c);
 }
 
+/* Lines of any length (inih's own buffer is 200 bytes), duplicates named
+** with both lines, indented lines refused, and line numbers that are the
+** file's own after a long line. */
+static void ini_long_lines_duplicates_and_indents(void **state)
+{
+    (void)state;
+    Config *c = fresh();
+    char err[512];
+    size_t n = 400 + 3 * 1000 + 64;
+    char *text = malloc(n), *p = text;
+    p += sprintf(p, "; %0300d\n[train]\nsched = ", 0);   /* a 302-character comment first */
+    for (int i = 0; i < 500; i++) p += sprintf(p, "%s%d", i ? "," : "", i % 100);
+    sprintf(p, "\nlr = 0.5\n");
+    assert_int_equal(config_load_text(c, text, "long.ini", err, sizeof err), 0);
+    long list[1000];
+    assert_int_equal(config_int_list(c, "train", "sched", list, 1000), 500);
+    assert_int_equal(list[499], 99);
+    assert_int_equal(list[137], 37);
+    assert_true(config_double(c, "train", "lr") == 0.5);
+    config_free(c);
+
+    c = fresh();
+    sprintf(p, "\nlr = 2\n");   /* out of range, on line 4 of the file */
+    assert_int_equal(config_load_text(c, text, "long.ini", err, sizeof err), -1);
+    assert_non_null(strstr(err, "long.ini:4 [train] lr"));
+    sprintf(p, "\n\nno equals sign\n");
+    assert_int_equal(config_load_text(c, text, "long.ini", err, sizeof err), -1);
+    assert_non_null(strstr(err, "long.ini:5: malformed line"));
+    free(text);
+
+    assert_int_equal(config_load_text(c, "[run]\nepisodes = 5\n[train]\nlr = 0.1\n[run]\nepisodes = 5\n", "dup.ini",
+                                      err, sizeof err), -1);
+    assert_non_null(strstr(err, "dup.ini:6: [run] episodes is given twice (first on line 2)"));
+    assert_int_equal(config_load_text(c, "[run]\nepisodes = 5\n  6\n", "ind.ini", err, sizeof err), -1);
+    assert_non_null(strstr(err, "ind.ini:3: an indented line"));
+    assert_int_equal(config_load_text(c, "[run]\n  ; an indented comment is fine\nepisodes = 7\n", "ok.ini", err,
+                                      sizeof err), 0);
+    config_free(c);
+}
+
+/* Inputs that are not regular files are refused at once, not read forever. */
+static void ini_refuses_devices_and_directories(void **state)
+{
+    (void)state;
+    Config *c = fresh();
+    char err[512];
+    assert_int_equal(config_load_ini(c, "/dev/zero", err, sizeof err), -1);
+    assert_non_null(strstr(err, "/dev/zero: a device, FIFO or socket, not a regular file"));
+    assert_int_equal(config_load_ini(c, "/tmp", err, sizeof err), -1);
+    assert_non_null(strstr(err, "/tmp: a directory, not a regular file"));
+    config_free(c);
+}
+
 static void dump_round_trips(void **state)
 {
     (void)state;
@@ -183,6 +236,8 @@ int main(void)
         cmocka_unit_test(key_of_another_owner_is_rejected),
         cmocka_unit_test(ini_text_and_assignments),
         cmocka_unit_test(ini_errors_give_file_and_line),
+        cmocka_unit_test(ini_long_lines_duplicates_and_indents),
+        cmocka_unit_test(ini_refuses_devices_and_directories),
         cmocka_unit_test(dump_round_trips),
         cmocka_unit_test(strict_number_parsing),
     };

@@ -1,0 +1,16 @@
+/* core/files.h: checks on the files a command is given, in one place, so
+** that every command treats a device, a FIFO or a directory alike: an input
+** must be a regular file (reading /dev/zero would never end; a directory is
+** not an empty file).
+*/
+#ifndef METARL_FILES_H
+#define METARL_FILES_H
+
+#include <stddef.h>
+
+/* 0 if path names a regular file (after symlinks); -1 with "PATH: ..."
+** naming what it is instead, or why it cannot be looked at, in err. `what`
+** names its role in the message ("the config file", "the data file"). */
+int files_check_input(const char *path, const char *what, char *err, size_t n_err);
+
+#endif
