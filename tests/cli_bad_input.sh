@@ -71,7 +71,7 @@ config: unknown key        | badkey.ini:2                  | baseline --config b
 config: malformed line     | badline.ini:3                 | baseline --config badline.ini --db new.db
 config: value out of range | badvalue.ini:2                | baseline --config badvalue.ini --db new.db
 config: key outside section| outside any [section]         | baseline --config nosection.ini --db new.db
-config: key given twice    | dupkey.ini:5: [run] episodes is given twice (first on line 2) | baseline --config dupkey.ini --db new.db
+config: key given twice    | dupkey.ini:6: [run] episodes is given twice (first on line 2) | baseline --config dupkey.ini --db new.db
 config: a device           | /dev/zero: a device           | baseline --config /dev/zero --db new.db
 config: a directory        | adir: a directory             | train --config adir --db new.db
 import: a device           | /dev/zero: a device           | import /dev/zero --db good.db
