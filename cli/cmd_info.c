@@ -10,6 +10,7 @@
 #include "core/json.h"
 #include "core/store.h"
 #include "model/agent.h"
+#include "core/files.h"
 #include "tasks/task.h"
 
 /* ---- info --------------------------------------------------------------- */
@@ -196,11 +197,24 @@ static int export_run(CmdArgs *a)
         status = cli_fail(EXIT_USAGE, "%s", store_errmsg(s));
         goto done;
     }
+    const char *out = arg_flag(a, "output");
+    if (out && files_check_output(out, (const char *const *)a->pos, 1, err, sizeof err) != 0) {
+        status = cli_fail(EXIT_USAGE, "%s", err);
+        goto done;
+    }
     if (store_read_episodes(s, run, !strcmp(format, "activity"), &eps, &n) != 0) {
         status = cli_fail(EXIT_FAILED, "%s", store_errmsg(s));
         goto done;
     }
-    const char *out = arg_flag(a, "output");
+    if (!strcmp(format, "activity")) {
+        int with = 0;
+        for (int i = 0; i < n; i++) with += eps[i]->n_units > 0;
+        if (!with) {
+            status = cli_fail(EXIT_USAGE, "run %lld stored no unit activity (only network test runs do; "
+                              "see `metarl info %s`)", (long long)run, a->pos[0]);
+            goto done;
+        }
+    }
     char tmp[4096];
     FILE *f = stdout;
     if (out) {

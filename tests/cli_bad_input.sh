@@ -18,6 +18,7 @@ printf '[run]\nepisodes = -5\n' > badvalue.ini
 printf 'episodes = 5\n' > nosection.ini
 printf '[run]\nepisodes = 5\n[task]\ntrials = 9\n[run]\nepisodes = 6\n' > dupkey.ini
 mkdir -p adir
+mkfifo fifo.csv
 printf 'subject,trial,choice,reward\ns1,1,1,1\ns1,2,7,0\n' > badchoice.csv
 printf 'subject,trial,choice,reward\ns1,1,1,1\ns1,2,2\n' > short.csv
 printf 'subject,trial,choice,reward\ns1,1,1,1\ns1,2,2,0\n' > goodimport.csv
@@ -87,6 +88,11 @@ export: unknown format     | --format                      | export good.db --fo
 export: no such run        | no run 99                     | export good.db --run 99 --output new.csv
 export: malformed run id   | --run                         | export good.db --run first --output new.csv
 export: missing argument   | needs an argument             | export
+export: onto its input     | is this command's input good.db | export good.db --output good.db
+export: onto another store | an SQLite database            | export good.db --output future.db
+export: onto a FIFO        | fifo.csv: a device, FIFO      | export good.db --output fifo.csv
+export: onto a directory   | adir: a directory             | export good.db --output adir
+export: run w/o activity   | stored no unit activity       | export good.db --format activity --output new.csv
 import: bad choice code    | badchoice.csv:3:6             | import badchoice.csv --db good.db
 import: bad choice, new db | badchoice.csv:3:6             | import badchoice.csv --db new.db
 import: short line         | short.csv:3:7                 | import short.csv --db good.db
