@@ -78,6 +78,7 @@ struct Store {
 
 static void checkpointer_start(Store *s);
 static int create_schema(Store *s);
+static int check_wal(Store *s);
 
 static int store_fail(Store *s, const char *fmt, ...)
 {
@@ -164,6 +165,46 @@ static int identify(Store *s)
     if (n_ours != 6)
         return store_fail(s, "%s: damaged metarl database (%d of its 6 tables present)", s->path, n_ours);
     s->version = version;
+    return check_wal(s);
+}
+
+/* The store_id of db, or "" if it has none (a version-1 file). */
+static void read_store_id(sqlite3 *db, char *id, size_t n)
+{
+    sqlite3_stmt *st = NULL;
+    id[0] = '\0';
+    if (sqlite3_prepare_v2(db, "SELECT value FROM meta WHERE key = 'store_id'", -1, &st, NULL) == SQLITE_OK &&
+        sqlite3_step(st) == SQLITE_ROW && sqlite3_column_text(st, 0))
+        snprintf(id, n, "%s", (const char *)sqlite3_column_text(st, 0));
+    sqlite3_finalize(st);
+}
+
+/* A -wal file beside the store is replayed by SQLite whatever file it came
+** from. Compare the store_id seen through it with the one in the main file
+** alone (an immutable open reads no WAL); on a mismatch, refuse, and close
+** without the checkpoint that would copy the foreign pages into the file. */
+static int check_wal(Store *s)
+{
+    char wal[4200], uri[8600], seen[64], own[64];
+    struct stat st;
+    snprintf(wal, sizeof wal, "%s-wal", s->path);
+    if (stat(wal, &st) != 0 || st.st_size == 0) return 0;
+    size_t u = (size_t)snprintf(uri, sizeof uri, "file:");
+    for (const char *p = s->path; *p && u + 4 < sizeof uri; p++)
+        u += (size_t)(strchr("%?#", *p) ? snprintf(uri + u, sizeof uri - u, "%%%02X", (unsigned char)*p)
+                                         : snprintf(uri + u, sizeof uri - u, "%c", *p));
+    snprintf(uri + u, sizeof uri - u, "?immutable=1");
+    sqlite3 *raw = NULL;
+    own[0] = '\0';
+    if (sqlite3_open_v2(uri, &raw, SQLITE_OPEN_READONLY | SQLITE_OPEN_URI, NULL) == SQLITE_OK)
+        read_store_id(raw, own, sizeof own);
+    sqlite3_close(raw);
+    sqlite3_db_config(s->db, SQLITE_DBCONFIG_NO_CKPT_ON_CLOSE, 1, NULL);
+    read_store_id(s->db, seen, sizeof seen);
+    if (own[0] && seen[0] && strcmp(own, seen) != 0)
+        return store_fail(s, "%s: the file %s beside it belongs to another store (store id %.8s..., this "
+                             "file's is %.8s...); move it away to open this store as it is", s->path, wal, seen, own);
+    sqlite3_db_config(s->db, SQLITE_DBCONFIG_NO_CKPT_ON_CLOSE, 0, NULL);
     return 0;
 }
 
@@ -182,6 +223,10 @@ static int create_schema(Store *s)
     char sql[128];
     if (sqlite3_exec(s->db, "BEGIN IMMEDIATE", NULL, NULL, NULL) != SQLITE_OK) return sql_fail(s, "create schema");
     if (sqlite3_exec(s->db, store_schema_sql, NULL, NULL, NULL) != SQLITE_OK) goto fail;
+    if (sqlite3_exec(s->db, "INSERT OR IGNORE INTO meta VALUES ('store_id', lower(hex(randomblob(16))));"
+                            "INSERT OR IGNORE INTO meta VALUES ('transactions', '0')",
+                     NULL, NULL, NULL) != SQLITE_OK)
+        goto fail;
     snprintf(sql, sizeof sql, "PRAGMA application_id = %d; PRAGMA user_version = %d;",
              STORE_APPLICATION_ID, STORE_SCHEMA_VERSION);
     if (sqlite3_exec(s->db, sql, NULL, NULL, NULL) != SQLITE_OK) goto fail;
@@ -247,6 +292,8 @@ Store *store_open(const char *path, StoreMode mode, char *err, size_t n_err)
             goto fail_msg;
         }
         if (create_schema(s) != 0) goto fail_msg;
+        /* put the store_id into the main file, where check_wal looks for it */
+        sqlite3_wal_checkpoint_v2(s->db, NULL, SQLITE_CHECKPOINT_TRUNCATE, NULL, NULL);
     }
     if (mode == STORE_WRITE) {
         /* NORMAL is safe in WAL mode: a killed process loses no committed
@@ -391,6 +438,16 @@ int store_begin(Store *s)
 {
     checkpointer_drain(s);
     if (sqlite3_exec(s->db, "BEGIN IMMEDIATE", NULL, NULL, NULL) != SQLITE_OK) return sql_fail(s, "begin");
+    /* Change the store_id's page in every transaction (SQLite skips a write
+    ** that changes nothing), so that every WAL that metarl writes carries the
+    ** id and check_wal can tell whose WAL it is. */
+    if (s->version >= 2 &&
+        sqlite3_exec(s->db, "UPDATE meta SET value = CAST(CAST(value AS INTEGER) + 1 AS TEXT)"
+                            " WHERE key = 'transactions'", NULL, NULL, NULL) != SQLITE_OK) {
+        sql_fail(s, "begin");
+        sqlite3_exec(s->db, "ROLLBACK", NULL, NULL, NULL);
+        return -1;
+    }
     return 0;
 }
 

@@ -16,6 +16,16 @@
 -- run while it is being written; the writer commits one batch of episodes per
 -- transaction, so a reader never sees half an episode.
 
+-- meta: facts about the file itself. store_id is drawn when the file is
+-- made; metarl compares the id that the main file holds with the one seen
+-- through a -wal file beside it, and refuses a -wal of another store;
+-- `transactions` counts metarl's write transactions, each of which rewrites
+-- this table's page, so that every WAL metarl writes holds the id.
+CREATE TABLE IF NOT EXISTS meta (
+    key   TEXT PRIMARY KEY,
+    value TEXT NOT NULL
+) STRICT;
+
 -- runs: one row per invocation that produced data.
 CREATE TABLE IF NOT EXISTS runs (
     run_id     INTEGER PRIMARY KEY,

@@ -492,6 +492,60 @@ static void stages_round_trip(void **state)
     episode_free(plain);
 }
 
+static void copy_file(const char *from, const char *to)
+{
+    FILE *a = fopen(from, "rb"), *b = fopen(to, "wb");
+    assert_true(a && b);
+    char buf[65536];
+    size_t n;
+    while ((n = fread(buf, 1, sizeof buf, a)) > 0) assert_int_equal(fwrite(buf, 1, n, b), n);
+    fclose(a);
+    fclose(b);
+}
+
+/* A -wal file of another store beside a store is refused by name, and the
+** store's own bytes stay as they were (no checkpoint of foreign pages). */
+static void foreign_wal_is_refused(void **state)
+{
+    (void)state;
+    char dir[256], a[300], b[300], wal[320], bwal[320], err[512];
+    test_tmpdir(dir, sizeof dir);
+    snprintf(a, sizeof a, "%s/a.db", dir);
+    snprintf(b, sizeof b, "%s/b.db", dir);
+    snprintf(wal, sizeof wal, "%s-wal", a);
+    snprintf(bwal, sizeof bwal, "%s-wal", b);
+    Store *s = store_open(a, STORE_WRITE, err, sizeof err);
+    assert_non_null(s);
+    new_run(s, "baseline");
+    store_close(s);
+    long size_before = file_size(a);
+    Store *sb = store_open(b, STORE_WRITE, err, sizeof err);
+    assert_non_null(sb);
+    int64_t run = new_run(sb, "test");
+    EpisodeRecord *e = sample_episode(20, 0, 1);
+    assert_int_equal(store_begin(sb), 0);
+    assert_int_equal(store_put_episode(sb, run, 0, "test", e, 0), 0);
+    assert_int_equal(store_commit(sb), 0);
+    copy_file(bwal, wal);   /* while b is open, its WAL holds that commit */
+    store_close(sb);
+    assert_null(store_open(a, STORE_READ, err, sizeof err));
+    assert_non_null(strstr(err, "belongs to another store"));
+    assert_null(store_open(a, STORE_WRITE, err, sizeof err));
+    assert_int_equal(file_size(a), size_before);
+    unlink(wal);
+    s = store_open(a, STORE_READ, err, sizeof err);   /* without it, the store opens as it was */
+    assert_non_null(s);
+    RunRow *rows;
+    int n;
+    assert_int_equal(store_runs(s, &rows, &n), 0);
+    assert_int_equal(n, 1);
+    assert_string_equal(rows[0].kind, "baseline");
+    store_runs_free(rows, n);
+    store_close(s);
+    episode_free(e);
+    test_rmdir(dir);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -504,6 +558,7 @@ int main(void)
         cmocka_unit_test(writer_stores_in_order),
         cmocka_unit_test(writer_failure_stops_the_caller),
         cmocka_unit_test(stages_round_trip),
+        cmocka_unit_test(foreign_wal_is_refused),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
