@@ -6,7 +6,9 @@
 ** written. A store that does not exist yet is created, and if creating it
 ** fails, the half-made file is removed again.
 */
+#define _GNU_SOURCE   /* F_OFD_SETLK (Linux), for store_lock_run */
 #include <assert.h>
+#include <fcntl.h>
 #include <errno.h>
 #include <math.h>
 #include <stdarg.h>
@@ -73,6 +75,7 @@ struct Store {
     Checkpointer *ckpt;   /* NULL: SQLite's autocheckpoint (not WAL, or no thread) */
     int version;          /* the file's schema version (a read-only version-1 file has no stages) */
     int merge_src_stages; /* the file being merged in has a stages table */
+    int lock_fd;          /* holds store_lock_run's locks; -1 if none */
     char err[512];
 };
 
@@ -246,6 +249,7 @@ Store *store_open(const char *path, StoreMode mode, char *err, size_t n_err)
         return NULL;
     }
     s->mode = mode;
+    s->lock_fd = -1;
     s->path = strdup(path);
     struct stat sb;
     int existed = stat(path, &sb) == 0;
@@ -427,9 +431,26 @@ void store_close(Store *s)
         if (!sqlite3_get_autocommit(s->db)) sqlite3_exec(s->db, "ROLLBACK", NULL, NULL, NULL);
         sqlite3_close(s->db);
     }
+    if (s->lock_fd >= 0) close(s->lock_fd);
     free(s->blob);
     free(s->path);
     free(s);
+}
+
+/* Run locks sit at 2^40 + run_id: beyond SQLite's lock bytes (at 2^30) and
+** beyond any file this store writes, so neither SQLite nor a reader sees them. */
+#define STORE_RUN_LOCK_BASE ((off_t)1 << 40)
+
+int store_lock_run(Store *s, int64_t run_id)
+{
+    if (s->lock_fd < 0 && (s->lock_fd = open(s->path, O_RDWR | O_CLOEXEC)) < 0)
+        return store_fail(s, "%s: cannot lock run %lld (%s)", s->path, (long long)run_id, strerror(errno));
+    struct flock fl = { .l_type = F_WRLCK, .l_whence = SEEK_SET, .l_start = STORE_RUN_LOCK_BASE + run_id, .l_len = 1 };
+    if (fcntl(s->lock_fd, F_OFD_SETLK, &fl) == 0) return 0;
+    if (errno == EAGAIN || errno == EACCES)
+        return store_fail(s, "%s: run %lld is being trained by another process right now; wait for it to end "
+                             "(or stop it) before resuming", s->path, (long long)run_id);
+    return store_fail(s, "%s: cannot lock run %lld (%s)", s->path, (long long)run_id, strerror(errno));
 }
 
 /* ---- transactions ------------------------------------------------------- */

@@ -68,6 +68,12 @@ int store_run_create(Store *s, const RunRow *row, int64_t *run_id);
 int store_run_finish(Store *s, int64_t run_id, const char *status, const char *summary);
 /* Set the status of a run back to 'running' (a resumed training). */
 int store_run_reopen(Store *s, int64_t run_id);
+/* Claim run_id for this process until store_close(): one trainer per run.
+** The lock is the kernel's (an open-file-description lock on one byte of
+** the file, far from SQLite's own lock bytes), so a killed process leaves
+** no stale lock behind. Return 0, or -1 with "... is being trained by
+** another process" in the store's message. */
+int store_lock_run(Store *s, int64_t run_id);
 
 /* Write an episode and its trials; with_activity also writes the unit rates
 ** held in e (prefrontal and, if any, striatal). */

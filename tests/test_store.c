@@ -546,6 +546,26 @@ static void foreign_wal_is_refused(void **state)
     test_rmdir(dir);
 }
 
+/* One trainer per run: a second claim on the same run fails, another run
+** is free, and closing the store (as a dying process does) frees the run. */
+static void run_lock_is_exclusive(void **state)
+{
+    (void)state;
+    char dir[256], path[300], err[512];
+    test_tmpdir(dir, sizeof dir);
+    snprintf(path, sizeof path, "%s/l.db", dir);
+    Store *a = store_open(path, STORE_WRITE, err, sizeof err), *b = store_open(path, STORE_WRITE, err, sizeof err);
+    assert_true(a && b);
+    assert_int_equal(store_lock_run(a, 1), 0);
+    assert_int_equal(store_lock_run(b, 1), -1);
+    assert_non_null(strstr(store_errmsg(b), "run 1 is being trained by another process"));
+    assert_int_equal(store_lock_run(b, 2), 0);
+    store_close(a);
+    assert_int_equal(store_lock_run(b, 1), 0);
+    store_close(b);
+    test_rmdir(dir);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -559,6 +579,7 @@ int main(void)
         cmocka_unit_test(writer_failure_stops_the_caller),
         cmocka_unit_test(stages_round_trip),
         cmocka_unit_test(foreign_wal_is_refused),
+        cmocka_unit_test(run_lock_is_exclusive),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
