@@ -10,13 +10,12 @@ WARN      = -std=c11 -Wall -Wextra -Wshadow -Wstrict-prototypes -Wmissing-protot
 # bit-identical results across builds depend on it. No -ffast-math, ever.
 NUMERIC   = -ffp-contract=off -fno-math-errno
 CPPFLAGS  = -I. -D_POSIX_C_SOURCE=200809L -MMD -MP
-# GSL's BLAS calls go to OpenBLAS's CBLAS instead of the reference gslcblas:
-# its serial build, named by path. The project calls BLAS from one thread
-# (its workers are its own), and the threaded build's idle worker spins for
-# ever at exit when memory is short (ulimit -v).
-MULTIARCH := $(shell $(CC) -print-multiarch 2>/dev/null || echo x86_64-linux-gnu)
-BLAS_DIR  = /usr/lib/$(MULTIARCH)/openblas-serial
-LDLIBS    = $(shell pkg-config --libs-only-L gsl) -lgsl -L$(BLAS_DIR) -Wl,-rpath,$(BLAS_DIR) -lopenblas \
+# GSL's BLAS calls go to GSL's own CBLAS. The network's kernels are the
+# project's own (model/); BLAS serves only the analyses' small eigen- and
+# least-squares problems. OpenBLAS was tried: its threaded build made the
+# results depend on the number of cores, and both its builds spin for ever
+# when memory is short (ulimit -v) instead of failing.
+LDLIBS    = $(shell pkg-config --libs gsl) \
             $(shell pkg-config --libs sqlite3 inih) -lpthread -lm
 TEST_LIBS = $(shell pkg-config --libs cmocka sqlite3)
 BUILD    ?= build

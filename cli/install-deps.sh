@@ -2,7 +2,7 @@
 # Install the Debian packages metarl needs, if any are missing (apt-get,
 # through sudo when not root). Extra packages can be named as arguments.
 set -e
-need="build-essential pkg-config libgsl-dev libopenblas-dev libopenblas-serial-dev libsqlite3-dev libinih-dev
+need="build-essential pkg-config libgsl-dev libsqlite3-dev libinih-dev
 libcmocka-dev gnuplot-nox sqlite3 $*"
 missing=""
 for p in $need; do

@@ -22,6 +22,6 @@ fi
 for p in "$BUILD/metarl" "$BUILD/tests/torch_ref"; do
     [ -x "$p" ] || ${MAKE:-make} --no-print-directory BUILD="$BUILD" "$p" >/dev/null || exit 1
 done
-# One thread everywhere: torch (OpenMP/MKL), and OpenBLAS behind GSL in metarl.
+# One thread everywhere: torch (OpenMP/MKL); metarl is single-threaded per worker (GSL's own CBLAS).
 export OMP_NUM_THREADS=1 MKL_NUM_THREADS=1 OPENBLAS_NUM_THREADS=1
 exec "$PY" tests/torch/bench_torch.py --metarl "$BUILD/metarl" --ref "$BUILD/tests/torch_ref" "$@"

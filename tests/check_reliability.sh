@@ -212,4 +212,18 @@ if [ "$rc" = 1 ] && grep -q "training stopped at episode [0-9]*: the loss or the
     && [ "$finite" = 0 ] && integrity nan.db; then
     ok "NaN: exit 1, '$(cat err.txt)'"
 else not_ok "NaN in training" "rc=$rc ck=$ck" "$(cat err.txt)"; fi
+
+# ---- memory -------------------------------------------------------------------
+# Under a small address-space limit every command ends by itself: it either
+# succeeds or stops with a message and exit 1; it never hangs (OpenBLAS's
+# allocator once spun for ever here) and never crashes.
+"$BIN" baseline --episodes 4 --db mem.db --quiet > /dev/null
+for c in "info mem.db" "analyze mem.db --json" "baseline --episodes 20 --db mem.db" \
+         "train --episodes 32 --hidden 8 --batch 8 --db memt.db" "report mem.db -o memrep"; do
+    # shellcheck disable=SC2086
+    (ulimit -v 150000; timeout 60 "$BIN" $c > /dev/null 2> err.txt)
+    rc=$?
+    if [ "$rc" = 0 ] || { [ "$rc" = 1 ] && [ "$(wc -l < err.txt)" -ge 1 ]; }; then ok "memory limit: '$c' ends (exit $rc)"
+    else not_ok "memory limit: '$c'" "rc=$rc (124: hung)" "$(tail -3 err.txt)"; fi
+done
 finish
