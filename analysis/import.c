@@ -164,6 +164,13 @@ int import_stream(FILE *f, const char *path, const ImportSpec *spec, EpisodeReco
         fail(err, n_err, "%s:%d: more than %d columns", path, lineno, MAX_FIELDS);
         goto done;
     }
+    for (int i = 0; i < n_header; i++)
+        for (int j = 0; j < i; j++)
+            if (!strcmp(header[i], header[j])) {
+                fail(err, n_err, "%s:%d:%d: the header names column '%s' twice (fields %d and %d)", path, lineno,
+                     hcol[i], header[i], j + 1, i + 1);
+                goto done;
+            }
     {
         const char *names[] = { spec->subject_col, spec->trial_col, spec->choice_col, spec->reward_col,
                                 spec->correct_col, spec->block_col };
@@ -235,6 +242,12 @@ int import_stream(FILE *f, const char *path, const ImportSpec *spec, EpisodeReco
             if (tno <= s->last_trial) {
                 fail(err, n_err, "%s:%d:%d: trial %ld of subject '%s' does not follow trial %ld (rows must be "
                                  "in trial order)", path, lineno, fcol[c_trial], tno, subj, s->last_trial);
+                goto done;
+            }
+            if (s->n > 0 && tno != s->last_trial + 1) {
+                fail(err, n_err, "%s:%d:%d: trial %ld of subject '%s' follows trial %ld: %ld trials have no row "
+                                 "(give each trial a row, a missed one with NA as its choice)", path, lineno,
+                     fcol[c_trial], tno, subj, s->last_trial, tno - s->last_trial - 1);
                 goto done;
             }
             s->last_trial = tno;

@@ -46,6 +46,16 @@ static int two_codes(const char *flag, const char *text, char *buf, size_t n, co
     *comma = '\0';
     out[0] = buf;
     out[1] = comma + 1;
+    /* each side may list alternatives with |; no code may stand for both */
+    char left[128], right[128];
+    snprintf(left, sizeof left, "|%s|", out[0]);
+    snprintf(right, sizeof right, "%s", out[1]);
+    for (char *tok = strtok(right, "|"); tok; tok = strtok(NULL, "|")) {
+        char pat[132];
+        snprintf(pat, sizeof pat, "|%s|", tok);
+        if (strstr(left, pat))
+            return cli_fail(EXIT_USAGE, "--%s: '%s' gives code '%s' to both sides", flag, text, tok);
+    }
     return EXIT_OK;
 }
 

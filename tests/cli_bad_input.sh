@@ -22,6 +22,8 @@ mkfifo fifo.csv
 printf 'subject,trial,choice,reward\ns1,1,1,1\ns1,2,7,0\n' > badchoice.csv
 printf 'subject,trial,choice,reward\ns1,1,1,1\ns1,2,2\n' > short.csv
 printf 'subject,trial,choice,reward\ns1,1,1,1\ns1,2,2,0\n' > goodimport.csv
+printf 'subject,trial,choice,reward\ns1,1,1,1\ns1,1000000,2,0\n' > jump.csv
+printf 'subject,trial,choice,choice,reward\ns1,1,1,2,1\n' > dupcol.csv
 snapshot() { ls -l --time-style=+%s . | awk '{print $5, $6, $7}'; cat ./*.db ./*.ini 2>/dev/null | cksum; }
 before=$(snapshot)
 
@@ -101,6 +103,10 @@ import: no --db            | --db                          | import short.csv
 import: unknown format     | --format                      | import short.csv --format xls --db good.db
 import: reversal w/o truth | --correct-col                 | import short.csv --task reversal --db good.db
 import: bad reward codes   | --rewards                     | import short.csv --rewards 1 --db good.db
+import: same choice codes  | --choices: '1,1' gives code '1' to both sides | import goodimport.csv --choices 1,1 --db good.db
+import: same reward code   | --rewards: '1,0|1' gives code '1' to both sides | import goodimport.csv --rewards '1,0|1' --db good.db
+import: trial numbers jump | jump.csv:3:4: trial 1000000 of subject 's1' follows trial 1 | import jump.csv --db good.db
+import: a column twice     | the header names column 'choice' twice | import dupcol.csv --db good.db
 train: zero units          | --hidden                      | train --hidden 0 --db new.db
 train: zero batch          | --batch                       | train --batch 0 --db new.db
 train: unknown activation  | sigmoid                       | train --set model.activation=sigmoid --db new.db
