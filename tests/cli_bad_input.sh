@@ -104,7 +104,7 @@ import: unknown format     | --format                      | import short.csv --
 import: reversal w/o truth | --correct-col                 | import short.csv --task reversal --db good.db
 import: bad reward codes   | --rewards                     | import short.csv --rewards 1 --db good.db
 import: same choice codes  | --choices: '1,1' gives code '1' to both sides | import goodimport.csv --choices 1,1 --db good.db
-import: same reward code   | --rewards: '1,0|1' gives code '1' to both sides | import goodimport.csv --rewards '1,0|1' --db good.db
+import: same reward code   | --rewards: '1,1' gives code '1' to both sides | import goodimport.csv --rewards 1,1 --db good.db
 import: trial numbers jump | jump.csv:3:4: trial 1000000 of subject 's1' follows trial 1 | import jump.csv --db good.db
 import: a column twice     | the header names column 'choice' twice | import dupcol.csv --db good.db
 train: zero units          | --hidden                      | train --hidden 0 --db new.db
