@@ -14,6 +14,7 @@
 #include <string.h>
 
 #include "cli/cli.h"
+#include "core/text.h"
 
 #define MAX_OPTIONS 512
 
@@ -311,5 +312,8 @@ int args_parse(const Command *cmd, int argc, char **argv, CmdArgs *a)
         return cli_fail(EXIT_USAGE, "`metarl %s` needs %s (usage: metarl %s %s)", cmd->name,
                         cmd->min_pos == 1 ? "an argument" : "more arguments", cmd->name, cmd->synopsis);
     if (config_finalize(a->cfg, err, sizeof err) != 0) return cli_fail(EXIT_USAGE, "%s", err);
+    /* labels reach terminals, JSON and file names: checked once, here */
+    if (arg_flag(a, "name") && text_check_label(arg_flag(a, "name"), "--name", err, sizeof err) != 0)
+        return cli_fail(EXIT_USAGE, "%s", err);
     return EXIT_OK;
 }

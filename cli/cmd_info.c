@@ -11,6 +11,7 @@
 #include "core/store.h"
 #include "model/agent.h"
 #include "core/files.h"
+#include "core/text.h"
 #include "tasks/task.h"
 
 /* ---- info --------------------------------------------------------------- */
@@ -62,10 +63,14 @@ static int info_run(CmdArgs *a)
                       "episodes", "parent", "status", "started");
         for (int i = 0; i < n; i++) {
             const RunRow *r = &rows[i];
-            char parent[24] = "-";
+            char parent[24] = "-", name[4 * TEXT_LABEL_MAX + 1], task[64], agent[64];
             if (r->parent_run) snprintf(parent, sizeof parent, "%lld", (long long)r->parent_run);
-            printf("%4lld  %-8s %-22s %-9s %-10s %8lld %6s  %-11s %s\n", (long long)r->run_id, r->kind, r->name,
-                   r->task, r->agent, (long long)r->n_episodes, parent, r->status, r->started);
+            /* a store made elsewhere may hold anything: no escape codes reach the terminal */
+            text_printable(r->name, name, sizeof name);
+            text_printable(r->task, task, sizeof task);
+            text_printable(r->agent, agent, sizeof agent);
+            printf("%4lld  %-8s %-22s %-9s %-10s %8lld %6s  %-11s %s\n", (long long)r->run_id, r->kind, name,
+                   task, agent, (long long)r->n_episodes, parent, r->status, r->started);
         }
     }
     store_runs_free(rows, n);

@@ -3,6 +3,7 @@
 ** The only file with a main(). Library code never exits or prints errors;
 ** commands print one "metarl: ..." line and return an exit status (cli.h).
 */
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -36,7 +37,23 @@ static void gsl_fatal(const char *reason, const char *file, int line, int gsl_er
     abort();
 }
 
+/* Output that never reached its file (stdout on a full disk, a closed
+** pipe) is a failure, whatever the command thought of its work. */
+static int stdout_flushed(int rc)
+{
+    if (fflush(stdout) == 0 && !ferror(stdout)) return rc;
+    cli_error("stdout: write failed (%s)", strerror(errno ? errno : EIO));
+    return rc == EXIT_OK ? EXIT_FAILED : rc;
+}
+
+static int run_main(int argc, char **argv);
+
 int main(int argc, char **argv)
+{
+    return stdout_flushed(run_main(argc, argv));
+}
+
+static int run_main(int argc, char **argv)
 {
     gsl_set_error_handler(gsl_fatal);
     if (argc < 2) {

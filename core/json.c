@@ -3,6 +3,7 @@
 #include <math.h>
 
 #include "core/json.h"
+#include "core/text.h"
 
 void json_init(Json *j, FILE *f)
 {
@@ -70,9 +71,17 @@ static void json_quoted(Json *j, const char *v)
         case '\n': fputs("\\n", j->f); break;
         case '\r': fputs("\\r", j->f); break;
         case '\t': fputs("\\t", j->f); break;
-        default:
-            if (*p < 0x20) fprintf(j->f, "\\u%04x", *p);
-            else fputc(*p, j->f);
+        default: {
+            size_t n = text_utf8_seq(p);
+            if (n) {
+                fwrite(p, 1, n, j->f);
+                p += n - 1;
+            } else if (*p < 0x20 || *p == 0x7f) {
+                fprintf(j->f, "\\u%04x", *p);
+            } else {
+                fputs("\\ufffd", j->f);   /* not UTF-8: the replacement character keeps the JSON valid */
+            }
+        }
         }
     }
     fputc('"', j->f);

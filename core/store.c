@@ -22,6 +22,7 @@
 #include <sqlite3.h>
 
 #include "core/store.h"
+#include "core/text.h"
 #include "core/thread.h"
 
 extern const char store_schema_sql[];   /* data/schema.sql, compiled in by the Makefile */
@@ -517,6 +518,8 @@ static int exec_bound(Store *s, const char *what, const char *sql, const char *f
 
 int store_run_create(Store *s, const RunRow *row, int64_t *run_id)
 {
+    char why[256];
+    if (text_check_label(row->name, "run name", why, sizeof why) != 0) return store_fail(s, "%s", why);
     char now[32];
     now_iso(now, sizeof now);
     sqlite3_stmt *st;
@@ -776,7 +779,9 @@ static char *col_text(sqlite3_stmt *st, int col)
 }
 
 #define RUN_COLUMNS "run_id, kind, name, parent_run, task, agent, config, seed, rng, version, started," \
-                    " finished, status, summary, (SELECT count(*) FROM episodes e WHERE e.run_id = runs.run_id)"
+                    " finished, status, summary, CASE kind WHEN 'train' THEN"                                      \
+                    " coalesce((SELECT max(episode) FROM checkpoints c WHERE c.run_id = runs.run_id), 0)"    \
+                    " ELSE (SELECT count(*) FROM episodes e WHERE e.run_id = runs.run_id) END"
 
 static void row_from(sqlite3_stmt *st, RunRow *r)
 {

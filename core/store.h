@@ -39,7 +39,8 @@ typedef struct RunRow {
     char *kind, *name, *task, *agent, *config, *rng, *version, *started, *finished, *status, *summary;
     int64_t parent_run;      /* 0 if none */
     int64_t seed;
-    int64_t n_episodes;      /* filled by store_runs()/store_run_get() */
+    int64_t n_episodes;      /* filled by store_runs()/store_run_get(): episodes stored; for a train run,
+                                episodes trained (its newest checkpoint) */
 } RunRow;
 
 /* One training-curve row. */

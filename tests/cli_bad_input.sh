@@ -65,6 +65,9 @@ p_low above p_high         | p_low                         | baseline --task rev
 unknown distribution       | unknown value 'uniform'       | baseline --dist uniform --db new.db
 malformed block list       | 10,x                          | baseline --task reversal --schedule blocks --blocks 10,x --db new.db
 seed negative              | --seed                        | baseline --seed -1 --db new.db
+name with an escape code   | --name: byte 2 (0x1b) is a control character | baseline --name "$(printf 'a\033[31m')" --db new.db
+name not UTF-8             | --name: byte 4 (0xe9) is not valid UTF-8 | import goodimport.csv --name "$(printf 'caf\351')" --db new.db
+name empty                 | --name: empty                 | baseline --name '' --db new.db
 key of another task        | task.hazard                   | baseline --hazard 0.1 --db new.db
 agent cannot serve task    | bayes                         | baseline --task reversal --agent bayes --db new.db
 option without value       | needs a value                 | baseline --db new.db --episodes
