@@ -1,0 +1,14 @@
+#!/bin/sh
+# tests/cli_python.sh: the Python loader (notebooks/metarl.py) on a store
+# made here: a baseline, a small network trained and tested with its unit
+# rates. Runs with the system's Python 3 (standard library; NumPy if there).
+. tests/lib_cli.sh
+SRC=$PWD
+PY=$(command -v python3 || true)
+[ -x /usr/bin/python3 ] && PY=/usr/bin/python3
+if [ -z "$PY" ]; then echo "ok 1 - Python loader # SKIP no python3"; exit 0; fi
+cd "$WORK" || exit 1
+"$BIN" baseline --episodes 5 --db s.db --quiet > /dev/null
+"$BIN" train --episodes 64 --hidden 6 --batch 8 --trials 20 --db s.db --quiet > /dev/null
+"$BIN" test --db s.db --episodes 6 --agents none --quiet > /dev/null
+exec "$PY" "$SRC/tests/test_loader.py" s.db
