@@ -20,7 +20,9 @@ SMALL="--hidden 6 --batch 4 --trials 20 --seed 3 --set train.anneal_episodes=0 -
 "$BIN" baseline --task reversal --agent observer --episodes 20 --seed 5 --json | sed 's/"wall_s":[^,}]*//' | item baseline_json
 "$BIN" train $SMALL --episodes 128 --workers 2 --db g.db --quiet > /dev/null
 "$BIN" test --db g.db --episodes 12 --quiet > /dev/null
-"$BIN" import "$HUMAN/hBayesDM_bandit2arm_exampleData.txt" --format hbayesdm --db g.db > /dev/null
+# by a name relative to the scratch folder: the stored config names the file as given
+cp "$HUMAN/hBayesDM_bandit2arm_exampleData.txt" .
+"$BIN" import hBayesDM_bandit2arm_exampleData.txt --format hbayesdm --db g.db > /dev/null
 q "SELECT run_id, kind, name, parent_run, task, agent, config, seed, rng FROM runs ORDER BY run_id" | item runs
 q "SELECT * FROM episodes ORDER BY run_id, episode" | item episodes
 for r in $(q "SELECT run_id FROM runs ORDER BY run_id"); do
