@@ -12,245 +12,24 @@
 **   compare DB --run A --run B ... -o DIR
 **       every figure that applies to the runs, overlaid, with DIR/index.html.
 **
-** The analyses come from cli/analysis_run.h (what `metarl analyze` prints),
-** computed only as far as the figures need them. gnuplot runs as a child
-** process in the figure's folder; its messages are passed on.
-**
-** Failure: every input is checked before anything is written (unknown figure,
-** unknown run, a run without the data the figure needs, an unsupported
-** extension, a file that is not a metarl store): one "metarl: ..." line,
-** exit 2, no file created. report and compare build the whole folder under a
-** temporary name beside DIR and rename it into place at the end, so DIR is
-** never a half-written report; an existing DIR is replaced only if it is
-** itself a metarl report (or empty).
+** This file parses the arguments into a ReportJob, calls report_plot,
+** report_write or report_compare (analysis/report.h), and prints what they
+** return: one "metarl: ..." line on failure (exit 2 for bad input, 1 for a
+** failure while writing, 128 + the signal when interrupted).
 */
-#include <dirent.h>
-#include <errno.h>
-#include <math.h>
-#include <stdarg.h>
 #include <stdio.h>
-#include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
-#include <sys/types.h>
-#include <sys/wait.h>
-#include <time.h>
-#include <unistd.h>
 
-#include "analysis/plot.h"
-#include "cli/analysis_run.h"
+#include "analysis/report.h"
 #include "cli/cli.h"
-#include "core/store.h"
 
-#define MAX_RUNS 64
-#define RW_EPISODES 300   /* per-episode RW fits drawn (the first ones): enough points for a scatter */
-#define GNUPLOT "gnuplot"
-#define REPORT_MARK "<meta name=\"generator\" content=\"metarl"
+static void print_note(const char *line) { cli_error("%s", line); }
 
-/* ---- one loaded run ---------------------------------------------------------------- */
-
-typedef struct Loaded {
-    RunRow row;            /* owned */
-    RunAnalysis A;         /* A.row points at row: a Loaded never moves once loaded */
-    TrainRow *train;       /* train runs: the training curve */
-    int n_train;
-    int is_train;
-    char label[200];
-    PlotRun pr;
-} Loaded;
-
-static void loaded_free(Loaded *L)
+/* The library's status as an exit code, its message printed. */
+static int job_status(const ReportJob *J, int rc)
 {
-    run_analysis_free(&L->A);
-    free(L->train);
-    L->train = NULL;
-    store_run_clear(&L->row);
-}
-
-/* "network (run 6)", "thompson (run 8)", "prl_reiter2017_predchange (run 7)". */
-static void make_label(const RunRow *r, char *out, size_t n)
-{
-    char name[128];
-    if (!strcmp(r->kind, "import")) {
-        const char *base = strrchr(r->name, '/');
-        snprintf(name, sizeof name, "%s", base ? base + 1 : r->name);
-        char *dot = strrchr(name, '.');   /* a file name's extension (".csv"), not "al. 2017" */
-        if (dot && dot != name && strlen(dot) <= 5 && !strchr(dot, ' ')) *dot = '\0';
-    } else if (!strcmp(r->kind, "test")) {
-        snprintf(name, sizeof name, "%s", r->agent);
-    } else if (!strcmp(r->kind, "train")) {
-        snprintf(name, sizeof name, "%s", r->name);
-    } else {
-        snprintf(name, sizeof name, "%s", r->name[0] ? r->name : r->agent);
-    }
-    snprintf(out, n, "%s (run %lld)", name, (long long)r->run_id);
-}
-
-static unsigned kind_mask(PlotKind k, PlotColor c)
-{
-    switch (k) {
-    case PLOT_CURVE:
-    case PLOT_REGRET: return RA_CURVES;
-    case PLOT_STAY: return RA_STAY;
-    case PLOT_REGRESSION: return RA_REGRESSION;
-    case PLOT_RW: return RA_RW | RA_RW_EPISODES;
-    case PLOT_REVERSAL: return RA_REVERSAL;
-    case PLOT_VOLATILITY: return RA_VOLATILITY;
-    case PLOT_PCA: return RA_PCA;
-    case PLOT_TRAJECTORIES: return RA_PCA | (c == PLOT_COLOR_BELIEF ? RA_BELIEF : 0u);
-    case PLOT_DECODING: return RA_DECODING;
-    case PLOT_SELECTIVITY: return RA_SELECTIVITY;
-    case PLOT_RPE: return RA_RPE;
-    default: return 0;
-    }
-}
-
-static int needs_activity(unsigned mask) { return (mask & (RA_PCA | RA_DECODING | RA_BELIEF | RA_SELECTIVITY)) != 0; }
-
-/* Point L->pr at whatever L holds. */
-static void fill_plotrun(Loaded *L)
-{
-    RunAnalysis *A = &L->A;
-    PlotRun *p = &L->pr;
-    memset(p, 0, sizeof *p);
-    p->run_id = L->row.run_id;
-    p->label = L->label;
-    double T = ini_number(L->row.config, "task", "trials");
-    p->trials_per_episode = isfinite(T) && T > 0 ? (int)T : 0;
-    if (L->is_train) {
-        p->train = L->train;
-        p->n_train = L->n_train;
-        return;
-    }
-    if (A->n_eps == 0) return;
-    p->eps = A->eps;
-    p->n_eps = A->n_eps;
-    p->curves = A->curves;
-    p->stay = A->stay_ok ? &A->stay : NULL;
-    p->lg = A->lg_ok ? &A->lg : NULL;
-    p->rw = A->rw_ok ? &A->rw : NULL;
-    p->rw_eps = A->rw_eps_ok ? A->rw_eps : NULL;
-    p->n_rw_eps = A->n_rw_eps;
-    p->rev = A->rev_ok ? &A->rev : NULL;
-    p->vol = A->vol_ok ? &A->vol : NULL;
-    p->pca = A->pca;
-    p->belief = A->belief;
-    p->dec = A->dec;
-    p->dec_ok = A->dec_ok;
-    p->sel = A->sel && A->sel->n_rows > 0 ? A->sel : NULL;
-    p->rpe = A->rpe_ok ? &A->rpe : NULL;
-}
-
-/* Read run L->row.run_id's data and compute `mask`. EXIT_OK, or EXIT_FAILED
-** with a message printed. */
-static int load_compute(Store *s, Loaded *L, unsigned mask, int lags, double ridge)
-{
-    L->is_train = !strcmp(L->row.kind, "train");
-    make_label(&L->row, L->label, sizeof L->label);
-    run_analysis_init(&L->A, &L->row);
-    L->A.rw_eps_max = RW_EPISODES;
-    if (L->is_train) {
-        if (store_read_training(s, L->row.run_id, &L->train, &L->n_train) != 0)
-            return cli_fail(EXIT_FAILED, "%s", store_errmsg(s));
-    } else {
-        if (store_read_episodes(s, L->row.run_id, needs_activity(mask), &L->A.eps, &L->A.n_eps) != 0)
-            return cli_fail(EXIT_FAILED, "%s", store_errmsg(s));
-        if (run_analysis_compute(&L->A, mask, lags, ridge) != 0)
-            return cli_fail(EXIT_FAILED, "run %lld: out of memory", (long long)L->row.run_id);
-    }
-    fill_plotrun(L);
-    return EXIT_OK;
-}
-
-/* ---- gnuplot ------------------------------------------------------------------------------ */
-
-/* Run `gnuplot GP` in dir. Return 0 (warnings, if any, printed as
-** "metarl: gnuplot: ..."), or -1 with a message in err. */
-static int run_gnuplot(const char *dir, const char *gp, char *err, size_t n_err)
-{
-    int fd[2];
-    if (pipe(fd) != 0) {
-        snprintf(err, n_err, "cannot start gnuplot (%s)", strerror(errno));
-        return -1;
-    }
-    fflush(stdout);
-    fflush(stderr);
-    pid_t pid = fork();
-    if (pid < 0) {
-        close(fd[0]);
-        close(fd[1]);
-        snprintf(err, n_err, "cannot start gnuplot (%s)", strerror(errno));
-        return -1;
-    }
-    if (pid == 0) {
-        close(fd[0]);
-        dup2(fd[1], STDERR_FILENO);
-        dup2(fd[1], STDOUT_FILENO);
-        close(fd[1]);
-        if (chdir(dir) != 0) _exit(126);
-        execlp(GNUPLOT, GNUPLOT, gp, (char *)NULL);
-        _exit(127);
-    }
-    close(fd[1]);
-    char msg[4096];
-    size_t len = 0;
-    ssize_t k;
-    char sink[1024];
-    while ((k = read(fd[0], len < sizeof msg - 1 ? msg + len : sink,
-                     len < sizeof msg - 1 ? sizeof msg - 1 - len : sizeof sink)) != 0) {
-        if (k < 0) {
-            if (errno == EINTR) continue;
-            break;
-        }
-        if (len < sizeof msg - 1) len += (size_t)k;
-    }
-    msg[len] = '\0';
-    close(fd[0]);
-    int status;
-    while (waitpid(pid, &status, 0) < 0)
-        if (errno != EINTR) {
-            snprintf(err, n_err, "gnuplot: %s", strerror(errno));
-            return -1;
-        }
-    /* the last non-empty line of gnuplot's messages says what went wrong */
-    while (len > 0 && (msg[len - 1] == '\n' || msg[len - 1] == ' ')) msg[--len] = '\0';
-    char *last = strrchr(msg, '\n');
-    last = last ? last + 1 : msg;
-    if (WIFEXITED(status) && WEXITSTATUS(status) == 127 && !*last) {
-        snprintf(err, n_err, "gnuplot not found: install it (Debian: gnuplot-nox), then run `cd %.900s && gnuplot %.300s`",
-                 dir, gp);
-        return -1;
-    }
-    if (!WIFEXITED(status) || WEXITSTATUS(status) != 0) {
-        snprintf(err, n_err, "gnuplot failed on %.900s/%.300s: %.600s", dir, gp, *last ? last : "(no message)");
-        return -1;
-    }
-    if (*msg) {   /* warnings: pass every line on */
-        for (char *line = strtok(msg, "\n"); line; line = strtok(NULL, "\n"))
-            if (*line) cli_error("gnuplot (%s/%s): %.600s", dir, gp, line);
-    }
-    return 0;
-}
-
-/* Write figure `kind` into dir/base.* and draw it. 0, or -1 with err. */
-static int draw(PlotKind kind, const PlotRun *runs, int n, const PlotOptions *o, const char *dir, const char *base,
-                PlotFiles *files, char *err, size_t n_err)
-{
-    if (plot_write(kind, runs, n, o, dir, base, files, err, n_err) != 0) return -1;
-    if (run_gnuplot(dir, files->gp, err, n_err) != 0) {
-        char path[4096];
-        snprintf(path, sizeof path, "%s/%s", dir, files->image);
-        unlink(path);
-        return -1;
-    }
-    char path[4096];
-    struct stat st;
-    snprintf(path, sizeof path, "%s/%s", dir, files->image);
-    if (stat(path, &st) != 0 || st.st_size == 0) {
-        snprintf(err, n_err, "gnuplot wrote no image %.1500s", path);
-        return -1;
-    }
-    return 0;
+    if (J->err[0]) cli_error("%s", J->err);
+    return rc == REPORT_INTERRUPTED ? 128 + cli_stop_signal : rc;
 }
 
 /* ---- options shared by the three commands ---------------------------------------------------- */
@@ -293,6 +72,31 @@ static void command_line(const CmdArgs *a, char *out, size_t n)
 
 static const char *output_flag(const CmdArgs *a) { return arg_flag(a, "output"); }
 
+/* A job of the arguments shared by the three commands. */
+static void job_init(ReportJob *J, const CmdArgs *a, char *cmdline, size_t n_cmdline)
+{
+    memset(J, 0, sizeof *J);
+    plot_options_default(&J->o);
+    J->db = a->pos[a->n_pos - 1];
+    J->out = output_flag(a);
+    command_line(a, cmdline, n_cmdline);
+    J->o.command = cmdline;
+    J->version = metarl_version;
+    J->stop = &cli_stop_signal;
+    J->note = print_note;
+}
+
+/* --run ID ..., into J->ids (ids must hold REPORT_MAX_RUNS). */
+static int parse_runs(CmdArgs *a, ReportJob *J, int64_t *ids)
+{
+    const char *run_args[REPORT_MAX_RUNS];
+    J->n_ids = arg_all(a, "run", run_args, REPORT_MAX_RUNS);
+    for (int i = 0; i < J->n_ids; i++)
+        if (arg_run_id(a, run_args[i], &ids[i]) != EXIT_OK) return EXIT_USAGE;
+    J->ids = ids;
+    return EXIT_OK;
+}
+
 /* ---- plot ------------------------------------------------------------------------------------- */
 
 static const CmdFlag plot_flags[] = {
@@ -306,156 +110,37 @@ static const CmdFlag plot_flags[] = {
     { NULL, NULL, NULL }
 };
 
-static int add_run(Store *s, Loaded *runs, int *n, int64_t id)
-{
-    for (int i = 0; i < *n; i++)
-        if (runs[i].row.run_id == id) return EXIT_OK;
-    if (*n >= MAX_RUNS) return cli_fail(EXIT_USAGE, "too many runs (at most %d)", MAX_RUNS);
-    if (store_run_get(s, id, &runs[*n].row) != 0) return cli_fail(EXIT_USAGE, "%s", store_errmsg(s));
-    (*n)++;
-    return EXIT_OK;
-}
-
 static int plot_run(CmdArgs *a)
 {
-    char err[2048], cmdline[1024];
-    PlotOptions o;
-    plot_options_default(&o);
-    int lags;
-    const char *kind_name = a->pos[0], *db = a->pos[1], *out = output_flag(a), *v;
+    char cmdline[1024];
+    int64_t ids[REPORT_MAX_RUNS];
+    ReportJob J;
+    job_init(&J, a, cmdline, sizeof cmdline);
+    const char *kind_name = a->pos[0], *out = J.out, *v;
     int kind = plot_kind_lookup(kind_name);
     if (kind < 0) return cli_fail(EXIT_USAGE, "unknown figure '%s' (kinds: %s)", kind_name, plot_kind_list());
     if (!out) return cli_fail(EXIT_USAGE, "`metarl plot` needs -o FIG.png (or .svg, .pdf)");
-    if (plot_format_from_path(out, &o.format) != 0)
+    if (plot_format_from_path(out, &J.o.format) != 0)
         return cli_fail(EXIT_USAGE, "%s: unsupported figure format (name the figure .png, .svg or .pdf)", out);
-    if (parse_common(a, &o, &lags) != EXIT_OK) return EXIT_USAGE;
+    if (parse_common(a, &J.o, &J.lags) != EXIT_OK) return EXIT_USAGE;
     if ((v = arg_flag(a, "color"))) {
         int c = plot_color_lookup(v);
         if (c < 0) return cli_fail(EXIT_USAGE, "--color: unknown value '%s' (trial, reward, p0 or belief)", v);
-        o.color = (PlotColor)c;
+        J.o.color = (PlotColor)c;
     }
     if ((v = arg_flag(a, "episodes"))) {
         long x;
         if (parse_long(v, &x) != 0 || x < 1 || x > 100)
             return cli_fail(EXIT_USAGE, "--episodes: '%s' is not a number of episodes (1 to 100)", v);
-        o.n_episodes = (int)x;
+        J.o.n_episodes = (int)x;
     }
-    const char *run_args[MAX_RUNS];
-    int n_ids = arg_all(a, "run", run_args, MAX_RUNS);
-    int64_t ids[MAX_RUNS];
-    for (int i = 0; i < n_ids; i++)
-        if (arg_run_id(a, run_args[i], &ids[i]) != EXIT_OK) return EXIT_USAGE;
-    if (kind == PLOT_TRAJECTORIES && n_ids > PLOT_MAX_TRAJ_RUNS)
-        return cli_fail(EXIT_USAGE, "trajectories: at most %d runs side by side", PLOT_MAX_TRAJ_RUNS);
-
-    Store *s = store_open(db, STORE_READ, err, sizeof err);
-    if (!s) return cli_fail(EXIT_USAGE, "%s", err);
-    Loaded *runs = calloc(MAX_RUNS, sizeof *runs);
-    int n = 0, status = EXIT_OK;
-    if (!runs) {
-        status = cli_fail(EXIT_FAILED, "out of memory");
-        goto done;
-    }
-    for (int i = 0; i < n_ids && status == EXIT_OK; i++) status = add_run(s, runs, &n, ids[i]);
-    if (status != EXIT_OK) goto done;
-    if (n == 0) {
-        int64_t id = kind == PLOT_TRAINING ? store_last_run(s, "train") : store_last_run(s, "test");
-        if (!id && kind != PLOT_TRAINING) {   /* no test run: the newest run that is not a training */
-            RunRow *all;
-            int n_all;
-            if (store_runs(s, &all, &n_all) == 0) {
-                for (int i = n_all - 1; i >= 0 && !id; i--)
-                    if (strcmp(all[i].kind, "train")) id = all[i].run_id;
-                store_runs_free(all, n_all);
-            }
-        }
-        if (!id) {
-            status = cli_fail(EXIT_USAGE, "%s holds no %s run to draw (see `metarl info %s`)", db,
-                              kind == PLOT_TRAINING ? "train" : "test, baseline or import", db);
-            goto done;
-        }
-        if ((status = add_run(s, runs, &n, id)) != EXIT_OK) goto done;
-    }
-    if (kind == PLOT_REGRET) {   /* a test run brings the reference agents that played its instances */
-        int n_given = n;
-        for (int i = 0; i < n_given && status == EXIT_OK; i++) {
-            if (strcmp(runs[i].row.kind, "test")) continue;
-            int64_t *kids = NULL;
-            int n_kids = 0;
-            if (store_children(s, runs[i].row.run_id, &kids, &n_kids) != 0) {
-                status = cli_fail(EXIT_FAILED, "%s", store_errmsg(s));
-                break;
-            }
-            for (int j = 0; j < n_kids && status == EXIT_OK; j++) {
-                RunRow kid;
-                if (store_run_get(s, kids[j], &kid) != 0) continue;
-                int is_baseline = !strcmp(kid.kind, "baseline");
-                store_run_clear(&kid);
-                if (is_baseline) status = add_run(s, runs, &n, kids[j]);
-            }
-            free(kids);
-        }
-        if (status != EXIT_OK) goto done;
-        if (n > PLOT_MAX_FILES / 4) {
-            status = cli_fail(EXIT_USAGE, "regret: too many runs to overlay (%d; at most %d)", n, PLOT_MAX_FILES / 4);
-            goto done;
-        }
-    }
-    if (n > PLOT_MAX_FILES / 4) {
-        status = cli_fail(EXIT_USAGE, "%s: too many runs to overlay (%d; at most %d)", kind_name, n, PLOT_MAX_FILES / 4);
-        goto done;
-    }
-    unsigned mask = kind_mask((PlotKind)kind, o.color);
-    PlotRun pr[MAX_RUNS];
-    for (int i = 0; i < n; i++) {
-        Loaded *L = &runs[i];
-        if (kind == PLOT_TRAINING && strcmp(L->row.kind, "train")) {
-            status = cli_fail(EXIT_USAGE, "training: run %lld is a %s run; the training curve belongs to a train run",
-                              (long long)L->row.run_id, L->row.kind);
-            goto done;
-        }
-        if (kind != PLOT_TRAINING && !strcmp(L->row.kind, "train")) {
-            status = cli_fail(EXIT_USAGE, "%s: run %lld is a train run, which holds the training curve only "
-                                          "(draw it with `metarl plot training`, or pick its test run)",
-                              kind_name, (long long)L->row.run_id);
-            goto done;
-        }
-        if ((status = load_compute(s, L, mask, lags, 0.0)) != EXIT_OK) goto done;
-        char why[256];
-        if (!plot_applies((PlotKind)kind, &L->pr, &o, why, sizeof why)) {
-            status = cli_fail(EXIT_USAGE, "%s: run %lld (%s) %s", kind_name, (long long)L->row.run_id, L->row.name, why);
-            goto done;
-        }
-        pr[i] = L->pr;
-    }
-    /* everything checked: write */
-    char dir[4096], base[1024];
-    const char *slash = strrchr(out, '/');
-    if (slash) snprintf(dir, sizeof dir, "%.*s", (int)(slash - out), out);
-    else snprintf(dir, sizeof dir, ".");
-    if (!dir[0]) snprintf(dir, sizeof dir, "/");
-    snprintf(base, sizeof base, "%s", slash ? slash + 1 : out);
-    char *dot = strrchr(base, '.');
-    if (dot) *dot = '\0';
-    o.image_ext = dot ? out + (slash ? (slash + 1 - out) : 0) + (dot - base) + 1 : NULL;
-    if (make_dirs(dir) != 0) {
-        status = cli_fail(EXIT_FAILED, "%s: cannot create the folder (%s)", dir, strerror(errno));
-        goto done;
-    }
-    command_line(a, cmdline, sizeof cmdline);
-    o.command = cmdline;
-    PlotFiles files;
-    if (draw((PlotKind)kind, pr, n, &o, dir, base, &files, err, sizeof err) != 0) {
-        status = cli_fail(EXIT_FAILED, "%s", err);
-        goto done;
-    }
-    fprintf(stderr, "metarl: wrote %s/%s (%d run%s), %s and %d data file%s\n", dir, files.image, n, n == 1 ? "" : "s",
-            files.gp, files.n_data, files.n_data == 1 ? "" : "s");
-done:
-    for (int i = 0; runs && i < MAX_RUNS; i++) loaded_free(&runs[i]);
-    free(runs);
-    store_close(s);
-    return status;
+    if (parse_runs(a, &J, ids) != EXIT_OK) return EXIT_USAGE;
+    int rc = report_plot(&J, (PlotKind)kind);
+    if (rc != REPORT_OK) return job_status(&J, rc);
+    const PlotFiles *f = &J.files;
+    fprintf(stderr, "metarl: wrote %s/%s (%d run%s), %s and %d data file%s\n", J.dir, f->image, J.n_runs,
+            J.n_runs == 1 ? "" : "s", f->gp, f->n_data, f->n_data == 1 ? "" : "s");
+    return EXIT_OK;
 }
 
 const Command cmd_plot = {
@@ -468,559 +153,7 @@ const Command cmd_plot = {
     NULL, plot_flags, 2, 2, plot_run
 };
 
-/* ---- HTML ----------------------------------------------------------------------------------------- */
-
-static void html_esc(FILE *f, const char *s)
-{
-    for (; s && *s; s++) {
-        switch (*s) {
-        case '<': fputs("&lt;", f); break;
-        case '>': fputs("&gt;", f); break;
-        case '&': fputs("&amp;", f); break;
-        case '"': fputs("&quot;", f); break;
-        default: fputc(*s, f);
-        }
-    }
-}
-
-/* printf into a growing caption buffer */
-static void cat(char *buf, size_t n, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
-static void cat(char *buf, size_t n, const char *fmt, ...)
-{
-    size_t len = strlen(buf);
-    if (len >= n - 1) return;
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(buf + len, n - len, fmt, ap);
-    va_end(ap);
-}
-
-static void pm(char *buf, size_t n, double v, double se, int digits)
-{
-    if (!isfinite(v)) cat(buf, n, "n/a");
-    else if (isfinite(se)) cat(buf, n, "%.*f ± %.*f", digits, v, digits, se);
-    else cat(buf, n, "%.*f", digits, v);
-}
-
-static void html_begin(FILE *h, const char *title, const char *generator)
-{
-    fprintf(h, "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n"
-               "<meta name=\"generator\" content=\"metarl %s\">\n<title>",
-            generator);
-    html_esc(h, title);
-    fprintf(h, "</title>\n<style>\n"
-               "body { font-family: sans-serif; max-width: 1000px; margin: 2em auto; padding: 0 1em; color: #222; "
-               "line-height: 1.4; }\n"
-               "h1 { font-size: 1.6em; } h2 { margin-top: 2.2em; border-bottom: 1px solid #ccc; } h3 { margin-top: 1.6em; }\n"
-               "table { border-collapse: collapse; font-size: 0.9em; margin: 0.8em 0; }\n"
-               "th, td { padding: 0.2em 0.7em; border-bottom: 1px solid #e4e4e4; text-align: left; }\n"
-               "td.n { text-align: right; font-variant-numeric: tabular-nums; }\n"
-               "figure { margin: 1.5em 0; } figure img { max-width: 100%%; border: 1px solid #eee; }\n"
-               "figcaption { font-size: 0.92em; color: #333; } figcaption .files { color: #777; font-size: 0.9em; }\n"
-               "code { background: #f4f4f4; padding: 0 0.2em; }\n"
-               "</style>\n</head>\n<body>\n<h1>");
-    html_esc(h, title);
-    fprintf(h, "</h1>\n");
-}
-
-/* The runs as a table (what `metarl info` lists). */
-static void html_runs(FILE *h, RunRow *rows, int n)
-{
-    fprintf(h, "<table>\n<tr><th>run</th><th>kind</th><th>name</th><th>task</th><th>agent</th><th>episodes</th>"
-               "<th>parent</th><th>status</th><th>started</th></tr>\n");
-    for (int i = 0; i < n; i++) {
-        const RunRow *r = &rows[i];
-        fprintf(h, "<tr><td class=\"n\"><a href=\"#run%lld\">%lld</a></td><td>", (long long)r->run_id,
-                (long long)r->run_id);
-        html_esc(h, r->kind);
-        fprintf(h, "</td><td>");
-        html_esc(h, r->name);
-        fprintf(h, "</td><td>");
-        html_esc(h, r->task);
-        fprintf(h, "</td><td>");
-        html_esc(h, r->agent);
-        fprintf(h, "</td><td class=\"n\">%lld</td><td class=\"n\">", (long long)r->n_episodes);
-        if (r->parent_run) fprintf(h, "%lld", (long long)r->parent_run);
-        else fputs("-", h);
-        fprintf(h, "</td><td>");
-        html_esc(h, r->status);
-        fprintf(h, "</td><td>");
-        html_esc(h, r->started);
-        fprintf(h, "</td></tr>\n");
-    }
-    fprintf(h, "</table>\n");
-}
-
-/* Key numbers of one run, as table rows. */
-static void html_key_numbers(FILE *h, const Loaded *L)
-{
-    char b[512];
-    fprintf(h, "<table>\n");
-#define ROW(name)                                                                                                      \
-    do {                                                                                                               \
-        fprintf(h, "<tr><th>%s</th><td class=\"n\">", name);                                                        \
-        html_esc(h, b);                                                                                                \
-        fprintf(h, "</td></tr>\n");                                                                                    \
-    } while (0)
-    if (L->is_train) {
-        int m = L->n_train, from = m - (m / 10 > 0 ? m / 10 : 1);
-        double rw = 0, pb = 0, rg = 0;
-        int c = 0, cb = 0, cr = 0;
-        for (int i = from < 0 ? 0 : from; i < m; i++) {
-            rw += L->train[i].reward;
-            c++;
-            if (isfinite(L->train[i].p_best)) pb += L->train[i].p_best, cb++;
-            if (isfinite(L->train[i].regret)) rg += L->train[i].regret, cr++;
-        }
-        snprintf(b, sizeof b, "%d", m);
-        ROW("training episodes");
-        if (c && L->pr.trials_per_episode > 0) {
-            snprintf(b, sizeof b, "%.3f", rw / c / L->pr.trials_per_episode);
-            ROW("reward per trial, last 10% of training");
-        }
-        if (cb) {
-            snprintf(b, sizeof b, "%.3f", pb / cb);
-            ROW("P(better arm), last 10% of training");
-        }
-        if (cr) {
-            snprintf(b, sizeof b, "%.3f", rg / cr);
-            ROW("regret per episode, last 10% of training");
-        }
-        fprintf(h, "</table>\n");
-        return;
-    }
-    const RunAnalysis *A = &L->A;
-    const Summary *s = &A->summary;
-    snprintf(b, sizeof b, "%d episodes, %ld valid trials", A->n_eps, s->trials);
-    ROW("data");
-    b[0] = '\0';
-    pm(b, sizeof b, s->reward_per_trial.mean, moments_se(&s->reward_per_trial), 4);
-    ROW("reward per trial (± SE)");
-    if (s->p_best.n) {
-        b[0] = '\0';
-        pm(b, sizeof b, s->p_best.mean, moments_se(&s->p_best), 4);
-        ROW("P(better arm)");
-    }
-    if (s->regret.n) {
-        b[0] = '\0';
-        pm(b, sizeof b, s->regret.mean, moments_se(&s->regret), 3);
-        ROW("regret per episode");
-    }
-    if (A->stay_ok) {
-        snprintf(b, sizeof b, "%.3f [%.3f, %.3f] / %.3f [%.3f, %.3f]", A->stay.p_stay_win, A->stay.win_ci[0],
-                 A->stay.win_ci[1], A->stay.p_stay_loss, A->stay.loss_ci[0], A->stay.loss_ci[1]);
-        ROW("p(stay | win) / p(stay | loss) [95% CI]");
-    }
-    if (A->rw_ok) {
-        b[0] = '\0';
-        cat(b, sizeof b, "α ");
-        pm(b, sizeof b, A->rw.alpha, A->rw.alpha_se, 3);
-        cat(b, sizeof b, ", β ");
-        pm(b, sizeof b, A->rw.beta, A->rw.beta_se, 2);
-        ROW("Rescorla-Wagner, pooled fit");
-    }
-    if (A->rev_ok) {
-        snprintf(b, sizeof b, "%ld reversals; accuracy %.3f on the first trial after, %.3f five trials later", A->n_reversals,
-                 A->rev.accuracy[-BEHAVIOR_REV_LAG_MIN], A->rev.accuracy[-BEHAVIOR_REV_LAG_MIN + 5]);
-        ROW("reversals");
-    }
-    if (A->crit_ok) {
-        snprintf(b, sizeof b, "mean %.2f, median %.1f (%ld of %ld reversals reached %d of %d correct)", A->crit.mean,
-                 A->crit.median, A->crit.n_reached, A->crit.n_reversals, A->crit.k, A->crit.n);
-        ROW("trials to criterion");
-    }
-    if (A->vol_ok) {
-        b[0] = '\0';
-        cat(b, sizeof b, "volatile ");
-        pm(b, sizeof b, A->vol.alpha_volatile, A->vol.alpha_volatile_se, 3);
-        cat(b, sizeof b, ", stable ");
-        pm(b, sizeof b, A->vol.alpha_stable, A->vol.alpha_stable_se, 3);
-        ROW("RW learning rate α");
-    }
-    if (A->rpe_ok) {
-        b[0] = '\0';
-        cat(b, sizeof b, "b_reward ");
-        pm(b, sizeof b, A->rpe.fit.coef[RPE_REWARD], A->rpe.fit.se[RPE_REWARD], 3);
-        cat(b, sizeof b, ", b_V ");
-        pm(b, sizeof b, A->rpe.fit.coef[RPE_VALUE], A->rpe.fit.se[RPE_VALUE], 3);
-        ROW("RPE δ ~ reward + V");
-    }
-    if (A->pca) {
-        double cum = 0;
-        for (int k = 0; k < 3 && k < A->pca->n_units; k++) cum += A->pca->explained[k];
-        snprintf(b, sizeof b, "%d units; PC1 %.1f%%, first three %.1f%% of the variance", A->pca->n_units,
-                 100 * A->pca->explained[0], 100 * cum);
-        ROW("prefrontal activity");
-        b[0] = '\0';
-        for (int k = 0; k < RA_N_TARGETS; k++)
-            if (A->dec_ok[k])
-                cat(b, sizeof b, "%s%s %.3f (null 95%% %.3f)", b[0] ? "; " : "", ra_target_names[k], A->dec[k].r2,
-                    A->dec[k].null_p95);
-        if (b[0]) ROW("decoding R²");
-        if (A->sel && A->sel->n_rows > 0) {
-            snprintf(b, sizeof b, "previous action %d, reward %d, interaction %d of %d units (p < %.2g)",
-                     A->sel->n_sig[SEL_ACTION], A->sel->n_sig[SEL_REWARD], A->sel->n_sig[SEL_INTERACTION],
-                     A->sel->n_units, A->sel->level);
-            ROW("selective units");
-        }
-    }
-#undef ROW
-    fprintf(h, "</table>\n");
-}
-
-/* The key numbers of figure `kind` for its runs, one clause per run. */
-static void caption_numbers(PlotKind kind, Loaded *const *L, int n, const PlotOptions *o, char *b, size_t nb)
-{
-    b[0] = '\0';
-    for (int i = 0; i < n; i++) {
-        const RunAnalysis *A = &L[i]->A;
-        const char *lab = L[i]->label;
-        size_t before = strlen(b);
-        cat(b, nb, "%s%s: ", i ? "; " : "", lab);
-        size_t mark = strlen(b);
-        switch (kind) {
-        case PLOT_TRAINING: {
-            int m = L[i]->n_train, k = m / 10 > 0 ? m / 10 : 1;
-            double pb = 0, rw = 0;
-            int cb = 0;
-            for (int e = m - k; e < m; e++) {
-                if (e < 0) continue;
-                rw += L[i]->train[e].reward;
-                if (isfinite(L[i]->train[e].p_best)) pb += L[i]->train[e].p_best, cb++;
-            }
-            cat(b, nb, "%d episodes; over the last %d, reward/trial %.3f", m, k,
-                L[i]->pr.trials_per_episode > 0 ? rw / k / L[i]->pr.trials_per_episode : rw / k);
-            if (cb) cat(b, nb, ", P(better arm) %.3f", pb / cb);
-            break;
-        }
-        case PLOT_CURVE: {
-            const BehaviorCurves *c = A->curves;
-            int T = c->n_trials;
-            cat(b, nb, "reward %.2f on trial 1, %.2f on trial %d", c->reward_mean[0], c->reward_mean[T - 1], T);
-            if (c->n_best[0] > 0 && c->n_best[T - 1] > 0)
-                cat(b, nb, "; P(better arm) %.2f → %.2f", c->best_mean[0], c->best_mean[T - 1]);
-            break;
-        }
-        case PLOT_REGRET: {
-            const BehaviorCurves *c = A->curves;
-            int T = c->n_trials;
-            cat(b, nb, "regret at trial %d ", T);
-            pm(b, nb, c->regret_mean[T - 1], c->regret_se[T - 1], 2);
-            break;
-        }
-        case PLOT_STAY:
-            cat(b, nb, "%.2f after a win, %.2f after a loss", A->stay.p_stay_win, A->stay.p_stay_loss);
-            break;
-        case PLOT_REGRESSION:
-            cat(b, nb, "lag 1: rewarded %.2f, unrewarded %.2f", A->lg.rewarded[0], A->lg.unrewarded[0]);
-            break;
-        case PLOT_RW:
-            if (A->rw_ok) {
-                cat(b, nb, "pooled α ");
-                pm(b, nb, A->rw.alpha, A->rw.alpha_se, 3);
-                cat(b, nb, ", β ");
-                pm(b, nb, A->rw.beta, A->rw.beta_se, 2);
-            }
-            if (A->rw_eps_ok)
-                cat(b, nb, "%smedian over %d episodes α %.2f, β %.2f", A->rw_ok ? "; " : "", A->rw_sum.n_fitted,
-                    A->rw_sum.alpha_median, A->rw_sum.beta_median);
-            break;
-        case PLOT_REVERSAL:
-            cat(b, nb, "%ld reversals, accuracy %.2f just before, %.2f on the first trial after, %.2f ten trials later",
-                A->n_reversals, A->rev.accuracy[-BEHAVIOR_REV_LAG_MIN - 1], A->rev.accuracy[-BEHAVIOR_REV_LAG_MIN],
-                A->rev.accuracy[-BEHAVIOR_REV_LAG_MIN + 10]);
-            break;
-        case PLOT_VOLATILITY:
-            cat(b, nb, "α volatile ");
-            pm(b, nb, A->vol.alpha_volatile, A->vol.alpha_volatile_se, 3);
-            cat(b, nb, " vs stable ");
-            pm(b, nb, A->vol.alpha_stable, A->vol.alpha_stable_se, 3);
-            break;
-        case PLOT_PCA: {
-            double cum = 0;
-            int k;
-            for (k = 0; k < A->pca->n_units && cum < 0.9; k++) cum += A->pca->explained[k];
-            cat(b, nb, "PC1 explains %.0f%%, %d component%s reach %.0f%%", 100 * A->pca->explained[0], k, k == 1 ? "" : "s",
-                100 * cum);
-            break;
-        }
-        case PLOT_TRAJECTORIES:
-            cat(b, nb, "colour: %s", o->color == PLOT_COLOR_TRIAL    ? "trial within the episode"
-                                     : o->color == PLOT_COLOR_REWARD ? "outcome of the previous trial"
-                                     : o->color == PLOT_COLOR_P0     ? "true reward probability of arm 1"
-                                                                     : "ideal observer's belief that arm 1 is good");
-            break;
-        case PLOT_DECODING:
-            for (int k = 0, first = 1; k < RA_N_TARGETS; k++) {
-                if (!A->dec_ok[k]) continue;
-                cat(b, nb, "%s%s R² %.2f (null 95th percentile %.2f)", first ? "" : ", ", ra_target_names[k],
-                    A->dec[k].r2, A->dec[k].null_p95);
-                first = 0;
-            }
-            break;
-        case PLOT_SELECTIVITY:
-            cat(b, nb, "%d, %d and %d of %d units significant for action, reward and interaction", A->sel->n_sig[SEL_ACTION],
-                A->sel->n_sig[SEL_REWARD], A->sel->n_sig[SEL_INTERACTION], A->sel->n_units);
-            break;
-        case PLOT_RPE:
-            cat(b, nb, "δ %.2f after reward, %.2f after none; δ ~ r + V: b_r %.2f, b_V %.2f", A->rpe.mean_rewarded,
-                A->rpe.mean_unrewarded, A->rpe.fit.coef[RPE_REWARD], A->rpe.fit.coef[RPE_VALUE]);
-            break;
-        default: break;
-        }
-        if (strlen(b) == mark) b[before] = '\0';
-    }
-    if (b[0]) cat(b, nb, ".");
-}
-
-/* ---- folders ------------------------------------------------------------------------------------ */
-
-/* Remove a tree of plain files and folders (symbolic links are removed, not followed). */
-static int remove_tree(const char *path)
-{
-    struct stat st;
-    if (lstat(path, &st) != 0) return errno == ENOENT ? 0 : -1;
-    if (!S_ISDIR(st.st_mode)) return unlink(path);
-    DIR *d = opendir(path);
-    if (!d) return -1;
-    struct dirent *e;
-    int rc = 0;
-    char sub[4096];
-    while ((e = readdir(d))) {
-        if (!strcmp(e->d_name, ".") || !strcmp(e->d_name, "..")) continue;
-        snprintf(sub, sizeof sub, "%s/%s", path, e->d_name);
-        if (remove_tree(sub) != 0) rc = -1;
-    }
-    closedir(d);
-    if (rmdir(path) != 0) rc = -1;
-    return rc;
-}
-
-/* 0 if dir does not exist, is empty, or holds a metarl report; 1 if it is something else; -1 if not a folder. */
-static int check_out_dir(const char *dir)
-{
-    struct stat st;
-    if (stat(dir, &st) != 0) return 0;
-    if (!S_ISDIR(st.st_mode)) return -1;
-    char path[4096], buf[4096];
-    snprintf(path, sizeof path, "%s/index.html", dir);
-    FILE *f = fopen(path, "r");
-    if (f) {
-        size_t k = fread(buf, 1, sizeof buf - 1, f);
-        fclose(f);
-        buf[k] = '\0';
-        if (strstr(buf, REPORT_MARK)) return 0;
-    }
-    DIR *d = opendir(dir);
-    if (!d) return 1;
-    struct dirent *e;
-    int empty = 1;
-    while ((e = readdir(d)))
-        if (strcmp(e->d_name, ".") && strcmp(e->d_name, "..")) empty = 0;
-    closedir(d);
-    return empty ? 0 : 1;
-}
-
-/* A report in the making: a temporary folder beside the final one, and its index.html. */
-typedef struct Report {
-    char final[4096], tmp[4200];
-    FILE *html;
-    PlotOptions o;
-    int lags;
-    int quiet;
-    int n_figures;
-    int failed;
-} Report;
-
-static int report_open(Report *R)
-{
-    size_t len = strlen(R->final);
-    while (len > 1 && R->final[len - 1] == '/') R->final[--len] = '\0';
-    snprintf(R->tmp, sizeof R->tmp, "%s.tmp-%ld", R->final, (long)getpid());
-    char parent[4096];
-    snprintf(parent, sizeof parent, "%s", R->final);
-    char *slash = strrchr(parent, '/');
-    if (slash && slash != parent) {
-        *slash = '\0';
-        if (make_dirs(parent) != 0) return cli_fail(EXIT_FAILED, "%s: cannot create the folder (%s)", parent, strerror(errno));
-    }
-    remove_tree(R->tmp);
-    if (mkdir(R->tmp, 0777) != 0) return cli_fail(EXIT_FAILED, "%s: cannot create the folder (%s)", R->tmp, strerror(errno));
-    char path[4300];
-    snprintf(path, sizeof path, "%s/index.html", R->tmp);
-    if (!(R->html = fopen(path, "w"))) {
-        int e = errno;
-        remove_tree(R->tmp);
-        return cli_fail(EXIT_FAILED, "%s: cannot write (%s)", path, strerror(e));
-    }
-    return EXIT_OK;
-}
-
-/* Finish: close index.html, then swap the temporary folder into place. */
-static int report_close(Report *R, int ok)
-{
-    if (R->html) {
-        fprintf(R->html, "</body>\n</html>\n");
-        if (ferror(R->html)) ok = 0;
-        if (fclose(R->html) != 0) ok = 0;
-        R->html = NULL;
-    }
-    if (!ok) {
-        remove_tree(R->tmp);
-        return EXIT_FAILED;
-    }
-    char old[4300];
-    snprintf(old, sizeof old, "%s.old-%ld", R->final, (long)getpid());
-    struct stat st;
-    int had = stat(R->final, &st) == 0;
-    if (had && rename(R->final, old) != 0) {
-        int e = errno;
-        remove_tree(R->tmp);
-        return cli_fail(EXIT_FAILED, "%s: cannot replace it (%s)", R->final, strerror(e));
-    }
-    if (rename(R->tmp, R->final) != 0) {
-        int e = errno;
-        if (had) rename(old, R->final);
-        remove_tree(R->tmp);
-        return cli_fail(EXIT_FAILED, "%s: cannot create it (%s)", R->final, strerror(e));
-    }
-    if (had) remove_tree(old);
-    return EXIT_OK;
-}
-
-/* Draw one figure of runs L[0..n-1] into sub/base and add it to the page.
-** Runs to which the figure does not apply are left out (and named in the
-** caption); nothing is drawn if none applies. */
-static void report_figure(Report *R, const char *sub, const char *base, PlotKind kind, Loaded *const *L, int n,
-                          PlotColor color)
-{
-    if (R->failed || cli_stop_signal) return;
-    PlotOptions o = R->o;
-    o.color = color;
-    PlotRun pr[MAX_RUNS];
-    Loaded *in[MAX_RUNS];
-    int m = 0;
-    char left_out[1024] = "";
-    for (int i = 0; i < n; i++) {
-        char why[256];
-        if (plot_applies(kind, &L[i]->pr, &o, why, sizeof why) && m < PLOT_MAX_FILES / 4 &&
-            (kind != PLOT_TRAJECTORIES || m < PLOT_MAX_TRAJ_RUNS)) {
-            pr[m] = L[i]->pr;
-            in[m++] = L[i];
-        } else if (n > 1 && kind != PLOT_TRAINING) {
-            cat(left_out, sizeof left_out, "%s%s", left_out[0] ? ", " : "", L[i]->label);
-        }
-    }
-    if (m == 0) return;
-    char dir[4400], err[2048];
-    snprintf(dir, sizeof dir, "%s/%s", R->tmp, sub);
-    if (make_dirs(dir) != 0) {
-        cli_error("%s: cannot create the folder (%s)", dir, strerror(errno));
-        R->failed = 1;
-        return;
-    }
-    PlotFiles files;
-    if (draw(kind, pr, m, &o, dir, base, &files, err, sizeof err) != 0) {
-        cli_error("%s", err);
-        R->failed = 1;
-        return;
-    }
-    R->n_figures++;
-    char numbers[4096];
-    caption_numbers(kind, in, m, &o, numbers, sizeof numbers);
-    FILE *h = R->html;
-    fprintf(h, "<figure id=\"%s-%s\">\n<a href=\"%s/%s\"><img src=\"%s/%s\" alt=\"", sub, base, sub, files.image, sub,
-            files.image);
-    html_esc(h, plot_kind_title(kind));
-    fprintf(h, "\" loading=\"lazy\"></a>\n<figcaption><b>");
-    html_esc(h, plot_kind_title(kind));
-    fprintf(h, ".</b> ");
-    html_esc(h, plot_kind_caption(kind));
-    fprintf(h, " ");
-    html_esc(h, numbers);
-    if (left_out[0]) {
-        fprintf(h, " Not drawn (no such data): ");
-        html_esc(h, left_out);
-        fprintf(h, ".");
-    }
-    fprintf(h, "<br><span class=\"files\">data: ");
-    for (int i = 0; i < files.n_data; i++) {
-        fprintf(h, "%s<a href=\"%s/", i ? ", " : "", sub);
-        html_esc(h, files.data[i]);
-        fprintf(h, "\">");
-        html_esc(h, files.data[i]);
-        fprintf(h, "</a>");
-    }
-    fprintf(h, "; script: <a href=\"%s/", sub);
-    html_esc(h, files.gp);
-    fprintf(h, "\">");
-    html_esc(h, files.gp);
-    fprintf(h, "</a> (edit, then <code>cd %s &amp;&amp; gnuplot ", sub);
-    html_esc(h, files.gp);
-    fprintf(h, "</code>)</span></figcaption>\n</figure>\n");
-}
-
-/* Every figure that applies to one run, into sub/. */
-static void report_run_figures(Report *R, const char *sub, Loaded *L)
-{
-    Loaded *one[1] = { L };
-    if (L->is_train) {
-        report_figure(R, sub, "training", PLOT_TRAINING, one, 1, PLOT_COLOR_TRIAL);
-        return;
-    }
-    for (int k = PLOT_CURVE; k < PLOT_N_KINDS; k++) {
-        if (k == PLOT_TRAJECTORIES) {
-            report_figure(R, sub, "trajectories", PLOT_TRAJECTORIES, one, 1, PLOT_COLOR_TRIAL);
-            if (L->A.belief) report_figure(R, sub, "trajectories_belief", PLOT_TRAJECTORIES, one, 1, PLOT_COLOR_BELIEF);
-            else report_figure(R, sub, "trajectories_p0", PLOT_TRAJECTORIES, one, 1, PLOT_COLOR_P0);
-            continue;
-        }
-        report_figure(R, sub, plot_kind_name((PlotKind)k), (PlotKind)k, one, 1, PLOT_COLOR_TRIAL);
-    }
-}
-
-/* The behavioural figures of several runs overlaid, into sub/ (kinds that apply to at least two of them,
-** or to the only one). */
-static void report_overlays(Report *R, const char *sub, Loaded *const *L, int n, int with_neural)
-{
-    for (int k = 0; k < PLOT_N_KINDS; k++) {
-        PlotKind kind = (PlotKind)k;
-        int neural = kind == PLOT_PCA || kind == PLOT_TRAJECTORIES || kind == PLOT_DECODING || kind == PLOT_SELECTIVITY;
-        if (neural && !with_neural) continue;
-        int m = 0;
-        for (int i = 0; i < n; i++) m += plot_applies(kind, &L[i]->pr, &R->o, NULL, 0);
-        if (m == 0 || (!with_neural && m < 2 && n > 1)) continue;
-        report_figure(R, sub, plot_kind_name(kind), kind, L, n, PLOT_COLOR_TRIAL);
-    }
-}
-
-static void progress(const Report *R, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-static void progress(const Report *R, const char *fmt, ...)
-{
-    if (R->quiet) return;
-    va_list ap;
-    va_start(ap, fmt);
-    fputs("metarl: ", stderr);
-    vfprintf(stderr, fmt, ap);
-    fputc('\n', stderr);
-    va_end(ap);
-}
-
-/* A heading for run L; with_id makes it the target of the runs table's link. */
-static void html_section(FILE *h, const Loaded *L, const char *tag, int with_id)
-{
-    const RunRow *r = &L->row;
-    fprintf(h, "<%s", tag);
-    if (with_id) fprintf(h, " id=\"run%lld\"", (long long)r->run_id);
-    fprintf(h, ">Run %lld: ", (long long)r->run_id);
-    html_esc(h, r->kind);
-    fprintf(h, " ");
-    html_esc(h, r->kind[0] == 'i' ? r->name : r->agent);
-    fprintf(h, " on ");
-    html_esc(h, r->task);
-    if (r->parent_run) fprintf(h, " (parent: run %lld)", (long long)r->parent_run);
-    fprintf(h, "</%s>\n", tag);
-}
+/* ---- report and compare ---------------------------------------------------------------------- */
 
 static const CmdFlag report_flags[] = {
     { "output", "DIR", "the report folder (also -o); replaced if it holds an earlier report" },
@@ -1030,147 +163,31 @@ static const CmdFlag report_flags[] = {
     { NULL, NULL, NULL }
 };
 
-/* Shared start of report and compare: options and the output folder check. */
-static int report_setup(CmdArgs *a, Report *R, const char *what)
-{
-    memset(R, 0, sizeof *R);
-    plot_options_default(&R->o);
-    const char *out = output_flag(a);
-    if (!out || !*out) return cli_fail(EXIT_USAGE, "`metarl %s` needs -o DIR (the folder for index.html and the figures)", what);
-    if (parse_common(a, &R->o, &R->lags) != EXIT_OK) return EXIT_USAGE;
-    if (R->o.format == PLOT_PDF) return cli_fail(EXIT_USAGE, "--format: pdf figures cannot be shown in a web page (use png or svg)");
-    R->quiet = arg_has(a, "quiet");
-    int c = check_out_dir(out);
-    if (c < 0) return cli_fail(EXIT_USAGE, "-o %s: exists and is not a folder", out);
-    if (c > 0)
-        return cli_fail(EXIT_USAGE, "-o %s: the folder exists and is not a metarl report; choose a new or empty folder", out);
-    snprintf(R->final, sizeof R->final, "%s", out);
-    return EXIT_OK;
-}
 
-static void html_footer_note(FILE *h, const char *db, const char *cmd)
+/* Shared start of report and compare: their options. */
+static int report_options(CmdArgs *a, ReportJob *J, const char *what)
 {
-    time_t now = time(NULL);
-    char when[64];
-    strftime(when, sizeof when, "%Y-%m-%dT%H:%M:%SZ", gmtime(&now));
-    fprintf(h, "<p>Drawn from <code>");
-    html_esc(h, db);
-    fprintf(h, "</code> by <code>");
-    html_esc(h, cmd);
-    fprintf(h, "</code> (metarl %s) on %s. Every figure has its data (<code>.dat</code>: whitespace-separated, "
-               "a <code>#</code> header names the columns) and its gnuplot script (<code>.gp</code>) beside it; "
-               "edit the script and run <code>gnuplot FILE.gp</code> in its folder to restyle it.</p>\n",
-            metarl_version, when);
+    if (!J->out || !*J->out)
+        return cli_fail(EXIT_USAGE, "`metarl %s` needs -o DIR (the folder for index.html and the figures)", what);
+    if (parse_common(a, &J->o, &J->lags) != EXIT_OK) return EXIT_USAGE;
+    if (J->o.format == PLOT_PDF)
+        return cli_fail(EXIT_USAGE, "--format: pdf figures cannot be shown in a web page (use png or svg)");
+    J->quiet = arg_has(a, "quiet");
+    return EXIT_OK;
 }
 
 static int report_run(CmdArgs *a)
 {
-    char err[2048], cmdline[1024];
-    Report R;
-    if (report_setup(a, &R, "report") != EXIT_OK) return EXIT_USAGE;
-    const char *db = a->pos[0];
-    Store *s = store_open(db, STORE_READ, err, sizeof err);
-    if (!s) return cli_fail(EXIT_USAGE, "%s", err);
-    RunRow *rows = NULL;
-    int n_rows = 0, status = EXIT_OK;
-    Loaded *L = NULL;
-    if (store_runs(s, &rows, &n_rows) != 0) {
-        status = cli_fail(EXIT_USAGE, "%s", store_errmsg(s));
-        goto done;
-    }
-    if (n_rows == 0) {
-        status = cli_fail(EXIT_USAGE, "%s: the database holds no runs", db);
-        goto done;
-    }
-    if (!(L = calloc(MAX_RUNS, sizeof *L))) {
-        status = cli_fail(EXIT_FAILED, "out of memory");
-        goto done;
-    }
-    command_line(a, cmdline, sizeof cmdline);
-    R.o.command = cmdline;
+    char cmdline[1024];
+    ReportJob J;
+    job_init(&J, a, cmdline, sizeof cmdline);
+    if (report_options(a, &J, "report") != EXIT_OK) return EXIT_USAGE;
     cli_catch_signals();
-    if ((status = report_open(&R)) != EXIT_OK) goto done;
-    FILE *h = R.html;
-    char title[4400];
-    snprintf(title, sizeof title, "metarl report: %s", db);
-    html_begin(h, title, "report");
-    fprintf(h, "<p>%d runs. Each section shows the figures that apply to a run; a test run comes first with the "
-               "reference agents that played its very task instances, overlaid.</p>\n<h2>Runs</h2>\n",
-            n_rows);
-    html_runs(h, rows, n_rows);
-    for (int i = 0; i < n_rows && !R.failed && !cli_stop_signal; i++) {
-        const RunRow *r = &rows[i];
-        /* a baseline beside a test run is drawn in that test's section */
-        if (!strcmp(r->kind, "baseline") && r->parent_run) {
-            int in_group = 0;
-            for (int j = 0; j < n_rows; j++)
-                if (rows[j].run_id == r->parent_run && !strcmp(rows[j].kind, "test")) in_group = 1;
-            if (in_group) continue;
-        }
-        int64_t ids[MAX_RUNS];
-        int n = 0;
-        ids[n++] = r->run_id;
-        if (!strcmp(r->kind, "test"))
-            for (int j = 0; j < n_rows && n < MAX_RUNS; j++)
-                if (rows[j].parent_run == r->run_id && !strcmp(rows[j].kind, "baseline")) ids[n++] = rows[j].run_id;
-        Loaded *grp[MAX_RUNS];
-        memset(L, 0, (size_t)n * sizeof *L);
-        for (int j = 0; j < n && !cli_stop_signal; j++) {
-            if (store_run_get(s, ids[j], &L[j].row) != 0) {
-                status = cli_fail(EXIT_FAILED, "%s", store_errmsg(s));
-                break;
-            }
-            grp[j] = &L[j];
-            if ((status = load_compute(s, &L[j], RA_ALL & ~RA_RW_RECOVERY, R.lags, 0.0)) != EXIT_OK) break;
-        }
-        if (status == EXIT_OK) {
-            int before = R.n_figures;
-            char sub[64];
-            if (n > 1) {
-                fprintf(h, "<h2 id=\"run%lld\">Test run %lld (network on ", (long long)r->run_id, (long long)r->run_id);
-                html_esc(h, r->task);
-                fprintf(h, ", weights of run %lld) beside its reference agents</h2>\n", (long long)r->parent_run);
-                fprintf(h, "<p>With weights frozen, the network played %d test episodes; the reference agents ", grp[0]->A.n_eps);
-                for (int j = 1; j < n; j++) {
-                    fprintf(h, "%s", j == 1 ? "" : j == n - 1 ? " and " : ", ");
-                    html_esc(h, grp[j]->label);
-                }
-                fprintf(h, " played the same task instances with the same reward draws.</p>\n<h3>Side by side</h3>\n");
-                snprintf(sub, sizeof sub, "run%lld_compare", (long long)r->run_id);
-                report_overlays(&R, sub, grp, n, 0);
-            }
-            for (int j = 0; j < n && !R.failed; j++) {
-                html_section(h, grp[j], n > 1 ? "h3" : "h2", n == 1 || j > 0);
-                html_key_numbers(h, grp[j]);
-                snprintf(sub, sizeof sub, "run%lld", (long long)grp[j]->row.run_id);
-                report_run_figures(&R, sub, grp[j]);
-            }
-            progress(&R, "report: run %lld%s: %d figure%s", (long long)r->run_id,
-                     n > 1 ? " and its reference agents" : "", R.n_figures - before, R.n_figures - before == 1 ? "" : "s");
-        }
-        for (int j = 0; j < n; j++) loaded_free(&L[j]);
-        if (status != EXIT_OK) R.failed = 1;
-    }
-    html_footer_note(h, db, cmdline);
-    if (cli_stop_signal) {
-        report_close(&R, 0);
-        status = 128 + cli_stop_signal;
-        cli_error("interrupted; %s left as it was", R.final);
-        goto done;
-    }
-    if (R.failed) {
-        report_close(&R, 0);
-        if (status == EXIT_OK) status = EXIT_FAILED;
-        goto done;
-    }
-    if ((status = report_close(&R, 1)) == EXIT_OK)
-        fprintf(stderr, "metarl: report of %d run%s with %d figures: %s/index.html\n", n_rows, n_rows == 1 ? "" : "s",
-                R.n_figures, R.final);
-done:
-    free(L);
-    if (rows) store_runs_free(rows, n_rows);
-    store_close(s);
-    return status;
+    int rc = report_write(&J);
+    if (rc != REPORT_OK) return job_status(&J, rc);
+    fprintf(stderr, "metarl: report of %d run%s with %d figures: %s/index.html\n", J.n_runs, J.n_runs == 1 ? "" : "s",
+            J.n_figures, J.dir);
+    return EXIT_OK;
 }
 
 const Command cmd_report = {
@@ -1197,74 +214,17 @@ static const CmdFlag compare_flags[] = {
 
 static int compare_run(CmdArgs *a)
 {
-    char err[2048], cmdline[1024];
-    const char *run_args[MAX_RUNS];
-    int n_ids = arg_all(a, "run", run_args, MAX_RUNS);
-    int64_t ids[MAX_RUNS];
-    for (int i = 0; i < n_ids; i++)
-        if (arg_run_id(a, run_args[i], &ids[i]) != EXIT_OK) return EXIT_USAGE;
-    Report R;
-    if (report_setup(a, &R, "compare") != EXIT_OK) return EXIT_USAGE;
-    if (n_ids < 2) return cli_fail(EXIT_USAGE, "`metarl compare` needs at least two --run (see `metarl info`)");
-    if (n_ids > PLOT_MAX_FILES / 4) return cli_fail(EXIT_USAGE, "compare: at most %d runs", PLOT_MAX_FILES / 4);
-    const char *db = a->pos[0];
-    Store *s = store_open(db, STORE_READ, err, sizeof err);
-    if (!s) return cli_fail(EXIT_USAGE, "%s", err);
-    int status = EXIT_OK, n = 0;
-    Loaded *L = calloc(MAX_RUNS, sizeof *L);
-    Loaded *grp[MAX_RUNS];
-    if (!L) {
-        status = cli_fail(EXIT_FAILED, "out of memory");
-        goto done;
-    }
-    for (int i = 0; i < n_ids && status == EXIT_OK; i++) status = add_run(s, L, &n, ids[i]);
-    if (status != EXIT_OK) goto done;
-    if (n < 2) {
-        status = cli_fail(EXIT_USAGE, "`metarl compare` needs at least two different runs");
-        goto done;
-    }
-    for (int i = 0; i < n && status == EXIT_OK; i++) {
-        grp[i] = &L[i];
-        status = load_compute(s, &L[i], RA_ALL & ~RA_RW_RECOVERY, R.lags, 0.0);
-    }
-    if (status != EXIT_OK) goto done;
-    command_line(a, cmdline, sizeof cmdline);
-    R.o.command = cmdline;
+    char cmdline[1024];
+    int64_t ids[REPORT_MAX_RUNS];
+    ReportJob J;
+    job_init(&J, a, cmdline, sizeof cmdline);
+    if (parse_runs(a, &J, ids) != EXIT_OK) return EXIT_USAGE;
+    if (report_options(a, &J, "compare") != EXIT_OK) return EXIT_USAGE;
     cli_catch_signals();
-    if ((status = report_open(&R)) != EXIT_OK) goto done;
-    FILE *h = R.html;
-    char title[1024] = "metarl compare: runs";
-    for (int i = 0; i < n; i++) cat(title, sizeof title, "%s %lld", i == 0 ? "" : i == n - 1 ? " and" : ",", (long long)L[i].row.run_id);
-    html_begin(h, title, "compare");
-    fprintf(h, "<p>The figures of the runs below, overlaid (one colour per run, in this order). A figure leaves "
-               "out the runs that lack its data and says so.</p>\n<h2>Runs</h2>\n");
-    RunRow rows[MAX_RUNS];
-    for (int i = 0; i < n; i++) rows[i] = L[i].row;
-    html_runs(h, rows, n);
-    for (int i = 0; i < n; i++) {
-        html_section(h, &L[i], "h3", 1);
-        html_key_numbers(h, &L[i]);
-    }
-    fprintf(h, "<h2>Figures</h2>\n");
-    report_overlays(&R, "figures", grp, n, 1);
-    html_footer_note(h, db, cmdline);
-    if (cli_stop_signal) {
-        report_close(&R, 0);
-        status = 128 + cli_stop_signal;
-        goto done;
-    }
-    if (R.failed) {
-        report_close(&R, 0);
-        status = EXIT_FAILED;
-        goto done;
-    }
-    if ((status = report_close(&R, 1)) == EXIT_OK)
-        fprintf(stderr, "metarl: comparison of %d runs with %d figures: %s/index.html\n", n, R.n_figures, R.final);
-done:
-    for (int i = 0; L && i < n; i++) loaded_free(&L[i]);
-    free(L);
-    store_close(s);
-    return status;
+    int rc = report_compare(&J);
+    if (rc != REPORT_OK) return job_status(&J, rc);
+    fprintf(stderr, "metarl: comparison of %d runs with %d figures: %s/index.html\n", J.n_runs, J.n_figures, J.dir);
+    return EXIT_OK;
 }
 
 const Command cmd_compare = {

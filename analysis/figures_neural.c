@@ -1,0 +1,724 @@
+/* analysis/figures_neural.c: the figures of the network's activity (pca,
+** trajectories, decoding, selectivity) and of its critic's prediction errors
+** (rpe): their rows of the kinds table (figure.h, at the end of this file) and
+** their writers, each one writing its data files and then its gnuplot script.
+*/
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "analysis/figure.h"
+
+/* Decoding targets, indexed by NeuralTarget. */
+static const char *const target_keys[PLOT_N_TARGETS] = { "p0", "p1", "best", "block_parity", "belief" };
+static const char *const target_labels[PLOT_N_TARGETS] = { "p(reward), arm 1", "p(reward), arm 2", "better arm",
+                                                           "block parity", "observer belief" };
+static int n_decoded(const PlotRun *r)
+{
+    int n = 0;
+    for (int k = 0; r->dec && r->dec_ok && k < PLOT_N_TARGETS; k++) n += r->dec_ok[k] != 0;
+    return n;
+}
+
+static int has_p0(const PlotRun *r)
+{
+    const NeuralPca *p = r->pca;
+    for (long i = 0; p && r->eps && i < p->n_rows; i++)
+        if (isfinite(r->eps[p->episode[i]]->trials[p->t[i]].truth.p[0])) return 1;
+    return 0;
+}
+
+static int has_rpe_lags(const NeuralRpe *p)
+{
+    for (int i = 0; p && i < BEHAVIOR_REV_N_LAGS; i++)
+        if (p->rev_n[i] > 0) return 1;
+    return 0;
+}
+
+/* ---- PCA ------------------------------------------------------------------------------------------ */
+
+#define PCA_SHOWN 20
+
+static void write_pca(Fig *F, const PlotRun *runs, int n)
+{
+    char names[PLOT_MAX_FILES][PLOT_NAME_MAX], title[512];
+    int P = 0;
+    for (int i = 0; i < n && !F->failed; i++) {
+        const NeuralPca *p = runs[i].pca;
+        if (p->n_units > P) P = p->n_units;
+        FILE *f = fig_data_open(F, &runs[i], NULL, names[i], PLOT_NAME_MAX,
+                            "PCA of the prefrontal rates (pooled over trials and episodes, centred per unit)",
+                            "component eigenvalue explained cumulative");
+        if (!f) return;
+        double cum = 0.0;
+        for (int k = 0; k < p->n_units; k++) {
+            cum += p->explained[k];
+            fprintf(f, "%d", k + 1);
+            fig_num(f, p->eigenvalues[k]);
+            fig_num(f, p->explained[k]);
+            fig_num(f, cum);
+            fputc('\n', f);
+        }
+        fig_close(F, f, names[i]);
+    }
+    if (F->failed) return;
+    int shown = P < PCA_SHOWN ? P : PCA_SHOWN;
+    FILE *g = F->gp;
+    fig_titled(F, runs, n, "Variance explained by principal components", title, sizeof title);
+    fprintf(g, "set xlabel 'principal component'\nset ylabel 'fraction of variance'\nset yrange [0:1.02]\n"
+               "set ytics 0,0.2,1\nset xtics 1\nset key center right\n");
+    if (shown > 12) fprintf(g, "set xtics 2\n");
+    fig_range(g, "x", 0.4, shown + 0.6);
+    if (n == 1) fprintf(g, "set boxwidth 0.7 relative\n");
+    int first = 1;
+    fprintf(g, "plot ");
+    for (int i = 0; i < n; i++) {
+        fig_sep(g, &first);
+        fig_quote(g, names[i]);
+        if (n == 1) fprintf(g, " using 1:3 with boxes lt 1 fs solid 0.6 title 'each component'");
+        else {
+            fprintf(g, " using 1:3 with linespoints lt %d title ", i + 1);
+            char t[600];
+            snprintf(t, sizeof t, "%s: each", runs[i].label ? runs[i].label : "");
+            fig_quote(g, t);
+        }
+        fig_sep(g, &first);
+        fig_quote(g, names[i]);
+        fprintf(g, " using 1:4 with linespoints lt %d dt 2 pt 6 title ", n == 1 ? 2 : i + 1);
+        if (n == 1) fig_quote(g, "cumulative");
+        else {
+            char t[600];
+            snprintf(t, sizeof t, "%s: cumulative", runs[i].label ? runs[i].label : "");
+            fig_quote(g, t);
+        }
+    }
+    fputc('\n', g);
+}
+
+/* ---- trajectories ------------------------------------------------------------------------------------ */
+
+static double traj_color(const PlotRun *r, long row, PlotColor c)
+{
+    const NeuralPca *p = r->pca;
+    const EpisodeRecord *e = r->eps[p->episode[row]];
+    int t = p->t[row];
+    switch (c) {
+    case PLOT_COLOR_REWARD:
+        return t >= 1 && e->trials[t - 1].action >= 0 ? e->trials[t - 1].reward : NAN;
+    case PLOT_COLOR_P0:
+        return e->trials[t].truth.p[0];
+    case PLOT_COLOR_BELIEF:
+        return r->belief ? r->belief[row] : NAN;
+    default:
+        return t + 1;
+    }
+}
+
+static void write_trajectories(Fig *F, const PlotRun *runs, int n)
+{
+    char names[PLOT_MAX_FILES][PLOT_NAME_MAX], title[512];
+    PlotColor c = F->o->color;
+    int n_ep = F->o->n_episodes > 0 ? F->o->n_episodes : 3;
+    int T = 1;
+    for (int i = 0; i < n && !F->failed; i++) {
+        const PlotRun *r = &runs[i];
+        const NeuralPca *p = r->pca;
+        char cols[512];
+        snprintf(cols, sizeof cols,
+                 "episode t trial pc1 pc2 color   (one block per episode, blank line between; trial = t + 1; "
+                 "color = %s; PC%% of variance: %.1f, %.1f)",
+                 c == PLOT_COLOR_TRIAL    ? "trial index"
+                 : c == PLOT_COLOR_REWARD ? "reward of the previous trial (the last outcome this state has seen)"
+                 : c == PLOT_COLOR_P0     ? "true reward probability of arm 1 (action 0)"
+                                          : "ideal observer's P(arm 1 is the good arm) before the choice",
+                 100 * p->explained[0], 100 * p->explained[1]);
+        FILE *f = fig_data_open(F, r, NULL, names[i], PLOT_NAME_MAX, "state-space trajectories in the PC1-PC2 plane", cols);
+        if (!f) return;
+        int shown = 0, last_ep = -1;
+        for (long row = 0; row < p->n_rows; row++) {
+            int ep = p->episode[row];
+            if (ep != last_ep) {
+                if (shown == n_ep) break;
+                if (last_ep >= 0) fputc('\n', f);
+                last_ep = ep;
+                shown++;
+            }
+            fprintf(f, "%d %d %d", ep, p->t[row], p->t[row] + 1);
+            fig_num(f, p->scores[(size_t)row * p->k]);
+            fig_num(f, p->scores[(size_t)row * p->k + 1]);
+            fig_num(f, traj_color(r, row, c));
+            fputc('\n', f);
+            if (p->t[row] + 1 > T) T = p->t[row] + 1;
+        }
+        fig_close(F, f, names[i]);
+    }
+    if (F->failed) return;
+    FILE *g = F->gp;
+    char what[128];
+    snprintf(what, sizeof what, "State-space trajectories of %d episode%s", n_ep, n_ep == 1 ? "" : "s");
+    fig_title(runs, n, what, title, sizeof title);
+    fig_preamble(F, title);
+    if (n > 1) {
+        fprintf(g, "set multiplot layout %d,%d title ", n > 2 ? 2 : 1, n > 1 ? 2 : 1);
+        fig_quote(g, title);
+        fprintf(g, " font tfont\n");
+    }
+    /* colour scale */
+    fprintf(g, "# colours: viridis\nset palette defined (0 '#440154', 0.25 '#3B528B', 0.5 '#21918C', 0.75 '#5EC962', 1 '#FDE725')\n");
+    switch (c) {
+    case PLOT_COLOR_TRIAL:
+        fprintf(g, "set cbrange [1:%d]\nset cblabel 'trial within the episode'\n", T);
+        break;
+    case PLOT_COLOR_P0:
+        fprintf(g, "set cbrange [0:1]\nset cblabel 'true p(reward) of arm 1'\n");
+        break;
+    case PLOT_COLOR_BELIEF:
+        fprintf(g, "set cbrange [0:1]\nset cblabel 'observer: P(arm 1 is the good arm)'\n");
+        break;
+    case PLOT_COLOR_REWARD:
+        fprintf(g, "unset colorbox\nrew(r) = r > 0.5 ? 0x0072B2 : 0xD55E00   # rewarded: blue, unrewarded: vermillion\n");
+        break;
+    }
+    fprintf(g, "set key below horizontal noopaque nobox\nset style fill solid 1.0   # (the colour box is drawn with the fill style)\n");
+    for (int i = 0; i < n; i++) {
+        const NeuralPca *p = runs[i].pca;
+        fprintf(g, "\nset title ");
+        if (n == 1) fig_quote(g, title);
+        else fig_label(g, &runs[i]);
+        fprintf(g, "\nset xlabel 'PC1 (%.0f%% of variance)'\nset ylabel 'PC2 (%.0f%% of variance)'\nplot ",
+                100 * p->explained[0], 100 * p->explained[1]);
+        fig_quote(g, names[i]);
+        fprintf(g, " using 4:5 with lines lw 1 lc rgb '#b0b0b0' title 'time order', \\\n     ");
+        fig_quote(g, names[i]);
+        if (c == PLOT_COLOR_REWARD) {
+            fprintf(g, " using 4:5:(rew($6)) with points pt 7 ps 0.8 lc rgb variable, \\\n     ");
+            fprintf(g, "keyentry with points pt 7 ps 1 lc rgb '#0072B2' title 'after a rewarded trial', \\\n     ");
+            fprintf(g, "keyentry with points pt 7 ps 1 lc rgb '#D55E00' title 'after an unrewarded trial', \\\n     ");
+        } else {
+            fprintf(g, " using 4:5:6 with points pt 7 ps 0.8 lc palette, \\\n     ");
+        }
+        fig_quote(g, names[i]);
+        fprintf(g, " every ::0::0 using 4:5 with points pt 4 ps 1.8 lw 2 lc rgb '#000000' title 'first trial'\n");
+    }
+    if (n > 1) fprintf(g, "unset multiplot\n");
+}
+
+/* ---- decoding ------------------------------------------------------------------------------------------ */
+
+static void write_decoding(Fig *F, const PlotRun *runs, int n)
+{
+    char names[PLOT_MAX_FILES][PLOT_NAME_MAX], title[512];
+    int pos[PLOT_N_TARGETS], n_t = 0;
+    double lo = 0.0;
+    for (int k = 0; k < PLOT_N_TARGETS; k++) {
+        pos[k] = -1;
+        for (int i = 0; i < n; i++)
+            if (runs[i].dec_ok && runs[i].dec_ok[k]) pos[k] = n_t;
+        if (pos[k] >= 0) n_t++;
+    }
+    for (int i = 0; i < n && !F->failed; i++) {
+        const PlotRun *r = &runs[i];
+        FILE *f = fig_data_open(F, r, NULL, names[i], PLOT_NAME_MAX, "cross-validated decoding of latent variables",
+                            "x target r2 null_mean null_p95 rows episodes folds lambda shuffles   (x = position "
+                            "on the plot; null: targets shuffled across episodes)");
+        if (!f) return;
+        for (int k = 0; k < PLOT_N_TARGETS; k++) {
+            if (!r->dec_ok[k]) continue;
+            const NeuralDecode *d = &r->dec[k];
+            fprintf(f, "%d %s", pos[k], target_keys[k]);
+            fig_num(f, d->r2);
+            fig_num(f, d->null_mean);
+            fig_num(f, d->null_p95);
+            fprintf(f, " %ld %d %d", d->n_rows, d->n_episodes, d->n_folds);
+            fig_num(f, d->lambda);
+            fprintf(f, " %d\n", d->n_shuffles);
+            const double v[3] = { d->r2, d->null_mean, d->null_p95 };
+            for (int j = 0; j < 3; j++)
+                if (isfinite(v[j]) && v[j] < lo) lo = v[j];
+        }
+        fig_close(F, f, names[i]);
+    }
+    if (F->failed) return;
+    lo = lo < -1.0 ? -1.0 : lo - 0.05;
+    FILE *g = F->gp;
+    fig_titled(F, runs, n, "Decoding latent variables from prefrontal activity", title, sizeof title);
+    fprintf(g, "set ylabel 'cross-validated R²'\nset grid noxtics\n");
+    fig_range(g, "y", lo, 1.02);
+    fig_range(g, "x", -0.6, n_t - 0.4);
+    fprintf(g, "set xtics (");
+    for (int k = 0, first = 1; k < PLOT_N_TARGETS; k++) {
+        if (pos[k] < 0) continue;
+        if (!first) fputs(", ", g);
+        first = 0;
+        fig_quote(g, target_labels[k]);
+        fprintf(g, " %d", pos[k]);
+    }
+    fprintf(g, ")\nN = %d\nbw = 0.8 / N\noff(i) = (i - (N - 1) / 2.0) * bw\nset boxwidth bw * 0.92 absolute\n"
+               "set style fill solid 0.75 border -1\n"
+               "set arrow 1 from graph 0, first 0 to graph 1, first 0 nohead lc rgb '#666666' back\n"
+               "set key below horizontal noopaque nobox\n",
+            n);
+    int first = 1;
+    fprintf(g, "plot ");
+    for (int i = 0; i < n; i++) {
+        fig_sep(g, &first);
+        fig_quote(g, names[i]);
+        fprintf(g, " using ($1+off(%d)):3 with boxes lt %d title ", i, i + 1);
+        fig_label(g, &runs[i]);
+    }
+    for (int i = 0; i < n; i++) {
+        fig_sep(g, &first);
+        fig_quote(g, names[i]);
+        fprintf(g, " using ($1+off(%d)-bw*0.46):5:(bw*0.92):(0) with vectors nohead lw 3 lc rgb '#000000'", i);
+        fig_sep(g, &first);
+        fig_quote(g, names[i]);
+        fprintf(g, " using ($1+off(%d)):4 with points pt 7 ps 0.6 lc rgb '#000000'", i);
+    }
+    fig_sep(g, &first);
+    fprintf(g, "keyentry with vectors nohead lw 3 lc rgb '#000000' title 'shuffled null: 95th percentile'");
+    fig_sep(g, &first);
+    fprintf(g, "keyentry with points pt 7 ps 0.6 lc rgb '#000000' title 'shuffled null: mean'\n");
+}
+
+/* ---- selectivity ------------------------------------------------------------------------------------------ */
+
+static void write_selectivity(Fig *F, const PlotRun *runs, int n)
+{
+    char names[PLOT_MAX_FILES][PLOT_NAME_MAX], title[512];
+    double tmax = 2.5;
+    for (int i = 0; i < n && !F->failed; i++) {
+        const NeuralSelectivity *s = runs[i].sel;
+        FILE *f = fig_data_open(F, &runs[i], NULL, names[i], PLOT_NAME_MAX,
+                            "unit selectivity: OLS of each unit's rate on the previous action, reward and their "
+                            "product (+-1 coded)",
+                            "unit t_action t_reward t_interaction p_action p_reward p_interaction b_action "
+                            "b_reward b_interaction b_intercept");
+        if (!f) return;
+        for (int u = 0; u < s->n_units; u++) {
+            const double *t = s->tstat + (size_t)u * SEL_N, *pv = s->pval + (size_t)u * SEL_N,
+                         *b = s->coef + (size_t)u * SEL_N;
+            fprintf(f, "%d", u);
+            for (int j = SEL_ACTION; j < SEL_N; j++) {
+                fig_num(f, t[j]);
+                if (isfinite(t[j]) && fabs(t[j]) > tmax) tmax = fabs(t[j]);
+            }
+            for (int j = SEL_ACTION; j < SEL_N; j++) fig_num(f, pv[j]);
+            for (int j = SEL_ACTION; j < SEL_N; j++) fig_num(f, b[j]);
+            fig_num(f, b[SEL_INTERCEPT]);
+            fputc('\n', f);
+        }
+        fig_close(F, f, names[i]);
+    }
+    if (F->failed) return;
+    FILE *g = F->gp;
+    fig_titled(F, runs, n, "Unit selectivity", title, sizeof title);
+    fprintf(g, "set ylabel 't statistic of the unit''s regression weight'\nset grid noxtics\n"
+               "set xrange [0.4:3.6]\nset xtics ('previous action' 1, 'previous reward' 2, 'action × reward' 3)\n");
+    if (tmax > 30) {
+        /* |t| spans decades (many trials): a signed-log axis keeps both 2 and 800 legible */
+        fprintf(g, "# signed logarithmic axis: y' = sgn(t) log10(1 + |t|)\n"
+                   "set nonlinear y via sgn(y)*log10(1+abs(y)) inverse sgn(y)*(10**abs(y)-1)\n"
+                   "set ytics (");
+        int first = 1;
+        for (double v = 1000000; v >= 10; v /= 10) {
+            if (v > 1.5 * tmax) continue;
+            fprintf(g, "%s'-%g' -%g, '%g' %g", first ? "" : ", ", v, v, v, v);
+            first = 0;
+        }
+        fprintf(g, ", '-2' -2, '2' 2, '0' 0)\nset ylabel 't statistic (signed log scale)'\n");
+    }
+    fig_range(g, "y", -1.08 * tmax, 1.08 * tmax);
+    fprintf(g, "level = %g   # filled: p < level\nN = %d\nbw = 0.8 / N\noff(i) = (i - (N - 1) / 2.0) * bw\n"
+               "jit(u) = bw * 0.8 * ((u * 0.618034 - floor(u * 0.618034)) - 0.5)   # deterministic spread\n"
+               "set arrow 1 from graph 0, first 1.96 to graph 1, first 1.96 nohead dt 2 lc rgb '#888888' back\n"
+               "set arrow 2 from graph 0, first -1.96 to graph 1, first -1.96 nohead dt 2 lc rgb '#888888' back\n"
+               "set arrow 3 from graph 0, first 0 to graph 1, first 0 nohead lc rgb '#666666' back\n"
+               "set key outside bottom center horizontal\n",
+            runs[0].sel->level, n);
+    int first = 1;
+    fprintf(g, "plot ");
+    for (int i = 0; i < n; i++) {
+        const NeuralSelectivity *s = runs[i].sel;
+        for (int j = 0; j < 3; j++) {
+            fig_sep(g, &first);
+            fig_quote(g, names[i]);
+            fprintf(g, " using (%d+off(%d)+jit($1)):($%d<level?$%d:NaN) with points lt %d pt 7 ps 0.9", j + 1, i, 5 + j,
+                    2 + j, i + 1);
+            if (j == 0) {
+                char t[700];
+                snprintf(t, sizeof t, "%s: %d, %d, %d of %d units significant", runs[i].label ? runs[i].label : "",
+                         s->n_sig[SEL_ACTION], s->n_sig[SEL_REWARD], s->n_sig[SEL_INTERACTION], s->n_units);
+                fprintf(g, " title ");
+                fig_quote(g, t);
+            }
+            fig_sep(g, &first);
+            fig_quote(g, names[i]);
+            fprintf(g, " using (%d+off(%d)+jit($1)):($%d<level?NaN:$%d) with points lt %d pt 6 ps 0.9", j + 1, i, 5 + j,
+                    2 + j, i + 1);
+        }
+    }
+    fig_sep(g, &first);
+    fprintf(g, "keyentry with points pt 6 ps 0.9 lc rgb '#404040' title 'open: not significant'\n");
+}
+
+/* ---- RPE ---------------------------------------------------------------------------------------------------- */
+
+#define RPE_BINS 10
+#define RPE_MAX_SCATTER 2500
+
+typedef struct VD {
+    double v, d;
+} VD;
+
+static int double_cmp(const void *a, const void *b)
+{
+    double x = *(const double *)a, y = *(const double *)b;
+    return x < y ? -1 : x > y;
+}
+
+static int vd_cmp(const void *a, const void *b)
+{
+    double x = ((const VD *)a)->v, y = ((const VD *)b)->v;
+    return x < y ? -1 : x > y;
+}
+
+/* delta against V: RPE_BINS bins of equal trial counts (deciles of V), separately
+** for unrewarded (k < RPE_BINS) and rewarded trials. -1 if out of memory. */
+static int rpe_bins(const PlotRun *r, double *vmean, double *dmean, double *dse, long *cnt)
+{
+    long total = 0;
+    for (int e = 0; e < r->n_eps; e++) total += r->eps[e]->n_trials;
+    VD *x = malloc(((size_t)total + 1) * sizeof *x);
+    if (!x) return -1;
+    for (int rew = 0; rew < 2; rew++) {
+        long m = 0;
+        for (int e = 0; e < r->n_eps; e++)
+            for (int t = 0; t < r->eps[e]->n_trials; t++) {
+                const TrialRecord *y = &r->eps[e]->trials[t];
+                if (y->action < 0 || !isfinite(y->value) || !isfinite(y->rpe) || !isfinite(y->reward)) continue;
+                if ((y->reward > 0.5) != rew) continue;
+                x[m].v = y->value;
+                x[m++].d = y->rpe;
+            }
+        qsort(x, (size_t)m, sizeof *x, vd_cmp);
+        for (int b = 0; b < RPE_BINS; b++) {
+            long lo = m * b / RPE_BINS, hi = m * (b + 1) / RPE_BINS;
+            double sv = 0, s1 = 0, s2 = 0;
+            for (long i = lo; i < hi; i++) {
+                sv += x[i].v;
+                s1 += x[i].d;
+            }
+            long k = hi - lo;
+            int j = rew * RPE_BINS + b;
+            cnt[j] = k;
+            vmean[j] = k >= 5 ? sv / (double)k : NAN;
+            dmean[j] = k >= 5 ? s1 / (double)k : NAN;
+            for (long i = lo; i < hi && k >= 5; i++) s2 += (x[i].d - dmean[j]) * (x[i].d - dmean[j]);
+            dse[j] = k >= 5 ? sqrt(s2 / (double)(k - 1) / (double)k) : NAN;
+        }
+    }
+    free(x);
+    return 0;
+}
+
+static void write_rpe(Fig *F, const PlotRun *runs, int n)
+{
+    char outn[PLOT_MAX_FILES][PLOT_NAME_MAX], binn[PLOT_MAX_FILES][PLOT_NAME_MAX], revn[PLOT_MAX_FILES][PLOT_NAME_MAX],
+        trin[PLOT_NAME_MAX], title[512];
+    int any_rev = 0;
+    double alo = 0, ahi = 0;   /* range of panel (a) */
+    double bin_lo[2 * RPE_BINS], bin_hi[2 * RPE_BINS];   /* deciles of run 0, -+ 1 SE */
+    for (int k = 0; k < 2 * RPE_BINS; k++) bin_lo[k] = bin_hi[k] = NAN;
+    for (int i = 0; i < n && !F->failed; i++) {
+        const PlotRun *r = &runs[i];
+        const NeuralRpe *p = r->rpe;
+        revn[i][0] = binn[i][0] = '\0';
+        FILE *f = fig_data_open(F, r, "outcome", outn[i], PLOT_NAME_MAX, "mean RPE delta after each outcome",
+                            "group rewarded n delta se   (the regression delta ~ 1 + r + V is in the script's header)");
+        if (!f) return;
+        fprintf(f, "0 0 %ld", p->n_unrewarded);
+        fig_num(f, p->mean_unrewarded);
+        fig_num(f, p->se_unrewarded);
+        fprintf(f, "\n1 1 %ld", p->n_rewarded);
+        fig_num(f, p->mean_rewarded);
+        fig_num(f, p->se_rewarded);
+        fputc('\n', f);
+        fig_close(F, f, outn[i]);
+        const double m[2] = { p->mean_unrewarded, p->mean_rewarded }, se[2] = { p->se_unrewarded, p->se_rewarded };
+        for (int j = 0; j < 2; j++) {
+            double e = isfinite(se[j]) ? se[j] : 0;
+            if (isfinite(m[j]) && m[j] - e < alo) alo = m[j] - e;
+            if (isfinite(m[j]) && m[j] + e > ahi) ahi = m[j] + e;
+        }
+        if (r->eps) {
+            double vm[2 * RPE_BINS], dm[2 * RPE_BINS], ds[2 * RPE_BINS];
+            long cnt[2 * RPE_BINS];
+            if (rpe_bins(r, vm, dm, ds, cnt) != 0) {
+                fig_fail(F, "out of memory");
+                return;
+            }
+            for (int k = 0; k < 2 * RPE_BINS && i == 0; k++) {
+                double e = isfinite(ds[k]) ? ds[k] : 0.0;
+                bin_lo[k] = dm[k] - e;
+                bin_hi[k] = dm[k] + e;
+            }
+            if (!(f = fig_data_open(F, r, "value", binn[i], PLOT_NAME_MAX, "RPE delta against the value estimate V",
+                                "rewarded decile n value delta delta_se   (trials of each outcome split into 10 "
+                                "bins of equal size by V: decile 0.05 = lowest tenth; blank line between outcomes)")))
+                return;
+            for (int k = 0; k < 2 * RPE_BINS; k++) {
+                if (k == RPE_BINS) fputc('\n', f);
+                fprintf(f, "%d %.2f %ld", k >= RPE_BINS, (k % RPE_BINS + 0.5) / RPE_BINS, cnt[k]);
+                fig_num(f, vm[k]);
+                fig_num(f, dm[k]);
+                fig_num(f, ds[k]);
+                fputc('\n', f);
+            }
+            fig_close(F, f, binn[i]);
+        }
+        if (has_rpe_lags(p)) {
+            any_rev = 1;
+            if (!(f = fig_data_open(F, r, "reversal", revn[i], PLOT_NAME_MAX, "RPE delta aligned on reversals",
+                                "lag n delta se   (lag 0 = first trial after the reversal)")))
+                return;
+            for (int k = 0; k < BEHAVIOR_REV_N_LAGS; k++) {
+                fprintf(f, "%d %ld", behavior_rev_lag(k), p->rev_n[k]);
+                fig_num(f, p->rev_mean[k]);
+                fig_num(f, p->rev_se[k]);
+                fputc('\n', f);
+            }
+            fig_close(F, f, revn[i]);
+        }
+    }
+    /* a sample of single trials, for one run; its 1st..99th percentiles of delta bound panel (b) */
+    trin[0] = '\0';
+    double blo = NAN, bhi = NAN;
+    if (n == 1 && runs[0].eps && !F->failed) {
+        const PlotRun *r = &runs[0];
+        long total = 0, m = 0;
+        for (int e = 0; e < r->n_eps; e++) total += r->eps[e]->n_trials;
+        long step = total / RPE_MAX_SCATTER + 1, k = 0;
+        double *ds = malloc(((size_t)total / (size_t)step + 2) * sizeof *ds);
+        FILE *f = ds ? fig_data_open(F, NULL, "trials", trin, sizeof trin, "RPE delta and V of single trials (a sample)",
+                                 "episode t value reward delta   (trials with finite V and delta, thinned to at most "
+                                 "2500)")
+                     : NULL;
+        if (!ds) fig_fail(F, "out of memory");
+        if (!f) {
+            free(ds);
+            return;
+        }
+        for (int e = 0; e < r->n_eps; e++)
+            for (int t = 0; t < r->eps[e]->n_trials; t++, k++) {
+                const TrialRecord *x = &r->eps[e]->trials[t];
+                if (k % step || x->action < 0 || !isfinite(x->value) || !isfinite(x->rpe)) continue;
+                fprintf(f, "%d %d", e, t);
+                fig_num(f, x->value);
+                fig_num(f, x->reward);
+                fig_num(f, x->rpe);
+                fputc('\n', f);
+                ds[m++] = x->rpe;
+            }
+        fig_close(F, f, trin);
+        if (m >= 10) {
+            qsort(ds, (size_t)m, sizeof *ds, double_cmp);
+            blo = ds[m / 100];
+            bhi = ds[m - 1 - m / 100];
+        }
+        free(ds);
+    }
+    if (F->failed) return;
+    FILE *g = F->gp;
+    fig_title(runs, n, "Reward-prediction errors of the striatal critic", title, sizeof title);
+    fig_preamble(F, title);
+    for (int i = 0; i < n; i++) {
+        const OlsFit *o = &runs[i].rpe->fit;
+        fprintf(g, "# run %lld: delta = %.4g %+.4g r %+.4g V  (SE %.2g, %.2g, %.2g; R2 %.3f, n = %d)\n",
+                (long long)runs[i].run_id, o->coef[RPE_INTERCEPT], o->coef[RPE_REWARD], o->coef[RPE_VALUE],
+                o->se[RPE_INTERCEPT], o->se[RPE_REWARD], o->se[RPE_VALUE], o->r2, o->n);
+    }
+    int rows = n > 1 ? (n + 1) / 2 : 0;
+    double kb = n > 1 ? 0.02 + 0.045 * rows : 0.0;   /* room for the legend at the bottom */
+    fprintf(g, "set multiplot title ");
+    fig_quote(g, title);
+    fprintf(g, " font tfont\nset arrow 9 from graph 0, first 0 to graph 1, first 0 nohead lc rgb '#888888' back\n");
+    if (n > 1) fprintf(g, "set key at screen 0.5, screen 0.01 center bottom vertical maxrows %d nobox\n", rows);
+    else fprintf(g, "set key off\n");
+    double top = any_rev ? kb + (0.93 - kb) / 2 : kb, h = any_rev ? (0.93 - kb) / 2 : 0.93 - kb;
+    /* (a) by outcome */
+    fprintf(g, "\n# (a) mean delta by outcome\nset origin 0,%.3f\nset size 0.36,%.3f\n", top, h);
+    fprintf(g, "set title 'δ after each outcome (±1 SE)'\nset ylabel 'mean RPE δ'\nset xrange [-0.6:1.6]\n"
+               "set xtics ('no reward' 0, 'reward' 1)\nset grid noxtics\nset ytics %g\n",
+            fig_nice_step(ahi - alo, 4));
+    fig_range(g, "y", alo - 0.06 * (ahi - alo), ahi + 0.06 * (ahi - alo));   /* bars start at 0 */
+    fig_grouped_bars(g, runs, n, outn, 4, "($4-$5)", "($4+$5)", 0);
+    fprintf(g, "\n# (b) delta against V, in deciles of V\nset key off\nset origin 0.36,%.3f\nset size 0.64,%.3f\n", top, h);
+    if (n == 1)
+        fprintf(g, "set title \"δ against the value estimate V\\ndots: trials (blue: rewarded, orange: not); lines: decile means ±1 SE\"\nset xlabel 'value estimate V'\n");
+    else
+        fprintf(g, "set title 'δ against V (solid: rewarded, dashed: not; ±1 SE)'\n"
+                   "set xlabel 'decile of the run''s value estimate V'\nset xrange [0:1]\n");
+    fprintf(g, "set ylabel 'RPE δ'\n%s\nset ytics autofreq\nunset xtics\nset xtics nomirror out scale 0.6\nset grid xtics\n",
+            n == 1 ? "set autoscale x" : "");
+    if (n == 1) {
+        /* the bulk of the single trials (1st to 99th percentile) and every decile with its error bar */
+        double lo = blo, hi = bhi;
+        for (int k = 0; k < 2 * RPE_BINS && isfinite(lo); k++) {
+            if (isfinite(bin_lo[k]) && bin_lo[k] < lo) lo = bin_lo[k];
+            if (isfinite(bin_hi[k]) && bin_hi[k] > hi) hi = bin_hi[k];
+        }
+        if (isfinite(lo) && hi > lo) {
+            fig_range(g, "y", lo - 0.08 * (hi - lo), hi + 0.08 * (hi - lo));
+            fprintf(g, "set ytics %g\n", fig_nice_step(hi - lo, 4));
+        }
+    } else {
+        fprintf(g, "set autoscale y\n");
+    }
+    int first = 1, xcol = n == 1 ? 4 : 2;
+    fprintf(g, "plot ");
+    if (trin[0]) {
+        fig_sep(g, &first);
+        fig_quote(g, trin);
+        fprintf(g, " using 3:($4>0.5?$5:NaN) with points pt 7 ps 0.3 lc rgb '#a0b8d8' ");
+        fig_sep(g, &first);
+        fig_quote(g, trin);
+        fprintf(g, " using 3:($4>0.5?NaN:$5) with points pt 7 ps 0.3 lc rgb '#e8c0a8' ");
+    }
+    for (int i = 0; i < n; i++) {
+        if (!binn[i][0]) continue;
+        for (int rew = 1; rew >= 0; rew--) {
+            fig_sep(g, &first);
+            fig_quote(g, binn[i]);
+            fprintf(g, " every :::%d::%d using %d:5:(valid(6)?$6:0) with yerrorbars lt %d pt %d ps 0.8", rew, rew, xcol, i + 1,
+                    rew ? 7 : 6);
+            fig_sep(g, &first);
+            fig_quote(g, binn[i]);
+            fprintf(g, " every :::%d::%d using %d:5 with lines lt %d dt %d", rew, rew, xcol, i + 1, rew ? 1 : 2);
+        }
+    }
+    fputc('\n', g);
+    if (any_rev) {
+        fprintf(g, "\n# (c) delta around reversals\nset key off\nset origin 0,%.3f\nset size 1,%.3f\n"
+                   "set title 'δ around reversals (shaded: ±1 SE)'\nset xlabel 'trials from the reversal (0 = first "
+                   "trial after the switch)'\nset ylabel 'mean RPE δ'\nset autoscale y\nset ytics autofreq\n",
+                kb, h);
+        fig_range(g, "x", BEHAVIOR_REV_LAG_MIN, BEHAVIOR_REV_LAG_MAX);
+        fprintf(g, "set xtics 5\nset arrow 1 from -0.5, graph 0 to -0.5, graph 1 nohead dt 2 lc rgb '#555555' back\n");
+        first = 1;
+        fprintf(g, "plot ");
+        for (int i = 0; i < n; i++) {
+            if (!revn[i][0]) continue;
+            fig_sep(g, &first);
+            fig_quote(g, revn[i]);
+            fprintf(g, " using 1:($3-$4):($3+$4) with filledcurves lt %d fs transparent solid band noborder", i + 1);
+            fig_sep(g, &first);
+            fig_quote(g, revn[i]);
+            fprintf(g, " using 1:3 with lines lt %d", i + 1);
+        }
+        fputc('\n', g);
+    }
+    fprintf(g, "unset multiplot\n");
+}
+
+
+/* ---- applicability and caption numbers ------------------------------------------------ */
+
+#define NO_ACTIVITY "has no prefrontal unit rates stored (only network test runs record them)"
+
+static const char *applies_pca(const PlotRun *r, const PlotOptions *o) { return r->pca ? NULL : NO_ACTIVITY; }
+
+static const char *applies_trajectories(const PlotRun *r, const PlotOptions *o)
+{
+    if (!r->pca || !r->eps) return NO_ACTIVITY;
+    if (r->pca->k < 2) return "has fewer than two principal components";
+    if (o->color == PLOT_COLOR_P0 && !has_p0(r)) return "has no true reward probabilities to colour by (--color p0)";
+    if (o->color == PLOT_COLOR_BELIEF && !r->belief)
+        return "has no ideal-observer belief to colour by (--color belief needs a reversal run)";
+    return NULL;
+}
+
+static const char *applies_decoding(const PlotRun *r, const PlotOptions *o)
+{
+    if (!r->pca) return NO_ACTIVITY;
+    if (n_decoded(r) == 0) return "has no latent variable that could be decoded";
+    return NULL;
+}
+
+static const char *applies_selectivity(const PlotRun *r, const PlotOptions *o)
+{
+    return r->sel && r->sel->n_rows > 0 ? NULL : NO_ACTIVITY;
+}
+
+static const char *applies_rpe(const PlotRun *r, const PlotOptions *o)
+{
+    return r->rpe ? NULL : "has no value estimate V and RPE (network and value-learning agents only)";
+}
+
+static void numbers_pca(const PlotRun *p, const RunAnalysis *A, const PlotOptions *o, char *b, size_t nb)
+{
+    double cum = 0;
+    int k;
+    for (k = 0; k < A->pca->n_units && cum < 0.9; k++) cum += A->pca->explained[k];
+    fig_cat(b, nb, "PC1 explains %.0f%%, %d component%s reach %.0f%%", 100 * A->pca->explained[0], k, k == 1 ? "" : "s",
+            100 * cum);
+}
+
+static void numbers_trajectories(const PlotRun *p, const RunAnalysis *A, const PlotOptions *o, char *b, size_t nb)
+{
+    fig_cat(b, nb, "colour: %s", o->color == PLOT_COLOR_TRIAL    ? "trial within the episode"
+                                 : o->color == PLOT_COLOR_REWARD ? "outcome of the previous trial"
+                                 : o->color == PLOT_COLOR_P0     ? "true reward probability of arm 1"
+                                                                 : "ideal observer's belief that arm 1 is good");
+}
+
+static void numbers_decoding(const PlotRun *p, const RunAnalysis *A, const PlotOptions *o, char *b, size_t nb)
+{
+    for (int k = 0, first = 1; k < RA_N_TARGETS; k++) {
+        if (!A->dec_ok[k]) continue;
+        fig_cat(b, nb, "%s%s R² %.2f (null 95th percentile %.2f)", first ? "" : ", ", ra_target_names[k], A->dec[k].r2,
+                A->dec[k].null_p95);
+        first = 0;
+    }
+}
+
+static void numbers_selectivity(const PlotRun *p, const RunAnalysis *A, const PlotOptions *o, char *b, size_t nb)
+{
+    fig_cat(b, nb, "%d, %d and %d of %d units significant for action, reward and interaction", A->sel->n_sig[SEL_ACTION],
+            A->sel->n_sig[SEL_REWARD], A->sel->n_sig[SEL_INTERACTION], A->sel->n_units);
+}
+
+static void numbers_rpe(const PlotRun *p, const RunAnalysis *A, const PlotOptions *o, char *b, size_t nb)
+{
+    fig_cat(b, nb, "δ %.2f after reward, %.2f after none; δ ~ r + V: b_r %.2f, b_V %.2f", A->rpe.mean_rewarded,
+            A->rpe.mean_unrewarded, A->rpe.fit.coef[RPE_REWARD], A->rpe.fit.coef[RPE_VALUE]);
+}
+
+/* ---- the rows ---------------------------------------------------------------------------- */
+
+const FigureKind figures_neural[] = {
+    { PLOT_PCA, "pca", "Dimensionality of prefrontal activity",
+      "Fraction of the variance of the prefrontal unit rates (pooled over trials and episodes) explained by "
+      "each principal component, and the cumulative fraction.",
+      RA_PCA, 0, applies_pca, write_pca, numbers_pca },
+    { PLOT_TRAJECTORIES, "trajectories", "State-space trajectories",
+      "Prefrontal activity of a few test episodes projected on its first two principal components, one point "
+      "per trial (the state in which the network chose), linked in time order; square = first trial.",
+      RA_PCA, RA_BELIEF, applies_trajectories, write_trajectories, numbers_trajectories },
+    { PLOT_DECODING, "decoding", "Decoding latent variables",
+      "Cross-validated R² of a ridge decoder reading latent task variables from the prefrontal rates (folds "
+      "split by episode), against the same procedure with targets shuffled across episodes (black bar: 95th "
+      "percentile of the null; dot: its mean). A bar above the black line is decoded above chance.",
+      RA_DECODING, 0, applies_decoding, write_decoding, numbers_decoding },
+    { PLOT_SELECTIVITY, "selectivity", "Unit selectivity",
+      "t statistic of each prefrontal unit's rate regressed on the previous action, the previous reward and "
+      "their product (Wang et al. 2018, Fig. 2); filled points are significant at p < 0.05, dashed lines mark "
+      "|t| = 1.96. One point per unit, spread sideways for legibility.",
+      RA_SELECTIVITY, 0, applies_selectivity, write_selectivity, numbers_selectivity },
+    { PLOT_RPE, "rpe", "Reward-prediction errors",
+      "The striatal critic's dopamine-like RPE δ = r + γV' − V: its mean after unrewarded and rewarded "
+      "outcomes (±1 SE), against the value estimate V (binned means; δ should rise with reward and fall with "
+      "V), and aligned on reversals (±1 SE).",
+      RA_RPE, 0, applies_rpe, write_rpe, numbers_rpe },
+    { 0 }
+};
