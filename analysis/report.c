@@ -19,6 +19,7 @@
 
 #include "analysis/figure.h"
 #include "analysis/report.h"
+#include "tasks/task.h"
 #include "cli/analysis_run.h"
 #include "core/store.h"
 
@@ -108,8 +109,10 @@ static void fill_plotrun(Loaded *L)
     memset(p, 0, sizeof *p);
     p->run_id = L->row.run_id;
     p->label = L->label;
-    double T = ini_number(L->row.config, "task", "trials");
-    p->trials_per_episode = isfinite(T) && T > 0 ? (int)T : 0;
+    TaskFacts facts;
+    char err[256];
+    /* the run's own task settings; 0 (no per-trial scale) if they cannot be read */
+    p->trials_per_episode = task_facts_from_text(L->row.config, &facts, err, sizeof err) == 0 ? facts.n_trials : 0;
     if (L->is_train) {
         p->train = L->train;
         p->n_train = L->n_train;
