@@ -102,8 +102,20 @@ static int table_has(const FlagTable *t, const char *name)
     return 0;
 }
 
+/* Flags are spelled with hyphens (--p-high for task.p_high); argv is read
+** with '_' taken as '-' in option names (normalize_flags), so either works. */
+static void hyphenate(char *s)
+{
+    for (; *s; s++)
+        if (*s == '_') *s = '-';
+}
+
 static void table_add(FlagTable *t, const char *name, int has_arg, const OptSpec *spec)
 {
+    char flag[96];
+    snprintf(flag, sizeof flag, "%s", name);
+    hyphenate(flag);
+    name = flag;
     if (t->n >= MAX_OPTIONS - 1 || table_has(t, name)) return;
     snprintf(t->names[t->n], sizeof t->names[t->n], "%s", name);
     t->opts[t->n] = (struct option){ t->names[t->n], has_arg, NULL, VAL_BASE + t->n };
@@ -235,6 +247,54 @@ static const char *bad_option(int argc, char **argv)
     return argv[i];
 }
 
+/* Edit distance of two short strings (for "did you mean"). */
+static int edit_distance(const char *a, const char *b)
+{
+    int la = (int)strlen(a), lb = (int)strlen(b), row[100];
+    if (la > 98 || lb > 98) return 99;
+    for (int j = 0; j <= lb; j++) row[j] = j;
+    for (int i = 1; i <= la; i++) {
+        int diag = row[0];
+        row[0] = i;
+        for (int j = 1; j <= lb; j++) {
+            int up = row[j], best = diag + (a[i - 1] != b[j - 1]);
+            if (up + 1 < best) best = up + 1;
+            if (row[j - 1] + 1 < best) best = row[j - 1] + 1;
+            diag = up;
+            row[j] = best;
+        }
+    }
+    return row[lb];
+}
+
+/* "unknown option" with the nearest flag of the command, if one is near. */
+static int unknown_option(const FlagTable *t, const Command *cmd, int argc, char **argv)
+{
+    const char *bad = bad_option(argc, argv);
+    char name[100];
+    snprintf(name, sizeof name, "%s", bad[0] == '-' && bad[1] == '-' ? bad + 2 : bad);
+    name[strcspn(name, "=")] = '\0';
+    int best = 3, at = -1;
+    for (int i = 0; i < t->n; i++) {
+        int d = edit_distance(name, t->names[i]);
+        if (d < best) best = d, at = i;
+    }
+    if (at >= 0)
+        return cli_fail(EXIT_USAGE, "unknown option '%s' for `metarl %s`; did you mean --%s? (see metarl %s --help)",
+                        bad, cmd->name, t->names[at], cmd->name);
+    return cli_fail(EXIT_USAGE, "unknown option '%s' for `metarl %s` (see metarl %s --help)", bad, cmd->name, cmd->name);
+}
+
+/* "--p_high" -> "--p-high": flags may be typed with either; values untouched. */
+static void normalize_flags(int argc, char **argv)
+{
+    for (int i = 1; i < argc; i++) {
+        if (strncmp(argv[i], "--", 2) != 0) continue;
+        for (char *p = argv[i] + 2; *p && *p != '='; p++)
+            if (*p == '_') *p = '-';
+    }
+}
+
 int args_parse(const Command *cmd, int argc, char **argv, CmdArgs *a)
 {
     char err[1024];
@@ -244,6 +304,7 @@ int args_parse(const Command *cmd, int argc, char **argv, CmdArgs *a)
     if (!a->cfg || (cmd->declare && cmd->declare(a->cfg) != 0)) return cli_fail(EXIT_FAILED, "out of memory");
     static FlagTable t;   /* large; one parse per process */
     table_build(&t, cmd, a->cfg);
+    normalize_flags(argc, argv);
     /* -o FILE is short for --output FILE, for the commands that take --output */
     const char *optstring = "-:h";
     for (const CmdFlag *f = cmd->flags; f && f->name; f++)
@@ -258,9 +319,7 @@ int args_parse(const Command *cmd, int argc, char **argv, CmdArgs *a)
             args_help(cmd, a->cfg);
             return -1;
         }
-        if (c == '?')
-            return cli_fail(EXIT_USAGE, "unknown option '%s' for `metarl %s` (see metarl %s --help)",
-                            bad_option(argc, argv), cmd->name, cmd->name);
+        if (c == '?') return unknown_option(&t, cmd, argc, argv);
         if (c == ':')
             return cli_fail(EXIT_USAGE, "option '%s' needs a value (see metarl %s --help)", bad_option(argc, argv), cmd->name);
         if (c == VAL_CONFIG) a->config_file = optarg;
@@ -278,9 +337,7 @@ int args_parse(const Command *cmd, int argc, char **argv, CmdArgs *a)
             a->pos[a->n_pos++] = optarg;
             continue;
         }
-        if (c == '?')
-            return cli_fail(EXIT_USAGE, "unknown option '%s' for `metarl %s` (see metarl %s --help)",
-                            bad_option(argc, argv), cmd->name, cmd->name);
+        if (c == '?') return unknown_option(&t, cmd, argc, argv);
         if (c == ':')
             return cli_fail(EXIT_USAGE, "option '%s' needs a value (see metarl %s --help)", bad_option(argc, argv), cmd->name);
         if (c == VAL_CONFIG || c == VAL_HELP) continue;

@@ -60,7 +60,7 @@ malformed number           | --episodes                    | baseline --episodes
 episodes zero              | out of range                  | baseline --episodes 0 --db new.db
 episodes negative          | --episodes                    | baseline --episodes -4 --db new.db
 probability above 1        | --p1                          | baseline --dist fixed --p1 1.5 --db new.db
-probability below 0        | --p_low                       | baseline --task reversal --p_low -0.1 --db new.db
+probability below 0        | --p-low                       | baseline --task reversal --p_low -0.1 --db new.db
 p_low above p_high         | p_low                         | baseline --task reversal --p_high 0.2 --p_low 0.8 --db new.db
 unknown distribution       | unknown value 'uniform'       | baseline --dist uniform --db new.db
 malformed block list       | 10,x                          | baseline --task reversal --schedule blocks --blocks 10,x --db new.db
