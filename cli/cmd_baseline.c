@@ -5,7 +5,7 @@
 
 #include "cli/cli.h"
 #include "cli/evaluate.h"
-#include "cli/run_util.h"
+#include "jobs/run_util.h"
 #include "core/json.h"
 #include "core/rng.h"
 
@@ -35,8 +35,10 @@ static int baseline_run(CmdArgs *a)
         return cli_fail(EXIT_USAGE, "%s", err);
     }
     const char *agent_name = config_str(cfg, "agent", "name");
-    EvalOptions o = { (uint64_t)config_int(cfg, "run", "seed"), config_int(cfg, "run", "episodes"),
-                      0.9, NULL, 0, 0, 100, arg_has(a, "quiet") ? NULL : agent_name };
+    CliEvalProgress shown;
+    cli_eval_progress_init(&shown);
+    EvalOptions o = { (uint64_t)config_int(cfg, "run", "seed"), config_int(cfg, "run", "episodes"), 0.9, NULL, 0, 0,
+                      100, agent_name, arg_has(a, "quiet") ? NULL : cli_eval_progress, &shown, &cli_stop_signal };
     Store *store = NULL;
     int status = EXIT_OK;
     const char *db = arg_flag(a, "db");
@@ -47,7 +49,8 @@ static int baseline_run(CmdArgs *a)
             goto done;
         }
         const char *name = arg_flag(a, "name");
-        if (run_create(store, "baseline", name ? name : agent_name, 0, cfg, agent_name, &o.run_id, err, sizeof err)) {
+        if (run_create(store, "baseline", name ? name : agent_name, 0, cfg, agent_name, metarl_version, &o.run_id, err,
+                       sizeof err)) {
             status = cli_fail(EXIT_FAILED, "%s", err);
             goto done;
         }

@@ -51,7 +51,7 @@
 
 #include "cli/cli.h"
 #include "cli/mpi_util.h"
-#include "cli/run_util.h"
+#include "jobs/run_util.h"
 #include "core/json.h"
 #include "core/store.h"
 #include "model/train_settings.h"

@@ -74,6 +74,12 @@ void mpi_barrier(void)
     if (started && world_size > 1) MPI_Barrier(MPI_COMM_WORLD);
 }
 
+void mpi_abort(int status)
+{
+    MPI_Abort(MPI_COMM_WORLD, status);
+    exit(status);   /* not reached */
+}
+
 #else   /* one process */
 
 int mpi_world(int *rank, int *size, char *err, size_t n_err)
@@ -97,6 +103,7 @@ int mpi_gather_bytes(const void *mine, void *all, size_t n)
 int mpi_max_int(int mine) { return mine; }
 int mpi_bcast_int(int v) { return v; }
 void mpi_barrier(void) {}
+void mpi_abort(int status) { exit(status); }
 
 #endif
 

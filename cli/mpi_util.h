@@ -42,5 +42,7 @@ int mpi_max_int(int mine);
 /* Everyone gets rank 0's value. */
 int mpi_bcast_int(int v);
 void mpi_barrier(void);
+/* End every rank of the job with status (MPI_Abort); without MPI, exit. */
+void mpi_abort(int status) __attribute__((noreturn));
 
 #endif
