@@ -17,12 +17,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 
 #include "cli/cli.h"
 #include "cli/mpi_util.h"
 #include "core/json.h"
-#include "core/store.h"
 #include "jobs/sweep.h"
 
 static const CmdFlag sweep_flags[] = {
@@ -53,7 +51,7 @@ static void print_table(const Grid *g, const PointResult *res, int size, const c
 {
     int steps = g->steps;
     printf("sweep %s: %ld point%s, steps %s, %d process%s\n\n", g->path, g->n_points, g->n_points == 1 ? "" : "s",
-           steps & STEP_BASELINE ? "baseline" : steps & STEP_TEST ? "train, test" : "train", size,
+           sweep_steps_name(g), size,
            size == 1 ? "" : "es (MPI ranks)");
     printf("%5s %4s %6s %6s  %-11s %8s %8s %9s %8s  %s\n", "point", "rank", "run", "test", "state", "regret",
            "P(best)", "reward/tr", "time s", "settings");
@@ -143,25 +141,8 @@ static int sweep_run(CmdArgs *a)
     const char *path = arg_flag(a, "grid");
     if (!path) return rank ? EXIT_USAGE : cli_fail(EXIT_USAGE, "`metarl sweep` needs --grid FILE (see metarl sweep --help)");
     static Grid g;   /* large */
-    int status = sweep_grid_load(&g, path);
     char prefix[4096];
-    if (status == EXIT_OK) {
-        const char *pre = arg_flag(a, "db-prefix");
-        if (pre) snprintf(prefix, sizeof prefix, "%s", pre);
-        else snprintf(prefix, sizeof prefix, "%s", g.name);
-        size_t n = strlen(prefix);
-        if (n > 3 && !strcmp(prefix + n - 3, ".db")) prefix[n - 3] = '\0';
-        if (!prefix[0]) {
-            snprintf(g.err, sizeof g.err, "--db-prefix: empty");
-            status = EXIT_USAGE;
-        }
-    }
-    /* every point's settings, before anything runs */
-    for (long p = 0; status == EXIT_OK && p < g.n_points; p++) {
-        Config *c;
-        status = sweep_point_config(&g, p, &c, g.err, sizeof g.err);
-        config_free(c);
-    }
+    int status = sweep_prepare(&g, path, arg_flag(a, "db-prefix"), prefix, sizeof prefix);
     if (status != EXIT_OK) {
         if (rank == 0) cli_error("%s", g.err);
         sweep_grid_free(&g);
@@ -171,8 +152,7 @@ static int sweep_run(CmdArgs *a)
         if (rank == 0) {
             char label[512], name[700], db0[4200];
             printf("%s: %ld point%s, steps %s; base config %s\n", g.path, g.n_points, g.n_points == 1 ? "" : "s",
-                   g.steps & STEP_BASELINE ? "baseline" : g.steps & STEP_TEST ? "train, test" : "train",
-                   g.base[0] ? g.base : "(none: built-in defaults)");
+                   sweep_steps_name(&g), g.base[0] ? g.base : "(none: built-in defaults)");
             for (long p = 0; p < g.n_points; p++) {
                 sweep_point_label(&g, p, label, sizeof label);
                 sweep_point_name(&g, p, name, sizeof name);
@@ -186,14 +166,7 @@ static int sweep_run(CmdArgs *a)
     char db[4200];
     sweep_db_name(prefix, rank, size, db, sizeof db);
     /* refuse a store that is not ours before running anything */
-    if (access(db, F_OK) == 0) {
-        Store *s = store_open(db, STORE_READ, err, sizeof err);
-        if (!s) {
-            cli_error("%s", err);
-            status = EXIT_USAGE;
-        }
-        store_close(s);
-    }
+    if ((status = sweep_check_store(db, err, sizeof err)) != EXIT_OK) cli_error("%s", err);
     status = mpi_max_int(status);
     if (status != EXIT_OK) {
         sweep_grid_free(&g);

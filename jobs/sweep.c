@@ -307,6 +307,38 @@ static void read_result(const char *db, int64_t run, PointResult *r)
     }
     store_close(s);
 }
+int sweep_prepare(Grid *g, const char *path, const char *db_prefix, char *prefix, size_t n_prefix)
+{
+    int status = sweep_grid_load(g, path);
+    if (status != JOB_OK) return status;
+    snprintf(prefix, n_prefix, "%s", db_prefix ? db_prefix : g->name);
+    size_t n = strlen(prefix);
+    if (n > 3 && !strcmp(prefix + n - 3, ".db")) prefix[n - 3] = '\0';
+    if (!prefix[0]) {
+        snprintf(g->err, sizeof g->err, "--db-prefix: empty");
+        return JOB_USAGE;
+    }
+    for (long p = 0; status == JOB_OK && p < g->n_points; p++) {   /* every point, before anything runs */
+        Config *c;
+        status = sweep_point_config(g, p, &c, g->err, sizeof g->err);
+        config_free(c);
+    }
+    return status;
+}
+
+const char *sweep_steps_name(const Grid *g)
+{
+    return g->steps & STEP_BASELINE ? "baseline" : g->steps & STEP_TEST ? "train, test" : "train";
+}
+
+int sweep_check_store(const char *db, char *err, size_t n_err)
+{
+    if (access(db, F_OK) != 0) return JOB_OK;
+    Store *s = store_open(db, STORE_READ, err, n_err);
+    store_close(s);
+    return s ? JOB_OK : JOB_USAGE;
+}
+
 void sweep_db_name(const char *prefix, int rank, int size, char *out, size_t n)
 {
     if (size > 1) snprintf(out, n, "%s.rank%d.db", prefix, rank);

@@ -87,6 +87,14 @@ void sweep_point_name(const Grid *g, long p, char *out, size_t n);
 /* Point p's finalized settings for the grid's first job. JOB_OK, or
 ** JOB_USAGE with a message in err (which names the grid, key and value). */
 int sweep_point_config(const Grid *g, long p, Config **out, char *err, size_t n_err);
+/* Load the grid (sweep_grid_load), name its stores' prefix (db_prefix
+** without ".db", or the grid's name) and check every point's settings.
+** JOB_OK, or JOB_USAGE with the message in g->err. */
+int sweep_prepare(Grid *g, const char *path, const char *db_prefix, char *prefix, size_t n_prefix);
+/* "train", "train, test" or "baseline". */
+const char *sweep_steps_name(const Grid *g);
+/* JOB_OK if db does not exist or is a metarl store; JOB_USAGE with a message if not. */
+int sweep_check_store(const char *db, char *err, size_t n_err);
 /* The store of a rank: PREFIX.db alone, PREFIX.rank<r>.db among several. */
 void sweep_db_name(const char *prefix, int rank, int size, char *out, size_t n);
 
