@@ -378,7 +378,7 @@ int train_mpi_worker(TrainMpi *m, volatile sig_atomic_t *stop, char *err_out, si
     return status;
 }
 
-/* Rank 0, after train_run: release the other ranks, with its exit status. */
+/* Rank 0, after the training job: release the other ranks, with its status. */
 int train_mpi_finish(TrainMpi *m, int status)
 {
     if (!m->started) {
