@@ -53,17 +53,6 @@ int cli_fail(int status, const char *fmt, ...)
     return status;
 }
 
-int cli_declare_run(Config *c)
-{
-    static const OptSpec run_specs[] = {
-        { "run", "seed", NULL, OPT_INT, "1", 0, 4294967295.0, NULL, NULL,
-          "master seed: the same seed and settings give bit-identical results" },
-        { "run", "episodes", NULL, OPT_INT, "10000", 1, 1e9, NULL, NULL, "episodes to run" },
-        OPT_END
-    };
-    return config_declare(c, run_specs);
-}
-
 /* ---- the flag table ----------------------------------------------------- */
 
 typedef struct {

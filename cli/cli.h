@@ -81,17 +81,6 @@ void cli_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 /* Print "metarl: <message>" and return status (for `return cli_fail(2, ...)`). */
 int cli_fail(int status, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
-/* Settings every data-producing command shares: [run] seed, episodes. */
-int cli_declare_run(Config *c);
-
-/* Settings of the frozen-weight test phase: [test] episodes, seed, agents,
-** activity, batch (cli/cmd_test.c). Training declares them too, so that one
-** config file can hold both. */
-int test_declare(Config *c);
-
-/* [run] settings of a training run (cli/cmd_train.c); `test` reads them back. */
-int train_declare_run(Config *c);
-
 /* Signals: SIGINT and SIGTERM set cli_stop_signal; long loops poll it, finish
 ** their episode, save, and exit 128 + signal. */
 extern volatile sig_atomic_t cli_stop_signal;

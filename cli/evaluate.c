@@ -1,68 +1,28 @@
-/* cli/evaluate.c: many episodes of one agent (see evaluate.h). */
+/* cli/evaluate.c: the progress line and summary table of an evaluation
+** (see evaluate.h); the episodes themselves are played by jobs/evaluate.c. */
 #include <math.h>
 #include <stdio.h>
-#include <string.h>
-#include <time.h>
 #include <unistd.h>
 
-#include "cli/cli.h"
 #include "cli/evaluate.h"
-#include "cli/run_util.h"
-#include "core/episode_writer.h"
-#include "core/rng.h"
-#include "model/runner.h"
 
-/* Episodes go to the store through an EpisodeWriter, so that SQLite works on
-   the second core while the agent plays the next episode. */
-int eval_agent(Task *task, Agent *agent, const EvalOptions *o, Summary *s, char *err, size_t n_err)
+void cli_eval_progress_init(CliEvalProgress *p)
 {
-    EpisodeRecord *own = NULL;
-    EpisodeWriter *writer = NULL;
-    gsl_rng *r_task = rng_alloc(), *r_agent = rng_alloc();
-    int ret = -1;
-    if (!r_task || !r_agent) {
-        snprintf(err, n_err, "out of memory");
-        goto done;
+    p->last = 0.0;
+    p->tty = isatty(2);
+}
+
+void cli_eval_progress(void *ctx, const char *label, long done, long total, double elapsed_s)
+{
+    CliEvalProgress *p = ctx;
+    if (done < 0) {   /* the end: clear a line left on the terminal */
+        if (p->tty && elapsed_s > 0.25) fprintf(stderr, "\r%*s\r", 60, "");
+        return;
     }
-    if (o->store) {
-        EpisodeWriterOptions wo = { .run_id = o->run_id, .phase = "test", .with_activity = o->n_units > 0,
-                                    .batch = o->batch > 0 ? o->batch : 100, .depth = 8,
-                                    .max_trials = task->info.max_trials, .n_units = o->n_units };
-        if (!(writer = episode_writer_start(o->store, &wo, err, n_err))) goto done;
-    } else if (!(own = episode_alloc(task->info.max_trials, o->n_units))) {
-        snprintf(err, n_err, "out of memory");
-        goto done;
-    }
-    double t0 = now_s(), last = t0;
-    int tty = isatty(2);
-    ret = 0;
-    for (long e = 0; e < o->episodes; e++) {
-        if (cli_stop_signal) {
-            ret = 128 + cli_stop_signal;
-            break;
-        }
-        EpisodeRecord *rec = writer ? episode_writer_slot(writer) : own;
-        if (!rec) break;   /* the writer failed: its message comes from finish */
-        rng_seed_episode(r_task, o->seed, RNG_STREAM_TEST_TASK, (uint64_t)e);
-        rng_seed_episode(r_agent, o->seed, RNG_STREAM_TEST_POLICY, (uint64_t)e);
-        runner_episode(task, agent, r_task, r_agent, o->gamma, rec);
-        summary_add(s, rec);
-        if (writer) episode_writer_push(writer, e);
-        double t = now_s();
-        if (o->label && (t - last > (tty ? 0.25 : 10.0))) {
-            last = t;
-            fprintf(stderr, tty ? "\r%s: episode %ld/%ld  %.0f episodes/s   " : "%s: episode %ld/%ld  %.0f episodes/s\n",
-                    o->label, e + 1, o->episodes, (e + 1) / (t - t0));
-        }
-    }
-    if (o->label && tty && now_s() - t0 > 0.25) fprintf(stderr, "\r%*s\r", 60, "");
-    /* interrupted or not, the episodes completed so far are kept */
-    if (episode_writer_finish(writer, err, n_err) != 0) ret = -1;
-done:
-    episode_free(own);
-    gsl_rng_free(r_task);
-    gsl_rng_free(r_agent);
-    return ret;
+    if (elapsed_s - p->last <= (p->tty ? 0.25 : 10.0)) return;
+    p->last = elapsed_s;
+    fprintf(stderr, p->tty ? "\r%s: episode %ld/%ld  %.0f episodes/s   " : "%s: episode %ld/%ld  %.0f episodes/s\n",
+            label, done, total, done / elapsed_s);
 }
 
 static void row(const char *what, double mean, double se, int digits)

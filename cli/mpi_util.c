@@ -9,8 +9,6 @@
 #include <mpi.h>
 #endif
 
-static int solo_depth = 0;
-
 #ifdef METARL_MPI
 
 static int started = 0, world_rank = 0, world_size = 1;
@@ -44,8 +42,7 @@ int mpi_world(int *rank, int *size, char *err, size_t n_err)
     return 0;
 }
 
-int mpi_team_size(void) { return solo_depth || !started ? 1 : world_size; }
-int mpi_team_rank(void) { return solo_depth || !started ? 0 : world_rank; }
+int mpi_team_size(void) { return started ? world_size : 1; }
 
 int mpi_gather_bytes(const void *mine, void *all, size_t n)
 {
@@ -74,6 +71,12 @@ void mpi_barrier(void)
     if (started && world_size > 1) MPI_Barrier(MPI_COMM_WORLD);
 }
 
+void mpi_abort(int status)
+{
+    MPI_Abort(MPI_COMM_WORLD, status);
+    exit(status);   /* not reached */
+}
+
 #else   /* one process */
 
 int mpi_world(int *rank, int *size, char *err, size_t n_err)
@@ -86,7 +89,6 @@ int mpi_world(int *rank, int *size, char *err, size_t n_err)
 }
 
 int mpi_team_size(void) { return 1; }
-int mpi_team_rank(void) { return 0; }
 
 int mpi_gather_bytes(const void *mine, void *all, size_t n)
 {
@@ -97,11 +99,7 @@ int mpi_gather_bytes(const void *mine, void *all, size_t n)
 int mpi_max_int(int mine) { return mine; }
 int mpi_bcast_int(int v) { return v; }
 void mpi_barrier(void) {}
+void mpi_abort(int status) { exit(status); }
 
 #endif
 
-void mpi_solo_begin(void) { solo_depth++; }
-void mpi_solo_end(void)
-{
-    if (solo_depth > 0) solo_depth--;
-}

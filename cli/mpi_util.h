@@ -25,13 +25,10 @@
 ** Return 0, or -1 with a message in err if MPI cannot start. */
 int mpi_world(int *rank, int *size, char *err, size_t n_err);
 
-/* For data parallelism inside a command: the size and rank of the team that
-** shares one job. Inside mpi_solo_begin() ... mpi_solo_end() (a sweep, whose
-** ranks each run whole jobs of their own) the team is the process alone. */
+/* For data parallelism inside a command: the number of ranks that share
+** its job (1 before mpi_world, and without MPI). A sweep's ranks run whole
+** jobs of their own through the library (jobs/sweep.h), never a command. */
 int mpi_team_size(void);
-int mpi_team_rank(void);
-void mpi_solo_begin(void);
-void mpi_solo_end(void);
 
 /* Collectives over the world (after mpi_world); without MPI they copy. */
 /* Each rank sends n bytes; rank 0 receives size * n bytes in rank order
@@ -42,5 +39,7 @@ int mpi_max_int(int mine);
 /* Everyone gets rank 0's value. */
 int mpi_bcast_int(int v);
 void mpi_barrier(void);
+/* End every rank of the job with status (MPI_Abort); without MPI, exit. */
+void mpi_abort(int status) __attribute__((noreturn));
 
 #endif

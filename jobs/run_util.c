@@ -1,15 +1,15 @@
-/* cli/run_util.c: pieces the data-producing commands share (see run_util.h). */
+/* jobs/run_util.c: pieces the jobs and the data-producing commands share
+** (see run_util.h). */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
-#include "cli/cli.h"
-#include "cli/run_util.h"
+#include "jobs/run_util.h"
 #include "core/rng.h"
 
 int run_create(Store *s, const char *kind, const char *name, int64_t parent, const Config *cfg,
-               const char *agent, int64_t *run_id, char *err, size_t n_err)
+               const char *agent, const char *version, int64_t *run_id, char *err, size_t n_err)
 {
     char *text = config_dump(cfg);
     if (!text) {
@@ -26,7 +26,7 @@ int run_create(Store *s, const char *kind, const char *name, int64_t parent, con
     row.config = text;
     row.seed = config_get(cfg, "run", "seed") ? config_int(cfg, "run", "seed") : 0;
     row.rng = (char *)rng_type()->name;
-    row.version = (char *)metarl_version;
+    row.version = (char *)version;
     int rc = store_run_create(s, &row, run_id);
     if (rc != 0) snprintf(err, n_err, "%s", store_errmsg(s));
     free(text);

@@ -1,0 +1,45 @@
+/* jobs/evaluate.h: play many episodes of one agent, summarise, and store them.
+**
+** Shared by the baseline command (a reference agent) and the test job
+** (jobs/test.h: the frozen network and the reference agents beside it, on
+** the same task instances: episodes are seeded from (seed,
+** RNG_STREAM_TEST_*, episode), whichever agent plays). Nothing here prints:
+** progress goes to an optional callback, errors to a message buffer.
+*/
+#ifndef METARL_JOBS_EVALUATE_H
+#define METARL_JOBS_EVALUATE_H
+
+#include <signal.h>
+#include <stdint.h>
+
+#include "core/store.h"
+#include "core/summary.h"
+#include "model/agent.h"
+#include "tasks/task.h"
+
+/* Called after every episode with the episodes done so far (done of total,
+** elapsed_s since the first), and once more at the end with done = -1. */
+typedef void (*EvalProgressFn)(void *ctx, const char *label, long done, long total, double elapsed_s);
+
+typedef struct EvalOptions {
+    uint64_t seed;
+    long episodes;
+    double gamma;         /* for the RPE of agents with a value */
+    Store *store;         /* NULL: summarise only */
+    int64_t run_id;       /* run the episodes belong to (with store) */
+    int n_units;          /* unit rates per trial to record (0 = none) */
+    int batch;            /* episodes per transaction */
+    const char *label;    /* for the progress callback */
+    EvalProgressFn progress;               /* NULL = none */
+    void *progress_ctx;
+    volatile sig_atomic_t *stop;           /* nonzero (a signal number) stops before the next episode; may be NULL */
+} EvalOptions;
+
+/* Run o->episodes episodes of agent on task into s (initialised by the
+** caller). Episodes are stored on a second thread (core/episode_writer.h)
+** while the next ones are played. Return 0; -1 if the store failed (message
+** in err; the open batch is rolled back, earlier batches stay); or 128 +
+** *o->stop if stopped (every episode completed so far is committed). */
+int eval_agent(Task *task, Agent *agent, const EvalOptions *o, Summary *s, char *err, size_t n_err);
+
+#endif

@@ -1,0 +1,347 @@
+/* jobs/test.c: the test job (see test.h).
+**
+** test_job_run() in steps over one TestJob: the training run's checkpoint
+** and settings (with the test's own overrides), the frozen network, then
+** one evaluation per agent into the store, and the test run's summary.
+** Every failure goes to `fail`, which keeps the status and message.
+*/
+#include <math.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/json.h"
+#include "core/store.h"
+#include "jobs/run_util.h"
+#include "jobs/test.h"
+#include "jobs/train.h"
+#include "model/net_agent.h"
+#include "model/train_settings.h"
+
+int test_declare(Config *c)
+{
+    static const OptSpec test_specs[] = {
+        { "test", "episodes", "episodes", OPT_INT, "2000", 1, 1e9, NULL, NULL,
+          "test episodes, weights frozen" },
+        { "test", "seed", "seed", OPT_INT, "1000001", 0, 4294967295.0, NULL, NULL,
+          "seed of the test instances (its streams never meet training's)" },
+        { "test", "agents", "agents", OPT_STRING, "auto", 0, 0, NULL, NULL,
+          "reference agents on the same instances: auto (those that suit the task), none, or a list a,b,c" },
+        { "test", "activity", NULL, OPT_BOOL, "true", 0, 0, NULL, NULL,
+          "store the unit rates of every trial" },
+        { "test", "batch", NULL, OPT_INT, "100", 1, 1e6, NULL, NULL,
+          "episodes per store transaction" },
+        OPT_END
+    };
+    return config_declare(c, test_specs);
+}
+
+int test_declare_all(Config *c)
+{
+    if (test_declare(c) || train_declare_run(c) || task_declare(c) || train_declare(c) || agent_declare(c))
+        return -1;
+    return 0;
+}
+
+void test_result_clear(TestResult *r)
+{
+    free(r->json);
+    r->json = NULL;
+}
+
+typedef struct {
+    const TestSettings *s;
+    TestResult *r;
+    Config *cfg;
+    TrainConfig tc;
+    Task *task;
+    Agent *net;
+    Store *store;
+    void *params;
+    size_t n_params;
+    const char *refs[TEST_MAX_REFERENCE];
+    int n_refs;
+    int status;
+    char *err;
+    size_t n_err;
+} TestJob;
+
+static int fail(TestJob *j, int status, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+static int fail(TestJob *j, int status, const char *fmt, ...)
+{
+    char msg[1024];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(msg, sizeof msg, fmt, ap);   /* fmt's arguments may be j->err itself */
+    va_end(ap);
+    snprintf(j->err, j->n_err, "%s", msg);
+    j->status = status;
+    return status;
+}
+
+/* The reference agents that suit the task, for test.agents = auto. */
+static int auto_agents(const Config *cfg, const char **out)
+{
+    static const char *const bandit_ind[] = { "bayes", "thompson", "ucb1", "greedy", "random", NULL };
+    static const char *const bandit_other[] = { "bayes", "thompson", "greedy", "random", NULL };
+    static const char *const reversal[] = { "observer", "wsls", "rw", "random", NULL };
+    const char *const *list = reversal;
+    if (!strcmp(config_str(cfg, "task", "name"), "bandit"))
+        list = !strcmp(config_str(cfg, "task", "dist"), "independent") ? bandit_ind : bandit_other;
+    int n = 0;
+    while (list[n] && n < TEST_MAX_REFERENCE) {
+        out[n] = list[n];
+        n++;
+    }
+    return n;
+}
+
+/* Check a test.agents value: auto, none, or known agent names. */
+static int check_agents(TestJob *j, const char *agents)
+{
+    if (!strcmp(agents, "auto") || !strcmp(agents, "none")) return JOB_OK;
+    char buf[512];
+    snprintf(buf, sizeof buf, "%s", agents);
+    for (char *save = NULL, *tok = strtok_r(buf, ",", &save); tok; tok = strtok_r(NULL, ",", &save))
+        if (!agent_lookup(tok))
+            return fail(j, JOB_USAGE, "--agents: unknown agent '%s' (expected auto, none, or a list of: see "
+                                      "`metarl agents`)", tok);
+    return JOB_OK;
+}
+
+/* The reference agents of test.agents, named in r->agent_names. */
+static void reference_list(TestJob *j)
+{
+    const char *agents = config_str(j->cfg, "test", "agents");
+    char *buf = j->r->agent_names;
+    if (!strcmp(agents, "auto")) {
+        j->n_refs = auto_agents(j->cfg, j->refs);
+    } else if (strcmp(agents, "none")) {
+        snprintf(buf, sizeof j->r->agent_names, "%s", agents);
+        for (char *save = NULL, *tok = strtok_r(buf, ",", &save); tok && j->n_refs < TEST_MAX_REFERENCE;
+             tok = strtok_r(NULL, ",", &save))
+            j->refs[j->n_refs++] = tok;
+    }
+}
+
+/* Copy the test's own settings and any task settings given over the stored
+** ones; refuse to change the network's. */
+static int merge_overrides(TestJob *j)
+{
+    const Config *given = j->s->cfg;
+    char err[1024];
+    for (size_t i = 0; config_declared(given, i); i++) {
+        const OptSpec *s = config_declared(given, i);
+        if (!config_is_set(given, s->section, s->key)) continue;
+        if (strcmp(s->section, "test") && strcmp(s->section, "task") && strcmp(s->section, "agent"))
+            return fail(j, JOB_USAGE, "%s.%s comes from the training run and cannot change in a test "
+                                      "(test settings: [test], [task] and [agent])", s->section, s->key);
+        if (config_set(j->cfg, s->section, s->key, config_get(given, s->section, s->key), "command line", err,
+                       sizeof err) != 0)
+            return fail(j, JOB_USAGE, "%s", err);
+    }
+    if (config_finalize(j->cfg, err, sizeof err) != 0) return fail(j, JOB_USAGE, "%s", err);
+    return JOB_OK;
+}
+
+/* The training run's row and newest checkpoint; its settings with the test's overrides. */
+static int test_load(TestJob *j)
+{
+    const char *db = j->s->db;
+    RunRow row;
+    memset(&row, 0, sizeof row);
+    void *opt = NULL, *state = NULL;
+    size_t n_opt, n_state;
+    int64_t run = j->s->run;
+    Store *st = store_open(db, STORE_READ, j->err, j->n_err);
+    if (!st) return fail(j, JOB_USAGE, "%s", j->err);
+    if (!run) run = store_last_run(st, "train");
+    j->r->train_run = run;
+    if (!run) fail(j, JOB_USAGE, "%s holds no training run (train one with `metarl train --db %s`)", db, db);
+    else if (store_run_get(st, run, &row) != 0) fail(j, JOB_USAGE, "%s", store_errmsg(st));
+    else if (strcmp(row.kind, "train"))
+        fail(j, JOB_USAGE, "--run %lld is a %s run, not a training run", (long long)run, row.kind);
+    else if (store_get_checkpoint(st, run, &j->r->checkpoint_episode, &j->params, &j->n_params, &opt, &n_opt,
+                                  &state, &n_state) != 0)
+        fail(j, JOB_FAILED, "%s", store_errmsg(st));
+    else if (j->r->checkpoint_episode < 0) fail(j, JOB_USAGE, "run %lld has no checkpoint to test", (long long)run);
+    free(opt);
+    free(state);
+    store_close(st);
+    if (j->status == JOB_OK) {
+        if (!(j->cfg = config_alloc()) || test_declare_all(j->cfg) != 0) fail(j, JOB_FAILED, "out of memory");
+        else if (config_load_text(j->cfg, row.config, "stored configuration", j->err, j->n_err) != 0)
+            fail(j, JOB_USAGE, "run %lld: %s", (long long)run, j->err);
+        else merge_overrides(j);
+    }
+    store_run_clear(&row);
+    return j->status;
+}
+
+/* The task and the frozen network from the checkpoint's parameters. */
+static int test_network(TestJob *j)
+{
+    long long run = (long long)j->r->train_run;
+    if (train_config_from(j->cfg, &j->tc, j->err, j->n_err) != 0) return fail(j, JOB_USAGE, "run %lld: %s", run, j->err);
+    if (!(j->task = task_alloc(j->cfg, j->err, j->n_err))) return fail(j, JOB_USAGE, "%s", j->err);
+    NetConfig nc;
+    NetDims dims;
+    const TaskInfo *ti = &j->task->info;
+    train_net_config(&j->tc, ti->n_actions, ti->obs_dim, ti->max_trials, &nc);
+    if (net_dims(&nc, &dims, j->err, j->n_err) != 0) return fail(j, JOB_USAGE, "run %lld: %s", run, j->err);
+    if (j->n_params != dims.n_params * sizeof(double))
+        return fail(j, JOB_USAGE, "run %lld: the checkpoint holds %zu parameters, but this task and network need "
+                                  "%zu (was a task setting changed that alters the inputs?)",
+                    run, j->n_params / sizeof(double), dims.n_params);
+    void *ns = net_agent_alloc(&j->tc, ti, j->params, j->err, j->n_err);
+    if (!ns || !(j->net = agent_wrap(agent_type_network, ns)))
+        return fail(j, JOB_USAGE, "%s", ns ? "out of memory" : j->err);
+    j->r->n_units = config_bool(j->cfg, "test", "activity") ? dims.N + dims.S : 0;
+    j->r->max_trials = ti->max_trials;
+    task_title(j->cfg, j->r->title, sizeof j->r->title);
+    reference_list(j);
+    return JOB_OK;
+}
+
+static void result_json(Json *js, const TestAgentResult *a)
+{
+    json_kstr(js, "agent", a->agent);
+    json_kint(js, "run", a->run);
+    summary_json(&a->s, js);
+}
+
+static EvalOptions eval_options(TestJob *j)
+{
+    EvalOptions o = { (uint64_t)config_int(j->cfg, "test", "seed"), config_int(j->cfg, "test", "episodes"),
+                      j->tc.gamma, j->store, 0, j->r->n_units, (int)config_int(j->cfg, "test", "batch"), "network",
+                      j->s->progress, j->s->progress_ctx, j->s->stop };
+    return o;
+}
+
+/* One reference agent on the network's instances, as a baseline run under
+** the test run. 0 to go on, 1 if stopped, -1 on a failure. */
+static int test_reference(TestJob *j, const char *name)
+{
+    char err[1024];
+    if (config_set(j->cfg, "agent", "name", name, "test.agents", err, sizeof err) != 0) return 0;
+    Agent *ref = agent_alloc(j->cfg, &j->task->info, err, sizeof err);
+    if (!ref) {
+        char line[1200];
+        snprintf(line, sizeof line, "skipping reference agent %s: %s", name, err);
+        if (j->s->notice) j->s->notice(j->s->progress_ctx, line);
+        return 0;
+    }
+    TestAgentResult *res = &j->r->results[j->r->n_results++];
+    res->agent = name;
+    summary_init(&res->s);
+    EvalOptions ro = eval_options(j);
+    ro.n_units = 0;
+    ro.label = name;
+    if (run_create(j->store, "baseline", name, j->r->test_run, j->cfg, name, j->s->version, &ro.run_id, err,
+                   sizeof err) != 0) {
+        agent_free(ref);
+        return fail(j, JOB_FAILED, "%s", err), -1;
+    }
+    res->run = ro.run_id;
+    int rc = eval_agent(j->task, ref, &ro, &res->s, err, sizeof err);
+    agent_free(ref);
+    if (rc < 0) {
+        store_run_finish(j->store, ro.run_id, "failed", NULL);
+        return fail(j, JOB_FAILED, "%s", err), -1;
+    }
+    char *one;
+    Json js;
+    if (json_text_begin(&js, &one) == 0) {
+        result_json(&js, res);
+        json_text_end(&js);
+    }
+    int bad = store_run_finish(j->store, ro.run_id, rc ? "interrupted" : "done", one) != 0;
+    free(one);
+    if (bad) return fail(j, JOB_FAILED, "%s", store_errmsg(j->store)), -1;
+    return rc ? 1 : 0;
+}
+
+/* The test run's summary, stored with its status. */
+static int test_end(TestJob *j, int rc)
+{
+    TestResult *r = j->r;
+    Json js;
+    if (json_text_begin(&js, &r->json) == 0) {
+        json_kstr(&js, "command", "test");
+        json_kstr(&js, "task", config_str(j->cfg, "task", "name"));
+        task_json(j->cfg, &js);
+        json_kstr(&js, "db", j->s->db);
+        json_kint(&js, "train_run", r->train_run);
+        json_kint(&js, "checkpoint_episode", r->checkpoint_episode);
+        json_kint(&js, "seed", (long long)r->seed);
+        result_json(&js, &r->results[0]);
+        json_key(&js, "reference");
+        json_array_begin(&js);
+        for (int i = 1; i < r->n_results; i++) {
+            json_object_begin(&js);
+            result_json(&js, &r->results[i]);
+            json_object_end(&js);
+        }
+        json_array_end(&js);
+        json_kstr(&js, "status", rc ? "interrupted" : "done");
+        json_text_end(&js);
+    }
+    if (store_run_finish(j->store, r->test_run, rc ? "interrupted" : "done", r->json) != 0)
+        return fail(j, JOB_FAILED, "%s", store_errmsg(j->store));
+    return JOB_OK;
+}
+
+/* The network, then each reference agent, on the same instances. */
+static int test_play(TestJob *j)
+{
+    TestResult *r = j->r;
+    if (!(j->store = store_open(j->s->db, STORE_WRITE, j->err, j->n_err))) return fail(j, JOB_USAGE, "%s", j->err);
+    EvalOptions o = eval_options(j);
+    r->seed = o.seed;
+    r->episodes = o.episodes;
+    char name[64];
+    snprintf(name, sizeof name, "test of run %lld", (long long)r->train_run);
+    if (run_create(j->store, "test", name, r->train_run, j->cfg, "network", j->s->version, &o.run_id, j->err,
+                   j->n_err) != 0)
+        return fail(j, JOB_FAILED, "%s", j->err);
+    r->test_run = o.run_id;
+    TestAgentResult *net = &r->results[r->n_results++];
+    net->agent = "network";
+    net->run = r->test_run;
+    summary_init(&net->s);
+    int rc = eval_agent(j->task, j->net, &o, &net->s, j->err, j->n_err);
+    if (rc < 0) {
+        store_run_finish(j->store, r->test_run, "failed", NULL);
+        return fail(j, JOB_FAILED, "%s", j->err);
+    }
+    for (int i = 0; i < j->n_refs && rc == 0; i++) {
+        int ref = test_reference(j, j->refs[i]);
+        if (ref < 0) return j->status;
+        if (ref > 0) rc = ref;
+    }
+    if (test_end(j, rc) != JOB_OK) return j->status;
+    if (rc) r->stopped = j->s->stop ? *j->s->stop : 0;
+    return JOB_OK;
+}
+
+int test_job_run(const TestSettings *s, TestResult *r, char *err, size_t n_err)
+{
+    TestJob j;
+    memset(&j, 0, sizeof j);
+    memset(r, 0, sizeof *r);
+    j.s = s;
+    j.r = r;
+    j.err = err;
+    j.n_err = n_err;
+    err[0] = '\0';
+    if (check_agents(&j, config_str(s->cfg, "test", "agents")) == JOB_OK && test_load(&j) == JOB_OK &&
+        test_network(&j) == JOB_OK)
+        test_play(&j);
+    free(j.params);
+    store_close(j.store);
+    agent_free(j.net);
+    task_free(j.task);
+    config_free(j.cfg);
+    return j.status;
+}
