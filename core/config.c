@@ -391,20 +391,20 @@ static int ini_entry(void *user, const char *section, const char *name, const ch
 int config_load_ini(Config *c, const char *path, char *err, size_t n_err)
 {
     IniCtx x = { c, path, NULL };
-    return ini_read_file(path, "the config file", ini_entry, &x, err, n_err);
+    return ini_read_file(path, "the config file", 0, ini_entry, &x, err, n_err);
 }
 
 int config_load_text(Config *c, const char *text, const char *origin, char *err, size_t n_err)
 {
     IniCtx x = { c, origin, NULL };
-    return ini_read_text(text, origin, ini_entry, &x, err, n_err);
+    return ini_read_text(text, origin, 0, ini_entry, &x, err, n_err);
 }
 
 int config_load_text_section(Config *c, const char *text, const char *section, const char *origin,
                              char *err, size_t n_err)
 {
     IniCtx x = { c, origin, section };
-    return ini_read_text(text, origin, ini_entry, &x, err, n_err);
+    return ini_read_text(text, origin, 0, ini_entry, &x, err, n_err);
 }
 
 int config_finalize(Config *c, char *err, size_t n_err)

@@ -43,6 +43,7 @@ typedef struct {
     char *err;
     size_t n_err;
     int failed;               /* an error is in err */
+    int flags;                /* INI_REPEATS */
 } Reader;
 
 static int fail(Reader *r, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
@@ -148,7 +149,7 @@ static int flush(Reader *r)
     char *id = malloc(n);
     if (!id) return fail(r, "%s: out of memory", r->origin), -1;
     snprintf(id, n, "%s\n%s", r->section, r->key);
-    for (int i = 0; i < r->n_seen; i++)
+    for (int i = 0; i < r->n_seen && !(r->flags & INI_REPEATS); i++)
         if (strcmp(r->seen[i], id) == 0) {
             free(id);
             fail(r, "%s:%d: [%s] %s is given twice (first on line %d)", r->origin, r->entry_line, r->section,
@@ -212,9 +213,11 @@ static int on_entry(void *user, const char *section, const char *name, const cha
     return 1;
 }
 
-int ini_read_text(const char *text, const char *origin, IniEntryFn fn, void *user, char *err, size_t n_err)
+int ini_read_text(const char *text, const char *origin, int flags, IniEntryFn fn, void *user, char *err,
+                  size_t n_err)
 {
-    Reader r = { .text = text, .pos = text, .fn = fn, .user = user, .origin = origin, .err = err, .n_err = n_err };
+    Reader r = { .text = text, .pos = text, .fn = fn, .user = user, .origin = origin, .err = err, .n_err = n_err,
+                 .flags = flags };
     int rc = ini_parse_stream(next_piece, &r, on_entry, &r);
     if (!r.failed && rc == 0) flush(&r);
     if (!r.failed && rc == -2) fail(&r, "%s: out of memory", origin);
@@ -264,11 +267,11 @@ char *ini_slurp(const char *path, const char *what, char *err, size_t n_err)
     return text;
 }
 
-int ini_read_file(const char *path, const char *what, IniEntryFn fn, void *user, char *err, size_t n_err)
+int ini_read_file(const char *path, const char *what, int flags, IniEntryFn fn, void *user, char *err, size_t n_err)
 {
     char *text = ini_slurp(path, what, err, n_err);
     if (!text) return -1;
-    int rc = ini_read_text(text, path, fn, user, err, n_err);
+    int rc = ini_read_text(text, path, flags, fn, user, err, n_err);
     free(text);
     return rc;
 }

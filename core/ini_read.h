@@ -26,12 +26,17 @@
 typedef int (*IniEntryFn)(void *user, const char *section, const char *key, const char *value, int line,
                           char *err, size_t n_err);
 
+/* flags: INI_REPEATS lets a key come more than once in a section (a sweep
+** grid lists values so); by default a repeat is an error. */
+#define INI_REPEATS 1
+
 /* Parse INI text; origin names it in messages ("file.ini", "the stored
 ** configuration"). Return 0, or -1 with "ORIGIN:LINE: ..." in err. */
-int ini_read_text(const char *text, const char *origin, IniEntryFn fn, void *user, char *err, size_t n_err);
+int ini_read_text(const char *text, const char *origin, int flags, IniEntryFn fn, void *user, char *err,
+                  size_t n_err);
 
 /* Read a file whole and parse it; `what` names it in messages ("the config file"). */
-int ini_read_file(const char *path, const char *what, IniEntryFn fn, void *user, char *err, size_t n_err);
+int ini_read_file(const char *path, const char *what, int flags, IniEntryFn fn, void *user, char *err, size_t n_err);
 
 /* A regular text file of at most INI_MAX_BYTES, read whole and NUL-ended
 ** (malloc'd; the caller frees), or NULL with a message in err. */

@@ -8,12 +8,12 @@
 #include <string.h>
 #include <unistd.h>
 
-#include <ini.h>
 
 #include "core/store.h"
 #include "jobs/baseline.h"
 #include "jobs/run_util.h"
 #include "jobs/sweep.h"
+#include "core/ini_read.h"
 #include "jobs/test.h"
 #include "jobs/train.h"
 #include "model/train_settings.h"
@@ -161,6 +161,17 @@ static int step_declare(const Grid *g, Config *c)
     return g->steps & STEP_BASELINE ? baseline_declare(c) : train_declare_all(c);
 }
 
+/* core/ini_read's entry callback: grid_entry, with the file and line put
+** before its message. */
+static int grid_line(void *user, const char *section, const char *key, const char *value, int line, char *err,
+                     size_t n_err)
+{
+    Grid *g = user;
+    if (grid_entry(g, section, key, value)) return 0;
+    snprintf(err, n_err, "%.200s:%d: %.800s", g->path, line, g->err);
+    return -1;
+}
+
 /* Read and check the grid file; resolve the base config. 0, or JOB_USAGE
 ** with the message in g->err. */
 int sweep_grid_load(Grid *g, const char *path)
@@ -168,19 +179,9 @@ int sweep_grid_load(Grid *g, const char *path)
     memset(g, 0, sizeof *g);
     g->path = path;
     g->steps = STEP_TRAIN | STEP_TEST;
-    FILE *f = fopen(path, "r");
-    if (!f) {
-        snprintf(g->err, sizeof g->err, "%s: cannot read the grid file (%s)", path, strerror(errno));
-        return JOB_USAGE;
-    }
-    int rc = ini_parse_file(f, grid_entry, g);
-    fclose(f);
-    if (rc != 0) {
-        char msg[1024];
-        if (g->failed) snprintf(msg, sizeof msg, "%.200s:%d: %.800s", path, rc, g->err);
-        else if (rc > 0) snprintf(msg, sizeof msg, "%s:%d: malformed line (expected [section] or key = value)", path, rc);
-        else snprintf(msg, sizeof msg, "%s: cannot read the grid file", path);
-        snprintf(g->err, sizeof g->err, "%s", msg);
+    char err[sizeof g->err];
+    if (ini_read_file(path, "the grid file", INI_REPEATS, grid_line, g, err, sizeof err) != 0) {
+        snprintf(g->err, sizeof g->err, "%s", err);
         return JOB_USAGE;
     }
     if (!g->name[0]) {   /* the file's base name without .ini */

@@ -177,6 +177,7 @@ static int resume_load(TrainJob *j)
 {
     int64_t ep, run = j->r->run;
     void *p = NULL, *o = NULL, *st = NULL;
+    if (store_lock_run(j->store, run) != 0) return store_fail(j);   /* one trainer per run */
     size_t np, no, ns;
     char err[1024];
     if (store_get_checkpoint(j->store, run, &ep, &p, &np, &o, &no, &st, &ns) != 0) return store_fail(j);
@@ -202,6 +203,7 @@ static int create_run(TrainJob *j)
     const char *name = j->s->name ? j->s->name : config_str(j->cfg, "task", "name");
     if (run_create(j->store, "train", name, 0, j->cfg, "network", j->s->version, &j->r->run, j->err, j->n_err) != 0)
         return fail(j, JOB_FAILED, "%s", j->err);
+    if (store_lock_run(j->store, j->r->run) != 0) return store_fail(j);
     if (store_begin(j->store) != 0 || checkpoint(j) != 0) return store_fail(j);
     char title[256], line[512];
     task_title(j->cfg, title, sizeof title);

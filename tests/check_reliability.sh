@@ -213,6 +213,21 @@ if [ "$rc" = 1 ] && grep -q "training stopped at episode [0-9]*: the loss or the
     ok "NaN: exit 1, '$(cat err.txt)'"
 else not_ok "NaN in training" "rc=$rc ck=$ck" "$(cat err.txt)"; fi
 
+# ---- one trainer per run ----------------------------------------------------
+rm -f lk.db
+"$BIN" train --episodes 1000000 --hidden 8 --db lk.db --quiet > /dev/null 2>&1 &
+trainer=$!
+for _ in $(seq 50); do [ -s lk.db ] && [ "$(sqlite3 lk.db 'SELECT count(*) FROM checkpoints' 2>/dev/null)" -ge 1 ] 2>/dev/null && break; sleep 0.2; done
+"$BIN" train --resume --db lk.db > /dev/null 2> err.txt
+rc=$?
+alive=0; kill -0 "$trainer" 2>/dev/null && alive=1
+[ "$rc" = 1 ] && grep -q "run 1 is being trained by another process" err.txt && [ "$alive" = 1 ] \
+    && ok "resume of a run in training: refused (exit 1), the trainer goes on" || not_ok "resume while training" "rc=$rc alive=$alive" "$(cat err.txt)"
+kill -9 "$trainer"; wait "$trainer" 2>/dev/null
+"$BIN" train --resume --episodes 64 --db lk.db --quiet > /dev/null 2> err.txt
+rc=$?
+[ "$rc" = 0 ] && ok "after the trainer was killed: no stale lock, resume works" || not_ok "stale lock" "rc=$rc" "$(cat err.txt)"
+
 # ---- memory -------------------------------------------------------------------
 # Under a small address-space limit every command ends by itself: it either
 # succeeds or stops with a message and exit 1; it never hangs (OpenBLAS's
