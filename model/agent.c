@@ -112,16 +112,6 @@ void agent_free(Agent *a)
 
 /* ---- helpers for the agents' files (agent_impl.h) ------------------------ */
 
-int agent_sample(const double *probs, int n, gsl_rng *r)
-{
-    double u = gsl_rng_uniform(r), c = 0.0;
-    for (int a = 0; a < n - 1; a++) {
-        c += probs[a];
-        if (u < c) return a;
-    }
-    return n - 1;
-}
-
 int agent_argmax(const double *x, int n, double tol, gsl_rng *r, double *probs)
 {
     double best = x[0];

@@ -10,10 +10,10 @@
 #include <gsl/gsl_rng.h>
 
 #include "core/config.h"
+#include "core/rng.h"
 #include "tasks/task.h"
 
-/* Draw an action from probs[0..n-1] (which sum to 1) with one uniform from r. */
-int agent_sample(const double *probs, int n, gsl_rng *r);
+/* Actions are drawn from a policy with rng_categorical() (core/rng.h). */
 
 /* Index of the largest x[0..n-1]; values within tol of the largest count as
 ** tied and one of them is drawn uniformly from r (no draw when there is no

@@ -118,7 +118,7 @@ static int wsls_act(void *state, const double *obs, gsl_rng *r, double *probs)
     }
     if (probs)
         for (int a = 0; a < A; a++) probs[a] = p[a];
-    return agent_sample(p, A, r);
+    return rng_categorical(p, A, r);
 }
 
 static void wsls_learn(void *state, int action, double reward)
@@ -215,7 +215,7 @@ static int rw_act(void *state, const double *obs, gsl_rng *r, double *probs)
     for (int a = 0; a < A; a++) p[a] /= z;
     if (probs)
         for (int a = 0; a < A; a++) probs[a] = p[a];
-    s->chosen = agent_sample(p, A, r);
+    s->chosen = rng_categorical(p, A, r);
     return s->chosen;
 }
 

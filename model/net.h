@@ -5,7 +5,8 @@
 ** with its own previous action and reward, and carries its state from trial
 ** to trial through a whole episode. A softmax readout of the rates is the
 ** policy (actor); a separate "striatal" module reads the rates and gives the
-** value estimate (critic), as in Blanco-Pozo et al. 2024. Per trial t:
+** value estimate (critic, model/striatum.h), as in Blanco-Pozo et al. 2024.
+** Per trial t:
 **
 **   u_t = [ obs_t , onehot(a_{t-1}) , r_{t-1} , t/T_max (if time_input) ]
 **         (a_{-1}: all zeros, r_{-1} = 0)
@@ -42,7 +43,7 @@
 **
 ** Per trial, the caller does:
 **     net_forward_step(net, lane, obs, r);    pi in net_lane_probs(lane)
-**     a = net_sample(probs, A, r);             (or any choice)
+**     a = rng_categorical(probs, A, r);       (core/rng.h; or any choice)
 **     net_lane_record(lane, a, reward);        input of the next trial
 ** and after the episode, with dlogits (T,A) and dV (T) from model/a2c.h:
 **     net_backward(net, lane, dlogits, dV, grad);   grad += dL/dparams
@@ -193,11 +194,6 @@ const double *net_lane_probs(const Net *net, const NetLane *lane);
 /* Record the action taken and the reward received on trial lane->t and
 ** advance to the next trial. */
 void net_lane_record(NetLane *lane, int action, double reward);
-
-/* Sample an action from probs (A entries summing to 1) with one uniform
-** draw from r: the first a with u < p_0 + ... + p_a (A-1 if rounding leaves
-** u beyond the last partial sum). */
-int net_sample(const double *probs, int A, gsl_rng *r);
 
 /* Backpropagate through the lane's recorded episode (lane->t trials):
 **   grad += dL/dtheta  given  dlogits = dL/dlogits (T, A)  and  dV = dL/dV (T)
