@@ -44,10 +44,22 @@ static const OptSpec bandit_params[] = {
     OPT_END
 };
 
+static const char *names[] = { "independent", "dependent", "easy", "medium", "hard", "fixed" };
+static const double pairs[][2] = { { 0, 0 }, { 0, 0 }, { 0.9, 0.1 }, { 0.75, 0.25 }, { 0.6, 0.4 }, { 0, 0 } };
+
+int task_bandit_pair(const char *dist, double pair[2])
+{
+    for (int i = DIST_EASY; i <= DIST_HARD; i++)
+        if (strcmp(dist, names[i]) == 0) {
+            pair[0] = pairs[i][0];
+            pair[1] = pairs[i][1];
+            return 0;
+        }
+    return -1;
+}
+
 static void *bandit_alloc(const Config *cfg, char *err, size_t n_err)
 {
-    static const char *names[] = { "independent", "dependent", "easy", "medium", "hard", "fixed" };
-    static const double pairs[][2] = { { 0, 0 }, { 0, 0 }, { 0.9, 0.1 }, { 0.75, 0.25 }, { 0.6, 0.4 }, { 0, 0 } };
     Bandit *b = calloc(1, sizeof *b);
     if (!b) {
         snprintf(err, n_err, "out of memory");

@@ -1,4 +1,4 @@
-/* model/agent_simple.c: three model-free reference agents that serve any task.
+/* model/agents/agent_simple.c: three model-free reference agents that serve any task.
 **
 **   random  uniform choice: P(a) = 1/A on every trial.
 **   wsls    win-stay/lose-shift. The first trial of an episode is uniform.
@@ -28,7 +28,7 @@
 #include <stdlib.h>
 
 #include "model/agent.h"
-#include "model/agent_impl.h"
+#include "model/agents/agent_impl.h"
 
 /* ---- random --------------------------------------------------------------- */
 
