@@ -49,7 +49,7 @@
 **     net_backward(net, lane, dlogits, dV, grad);   grad += dL/dparams
 **
 ** Determinism: every sum is taken in a fixed order written in the source
-** (no reassociation, no FMA contraction; see net.c), so the same parameters,
+** (no reassociation, no FMA contraction; see net_kernels.c), so the same parameters,
 ** inputs and random numbers give bit-identical results.
 */
 #ifndef METARL_NET_H
@@ -103,7 +103,7 @@ typedef struct Net {
     NetDims d;
     double *params;      /* (P) the block; owned */
     NetParams p;         /* views into params */
-    /* copies for the products (net.c), rows padded to ld_N / ld_S doubles so
+    /* copies for the products (net_kernels.c), rows padded to ld_N / ld_S doubles so
     ** that a block of rows does not fall into a few cache sets: */
     int ld_N, ld_S;      /* row strides, >= N and >= S */
     double *W_rec_T;     /* (N, ld_N) transpose of W_rec, read by the forward pass */
@@ -137,7 +137,7 @@ typedef struct NetLane {
     double *dr;          /* (N) */
     double *gx;          /* (N) */
     double *gx_next;     /* (N) */
-    int *idx;            /* (n_list) row indices of the products' terms (net.c) */
+    int *idx;            /* (n_list) row indices of the products' terms (net_kernels.c) */
     double *vals;        /* (n_list) their coefficients */
     int n_list;          /* capacity of idx and vals */
     double *mem;         /* the single allocation behind every double array above */
@@ -207,7 +207,7 @@ void net_backward(const Net *net, NetLane *lane, const double *dlogits,
 /* Lockstep forms over n lanes (a trainer worker's block of a batch): the
 ** same arithmetic as the one-lane calls, with the products of all n lanes
 ** done together so that each block of a weight matrix, once in cache, serves
-** every lane (net.c).
+** every lane (net_kernels.c).
 **
 ** net_forward_lanes: trial lanes[j]->t of every lane j < n, with
 ** observation obs[j] (obs may be NULL if O = 0) and noise from r[j] (r NULL:
