@@ -25,6 +25,7 @@
 #include <gsl/gsl_vector.h>
 
 #include "analysis/neural.h"
+#include "core/belief.h"
 #include "core/rng.h"
 
 const double neural_lambdas[NEURAL_N_LAMBDAS] = { 1e-4, 1e-3, 1e-2, 1e-1, 1.0, 1e1, 1e2, 1e3, 1e4 };
@@ -172,19 +173,13 @@ done:
 
 void neural_reversal_belief(const EpisodeRecord *e, double p_high, double p_low, double hazard, double *belief)
 {
+    /* from 1/2 whatever the task's start; a reward above 1/2 is a win; a
+    ** missed trial keeps only the transition (core/belief.h) */
     double b = 0.5;
     for (int t = 0; t < e->n_trials; t++) {
         const TrialRecord *tr = &e->trials[t];
         belief[t] = b;
-        if (valid(tr)) {
-            int a = tr->action, r = tr->reward > 0.5;
-            double p0 = a == 0 ? p_high : p_low;   /* P(reward | a) if arm 0 is good */
-            double p1 = a == 0 ? p_low : p_high;   /* ... if arm 1 is good */
-            double l0 = r ? p0 : 1.0 - p0, l1 = r ? p1 : 1.0 - p1;
-            double z = b * l0 + (1.0 - b) * l1;
-            if (z > 0.0) b = b * l0 / z;
-        }
-        b = b * (1.0 - hazard) + (1.0 - b) * hazard;
+        b = belief_reversal_step(b, tr->action, tr->reward, 0.5, p_high, p_low, hazard);
     }
 }
 

@@ -3,7 +3,7 @@
 ** Logistic regression by iteratively reweighted least squares (Newton's
 ** method on the log-likelihood) with an optional ridge penalty, ordinary
 ** least squares with t statistics, a symmetric pseudo-inverse, Wilson score
-** intervals and running means. Everything works on plain row-major arrays,
+** intervals (running means: core/running_mean.h). Everything works on plain row-major arrays,
 ** p <= REGRESS_MAX_P columns, so that the behavioural and neural analyses
 ** (analysis/behavior.c, analysis/rwfit.c, analysis/neural.c) only build
 ** design matrices.
@@ -17,6 +17,8 @@
 #ifndef METARL_REGRESS_H
 #define METARL_REGRESS_H
 
+#include "core/running_mean.h"
+
 /* Return codes of every analysis function. */
 enum {
     ANALYSIS_OK = 0,       /* computed */
@@ -26,16 +28,8 @@ enum {
 
 #define REGRESS_MAX_P 64
 
-/* Welford running mean: moments of a stream of numbers (NaN ignored). */
-typedef struct RunningMean {
-    long n;
-    double mean, m2;
-} RunningMean;
-
-void running_mean_add(RunningMean *m, double x);
-double running_mean_value(const RunningMean *m);   /* NaN if n = 0 */
-double running_mean_sd(const RunningMean *m);      /* NaN if n < 2 */
-double running_mean_se(const RunningMean *m);      /* sd / sqrt(n); NaN if n < 2 */
+/* Running means: RunningMean (core/running_mean.h), included here for the
+** analyses that build their tables with it. */
 
 /* The Wilson score interval for k successes in n trials at confidence
 ** level conf (0.95 for 95%): *lo, *hi in [0, 1]. NaN for n = 0. */

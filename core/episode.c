@@ -58,6 +58,15 @@ void episode_clear(EpisodeRecord *e)
     e->regret = NAN;
 }
 
+double episode_trial_regret(const TaskTruth *truth, int action)
+{
+    double best = -INFINITY;
+    for (int k = 0; k < TASK_MAX_ACTIONS; k++)
+        if (truth->p[k] > best) best = truth->p[k];
+    const double chosen = truth->p[action];
+    return isnan(chosen) || isnan(best) ? NAN : best - chosen;
+}
+
 void episode_summarize(EpisodeRecord *e)
 {
     double total = 0.0, regret = 0.0;
@@ -66,22 +75,10 @@ void episode_summarize(EpisodeRecord *e)
         const TrialRecord *tr = &e->trials[t];
         if (tr->action < 0) continue;
         total += tr->reward;
-        double best = -INFINITY;
-        for (int k = 0; k < TASK_MAX_ACTIONS; k++)
-            if (tr->truth.p[k] > best) best = tr->truth.p[k];
-        double chosen = tr->truth.p[tr->action];
-        if (isnan(chosen) || isnan(best)) truth_known = 0;
-        else regret += best - chosen;
+        const double g = episode_trial_regret(&tr->truth, tr->action);
+        if (isnan(g)) truth_known = 0;
+        else regret += g;
     }
     e->total_reward = total;
     e->regret = truth_known ? regret : NAN;
-}
-
-void episode_fill_rpe(EpisodeRecord *e, double gamma)
-{
-    for (int t = 0; t < e->n_trials; t++) {
-        TrialRecord *tr = &e->trials[t];
-        double v_next = t + 1 < e->n_trials ? e->trials[t + 1].value : 0.0;
-        tr->rpe = tr->reward + gamma * v_next - tr->value;   /* NaN propagates */
-    }
 }

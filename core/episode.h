@@ -27,7 +27,7 @@ typedef struct TrialRecord {
     TaskTruth truth;
     double probs[TASK_MAX_ACTIONS];    /* the policy, NaN where not defined */
     double value;                      /* V_t, NaN if the agent has none */
-    double rpe;                        /* delta_t = r_t + gamma V_{t+1} - V_t, NaN if none */
+    double rpe;                        /* delta_t = r_t + gamma V_{t+1} - V_t (model/striatum.h), NaN if none */
 } TrialRecord;
 
 /* One stage of a multi-stage trial: the two-step task's first-stage choice,
@@ -76,8 +76,9 @@ int episode_add_stage(EpisodeRecord *e, const StageRecord *s);
 void episode_clear(EpisodeRecord *e);
 /* Compute total_reward and regret from the trials. */
 void episode_summarize(EpisodeRecord *e);
-/* Fill rpe from value and reward: delta_t = r_t + gamma V_{t+1} - V_t with
-** V = 0 after the last trial. Leaves rpe NaN where value is NaN. */
-void episode_fill_rpe(EpisodeRecord *e, double gamma);
+/* One trial's regret, max_a p_a - p_action (TaskTruth p), NaN if the chosen
+** arm's or the best arm's probability is unknown. The one regret formula:
+** episode_summarize and the trainer's statistics both sum it over trials. */
+double episode_trial_regret(const TaskTruth *truth, int action);
 
 #endif

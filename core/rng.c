@@ -1,4 +1,5 @@
-/* core/rng.c: per-episode seeding of GSL generators (see rng.h). */
+/* core/rng.c: per-episode seeding of GSL generators, and the categorical
+** sampler (see rng.h). */
 #include "core/rng.h"
 
 const gsl_rng_type *rng_type(void) { return gsl_rng_mt19937; }
@@ -22,4 +23,14 @@ void rng_seed_episode(gsl_rng *r, uint64_t seed, RngStream stream, uint64_t epis
     ** and avoid 0, which GSL's mt19937 maps to its default seed. */
     unsigned long s = (unsigned long)((h ^ (h >> 32)) & 0xffffffffUL);
     gsl_rng_set(r, s ? s : 1);
+}
+
+int rng_categorical(const double *probs, int n, gsl_rng *r)
+{
+    double u = gsl_rng_uniform(r), c = 0.0;
+    for (int a = 0; a < n - 1; a++) {
+        c += probs[a];
+        if (u < c) return a;
+    }
+    return n - 1;
 }

@@ -36,6 +36,13 @@ gsl_rng *rng_alloc(void);
 /* Seed r for (seed, stream, episode). */
 void rng_seed_episode(gsl_rng *r, uint64_t seed, RngStream stream, uint64_t episode);
 
+/* Draw a category from probs (n entries summing to 1) with one uniform draw
+** from r: the first a with u < p_0 + ... + p_a, partial sums taken in order
+** (n-1 if rounding leaves u beyond the last partial sum). Every sampled
+** action in metarl (the network's policy, the reference agents) goes
+** through here. */
+int rng_categorical(const double *probs, int n, gsl_rng *r);
+
 /* The 64-bit mixing function (splitmix64 finaliser), exposed for tests. */
 uint64_t rng_mix64(uint64_t x);
 

@@ -4,25 +4,6 @@
 
 #include "core/summary.h"
 
-void moments_add(Moments *m, double x)
-{
-    if (isnan(x)) return;
-    m->n++;
-    double d = x - m->mean;
-    m->mean += d / (double)m->n;
-    m->m2 += d * (x - m->mean);
-}
-
-double moments_sd(const Moments *m)
-{
-    return m->n > 1 ? sqrt(m->m2 / (double)(m->n - 1)) : NAN;
-}
-
-double moments_se(const Moments *m)
-{
-    return m->n > 1 ? moments_sd(m) / sqrt((double)m->n) : NAN;
-}
-
 void summary_init(Summary *s) { memset(s, 0, sizeof *s); }
 
 void summary_add(Summary *s, const EpisodeRecord *e)
@@ -48,10 +29,10 @@ void summary_add(Summary *s, const EpisodeRecord *e)
     }
     s->episodes++;
     s->trials += valid;
-    if (valid > 0) moments_add(&s->reward_per_trial, e->total_reward / valid);
-    moments_add(&s->regret, e->regret);
-    if (with_best > 0) moments_add(&s->p_best, (double)on_best / with_best);
-    if (post_n > 0) moments_add(&s->post_reversal, (double)post_hits / post_n);
+    if (valid > 0) running_mean_add(&s->reward_per_trial, e->total_reward / valid);
+    running_mean_add(&s->regret, e->regret);
+    if (with_best > 0) running_mean_add(&s->p_best, (double)on_best / with_best);
+    if (post_n > 0) running_mean_add(&s->post_reversal, (double)post_hits / post_n);
 }
 
 double summary_lag_accuracy(const Summary *s, int k)
@@ -65,17 +46,17 @@ void summary_json(const Summary *s, Json *j)
     json_kint(j, "episodes", s->episodes);
     json_kint(j, "trials", s->trials);
     json_knum(j, "reward_per_trial", s->reward_per_trial.mean);
-    json_knum(j, "reward_per_trial_se", moments_se(&s->reward_per_trial));
+    json_knum(j, "reward_per_trial_se", running_mean_se(&s->reward_per_trial));
     json_knum(j, "regret", s->regret.n ? s->regret.mean : NAN);
-    json_knum(j, "regret_se", moments_se(&s->regret));
+    json_knum(j, "regret_se", running_mean_se(&s->regret));
     json_knum(j, "p_best", s->p_best.n ? s->p_best.mean : NAN);
-    json_knum(j, "p_best_se", moments_se(&s->p_best));
+    json_knum(j, "p_best_se", running_mean_se(&s->p_best));
     if (s->reversals > 0) {
         double acc[SUMMARY_REVERSAL_LAGS];
         for (int k = 1; k <= SUMMARY_REVERSAL_LAGS; k++) acc[k - 1] = summary_lag_accuracy(s, k);
         json_kint(j, "reversals", s->reversals);
         json_knum(j, "post_reversal_accuracy", s->post_reversal.mean);
-        json_knum(j, "post_reversal_accuracy_se", moments_se(&s->post_reversal));
+        json_knum(j, "post_reversal_accuracy_se", running_mean_se(&s->post_reversal));
         json_knums(j, "reversal_lag_accuracy", acc, SUMMARY_REVERSAL_LAGS);
     }
 }

@@ -16,21 +16,17 @@
 
 #include "core/episode.h"
 #include "core/json.h"
+#include "core/running_mean.h"
 
 #define SUMMARY_REVERSAL_LAGS 10
 
-typedef struct Moments {
-    long n;
-    double mean, m2;   /* Welford's running mean and sum of squared deviations */
-} Moments;
-
-void moments_add(Moments *m, double x);
-double moments_se(const Moments *m);   /* NaN for fewer than 2 values */
-double moments_sd(const Moments *m);
+/* The summaries' running means are RunningMean (core/running_mean.h);
+** moments_se is running_mean_se's older name, kept for the command line. */
+static inline double moments_se(const RunningMean *m) { return running_mean_se(m); }   /* NaN if n < 2 */
 
 typedef struct Summary {
     long episodes, trials;
-    Moments reward_per_trial, regret, p_best, post_reversal;
+    RunningMean reward_per_trial, regret, p_best, post_reversal;
     double lag_hits[SUMMARY_REVERSAL_LAGS], lag_n[SUMMARY_REVERSAL_LAGS];
     long reversals;
 } Summary;

@@ -1,21 +1,19 @@
-/* model/a2c.c: returns, advantages and the A2C loss (see a2c.h). */
+/* model/a2c.c: advantages, value targets and the A2C loss (see a2c.h); the
+** deltas they are built from come from the striatum (model/striatum.h). */
 #include <assert.h>
 #include <stddef.h>
 
 #include "model/a2c.h"
 
-void a2c_advantages(int T, const double *reward, const double *V, double gamma,
-                    double lambda, double *delta, double *adv, double *ret)
+void a2c_advantages(int T, const double *delta, const double *V, double gamma, double lambda,
+                    double *adv, double *ret)
 {
-    double next_adv = 0.0, next_v = 0.0;   /* after the last trial: V_T = 0, Ahat_T = 0 */
+    double next_adv = 0.0;   /* after the last trial: Ahat_T = 0 */
     const double gl = gamma * lambda;
     for (int t = T - 1; t >= 0; t--) {
-        double dt = reward[t] + gamma * next_v - V[t];
-        if (delta) delta[t] = dt;
-        adv[t] = dt + gl * next_adv;
+        adv[t] = delta[t] + gl * next_adv;
         ret[t] = adv[t] + V[t];
         next_adv = adv[t];
-        next_v = V[t];
     }
 }
 

@@ -2,7 +2,7 @@
 **
 ** After an episode of T trials with rewards r_t and value estimates V_t:
 **
-**   delta_t = r_t + gamma V_{t+1} - V_t            (V_T = 0: episodes end)
+**   delta_t = r_t + gamma V_{t+1} - V_t   (V_T = 0; model/striatum.h computes it)
 **   Ahat_t  = sum_{k>=0} (gamma lambda)^k delta_{t+k}     GAE(lambda),
 **             lambda = 1: Ahat_t = sum_k gamma^k r_{t+k} - V_t (Monte-Carlo)
 **   G_t     = Ahat_t + V_t                           value target
@@ -31,11 +31,12 @@ typedef struct A2cTerms {
     double loss;      /* policy + beta_v value - beta_e entropy (unscaled) */
 } A2cTerms;
 
-/* Fill delta (may be NULL), adv and ret (T each) from rewards and values.
-** The backward recursion Ahat_t = delta_t + gamma lambda Ahat_{t+1} fixes
-** the order of every sum. */
-void a2c_advantages(int T, const double *reward, const double *V, double gamma,
-                    double lambda, double *delta, double *adv, double *ret);
+/* Fill adv and ret (T each) from the striatum's deltas (striatum_deltas(),
+** model/striatum.h: the one place delta is computed) and the values. The
+** backward recursion Ahat_t = delta_t + gamma lambda Ahat_{t+1} fixes the
+** order of every sum. delta may be adv itself (read before written). */
+void a2c_advantages(int T, const double *delta, const double *V, double gamma, double lambda,
+                    double *adv, double *ret);
 
 /* Loss of one episode from the stored log-policy logp (T, A), policy probs
 ** (T, A), chosen actions (T), held-constant adv and ret (T) and values V (T).

@@ -1,14 +1,14 @@
-/* model/agent.c: the registry of reference agents, the generic Agent handle,
-** and the helpers the agents' files share (model/agent_impl.h).
+/* model/agent.c: the registry of reference agents and the generic Agent
+** handle (the helpers the agents' files share are model/agents/agent_impl.c).
 **
 ** Each agent file exports its AgentType objects and keeps everything else
 ** static, as the task files do; agent_types[] lists them in the order
 ** `metarl agents` prints them:
 **
-**   model/agent_simple.c    random, wsls, rw          (any task)
-**   model/agent_bandit.c    thompson, ucb1, greedy    (any task; stationary beliefs)
-**   model/agent_bayes.c     bayes                     (bandit: exact dynamic programming)
-**   model/agent_observer.c  observer                  (reversal, fixed-pair bandits)
+**   model/agents/agent_simple.c    random, wsls, rw          (any task)
+**   model/agents/agent_bandit.c    thompson, ucb1, greedy    (any task; stationary beliefs)
+**   model/agents/agent_bayes.c     bayes                     (bandit: exact dynamic programming)
+**   model/agents/agent_observer.c  observer                  (reversal, fixed-pair bandits)
 */
 #include <math.h>
 #include <stdio.h>
@@ -16,7 +16,6 @@
 #include <string.h>
 
 #include "model/agent.h"
-#include "model/agent_impl.h"
 
 extern const AgentType agent_random;
 extern const AgentType agent_wsls;
@@ -108,98 +107,4 @@ void agent_free(Agent *a)
     if (!a) return;
     if (a->state) a->type->free(a->state);
     free(a);
-}
-
-/* ---- helpers for the agents' files (agent_impl.h) ------------------------ */
-
-int agent_sample(const double *probs, int n, gsl_rng *r)
-{
-    double u = gsl_rng_uniform(r), c = 0.0;
-    for (int a = 0; a < n - 1; a++) {
-        c += probs[a];
-        if (u < c) return a;
-    }
-    return n - 1;
-}
-
-int agent_argmax(const double *x, int n, double tol, gsl_rng *r, double *probs)
-{
-    double best = x[0];
-    for (int a = 1; a < n; a++)
-        if (x[a] > best) best = x[a];
-    int tied[TASK_MAX_ACTIONS] = { 0 }, k = 0;
-    for (int a = 0; a < n; a++)
-        if (x[a] >= best - tol) tied[k++] = a;
-    int choice = k == 1 ? tied[0] : tied[gsl_rng_uniform_int(r, (unsigned long)k)];
-    if (probs) {
-        for (int a = 0; a < n; a++) probs[a] = 0.0;
-        for (int i = 0; i < k; i++) probs[tied[i]] = 1.0 / k;
-    }
-    return choice;
-}
-
-const char *agent_task_name(const Config *cfg)
-{
-    const char *name = config_get(cfg, "task", "name");
-    return name ? name : "";
-}
-
-const char *agent_task_get(const Config *cfg, const char *key)
-{
-    return config_get(cfg, "task", key);
-}
-
-int agent_bandit_pair(const Config *cfg, double pair[2], int *shuffled)
-{
-    /* The pairs as tasks/bandit.c lists them (arm 0 first when unshuffled);
-    ** tests/test_agents.c checks this table against the task. */
-    static const struct { const char *dist; double p0, p1; } pairs[] = {
-        { "easy", 0.9, 0.1 }, { "medium", 0.75, 0.25 }, { "hard", 0.6, 0.4 }
-    };
-    if (strcmp(agent_task_name(cfg), "bandit") != 0) return -1;
-    const char *dist = agent_task_get(cfg, "dist");
-    if (!dist) return -1;
-    if (strcmp(dist, "fixed") == 0) {
-        pair[0] = config_double(cfg, "task", "p1");
-        pair[1] = config_double(cfg, "task", "p2");
-    } else {
-        int found = 0;
-        for (size_t i = 0; i < sizeof pairs / sizeof pairs[0]; i++)
-            if (strcmp(dist, pairs[i].dist) == 0) {
-                pair[0] = pairs[i].p0;
-                pair[1] = pairs[i].p1;
-                found = 1;
-            }
-        if (!found) return -1;
-    }
-    *shuffled = config_bool(cfg, "task", "shuffle");
-    return 0;
-}
-
-void *agent_refuse(char *err, size_t n_err, const char *agent, const Config *cfg,
-                   const char *accepts)
-{
-    const char *task = agent_task_name(cfg);
-    const char *dist = strcmp(task, "bandit") == 0 ? agent_task_get(cfg, "dist") : NULL;
-    if (!task[0]) task = "(none)";
-    if (dist)
-        snprintf(err, n_err, "agent %s cannot serve task %s (dist=%s): it needs %s", agent, task,
-                 dist, accepts);
-    else
-        snprintf(err, n_err, "agent %s cannot serve task %s: it needs %s", agent, task, accepts);
-    return NULL;
-}
-
-int agent_check_actions(char *err, size_t n_err, const char *agent, const Config *cfg,
-                        const TaskInfo *ti, int exactly)
-{
-    int ok = exactly > 0 ? ti->n_actions == exactly
-                         : ti->n_actions >= 1 && ti->n_actions <= TASK_MAX_ACTIONS;
-    if (ok) return 0;
-    char need[64];
-    if (exactly > 0) snprintf(need, sizeof need, "a task with %d actions", exactly);
-    else snprintf(need, sizeof need, "a task with 1..%d actions", TASK_MAX_ACTIONS);
-    snprintf(err, n_err, "agent %s cannot serve task %s with %d actions: it needs %s", agent,
-             agent_task_name(cfg), ti->n_actions, need);
-    return -1;
 }

@@ -1,21 +1,24 @@
-/* model/net.c: forward and backward pass of the prefrontal rate network.
+/* model/net.c: the prefrontal rate network: its parameter block, its lanes,
+** and the equations of one trial, forward and backward.
 **
 ** Equations, shapes and usage are in net.h; the backward pass is derived in
 ** net.md. This is the only implementation of the network's equations: the
 ** trainer (model/trainer.c) and the frozen-weight agent (model/net_agent.c)
-** both call net_forward_step().
+** both call net_forward_step() / net_forward_lanes(). The file reads as the
+** equations, per trial:
 **
-** Speed and determinism. Every matrix product is written in "axpy form",
-** y[0:n] += x[k] * M[k, 0:n] for k = 0, 1, ..., which gcc vectorizes without
-** reordering any sum: each y[c] still receives its terms in the order of k.
-** That needs the matrix with the summed index as rows, so the forward pass
-** reads transposed copies (W_rec_T, W_in_T, W_s_T, refreshed once per update
-** by net_refresh) and the backward pass reads W_rec, W_s, W_pi as stored.
-** The few dot products (policy and value readouts) use four explicit
-** partial sums combined in a fixed order. With -ffp-contract=off (Makefile)
-** no multiply-add is fused, so the "avx2" and "default" clones of the hot
-** kernels give identical bits and the result does not depend on the CPU the
-** run lands on.
+**   pre = b + W_in u_t + W_rec r_{t-1}      (net_comb_run, net_kernels.c)
+**   x_t = (1 - alpha) x_{t-1} + alpha pre + sigma xi_t,   r_t = f(x_t)
+**   pi_t = softmax(W_pi r_t + b_pi)
+**   V_t  from the striatal critic (model/striatum.c)
+**
+** and backward the same in reverse. How a product is laid out in registers
+** and cache is the kernels' business (model/net_kernels.c); the order of
+** every sum is fixed here and there, so results are bit-identical across
+** batch sizes, threads and CPUs. The products need the summed index as
+** rows, so the forward pass reads transposed copies (W_rec_T, W_in_T,
+** W_s_T, refreshed once per update by net_refresh) and the backward pass
+** reads W_rec, W_s, W_pi as stored.
 */
 #include <assert.h>
 #include <limits.h>
@@ -30,336 +33,8 @@
 #include <gsl/gsl_randist.h>
 
 #include "model/net.h"
-
-/* ---------------------------------------------------------------- kernels */
-
-/* Every matrix product of the network has one shape, a "combination of rows":
-**
-**     y[c] = init[c] + sum_j val[j] * M[idx[j] * ld + c]      for c < cols,
-**
-** the terms added one at a time in the order of j (init NULL: from 0), over
-** up to three segments (idx, val lists with their own M and ld), one after
-** the other. The forward pass: M = W_in^T for u_t, then W_rec^T for
-** r_{t-1}. The backward pass: M = W_rec for gp_{t+1}, W_pi for dlogits_t,
-** W_s (or w_v) for the critic. The weight gradients: M = the stored rates
-** (or inputs) of trials t, with val = gp_t[i] for row i of dW. The lists
-** leave out the zero coefficients (one-hot inputs, silent relu units and
-** their zero gradients): a skipped term would add +-0, which changes a sum
-** only if it is itself a zero, and then only in its sign; every path skips
-** the same terms, so the bits do not depend on which path ran.
-**
-** comb_run() evaluates a set of combinations that share the matrices but
-** not the lists: the lanes of a batch at one trial, or a block of rows of a
-** weight gradient. Registers hold a panel of up to 48 columns of y (12
-** AVX2 vectors); the loop over outputs is inside the loop over panels, so a
-** panel of a weight matrix, once fetched into cache, serves every lane.
-** Each y[c] still receives its terms in the order of the lists, as the
-** scalar loop would: vector lanes are separate columns, nothing is
-** reassociated, and with -ffp-contract=off no multiply-add is fused, so the
-** "avx2" and "default" clones give identical bits (as does the scalar tail
-** for columns beyond the last multiple of 4). */
-
-#if defined(__GNUC__) && !defined(__clang__) && defined(__x86_64__) && !defined(__SANITIZE_ADDRESS__)
-#define NET_HOT __attribute__((target_clones("avx2", "default"), optimize("O3")))
-#else
-#define NET_HOT
-#endif
-
-typedef struct CombSeg {
-    const double *M;     /* term j's row: M + idx[j] * ld */
-    ptrdiff_t ld;
-    const int *idx;      /* (n) */
-    const double *val;   /* (n) */
-    int n;
-} CombSeg;
-
-typedef struct Comb {
-    double *y;           /* (cols) the result */
-    const double *init;  /* (cols) starting values, NULL for zeros; may be y itself */
-    CombSeg seg[3];
-    int nseg;
-} Comb;
-
-#define COMB_BLOCK 8     /* outputs per comb_run() call */
-#define COMB_KC 64       /* matrix rows per cache block: 64 x 48 doubles = 24 KB */
-
-/* Rows per cache block for row stride ld (doubles): COMB_KC, fewer when the
-** stride maps rows onto few L1 sets (a 64-byte line count with a large
-** power-of-two factor: 32 KB of rows 2 KB apart use 2 of the 64 sets' groups
-** and would evict each other), about 8 rows per set group. */
-static long comb_kc(ptrdiff_t ld)
-{
-    if (ld <= 0 || ld % 8 != 0) return COMB_KC;
-    long lines = (long)(ld / 8), g = 1;
-    while (g < 64 && lines % (2 * g) == 0) g *= 2;
-    long kc = 8 * (64 / g);
-    return kc < COMB_KC ? kc : COMB_KC;
-}
-
-/* One step of comb_run's loops, for output o: y[c0 : c0+NV] (NV values,
-** in vectors of 4 when V4, else NV <= 3 scalars) gets the terms of
-** segment s whose row index is below k_end, continuing at cur[o]; `first`:
-** start from init (or 0) instead of y. */
-#if defined(__GNUC__)
-typedef double v4d __attribute__((vector_size(32)));
-
-#define COMB_STEP_V(NV)                                                                 \
-    do {                                                                                \
-        v4d acc[(NV) / 4];                                                              \
-        const double *src = first ? cb->init : cb->y;                                   \
-        if (src)                                                                        \
-            for (int q = 0; q < (NV) / 4; q++) memcpy(&acc[q], src + c0 + 4 * q, 32);   \
-        else                                                                            \
-            for (int q = 0; q < (NV) / 4; q++) acc[q] = (v4d){ 0.0, 0.0, 0.0, 0.0 };       \
-        const double *M = sg->M + c0;                                                   \
-        for (; j < sg->n && sg->idx[j] < k_end; j++) {                                  \
-            const double *m = M + sg->idx[j] * sg->ld;                                  \
-            const double v = sg->val[j];                                                \
-            const v4d vv = { v, v, v, v };                                              \
-            for (int q = 0; q < (NV) / 4; q++) {                                        \
-                v4d mq;                                                                 \
-                memcpy(&mq, m + 4 * q, 32);                                             \
-                acc[q] += vv * mq;                                                      \
-            }                                                                           \
-        }                                                                               \
-        for (int q = 0; q < (NV) / 4; q++) memcpy(cb->y + c0 + 4 * q, &acc[q], 32);     \
-    } while (0)
-#endif
-
-/* The (at most 3) columns beyond the vector panels, all at once. */
-#define COMB_STEP_TAIL(NV)                                                              \
-    do {                                                                                \
-        double a0, a1 = 0.0, a2 = 0.0;                                                  \
-        const double *src = first ? cb->init : cb->y;                                   \
-        a0 = src ? src[c0] : 0.0;                                                       \
-        if ((NV) > 1) a1 = src ? src[c0 + 1] : 0.0;                                     \
-        if ((NV) > 2) a2 = src ? src[c0 + 2] : 0.0;                                     \
-        const double *M = sg->M + c0;                                                   \
-        for (; j < sg->n && sg->idx[j] < k_end; j++) {                                  \
-            const double *m = M + sg->idx[j] * sg->ld;                                  \
-            const double v = sg->val[j];                                                \
-            a0 += v * m[0];                                                             \
-            if ((NV) > 1) a1 += v * m[1];                                               \
-            if ((NV) > 2) a2 += v * m[2];                                               \
-        }                                                                               \
-        cb->y[c0] = a0;                                                                 \
-        if ((NV) > 1) cb->y[c0 + 1] = a1;                                               \
-        if ((NV) > 2) cb->y[c0 + 2] = a2;                                               \
-    } while (0)
-
-/* All outputs, columns [c0, c0 + NV): the segments in order, each in blocks
-** of COMB_KC matrix rows (the lists are in increasing row order), so that a
-** block of the panel stays in L1 while every output uses it. A partial sum
-** goes to y and comes back between blocks, which changes no bit. */
-#define COMB_COLUMNS(NV, STEP)                                                          \
-    do {                                                                                \
-        for (int s = 0; s < c[0].nseg; s++) {                                           \
-            int cur[COMB_BLOCK], k_lo = INT_MAX;                                        \
-            for (int o = 0; o < n_out; o++) {                                           \
-                cur[o] = 0;                                                             \
-                if (c[o].seg[s].n > 0 && c[o].seg[s].idx[0] < k_lo) k_lo = c[o].seg[s].idx[0]; \
-            }                                                                           \
-            const long kc = comb_kc(c[0].seg[s].ld);                                    \
-            int more = 1;                                                               \
-            for (long k_end = (long)k_lo + kc; more; k_end += kc) {                     \
-                const int first = s == 0 && k_end == (long)k_lo + kc;                   \
-                more = 0;                                                               \
-                for (int o = 0; o < n_out; o++) {                                       \
-                    const Comb *cb = &c[o];                                             \
-                    const CombSeg *sg = &cb->seg[s];                                    \
-                    int j = cur[o];                                                     \
-                    if (!first && (j == sg->n || sg->idx[j] >= k_end)) {                \
-                        more |= j < sg->n;                                              \
-                        continue;                                                       \
-                    }                                                                   \
-                    STEP(NV);                                                           \
-                    cur[o] = j;                                                         \
-                    more |= j < sg->n;                                                  \
-                }                                                                       \
-            }                                                                           \
-        }                                                                               \
-    } while (0)
-
-/* y = init + the segments' terms for every output of c (n_out <= COMB_BLOCK,
-** every output with the same number of segments, the same matrices). */
-NET_HOT static void comb_run(const Comb *c, int n_out, int cols)
-{
-    assert(n_out >= 1 && n_out <= COMB_BLOCK);
-    int c0 = 0;
-#if defined(__GNUC__)
-    for (; c0 + 48 <= cols; c0 += 48) COMB_COLUMNS(48, COMB_STEP_V);
-    for (; c0 + 32 <= cols; c0 += 32) COMB_COLUMNS(32, COMB_STEP_V);
-    for (; c0 + 16 <= cols; c0 += 16) COMB_COLUMNS(16, COMB_STEP_V);
-    for (; c0 + 8 <= cols; c0 += 8) COMB_COLUMNS(8, COMB_STEP_V);
-    for (; c0 + 4 <= cols; c0 += 4) COMB_COLUMNS(4, COMB_STEP_V);
-#endif
-    for (; c0 + 3 <= cols; c0 += 3) COMB_COLUMNS(3, COMB_STEP_TAIL);
-    if (cols - c0 == 2) COMB_COLUMNS(2, COMB_STEP_TAIL);
-    if (cols - c0 == 1) COMB_COLUMNS(1, COMB_STEP_TAIL);
-}
-
-/* Write at idx/val the terms k < cnt with x[k] != 0 (NaN included): index k,
-** coefficient x[k]. Branch-free: an entry is written at every k and kept by
-** advancing the count, so idx and val need room for cnt entries. Return the
-** number kept. */
-static int list_nz(int *restrict idx, double *restrict val, const double *restrict x, int cnt)
-{
-    int n = 0;
-    for (int k = 0; k < cnt; k++) {
-        idx[n] = k;
-        val[n] = x[k];
-        n += x[k] != 0.0;
-    }
-    return n;
-}
-
-static CombSeg seg(const double *M, ptrdiff_t ld, const int *idx, const double *val, int n)
-{
-    return (CombSeg){ M, ld, idx, val, n };
-}
-
-/* Lists of the transposed-A products of the weight gradients: for rows
-** i0 .. i0+nb-1 of a (T, lda), row k's list (at k * cap in the lane's
-** scratch) holds t - shift and a[t lda + i0 + k] for the t < T with a
-** nonzero coefficient, in order of t. Counts into cnt. */
-static void tn_lists(NetLane *L, const double *a, size_t lda, int i0, int nb, int T, int shift,
-                     int *cnt)
-{
-    const size_t cap = (size_t)L->T_max;
-    for (int k = 0; k < nb; k++) cnt[k] = 0;
-    for (int t = 0; t < T; t++) {
-        const double *at = a + (size_t)t * lda + i0;
-        for (int k = 0; k < nb; k++) {
-            int *idx = L->idx + (size_t)k * cap;
-            double *val = L->vals + (size_t)k * cap;
-            idx[cnt[k]] = t - shift;
-            val[cnt[k]] = at[k];
-            cnt[k] += at[k] != 0.0;
-        }
-    }
-}
-
-/* G[i, 0:cols] += sum_t a[t lda + i] B[t ldb + 0:cols] for i < m, t < T in
-** order: the weight gradient as a sum over trials of outer products, i.e. the
-** matrix product a^T B, by comb_run in blocks of COMB_BLOCK rows of G. */
-static void gemm_tn(NetLane *L, double *G, size_t ldg, int m, const double *a, size_t lda,
-                    const double *B, size_t ldb, int T, int cols)
-{
-    Comb cb[COMB_BLOCK];
-    int cnt[COMB_BLOCK];
-    const size_t cap = (size_t)L->T_max;
-    for (int i0 = 0; i0 < m; i0 += COMB_BLOCK) {
-        const int nb = m - i0 < COMB_BLOCK ? m - i0 : COMB_BLOCK;
-        tn_lists(L, a, lda, i0, nb, T, 0, cnt);
-        for (int k = 0; k < nb; k++) {
-            double *g = G + (size_t)(i0 + k) * ldg;
-            cb[k] = (Comb){ g, g, { seg(B, (ptrdiff_t)ldb, L->idx + k * cap, L->vals + k * cap, cnt[k]) }, 1 };
-        }
-        comb_run(cb, nb, cols);
-    }
-}
-
-/* dW_in += sum_t gp_t u_t^T and dW_rec += sum_{t>=1} gp_t r_{t-1}^T, from one
-** set of lists of gp's columns: they hold t - 1, so that row t - 1 of the
-** rates is r_{t-1} and row t - 1 of (u + I) is u_t (t = 0 gives index -1,
-** which W_rec's product skips: r_{-1} = 0). */
-static void gemm_gp(NetLane *L, double *dW_in, double *dW_rec, int N, int I, int T)
-{
-    Comb ci[COMB_BLOCK], cr[COMB_BLOCK];
-    int cnt[COMB_BLOCK];
-    const size_t cap = (size_t)L->T_max;
-    for (int i0 = 0; i0 < N; i0 += COMB_BLOCK) {
-        const int nb = N - i0 < COMB_BLOCK ? N - i0 : COMB_BLOCK;
-        tn_lists(L, L->gp, (size_t)N, i0, nb, T, 1, cnt);
-        for (int k = 0; k < nb; k++) {
-            const int *idx = L->idx + k * cap;
-            const double *val = L->vals + k * cap;
-            const int skip = cnt[k] > 0 && idx[0] < 0;
-            double *gi = dW_in + (size_t)(i0 + k) * I, *gr = dW_rec + (size_t)(i0 + k) * N;
-            ci[k] = (Comb){ gi, gi, { seg(L->u + I, I, idx, val, cnt[k]) }, 1 };
-            cr[k] = (Comb){ gr, gr, { seg(L->r, N, idx + skip, val + skip, cnt[k] - skip) }, 1 };
-        }
-        comb_run(ci, nb, I);
-        comb_run(cr, nb, N);
-    }
-}
-
-/* g[0:n] += sum_t a[t lda + 0:n], t < T in order (bias gradients). */
-NET_HOT static void colsum_acc(double *restrict g, const double *restrict a, size_t lda, int T, int n)
-{
-    for (int t = 0; t < T; t++) {
-        const double *restrict at = a + (size_t)t * lda;
-        for (int c = 0; c < n; c++) g[c] += at[c];
-    }
-}
-
-/* y[i] = f(x[i]) for i < n, the switch outside the loop. */
-NET_HOT static void act_vec(NetActivation f, double *restrict y, const double *restrict x, int n)
-{
-    switch (f) {
-    case NET_RELU:
-        for (int i = 0; i < n; i++) y[i] = x[i] > 0.0 ? x[i] : 0.0;
-        break;
-    case NET_SOFTPLUS:
-        for (int i = 0; i < n; i++) y[i] = x[i] > 0.0 ? x[i] + log1p(exp(-x[i])) : log1p(exp(x[i]));
-        break;
-    case NET_TANH:
-    default:
-        for (int i = 0; i < n; i++) y[i] = tanh(x[i]);
-        break;
-    }
-}
-
-/* x = leak xp + alpha pre (xp NULL: x = alpha pre), then + sd xi (xi may be NULL). */
-NET_HOT static void leak_vec(double *restrict x, const double *restrict xp, const double *restrict pre,
-                             const double *restrict xi, double alpha, double leak, double sd, int n)
-{
-    if (xp)
-        for (int i = 0; i < n; i++) x[i] = leak * xp[i] + alpha * pre[i];
-    else
-        for (int i = 0; i < n; i++) x[i] = alpha * pre[i];
-    if (xi)
-        for (int i = 0; i < n; i++) x[i] += sd * xi[i];
-}
-
-/* gx = dr f'(r) + leak gxn, gp = alpha gx (f' from the output, net_act_deriv). */
-NET_HOT static void bwd_vec(NetActivation f, double *restrict gx, double *restrict gp,
-                            const double *restrict dr, const double *restrict r,
-                            const double *restrict gxn, double alpha, double leak, int n)
-{
-    switch (f) {
-    case NET_RELU:
-        for (int i = 0; i < n; i++) {
-            const double d = r[i] > 0.0 ? 1.0 : 0.0;   /* (this form vectorizes) */
-            gx[i] = dr[i] * d + leak * gxn[i];
-        }
-        break;
-    case NET_SOFTPLUS:
-        for (int i = 0; i < n; i++) gx[i] = dr[i] * -expm1(-r[i]) + leak * gxn[i];
-        break;
-    case NET_TANH:
-    default:
-        for (int i = 0; i < n; i++) gx[i] = dr[i] * (1.0 - r[i] * r[i]) + leak * gxn[i];
-        break;
-    }
-    for (int i = 0; i < n; i++) gp[i] = alpha * gx[i];
-}
-
-/* sum_i a[i] b[i] with four partial sums: s_j takes i = j mod 4 in order;
-** the tail goes to s_0; result (s0 + s1) + (s2 + s3). */
-static double dot(const double *restrict a, const double *restrict b, int n)
-{
-    double s0 = 0.0, s1 = 0.0, s2 = 0.0, s3 = 0.0;
-    int i = 0;
-    for (; i + 4 <= n; i += 4) {
-        s0 += a[i] * b[i];
-        s1 += a[i + 1] * b[i + 1];
-        s2 += a[i + 2] * b[i + 2];
-        s3 += a[i + 3] * b[i + 3];
-    }
-    for (; i < n; i++) s0 += a[i] * b[i];
-    return (s0 + s1) + (s2 + s3);
-}
+#include "model/net_kernels.h"
+#include "model/striatum.h"
 
 double net_act(NetActivation f, double x)
 {
@@ -613,12 +288,12 @@ static void forward_block(const Net *net, NetLane *const *lanes, int n, const do
 {
     const NetDims *d = &net->d;
     const NetParams *p = &net->p;
-    const NetActivation f = net->cfg.activation;
-    const int N = d->N, S = d->S, A = d->A, O = d->O, I = d->I, Z = d->Z;
+    const int N = d->N, A = d->A, O = d->O, I = d->I;
     const double alpha = net->cfg.alpha, leak = 1.0 - alpha;
     Comb cb[COMB_BLOCK];
 
-    /* pre = b + W_in u_t + W_rec r_{t-1}: the terms of u, then those of r */
+    /* u_t = [obs, onehot(a_{t-1}), r_{t-1}, t/T_max], and
+    ** pre = b + W_in u_t + W_rec r_{t-1}: the terms of u, then those of r */
     for (int j = 0; j < n; j++) {
         NetLane *L = lanes[j];
         const int t = L->t;
@@ -630,32 +305,34 @@ static void forward_block(const Net *net, NetLane *const *lanes, int n, const do
         for (int a = 0; a < A; a++) u[O + a] = a == L->prev_action ? 1.0 : 0.0;
         u[O + A] = L->prev_reward;
         if (net->cfg.time_input) u[O + A + 1] = (double)t / (double)d->T_max;
-        const int nu = list_nz(L->idx, L->vals, u, I);
-        const int nr = t > 0 ? list_nz(L->idx + I, L->vals + I, L->r + (size_t)(t - 1) * N, N) : 0;
+        const int nu = net_list_nz(L->idx, L->vals, u, I);
+        const int nr = t > 0 ? net_list_nz(L->idx + I, L->vals + I, L->r + (size_t)(t - 1) * N, N) : 0;
         cb[j] = (Comb){ L->pre, p->b,
-                        { seg(net->W_in_T, net->ld_N, L->idx, L->vals, nu),
-                          seg(net->W_rec_T, net->ld_N, L->idx + I, L->vals + I, nr) }, 2 };
+                        { net_seg(net->W_in_T, net->ld_N, L->idx, L->vals, nu),
+                          net_seg(net->W_rec_T, net->ld_N, L->idx + I, L->vals + I, nr) }, 2 };
     }
-    comb_run(cb, n, N);
+    net_comb_run(cb, n, N);
 
     for (int j = 0; j < n; j++) {
         NetLane *L = lanes[j];
         const int t = L->t;
         double *x = L->x + (size_t)t * N, *rt = L->r + (size_t)t * N;
+
+        /* x_t = leak x_{t-1} + alpha pre + sigma xi_t,  r_t = f(x_t) */
         double *xi = NULL;
         if (net->cfg.noise_sd > 0.0) {
             xi = L->xi + (size_t)t * N;
             if (rng)
                 for (int i = 0; i < N; i++) xi[i] = gsl_ran_gaussian(rng[j], 1.0);
         }
-        leak_vec(x, t > 0 ? x - N : NULL, L->pre, xi, alpha, leak, net->cfg.noise_sd, N);
-        act_vec(f, rt, x, N);
+        net_leak_vec(x, t > 0 ? x - N : NULL, L->pre, xi, alpha, leak, net->cfg.noise_sd, N);
+        net_act_vec(net->cfg.activation, rt, x, N);
 
-        /* policy: log-softmax of the logits */
+        /* policy: log-softmax of the logits W_pi r_t + b_pi */
         double *lp = L->logp + (size_t)t * A, *pr = L->probs + (size_t)t * A;
         double mx = -INFINITY;
         for (int a = 0; a < A; a++) {
-            lp[a] = p->b_pi[a] + dot(p->W_pi + (size_t)a * N, rt, N);
+            lp[a] = p->b_pi[a] + net_dot(p->W_pi + (size_t)a * N, rt, N);
             if (lp[a] > mx) mx = lp[a];
         }
         double sum = 0.0;
@@ -668,28 +345,10 @@ static void forward_block(const Net *net, NetLane *const *lanes, int n, const do
             pr[a] /= sum;
             lp[a] -= lse;
         }
+    }
 
-        /* critic input */
-        double *z = L->z + (size_t)t * Z;
-        memcpy(z, rt, (size_t)N * sizeof(double));
-        if (net->cfg.critic_input) memcpy(z + N, L->u + (size_t)t * I + O, (size_t)(A + 1) * sizeof(double));
-        if (S > 0) {
-            const int nz = list_nz(L->idx, L->vals, z, Z);
-            cb[j] = (Comb){ L->pre, p->b_s, { seg(net->W_s_T, net->ld_S, L->idx, L->vals, nz) }, 1 };
-        } else {
-            L->V[t] = p->b_v[0] + dot(p->w_v, z, Z);
-        }
-    }
-    if (S > 0) {
-        comb_run(cb, n, S);
-        for (int j = 0; j < n; j++) {
-            NetLane *L = lanes[j];
-            const int t = L->t;
-            double *h = L->h + (size_t)t * S;
-            act_vec(f, h, L->pre, S);
-            L->V[t] = p->b_v[0] + dot(p->w_v, h, S);
-        }
-    }
+    /* the critic reads r_t (and the inputs): V_t */
+    striatum_forward(net, lanes, n);
 }
 
 void net_forward_lanes(const Net *net, NetLane *const *lanes, int n, const double *const *obs,
@@ -721,16 +380,6 @@ void net_lane_record(NetLane *lane, int action, double reward)
     lane->t++;
 }
 
-int net_sample(const double *probs, int A, gsl_rng *r)
-{
-    double u = gsl_rng_uniform(r), c = 0.0;
-    for (int a = 0; a < A - 1; a++) {
-        c += probs[a];
-        if (u < c) return a;
-    }
-    return A - 1;
-}
-
 /* --------------------------------------------------------------- backward */
 
 /* Trial t of up to COMB_BLOCK lanes (all with t < their length), backward:
@@ -740,11 +389,8 @@ static void backward_block(const Net *net, NetLane *const *lanes, int n, const i
 {
     const NetDims *d = &net->d;
     const NetParams *p = &net->p;
-    const NetActivation f = net->cfg.activation;
-    const int N = d->N, S = d->S, A = d->A, Z = d->Z;
-    const int vtp = net->cfg.value_trains_pfc;
+    const int N = d->N, A = d->A;
     const double alpha = net->cfg.alpha, leak = 1.0 - alpha;
-    static const int zero = 0;
     Comb cb[COMB_BLOCK] = { { 0 } };
 
     /* dr_t = W_rec^T gp_{t+1} + W_pi^T dlogits_t + the critic's path, summed
@@ -756,28 +402,22 @@ static void backward_block(const Net *net, NetLane *const *lanes, int n, const i
         int *ix = L->idx;
         double *vl = L->vals;
         int ng = 0;
-        if (t + 1 < L->t) ng = list_nz(ix, vl, L->gp + (size_t)(t + 1) * N, N);
+        if (t + 1 < L->t) ng = net_list_nz(ix, vl, L->gp + (size_t)(t + 1) * N, N);
         else memset(L->gx_next, 0, (size_t)N * sizeof(double));
-        const int na = list_nz(ix + N, vl + N, dl, A);
-        Comb c = { L->dr, NULL, { seg(net->W_rec_c, net->ld_N, ix, vl, ng), seg(p->W_pi, N, ix + N, vl + N, na) }, 2 };
-        if (S > 0) {
-            const double dv = dV[j][t];
-            const double *h = L->h + (size_t)t * S;
-            double *dh = L->dh + (size_t)t * S;
-            for (int q = 0; q < S; q++) dh[q] = dv * p->w_v[q] * net_act_deriv(f, h[q]);
-            if (vtp) c.seg[c.nseg++] = seg(p->W_s, Z, ix + N + A, vl + N + A, list_nz(ix + N + A, vl + N + A, dh, S));
-        } else if (vtp) {
-            c.seg[c.nseg++] = seg(p->w_v, 0, &zero, &dV[j][t], dV[j][t] != 0.0);
-        }
+        const int na = net_list_nz(ix + N, vl + N, dl, A);
+        Comb c = { L->dr, NULL,
+                   { net_seg(net->W_rec_c, net->ld_N, ix, vl, ng), net_seg(p->W_pi, N, ix + N, vl + N, na) }, 2 };
+        striatum_backward(net, L, t, &dV[j][t], ix + N + A, vl + N + A, &c);
         cb[k] = c;
     }
-    comb_run(cb, n, N);
+    net_comb_run(cb, n, N);
 
     /* through f and the leak; gp = dL/d(pre_t) = alpha dL/dx_t */
     for (int k = 0; k < n; k++) {
         NetLane *L = lanes[k];
         double *gx = L->gx;
-        bwd_vec(f, gx, L->gp + (size_t)t * N, L->dr, L->r + (size_t)t * N, L->gx_next, alpha, leak, N);
+        net_bwd_vec(net->cfg.activation, gx, L->gp + (size_t)t * N, L->dr, L->r + (size_t)t * N,
+                    L->gx_next, alpha, leak, N);
         L->gx = L->gx_next;
         L->gx_next = gx;
     }
@@ -789,20 +429,13 @@ static void lane_weight_grads(const Net *net, NetLane *L, const double *dlogits,
                               const NetParams *g)
 {
     const NetDims *d = &net->d;
-    const int N = d->N, S = d->S, A = d->A, I = d->I, Z = d->Z, T = L->t;
+    const int N = d->N, A = d->A, I = d->I, T = L->t;
     if (T == 0) return;
-    colsum_acc(g->b, L->gp, (size_t)N, T, N);
-    gemm_gp(L, g->W_in, g->W_rec, N, I, T);
-    colsum_acc(g->b_pi, dlogits, (size_t)A, T, A);
-    gemm_tn(L, g->W_pi, (size_t)N, A, dlogits, (size_t)A, L->r, (size_t)N, T, N);
-    colsum_acc(g->b_v, dV, 1, T, 1);
-    if (S > 0) {
-        gemm_tn(L, g->w_v, (size_t)S, 1, dV, 1, L->h, (size_t)S, T, S);
-        colsum_acc(g->b_s, L->dh, (size_t)S, T, S);
-        gemm_tn(L, g->W_s, (size_t)Z, S, L->dh, (size_t)S, L->z, (size_t)Z, T, Z);
-    } else {
-        gemm_tn(L, g->w_v, (size_t)Z, 1, dV, 1, L->z, (size_t)Z, T, Z);
-    }
+    net_colsum_acc(g->b, L->gp, (size_t)N, T, N);
+    net_gemm_gp(L, g->W_in, g->W_rec, N, I, T);
+    net_colsum_acc(g->b_pi, dlogits, (size_t)A, T, A);
+    net_gemm_tn(L, g->W_pi, (size_t)N, A, dlogits, (size_t)A, L->r, (size_t)N, T, N);
+    striatum_weight_grads(net, L, dV, g);
 }
 
 void net_backward_lanes(const Net *net, NetLane *const *lanes, int n,

@@ -5,7 +5,8 @@
 ** with its own previous action and reward, and carries its state from trial
 ** to trial through a whole episode. A softmax readout of the rates is the
 ** policy (actor); a separate "striatal" module reads the rates and gives the
-** value estimate (critic), as in Blanco-Pozo et al. 2024. Per trial t:
+** value estimate (critic, model/striatum.h), as in Blanco-Pozo et al. 2024.
+** Per trial t:
 **
 **   u_t = [ obs_t , onehot(a_{t-1}) , r_{t-1} , t/T_max (if time_input) ]
 **         (a_{-1}: all zeros, r_{-1} = 0)
@@ -42,13 +43,13 @@
 **
 ** Per trial, the caller does:
 **     net_forward_step(net, lane, obs, r);    pi in net_lane_probs(lane)
-**     a = net_sample(probs, A, r);             (or any choice)
+**     a = rng_categorical(probs, A, r);       (core/rng.h; or any choice)
 **     net_lane_record(lane, a, reward);        input of the next trial
 ** and after the episode, with dlogits (T,A) and dV (T) from model/a2c.h:
 **     net_backward(net, lane, dlogits, dV, grad);   grad += dL/dparams
 **
 ** Determinism: every sum is taken in a fixed order written in the source
-** (no reassociation, no FMA contraction; see net.c), so the same parameters,
+** (no reassociation, no FMA contraction; see net_kernels.c), so the same parameters,
 ** inputs and random numbers give bit-identical results.
 */
 #ifndef METARL_NET_H
@@ -102,7 +103,7 @@ typedef struct Net {
     NetDims d;
     double *params;      /* (P) the block; owned */
     NetParams p;         /* views into params */
-    /* copies for the products (net.c), rows padded to ld_N / ld_S doubles so
+    /* copies for the products (net_kernels.c), rows padded to ld_N / ld_S doubles so
     ** that a block of rows does not fall into a few cache sets: */
     int ld_N, ld_S;      /* row strides, >= N and >= S */
     double *W_rec_T;     /* (N, ld_N) transpose of W_rec, read by the forward pass */
@@ -136,7 +137,7 @@ typedef struct NetLane {
     double *dr;          /* (N) */
     double *gx;          /* (N) */
     double *gx_next;     /* (N) */
-    int *idx;            /* (n_list) row indices of the products' terms (net.c) */
+    int *idx;            /* (n_list) row indices of the products' terms (net_kernels.c) */
     double *vals;        /* (n_list) their coefficients */
     int n_list;          /* capacity of idx and vals */
     double *mem;         /* the single allocation behind every double array above */
@@ -194,11 +195,6 @@ const double *net_lane_probs(const Net *net, const NetLane *lane);
 ** advance to the next trial. */
 void net_lane_record(NetLane *lane, int action, double reward);
 
-/* Sample an action from probs (A entries summing to 1) with one uniform
-** draw from r: the first a with u < p_0 + ... + p_a (A-1 if rounding leaves
-** u beyond the last partial sum). */
-int net_sample(const double *probs, int A, gsl_rng *r);
-
 /* Backpropagate through the lane's recorded episode (lane->t trials):
 **   grad += dL/dtheta  given  dlogits = dL/dlogits (T, A)  and  dV = dL/dV (T)
 ** for a loss L that depends on the parameters only through the logits and
@@ -211,7 +207,7 @@ void net_backward(const Net *net, NetLane *lane, const double *dlogits,
 /* Lockstep forms over n lanes (a trainer worker's block of a batch): the
 ** same arithmetic as the one-lane calls, with the products of all n lanes
 ** done together so that each block of a weight matrix, once in cache, serves
-** every lane (net.c).
+** every lane (net_kernels.c).
 **
 ** net_forward_lanes: trial lanes[j]->t of every lane j < n, with
 ** observation obs[j] (obs may be NULL if O = 0) and noise from r[j] (r NULL:

@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/rng.h"
 #include "model/net.h"
 #include "model/net_agent.h"
 
@@ -76,7 +77,7 @@ static int net_agent_act(void *s, const double *obs, gsl_rng *r, double *probs)
     memcpy(g->units, g->lane->r + (size_t)t * N, (size_t)N * sizeof(double));
     if (S > 0) memcpy(g->units + N, g->lane->h + (size_t)t * S, (size_t)S * sizeof(double));
     g->value = g->lane->V[t];
-    return net_sample(pi, A, r);
+    return rng_categorical(pi, A, r);
 }
 
 static void net_agent_learn(void *s, int action, double reward)

@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "model/runner.h"
+#include "model/striatum.h"
 
 void runner_episode(Task *task, Agent *agent, gsl_rng *r_task, gsl_rng *r_agent,
                     double gamma, EpisodeRecord *rec)
@@ -45,6 +46,6 @@ void runner_episode(Task *task, Agent *agent, gsl_rng *r_task, gsl_rng *r_agent,
         assert(done || rec->n_trials < rec->cap_trials);
     }
     tt->describe(task->state, rec->instance, sizeof rec->instance);
-    episode_fill_rpe(rec, gamma);
+    striatum_fill_rpe(rec, gamma);
     episode_summarize(rec);
 }

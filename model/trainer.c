@@ -26,6 +26,7 @@
 #include "core/thread.h"
 #include "model/a2c.h"
 #include "model/optim.h"
+#include "model/striatum.h"
 #include "model/trainer.h"
 
 typedef struct TrainLane {
@@ -300,7 +301,9 @@ static void lane_loss(Trainer *tr, TrainLane *L, double beta_e, TrainEpisodeStat
     NetLane *nl = L->nl;
     const int T = nl->t, A = tr->info.n_actions;
     A2cTerms terms;
-    a2c_advantages(T, nl->reward, nl->V, tc->gamma, tc->gae_lambda, L->delta, L->adv, L->ret);
+    /* the striatum's delta, the one the episode record stores (trainer_last_episode) */
+    striatum_deltas(T, nl->reward, nl->V, tc->gamma, L->delta);
+    a2c_advantages(T, L->delta, nl->V, tc->gamma, tc->gae_lambda, L->adv, L->ret);
     a2c_loss(T, A, nl->logp, nl->probs, nl->action, L->adv, L->ret, nl->V, tc->beta_v, beta_e,
              1.0 / tr->B, L->dlogits, L->dV, &terms);
     L->loss = terms.loss;
@@ -311,11 +314,9 @@ static void lane_loss(Trainer *tr, TrainLane *L, double beta_e, TrainEpisodeStat
         const TaskTruth *tt = &L->truth[t];
         const int a = nl->action[t];
         reward += nl->reward[t];
-        double best = -INFINITY;
-        for (int k = 0; k < A; k++)
-            if (tt->p[k] > best) best = tt->p[k];
-        if (isnan(best) || isnan(tt->p[a])) regret_known = 0;
-        else regret += best - tt->p[a];
+        const double g = episode_trial_regret(tt, a);
+        if (isnan(g)) regret_known = 0;
+        else regret += g;
         if (tt->best >= 0) {
             n_known++;
             n_best += a == tt->best;
@@ -359,7 +360,7 @@ static void worker_run(TrainWorker *w)
         for (int k = 0; k < m; k++) {
             TrainLane *L = &tr->lanes[w->lane[k]];
             NetLane *nl = L->nl;
-            int a = net_sample(net_lane_probs(net, nl), A, L->r_pol);
+            int a = rng_categorical(net_lane_probs(net, nl), A, L->r_pol);
             int done = 0;
             double reward = L->task->type->step(L->task->state, a, L->r_task, &done);
             net_lane_record(nl, a, reward);
@@ -493,6 +494,12 @@ const Net *trainer_net(const Trainer *tr) { return tr->net; }
 
 const TaskInfo *trainer_task_info(const Trainer *tr) { return &tr->info; }
 
+const double *trainer_lane_deltas(const Trainer *tr, int lane)
+{
+    if (!tr->have_batch || lane < tr->lo || lane >= tr->hi) return NULL;
+    return tr->lanes[lane].delta;
+}
+
 /* ------------------------------------------------------------ checkpoints */
 
 static const char ckpt_magic[8] = { 'M', 'R', 'L', 'C', 'K', 'P', 'T', '1' };
@@ -557,6 +564,7 @@ int trainer_last_episode(const Trainer *tr, int lane, EpisodeRecord *rec)
         for (int k = 0; k < TASK_MAX_ACTIONS; k++)
             r->probs[k] = k < A ? nl->probs[(size_t)t * A + k] : NAN;
         r->value = nl->V[t];
+        r->rpe = L->delta[t];   /* the delta the advantages were built from */
         if (rec->n_units == N + S) {
             float *row = rec->activity + (size_t)t * rec->n_units;
             for (int i = 0; i < N; i++) row[i] = (float)nl->r[(size_t)t * N + i];
@@ -566,7 +574,6 @@ int trainer_last_episode(const Trainer *tr, int lane, EpisodeRecord *rec)
     rec->n_trials = nl->t;
     if (rec->n_units == N + S) rec->n_pfc = N;
     L->task->type->describe(L->task->state, rec->instance, sizeof rec->instance);
-    episode_fill_rpe(rec, tr->tc.gamma);
     episode_summarize(rec);
     return 0;
 }

@@ -152,6 +152,9 @@ const double *trainer_optim_state(const Trainer *tr, size_t *n_state);
 const Net *trainer_net(const Trainer *tr);
 /* The task's fixed facts (A, obs_dim, max_trials). */
 const TaskInfo *trainer_task_info(const Trainer *tr);
+/* The striatal deltas (model/striatum.h) lane `lane` of the last batch was
+** trained with (its n_trials entries), or NULL as trainer_last_episode. */
+const double *trainer_lane_deltas(const Trainer *tr, int lane);
 
 /* Checkpoints: a byte image of {magic, P, n_state, episode, params,
 ** optimizer state}, native byte order. trainer_save writes
@@ -164,7 +167,8 @@ int trainer_load(Trainer *tr, const void *buf, size_t n, char *err, size_t n_err
 
 /* Copy lane `lane` (0..B-1, a lane of this trainer's part) of the last batch into rec (which must hold
 ** max_trials trials; rates are copied if rec->n_units == N + S): per trial
-** truth, action, reward, policy, value, and the RPE with tc->gamma; the
+** truth, action, reward, policy, value, and the RPE: the very deltas the
+** advantages were built from (trainer_lane_deltas); the
 ** instance description and totals. Return 0, or -1 if there is no such lane
 ** in this part or no batch has run. */
 int trainer_last_episode(const Trainer *tr, int lane, EpisodeRecord *rec);

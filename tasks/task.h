@@ -110,6 +110,10 @@ extern const TaskType *const task_types[];
 /* The task named `name`, or NULL. */
 const TaskType *task_lookup(const char *name);
 
+/* The arm pair of bandit dist easy|medium|hard (arm 0 first, unshuffled):
+** the bandit's own table, for agents that know it. -1 for other dists. */
+int task_bandit_pair(const char *dist, double pair[2]);
+
 /* Declare task.name and every task's parameters in c. */
 int task_declare(Config *c);
 

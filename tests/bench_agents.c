@@ -17,7 +17,7 @@
 ** when the agent does not serve that task (its alloc() refuses).
 **
 ** It also prints the Bayes-optimal expected regret from the dynamic program
-** (model/agent_bayes.h), T E[max p] - V*(T), next to the simulated value.
+** (model/agents/agent_bayes.h), T E[max p] - V*(T), next to the simulated value.
 **
 ** Usage: bench_agents [EPISODES [SEED]]   (defaults 10000, 1). Prints Markdown.
 */
@@ -31,7 +31,7 @@
 #include "core/episode.h"
 #include "core/rng.h"
 #include "model/agent.h"
-#include "model/agent_bayes.h"
+#include "model/agents/agent_bayes.h"
 #include "model/runner.h"
 #include "tasks/task.h"
 

@@ -21,12 +21,16 @@
 #include <gsl/gsl_randist.h>
 #include <gsl/gsl_sf_gamma.h>
 
+#include "analysis/neural.h"
+#include "core/belief.h"
 #include "core/config.h"
 #include "core/episode.h"
 #include "core/rng.h"
+#include "core/running_mean.h"
+#include "core/summary.h"
 #include "model/agent.h"
-#include "model/agent_impl.h"
-#include "model/agent_observer.h"
+#include "model/agents/agent_impl.h"
+#include "model/agents/agent_observer.h"
 #include "model/runner.h"
 #include "tasks/task.h"
 #include "tests/helpers/testutil.h"
@@ -215,6 +219,13 @@ static void bandit_pairs_match_the_task(void **state)
             int shuffled = -1;
             assert_int_equal(agent_bandit_pair(c, pair, &shuffled), 0);
             assert_int_equal(shuffled, shuffle);
+            double listed[2];   /* the one table: the bandit's own */
+            if (d < 3) {
+                assert_int_equal(task_bandit_pair(dists[d], listed), 0);
+                assert_true(listed[0] == pair[0] && listed[1] == pair[1]);
+            } else {
+                assert_int_equal(task_bandit_pair(dists[d], listed), -1);
+            }
             int seen[2] = { 0, 0 };
             for (int e = 0; e < 64; e++) {
                 rng_seed_episode(r, 7, RNG_STREAM_TEST_TASK, (uint64_t)e);
@@ -239,6 +250,113 @@ static void bandit_pairs_match_the_task(void **state)
     assert_int_equal(agent_bandit_pair(c, pair, &shuffled), -1);
     config_free(c);
     gsl_rng_free(r);
+}
+
+/* ---- one formula, one place ------------------------------------------------ */
+
+/* The agents draw their actions with rng_categorical (core/rng.h), the
+** network's sampler too (test_trainer: the network agent plays as the
+** trainer does): an agent's action is rng_categorical of the policy it
+** reports, from the generator as it was before the choice. */
+static void agents_sample_with_the_one_categorical_sampler(void **state)
+{
+    (void)state;
+    static const char *agents[][2] = { { "agent.name=rw", "agent.beta=2" },
+                                       { "agent.name=wsls", "agent.epsilon=0.2" } };
+    for (int k = 0; k < 2; k++) {
+        const char *sets[] = { "task.name=bandit", agents[k][0], agents[k][1], NULL };
+        Rig g = rig_alloc(sets);
+        for (int t = 0; t < 200; t++) {
+            gsl_rng *before = gsl_rng_clone(g.r);
+            double p[2];
+            const int a = act(&g, p);
+            assert_int_equal(a, rng_categorical(p, 2, before));
+            assert_true(gsl_rng_get(before) == gsl_rng_get(g.r));   /* one draw each */
+            gsl_rng_free(before);
+            learn(&g, a, (t * 7919) % 3 == 0 ? 1.0 : 0.0);
+        }
+        rig_free(&g);
+    }
+    /* the inverse-CDF rule itself: u < p0 gives 0 */
+    gsl_rng *r = rng_alloc();
+    gsl_rng_set(r, 3);
+    gsl_rng *c = gsl_rng_clone(r);
+    const double p[3] = { 0.2, 0.5, 0.3 };
+    const double u = gsl_rng_uniform(c);
+    assert_int_equal(rng_categorical(p, 3, r), u < 0.2 ? 0 : u < 0.2 + 0.5 ? 1 : 2);
+    gsl_rng_free(c);
+    gsl_rng_free(r);
+}
+
+/* The observer and the neural analyses' belief target share one filter
+** (core/belief.h): on the observer's own episode, neural_reversal_belief
+** gives the observer's beliefs bit for bit. The one difference left is
+** theirs to pass: a reward in (0, 0.5] is a win for the observer, a loss for
+** the analysis. */
+static void observer_and_analysis_share_the_belief_filter(void **state)
+{
+    (void)state;
+    const char *sets[] = { "task.name=reversal", "task.p_high=0.8", "task.p_low=0.2", "task.hazard=0.05",
+                           "agent.name=observer", NULL };
+    Rig g = rig_alloc(sets);
+    gsl_rng *rt = rng_alloc();
+    rng_seed_episode(rt, 5, RNG_STREAM_TEST_TASK, 0);
+    g.task->type->reset(g.task->state, rt);
+    const int T = g.task->info.max_trials;
+    EpisodeRecord *e = episode_alloc(T, 0);
+    double *seen = malloc((size_t)T * sizeof(double)), *filt = malloc((size_t)T * sizeof(double));
+    int done = 0;
+    while (!done) {
+        TrialRecord *tr = &e->trials[e->n_trials];
+        seen[e->n_trials] = agent_observer_belief(g.agent->state);
+        double p[2];
+        tr->action = act(&g, p);
+        tr->reward = g.task->type->step(g.task->state, tr->action, rt, &done);
+        learn(&g, tr->action, tr->reward);
+        e->n_trials++;
+    }
+    neural_reversal_belief(e, 0.8, 0.2, agent_observer_hazard(g.agent->state), filt);
+    assert_memory_equal(seen, filt, (size_t)e->n_trials * sizeof(double));
+    assert_true(belief_reversal_step(0.5, 0, 0.3, 0.0, 0.8, 0.2, 0.05)
+                == belief_reversal_step(0.5, 0, 1.0, 0.5, 0.8, 0.2, 0.05));
+    assert_true(belief_reversal_step(0.5, 0, 0.3, 0.5, 0.8, 0.2, 0.05)
+                == belief_reversal_step(0.5, 0, 0.0, 0.0, 0.8, 0.2, 0.05));
+    /* a missed trial: only the transition */
+    assert_true(belief_reversal_step(0.9, -1, NAN, 0.5, 0.8, 0.2, 0.05) == 0.9 * 0.95 + 0.1 * 0.05);
+    free(seen);
+    free(filt);
+    episode_free(e);
+    gsl_rng_free(rt);
+    rig_free(&g);
+}
+
+/* The episode summary (core/summary.h) and the analyses (analysis/regress.h)
+** share RunningMean: the summary's means and standard errors are those of a
+** RunningMean fed the same per-episode numbers. */
+static void summary_means_are_the_running_mean(void **state)
+{
+    (void)state;
+    const char *sets[] = { "task.name=bandit", "agent.name=rw", NULL };
+    Rig g = rig_alloc(sets);
+    EpisodeRecord *e = episode_alloc(g.task->info.max_trials, 0);
+    gsl_rng *rt = rng_alloc();
+    Summary s;
+    summary_init(&s);
+    RunningMean regret = { 0 }, reward = { 0 };
+    for (int k = 0; k < 30; k++) {
+        rng_seed_episode(rt, 9, RNG_STREAM_TEST_TASK, (uint64_t)k);
+        runner_episode(g.task, g.agent, rt, g.r, 0.9, e);
+        summary_add(&s, e);
+        running_mean_add(&regret, e->regret);
+        running_mean_add(&reward, e->total_reward / e->n_trials);
+    }
+    assert_true(s.regret.mean == running_mean_value(&regret));
+    assert_true(moments_se(&s.regret) == running_mean_se(&regret));
+    assert_true(s.reward_per_trial.mean == running_mean_value(&reward));
+    assert_true(moments_se(&s.reward_per_trial) == running_mean_se(&reward));
+    episode_free(e);
+    gsl_rng_free(rt);
+    rig_free(&g);
 }
 
 /* ---- hand-built sequences --------------------------------------------------- */
@@ -669,6 +787,9 @@ int main(void)
         cmocka_unit_test(unknown_agent_name_is_refused_with_the_list),
         cmocka_unit_test(agents_refuse_tasks_they_cannot_serve),
         cmocka_unit_test(bandit_pairs_match_the_task),
+        cmocka_unit_test(agents_sample_with_the_one_categorical_sampler),
+        cmocka_unit_test(observer_and_analysis_share_the_belief_filter),
+        cmocka_unit_test(summary_means_are_the_running_mean),
         cmocka_unit_test(random_policy_is_uniform),
         cmocka_unit_test(wsls_stays_after_win_and_shifts_after_loss),
         cmocka_unit_test(wsls_lapse_gives_exact_stay_probabilities),

@@ -1,4 +1,4 @@
-/* tests/test_bayes.c: the Bayes-optimal bandit agent (model/agent_bayes.c)
+/* tests/test_bayes.c: the Bayes-optimal bandit agent (model/agents/agent_bayes.c)
 ** checked by independent routes, and the ordering of the reference agents.
 **
 **   1. closed forms: V*(1) = 1/2 under every symmetric prior; V*(2) = 13/12
@@ -29,7 +29,7 @@
 #include "core/episode.h"
 #include "core/rng.h"
 #include "model/agent.h"
-#include "model/agent_bayes.h"
+#include "model/agents/agent_bayes.h"
 #include "model/runner.h"
 #include "tasks/task.h"
 #include "tests/helpers/testutil.h"

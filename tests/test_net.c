@@ -27,6 +27,7 @@
 #include "model/a2c.h"
 #include "model/net.h"
 #include "model/optim.h"
+#include "model/striatum.h"
 
 #define GC_T 6
 #define GC_O 1
@@ -107,13 +108,14 @@ static double gradient_check(NetActivation f, int vtp, int S, int critic_input, 
     for (int t = 0; t < GC_T; t++) {
         c.obs[t][0] = gsl_ran_gaussian(r, 1.0);
         net_forward_step(c.net, c.lane, c.obs[t], r);
-        c.action[t] = net_sample(net_lane_probs(c.net, c.lane), 2, r);
+        c.action[t] = rng_categorical(net_lane_probs(c.net, c.lane), 2, r);
         c.reward[t] = gsl_rng_uniform(r) < 0.5 ? 1.0 : 0.0;
         net_lane_record(c.lane, c.action[t], c.reward[t]);
     }
     gsl_rng_free(r);
     /* advantages and targets from this forward pass, then frozen */
-    a2c_advantages(GC_T, c.reward, c.lane->V, 0.9, 0.8, NULL, c.adv, c.ret);
+    striatum_deltas(GC_T, c.reward, c.lane->V, 0.9, c.adv);
+    a2c_advantages(GC_T, c.adv, c.lane->V, 0.9, 0.8, c.adv, c.ret);
 
     double dlogits[GC_T * 2], dV[GC_T];
     double *grad = calloc(P, sizeof(double));
@@ -270,13 +272,13 @@ static void lockstep_case(NetActivation f, int S)
             }
         net_forward_lanes(net, act, m, ob, rg);
         for (int j = 0; j < NL; j++)
-            if (t < len[j]) net_lane_record(lb[j], net_sample(net_lane_probs(net, lb[j]), 3, rb[j]), t % 2);
+            if (t < len[j]) net_lane_record(lb[j], rng_categorical(net_lane_probs(net, lb[j]), 3, rb[j]), t % 2);
     }
     /* one lane at a time */
     for (int j = 0; j < NL; j++)
         for (int t = 0; t < len[j]; t++) {
             net_forward_step(net, ls[j], obs[j][t], rs[j]);
-            net_lane_record(ls[j], net_sample(net_lane_probs(net, ls[j]), 3, rs[j]), t % 2);
+            net_lane_record(ls[j], rng_categorical(net_lane_probs(net, ls[j]), 3, rs[j]), t % 2);
         }
     const int N = 7, Z = net->d.Z;
     for (int j = 0; j < NL; j++) {
@@ -348,14 +350,15 @@ static void test_a2c_known(void **state)
     (void)state;
     const double r[3] = { 1, 0, 1 }, V[3] = { 0.5, 0.2, 0.1 };
     double d[3], adv[3], ret[3];
-    a2c_advantages(3, r, V, 0.9, 1.0, d, adv, ret);
+    striatum_deltas(3, r, V, 0.9, d);
+    a2c_advantages(3, d, V, 0.9, 1.0, adv, ret);
     const double G[3] = { 1.81, 0.9, 1.0 }, A1[3] = { 1.31, 0.7, 0.9 }, D[3] = { 0.68, -0.11, 0.9 };
     for (int t = 0; t < 3; t++) {
         assert_true(fabs(ret[t] - G[t]) < 1e-15);
         assert_true(fabs(adv[t] - A1[t]) < 1e-15);
         assert_true(fabs(d[t] - D[t]) < 1e-15);
     }
-    a2c_advantages(3, r, V, 0.9, 0.0, NULL, adv, ret);
+    a2c_advantages(3, d, V, 0.9, 0.0, adv, ret);
     for (int t = 0; t < 3; t++) assert_true(fabs(adv[t] - D[t]) < 1e-15);
 
     /* Loss of one trial with pi = (0.25, 0.75), a = 1, Ahat = 2, G - V = 0.5,

@@ -29,6 +29,7 @@
 #include "model/net_agent.h"
 #include "model/optim.h"
 #include "model/runner.h"
+#include "model/striatum.h"
 #include "model/trainer.h"
 #include "tasks/task.h"
 
@@ -160,7 +161,7 @@ static Config *make_config_with(const char *const *extra)
 
 /* The plain serial A2C loop that the trainer with one worker must equal bit
 ** for bit: the B episodes of a batch one after another through the one-lane
-** calls (net_forward_step, net_sample, the task), their A2C losses, their
+** calls (net_forward_step, rng_categorical, the task), their A2C losses, their
 ** gradients accumulated lane after lane into one block (net_backward), then
 ** norm, clipping and one optimizer step, exactly as trainer.h describes.
 ** Writes the parameters after k batches to out (P doubles). */
@@ -199,12 +200,13 @@ static void reference_train(const Config *c, const TrainConfig *tc, int k, doubl
             for (int done = 0; !done;) {
                 task->type->observe(task->state, obs);
                 net_forward_step(net, L, obs, rp);
-                int a = net_sample(net_lane_probs(net, L), A, rp);
+                int a = rng_categorical(net_lane_probs(net, L), A, rp);
                 double rew = task->type->step(task->state, a, rt, &done);
                 net_lane_record(L, a, rew);
             }
             A2cTerms terms;
-            a2c_advantages(L->t, L->reward, L->V, tc->gamma, tc->gae_lambda, NULL, adv, ret);
+            striatum_deltas(L->t, L->reward, L->V, tc->gamma, adv);
+            a2c_advantages(L->t, adv, L->V, tc->gamma, tc->gae_lambda, adv, ret);
             a2c_loss(L->t, A, L->logp, L->probs, L->action, adv, ret, L->V, tc->beta_v, beta_e,
                      1.0 / B, dl + (size_t)b * T * A, dV + (size_t)b * T, &terms);
         }
@@ -594,6 +596,51 @@ static void test_agent_matches_training(void **state)
     config_free(c);
 }
 
+/* The one delta: the rpe the episode record stores is, bit for bit, the
+** delta the trainer built its advantages from (striatum_deltas), and with
+** lambda = 0 the advantage itself; and the record's regret (episode_summarize)
+** equals the trainer's statistic (the one regret formula). */
+static void test_stored_delta_is_the_trained_delta(void **state)
+{
+    (void)state;
+    const char *const sets[] = { "task.name=bandit", "task.trials=20", "model.hidden=8",
+                                 "model.striatum_units=3", "train.batch=3", "train.gae_lambda=0",
+                                 "run.seed=11", NULL };
+    Config *c = make_config(sets);
+    TrainConfig tc;
+    Trainer *tr = make_trainer(c, &tc);
+    TrainStats st;
+    assert_int_equal(trainer_iterate(tr, &st), 0);
+    const TaskInfo *ti = trainer_task_info(tr);
+    EpisodeRecord *rec = episode_alloc(ti->max_trials, 0);
+    for (int lane = 0; lane < st.n_episodes; lane++) {
+        assert_int_equal(trainer_last_episode(tr, lane, rec), 0);
+        const double *delta = trainer_lane_deltas(tr, lane);
+        assert_non_null(delta);
+        double reward[64], V[64], again[64];
+        assert_true(rec->n_trials <= 64);
+        for (int t = 0; t < rec->n_trials; t++) {
+            assert_memory_equal(&rec->trials[t].rpe, &delta[t], sizeof(double));
+            reward[t] = rec->trials[t].reward;
+            V[t] = rec->trials[t].value;
+        }
+        /* and the striatum's formula on the stored values gives them again */
+        striatum_deltas(rec->n_trials, reward, V, tc.gamma, again);
+        assert_memory_equal(again, delta, (size_t)rec->n_trials * sizeof(double));
+        /* lambda = 0: the advantage is delta itself */
+        double adv[64], ret[64];
+        a2c_advantages(rec->n_trials, delta, V, tc.gamma, 0.0, adv, ret);
+        assert_memory_equal(adv, delta, (size_t)rec->n_trials * sizeof(double));
+        /* one regret formula: the record and the training statistics agree */
+        assert_memory_equal(&rec->regret, &st.ep[lane].regret, sizeof(double));
+        assert_true(rec->total_reward == st.ep[lane].reward);
+    }
+    assert_null(trainer_lane_deltas(tr, st.n_episodes));
+    episode_free(rec);
+    trainer_free(tr);
+    config_free(c);
+}
+
 static void test_bad_settings(void **state)
 {
     (void)state;
@@ -633,6 +680,7 @@ int main(void)
         cmocka_unit_test(test_determinism),
         cmocka_unit_test(test_checkpoint_resume),
         cmocka_unit_test(test_agent_matches_training),
+        cmocka_unit_test(test_stored_delta_is_the_trained_delta),
         cmocka_unit_test(test_learns_easy_bandit),
         cmocka_unit_test(test_learns_easy_bandit_two_workers),
         cmocka_unit_test(test_one_worker_is_serial),

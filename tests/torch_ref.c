@@ -65,6 +65,7 @@
 #include "model/net_agent.h"
 #include "model/optim.h"
 #include "model/runner.h"
+#include "model/striatum.h"
 #include "model/train_settings.h"
 #include "model/trainer.h"
 #include "tasks/task.h"
@@ -162,7 +163,8 @@ static double batch_grad(Net *net, NetLane **lanes, const GradOpts *o, const dou
             net_lane_record(L, action[b * T + t], reward[b * T + t]);
         }
         double *ad = adv + (size_t)b * T, *rt = ret + (size_t)b * T;
-        a2c_advantages(T, L->reward, L->V, o->gamma, o->lambda, NULL, ad, rt);
+        striatum_deltas(T, L->reward, L->V, o->gamma, ad);
+        a2c_advantages(T, ad, L->V, o->gamma, o->lambda, ad, rt);
         a2c_loss(T, A, L->logp, L->probs, L->action, ad, rt, L->V, o->beta_v, o->beta_e,
                  1.0 / B, dlogits, dV, &terms[b]);
         memset(lane_grad, 0, P * sizeof(double));
@@ -284,7 +286,7 @@ static int grad_mode(int argc, char **argv)
             double *ob = obs + ((size_t)b * T + t) * O;
             for (int k = 0; k < O; k++) ob[k] = gsl_ran_gaussian(r, 1.0);
             net_forward_step(net, L, O ? ob : NULL, r);
-            action[b * T + t] = net_sample(net_lane_probs(net, L), A, r);
+            action[b * T + t] = rng_categorical(net_lane_probs(net, L), A, r);
             reward[b * T + t] = gsl_rng_uniform(r) < 0.5 ? 1.0 : 0.0;
             net_lane_record(L, action[b * T + t], reward[b * T + t]);
         }

@@ -1,4 +1,4 @@
-/* model/agent_bayes.c: the Bayes-optimal agent for the finite-horizon
+/* model/agents/agent_bayes.c: the Bayes-optimal agent for the finite-horizon
 ** two-armed Bernoulli bandit, by exact dynamic programming.
 **
 ** With horizon T and a prior over the arms' reward probabilities, the
@@ -49,8 +49,8 @@
 #include <string.h>
 
 #include "model/agent.h"
-#include "model/agent_bayes.h"
-#include "model/agent_impl.h"
+#include "model/agents/agent_bayes.h"
+#include "model/agents/agent_impl.h"
 
 #define BAYES_TIE 1e-9
 

@@ -1,7 +1,7 @@
-/* model/agent_bayes.h: the Bayes-optimal bandit agent's dynamic program, for
+/* model/agents/agent_bayes.h: the Bayes-optimal bandit agent's dynamic program, for
 ** tests and analyses that need its expected reward without running it.
 **
-** The agent itself is agent.name = bayes (model/agent_bayes.c, listed in
+** The agent itself is agent.name = bayes (model/agents/agent_bayes.c, listed in
 ** agent_types[]). These functions solve the same dynamic program as the
 ** agent, keeping only two layers of the value table, and return
 **

@@ -1,15 +1,12 @@
-/* model/agent_observer.c: the ideal observer of probabilistic reversal.
+/* model/agents/agent_observer.c: the ideal observer of probabilistic reversal.
 **
 ** The observer knows the task's structure: one arm pays with probability
 ** p_high, the other with p_low, and after each trial they swap with
 ** probability h. Its belief b = P(arm 0 is the good arm) starts at 1/2 (or
 ** at 1 or 0 when task.start fixes the first good arm) and after each outcome
-** (action a, reward r) is updated by Bayes' rule and then by the change-point
-** transition (Behrens et al. 2007 with a known hazard):
-**
-**     L_g = p_g^r (1 - p_g)^(1-r),   p_g = p_high if a is the good arm under g, else p_low
-**     b  <- b L_0 / (b L_0 + (1 - b) L_1)
-**     b  <- b (1 - h) + (1 - b) h
+** (action a, reward r, a win when r > 0) is updated by Bayes' rule and then
+** by the change-point transition with a known hazard: the filter of
+** core/belief.h, shared with the neural analyses.
 **
 ** It then chooses the arm with the higher posterior reward probability,
 ** b p_high + (1-b) p_low for arm 0 and (1-b) p_high + b p_low for arm 1 (so
@@ -37,9 +34,10 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/belief.h"
 #include "model/agent.h"
-#include "model/agent_impl.h"
-#include "model/agent_observer.h"
+#include "model/agents/agent_impl.h"
+#include "model/agents/agent_observer.h"
 
 typedef struct {
     double p_high, p_low, hazard;
@@ -132,13 +130,7 @@ static int observer_act(void *state, const double *obs, gsl_rng *r, double *prob
 static void observer_learn(void *state, int action, double reward)
 {
     Observer *s = state;
-    int win = reward > 0.0;
-    double p0 = action == 0 ? s->p_high : s->p_low;   /* if arm 0 is good */
-    double p1 = action == 0 ? s->p_low : s->p_high;   /* if arm 1 is good */
-    double l0 = win ? p0 : 1.0 - p0, l1 = win ? p1 : 1.0 - p1;
-    double z = s->b * l0 + (1.0 - s->b) * l1;
-    if (z > 0.0) s->b = s->b * l0 / z;   /* z = 0: an outcome impossible under both; keep b */
-    s->b = s->b * (1.0 - s->hazard) + (1.0 - s->b) * s->hazard;
+    s->b = belief_reversal_step(s->b, action, reward, 0.0, s->p_high, s->p_low, s->hazard);
 }
 
 static void observer_trace(const void *state, AgentTrace *out)

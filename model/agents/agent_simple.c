@@ -1,4 +1,4 @@
-/* model/agent_simple.c: three model-free reference agents that serve any task.
+/* model/agents/agent_simple.c: three model-free reference agents that serve any task.
 **
 **   random  uniform choice: P(a) = 1/A on every trial.
 **   wsls    win-stay/lose-shift. The first trial of an episode is uniform.
@@ -28,7 +28,7 @@
 #include <stdlib.h>
 
 #include "model/agent.h"
-#include "model/agent_impl.h"
+#include "model/agents/agent_impl.h"
 
 /* ---- random --------------------------------------------------------------- */
 
@@ -118,7 +118,7 @@ static int wsls_act(void *state, const double *obs, gsl_rng *r, double *probs)
     }
     if (probs)
         for (int a = 0; a < A; a++) probs[a] = p[a];
-    return agent_sample(p, A, r);
+    return rng_categorical(p, A, r);
 }
 
 static void wsls_learn(void *state, int action, double reward)
@@ -215,7 +215,7 @@ static int rw_act(void *state, const double *obs, gsl_rng *r, double *probs)
     for (int a = 0; a < A; a++) p[a] /= z;
     if (probs)
         for (int a = 0; a < A; a++) probs[a] = p[a];
-    s->chosen = agent_sample(p, A, r);
+    s->chosen = rng_categorical(p, A, r);
     return s->chosen;
 }
 

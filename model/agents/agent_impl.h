@@ -1,7 +1,8 @@
-/* model/agent_impl.h: helpers shared by the reference agents' files.
+/* model/agents/agent_impl.h: helpers shared by the reference agents' files.
 **
-** Not part of the agent interface (model/agent.h): only model/agent*.c and
-** the agents' tests include this. The helpers are defined in model/agent.c.
+** Not part of the agent interface (model/agent.h): only the files of model/agents/ and
+** the agents' tests include this. The helpers are defined in
+** model/agents/agent_impl.c.
 */
 #ifndef METARL_AGENT_IMPL_H
 #define METARL_AGENT_IMPL_H
@@ -10,10 +11,10 @@
 #include <gsl/gsl_rng.h>
 
 #include "core/config.h"
+#include "core/rng.h"
 #include "tasks/task.h"
 
-/* Draw an action from probs[0..n-1] (which sum to 1) with one uniform from r. */
-int agent_sample(const double *probs, int n, gsl_rng *r);
+/* Actions are drawn from a policy with rng_categorical() (core/rng.h). */
 
 /* Index of the largest x[0..n-1]; values within tol of the largest count as
 ** tied and one of them is drawn uniformly from r (no draw when there is no
@@ -28,9 +29,10 @@ const char *agent_task_name(const Config *cfg);
 const char *agent_task_get(const Config *cfg, const char *key);
 
 /* For a bandit task whose arms are a known pair (task.dist = easy, medium,
-** hard or fixed), write the pair as tasks/bandit.c lists it (pair[0] is arm
-** 0's probability when the sides are not shuffled) and whether the sides are
-** shuffled each episode, and return 0. Return -1 for any other task or dist. */
+** hard or fixed), write the pair (the bandit's own table, task_bandit_pair;
+** task.p1, task.p2 for fixed; pair[0] is arm 0's probability when the sides
+** are not shuffled) and whether the sides are shuffled each episode, and
+** return 0. Return -1 for any other task or dist. */
 int agent_bandit_pair(const Config *cfg, double pair[2], int *shuffled);
 
 /* Write "agent NAME cannot serve task T (dist=D): it needs ACCEPTS" into err,

@@ -1,5 +1,5 @@
-/* model/agent_observer.h: what the ideal observer (agent.name = observer,
-** model/agent_observer.c) believes, for tests and analyses.
+/* model/agents/agent_observer.h: what the ideal observer (agent.name = observer,
+** model/agents/agent_observer.c) believes, for tests and analyses.
 **
 ** `state` is the state of an Agent whose type is the observer
 ** (agent_lookup("observer")); passing any other state is undefined.

@@ -1,4 +1,4 @@
-/* model/agent_bandit.c: classic bandit algorithms over success/failure counts.
+/* model/agents/agent_bandit.c: classic bandit algorithms over success/failure counts.
 **
 ** Each agent counts, per action a, the rewarded (s_a) and unrewarded (f_a)
 ** trials of the episode (reward > 0 counts as a success), n_a = s_a + f_a,
@@ -34,7 +34,7 @@
 #include <gsl/gsl_sf_gamma.h>
 
 #include "model/agent.h"
-#include "model/agent_impl.h"
+#include "model/agents/agent_impl.h"
 
 typedef struct {
     int n_actions;

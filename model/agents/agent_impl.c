@@ -1,0 +1,79 @@
+/* model/agents/agent_impl.c: the helpers the reference agents' files share
+** (declared in model/agents/agent_impl.h): tie-breaking argmax, reading the
+** task's settings, the known arm pair of a bandit, and the refusal messages
+** of an agent that cannot serve a task.
+*/
+#include <stdio.h>
+#include <string.h>
+
+#include "model/agents/agent_impl.h"
+
+int agent_argmax(const double *x, int n, double tol, gsl_rng *r, double *probs)
+{
+    double best = x[0];
+    for (int a = 1; a < n; a++)
+        if (x[a] > best) best = x[a];
+    int tied[TASK_MAX_ACTIONS] = { 0 }, k = 0;
+    for (int a = 0; a < n; a++)
+        if (x[a] >= best - tol) tied[k++] = a;
+    int choice = k == 1 ? tied[0] : tied[gsl_rng_uniform_int(r, (unsigned long)k)];
+    if (probs) {
+        for (int a = 0; a < n; a++) probs[a] = 0.0;
+        for (int i = 0; i < k; i++) probs[tied[i]] = 1.0 / k;
+    }
+    return choice;
+}
+
+const char *agent_task_name(const Config *cfg)
+{
+    const char *name = config_get(cfg, "task", "name");
+    return name ? name : "";
+}
+
+const char *agent_task_get(const Config *cfg, const char *key)
+{
+    return config_get(cfg, "task", key);
+}
+
+int agent_bandit_pair(const Config *cfg, double pair[2], int *shuffled)
+{
+    if (strcmp(agent_task_name(cfg), "bandit") != 0) return -1;
+    const char *dist = agent_task_get(cfg, "dist");
+    if (!dist) return -1;
+    if (strcmp(dist, "fixed") == 0) {
+        pair[0] = config_double(cfg, "task", "p1");
+        pair[1] = config_double(cfg, "task", "p2");
+    } else if (task_bandit_pair(dist, pair) != 0) {
+        return -1;
+    }
+    *shuffled = config_bool(cfg, "task", "shuffle");
+    return 0;
+}
+
+void *agent_refuse(char *err, size_t n_err, const char *agent, const Config *cfg,
+                   const char *accepts)
+{
+    const char *task = agent_task_name(cfg);
+    const char *dist = strcmp(task, "bandit") == 0 ? agent_task_get(cfg, "dist") : NULL;
+    if (!task[0]) task = "(none)";
+    if (dist)
+        snprintf(err, n_err, "agent %s cannot serve task %s (dist=%s): it needs %s", agent, task,
+                 dist, accepts);
+    else
+        snprintf(err, n_err, "agent %s cannot serve task %s: it needs %s", agent, task, accepts);
+    return NULL;
+}
+
+int agent_check_actions(char *err, size_t n_err, const char *agent, const Config *cfg,
+                        const TaskInfo *ti, int exactly)
+{
+    int ok = exactly > 0 ? ti->n_actions == exactly
+                         : ti->n_actions >= 1 && ti->n_actions <= TASK_MAX_ACTIONS;
+    if (ok) return 0;
+    char need[64];
+    if (exactly > 0) snprintf(need, sizeof need, "a task with %d actions", exactly);
+    else snprintf(need, sizeof need, "a task with 1..%d actions", TASK_MAX_ACTIONS);
+    snprintf(err, n_err, "agent %s cannot serve task %s with %d actions: it needs %s", agent,
+             agent_task_name(cfg), ti->n_actions, need);
+    return -1;
+}

@@ -1,0 +1,95 @@
+/* model/striatum.c: the striatal critic's forward and backward pass, and the
+** reward-prediction error (see striatum.h). */
+#include <assert.h>
+#include <string.h>
+
+#include "model/striatum.h"
+
+void striatum_deltas(int T, const double *reward, const double *V, double gamma, double *delta)
+{
+    for (int t = 0; t < T; t++) delta[t] = striatum_delta(reward[t], gamma, t + 1 < T ? V[t + 1] : 0.0, V[t]);
+}
+
+void striatum_fill_rpe(EpisodeRecord *e, double gamma)
+{
+    for (int t = 0; t < e->n_trials; t++) {
+        TrialRecord *tr = &e->trials[t];
+        double v_next = t + 1 < e->n_trials ? e->trials[t + 1].value : 0.0;
+        tr->rpe = striatum_delta(tr->reward, gamma, v_next, tr->value);   /* NaN propagates */
+    }
+}
+
+void striatum_forward(const Net *net, NetLane *const *lanes, int n)
+{
+    const NetDims *d = &net->d;
+    const NetParams *p = &net->p;
+    const int N = d->N, S = d->S, A = d->A, O = d->O, I = d->I, Z = d->Z;
+    Comb cb[COMB_BLOCK];
+    assert(n <= COMB_BLOCK);
+    if (n < 1) return;
+
+    /* z_t = r_t (, onehot(a_{t-1}), r_{t-1}) */
+    for (int j = 0; j < n; j++) {
+        NetLane *L = lanes[j];
+        const int t = L->t;
+        double *z = L->z + (size_t)t * Z;
+        memcpy(z, L->r + (size_t)t * N, (size_t)N * sizeof(double));
+        if (net->cfg.critic_input) memcpy(z + N, L->u + (size_t)t * I + O, (size_t)(A + 1) * sizeof(double));
+    }
+
+    /* S = 0: V_t = w_v . z_t + b_v */
+    if (S == 0) {
+        for (int j = 0; j < n; j++) {
+            NetLane *L = lanes[j];
+            L->V[L->t] = p->b_v[0] + net_dot(p->w_v, L->z + (size_t)L->t * Z, Z);
+        }
+        return;
+    }
+
+    /* h_t = f(W_s z_t + b_s),  V_t = w_v . h_t + b_v */
+    for (int j = 0; j < n; j++) {
+        NetLane *L = lanes[j];
+        const int nz = net_list_nz(L->idx, L->vals, L->z + (size_t)L->t * Z, Z);
+        cb[j] = (Comb){ L->pre, p->b_s, { net_seg(net->W_s_T, net->ld_S, L->idx, L->vals, nz) }, 1 };
+    }
+    net_comb_run(cb, n, S);
+    for (int j = 0; j < n; j++) {
+        NetLane *L = lanes[j];
+        const int t = L->t;
+        double *h = L->h + (size_t)t * S;
+        net_act_vec(net->cfg.activation, h, L->pre, S);
+        L->V[t] = p->b_v[0] + net_dot(p->w_v, h, S);
+    }
+}
+
+void striatum_backward(const Net *net, NetLane *L, int t, const double *dv, int *ix, double *vl, Comb *c)
+{
+    static const int zero = 0;
+    const NetDims *d = &net->d;
+    const NetParams *p = &net->p;
+    const int S = d->S, Z = d->Z;
+    const int vtp = net->cfg.value_trains_pfc;
+    if (S > 0) {
+        const double *h = L->h + (size_t)t * S;
+        double *dh = L->dh + (size_t)t * S;
+        for (int q = 0; q < S; q++) dh[q] = *dv * p->w_v[q] * net_act_deriv(net->cfg.activation, h[q]);
+        if (vtp) c->seg[c->nseg++] = net_seg(p->W_s, Z, ix, vl, net_list_nz(ix, vl, dh, S));
+    } else if (vtp) {
+        /* V = w_v . r_t + ...: dr_t gets dv w_v, one term of the row w_v */
+        c->seg[c->nseg++] = net_seg(p->w_v, 0, &zero, dv, *dv != 0.0);
+    }
+}
+
+void striatum_weight_grads(const Net *net, NetLane *L, const double *dV, const NetParams *g)
+{
+    const NetDims *d = &net->d;
+    const int S = d->S, Z = d->Z, T = L->t;
+    net_colsum_acc(g->b_v, dV, 1, T, 1);
+    if (S > 0) {
+        net_gemm_tn(L, g->w_v, (size_t)S, 1, dV, 1, L->h, (size_t)S, T, S);
+        net_colsum_acc(g->b_s, L->dh, (size_t)S, T, S);
+        net_gemm_tn(L, g->W_s, (size_t)Z, S, L->dh, (size_t)S, L->z, (size_t)Z, T, Z);
+    } else {
+        net_gemm_tn(L, g->w_v, (size_t)Z, 1, dV, 1, L->z, (size_t)Z, T, Z);
+    }
+}
