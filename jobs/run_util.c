@@ -33,39 +33,6 @@ int run_create(Store *s, const char *kind, const char *name, int64_t parent, con
     return rc;
 }
 
-/* Does task.key tell which member of the family this is? Settings that the
-** chosen variant ignores (p1 with dist=independent, hazard with
-** schedule=blocks) are left out of titles. */
-static int is_deciding(const Config *cfg, const char *key)
-{
-    static const char *const always[] = { "dist", "trials", "schedule", "p_high", "p_low", NULL };
-    for (int i = 0; always[i]; i++)
-        if (!strcmp(always[i], key)) return 1;
-    const char *dist = config_get(cfg, "task", "dist"), *sched = config_get(cfg, "task", "schedule");
-    if (dist && (!strcmp(key, "p1") || !strcmp(key, "p2"))) return !strcmp(dist, "fixed");
-    if (dist && !strcmp(key, "shuffle")) return !config_bool(cfg, "task", "shuffle");
-    if (sched && !strcmp(key, "hazard")) return !strcmp(sched, "hazard");
-    if (sched && !strcmp(key, "blocks")) return !strcmp(sched, "blocks");
-    if (sched && (!strcmp(key, "crit_k") || !strcmp(key, "crit_n") || !strcmp(key, "delay_hazard")))
-        return !strcmp(sched, "criterion");
-    return 0;
-}
-
-void task_title(const Config *cfg, char *out, size_t n)
-{
-    size_t used = (size_t)snprintf(out, n, "%s (", config_str(cfg, "task", "name"));
-    int first = 1;
-    for (size_t i = 0; config_declared(cfg, i) && used < n; i++) {
-        const OptSpec *s = config_declared(cfg, i);
-        if (strcmp(s->section, "task") || !strcmp(s->key, "name")) continue;
-        if (config_spec(cfg, "task", s->key) != s || !is_deciding(cfg, s->key)) continue;
-        used += (size_t)snprintf(out + used, n - used, "%s%s=%s", first ? "" : ", ", s->key,
-                                 config_get(cfg, "task", s->key));
-        first = 0;
-    }
-    if (used < n) snprintf(out + used, n - used, ")");
-}
-
 void task_json(const Config *cfg, Json *j)
 {
     json_key(j, "task_settings");

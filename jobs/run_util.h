@@ -13,6 +13,7 @@
 #include "core/config.h"
 #include "core/json.h"
 #include "core/store.h"
+#include "tasks/task.h"   /* task_title */
 
 /* What a job returns; the same numbers as the program's exit statuses
 ** (cli/cli.h), so that a command can return a job's status as it is. A
@@ -25,8 +26,6 @@ enum { JOB_OK = 0, JOB_FAILED = 1, JOB_USAGE = 2 };
 int run_create(Store *s, const char *kind, const char *name, int64_t parent, const Config *cfg,
                const char *agent, const char *version, int64_t *run_id, char *err, size_t n_err);
 
-/* "bandit (dist=independent, trials=100)": the task and its deciding settings. */
-void task_title(const Config *cfg, char *out, size_t n);
 
 /* The task's applicable settings as a JSON object under key "task_settings". */
 void task_json(const Config *cfg, Json *j);

@@ -68,6 +68,23 @@ void task_free(Task *t)
     free(t);
 }
 
+void task_title(const Config *cfg, char *out, size_t n)
+{
+    const char *name = config_str(cfg, "task", "name");
+    const TaskType *type = task_lookup(name);
+    size_t used = (size_t)snprintf(out, n, "%s (", name);
+    int first = 1;
+    for (size_t i = 0; type && config_declared(cfg, i) && used < n; i++) {
+        const OptSpec *s = config_declared(cfg, i);
+        if (strcmp(s->section, "task") || !strcmp(s->key, "name")) continue;
+        if (config_spec(cfg, "task", s->key) != s || !type->deciding(cfg, s->key)) continue;
+        used += (size_t)snprintf(out + used, n - used, "%s%s=%s", first ? "" : ", ", s->key,
+                                 config_get(cfg, "task", s->key));
+        first = 0;
+    }
+    if (used < n) snprintf(out + used, n - used, ")");
+}
+
 void task_facts(const Task *t, TaskFacts *out)
 {
     t->type->facts(t->state, out);

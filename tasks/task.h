@@ -122,6 +122,11 @@ int task_declare(Config *c);
 Task *task_alloc(const Config *cfg, char *err, size_t n_err);
 void task_free(Task *t);
 
+/* "bandit (trials=100, dist=independent)": the task named by task.name and
+** the settings that decide which member of its family it is (its type's
+** deciding()), as the run's title. */
+void task_title(const Config *cfg, char *out, size_t n);
+
 /* The facts of a configured task. */
 void task_facts(const Task *t, TaskFacts *out);
 

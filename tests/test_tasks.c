@@ -317,6 +317,25 @@ static void reversal_facts(void **state)
     assert_true(fabs(f.hazard - 1.0 / 9.0) < 1e-15);
 }
 
+/* A title names the settings that decide the family member, and no others. */
+static void titles_name_the_deciding_settings(void **state)
+{
+    (void)state;
+    char title[256];
+    Config *c = test_config((const char *[]){ "task.name=bandit", "task.dist=fixed", "task.p1=0.6", NULL });
+    task_title(c, title, sizeof title);
+    assert_string_equal(title, "bandit (trials=100, dist=fixed, p1=0.6, p2=0.3)");
+    config_free(c);
+    c = test_config((const char *[]){ "task.name=bandit", "task.p1=0.6", NULL });
+    task_title(c, title, sizeof title);
+    assert_string_equal(title, "bandit (trials=100, dist=independent)");
+    config_free(c);
+    c = test_config((const char *[]){ "task.name=reversal", "task.schedule=blocks", NULL });
+    task_title(c, title, sizeof title);
+    assert_string_equal(title, "reversal (trials=200, p_high=0.8, p_low=0.2, schedule=blocks, blocks=55,15,20,15,20,35)");
+    config_free(c);
+}
+
 /* A run's stored configuration carries every section; the facts read only [task]. */
 static void facts_from_stored_text(void **state)
 {
@@ -347,6 +366,7 @@ int main(void)
         cmocka_unit_test(bandit_facts),
         cmocka_unit_test(reversal_facts),
         cmocka_unit_test(facts_from_stored_text),
+        cmocka_unit_test(titles_name_the_deciding_settings),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
