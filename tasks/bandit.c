@@ -49,17 +49,6 @@ static const OptSpec bandit_params[] = {
 static const char *const dist_names[] = { "independent", "dependent", "easy", "medium", "hard", "fixed" };
 static const double dist_pairs[][2] = { { 0, 0 }, { 0, 0 }, { 0.9, 0.1 }, { 0.75, 0.25 }, { 0.6, 0.4 }, { 0, 0 } };
 
-int task_bandit_pair(const char *dist, double pair[2])
-{
-    for (int i = DIST_EASY; i <= DIST_HARD; i++)
-        if (strcmp(dist, dist_names[i]) == 0) {
-            pair[0] = dist_pairs[i][0];
-            pair[1] = dist_pairs[i][1];
-            return 0;
-        }
-    return -1;
-}
-
 static void *bandit_alloc(const Config *cfg, char *err, size_t n_err)
 {
     Bandit *b = calloc(1, sizeof *b);
@@ -142,7 +131,7 @@ static void bandit_facts(const void *s, TaskFacts *out)
     *out = (TaskFacts){ .n_trials = b->n_trials, .dist = dist_names[b->dist],
                         .fixed_pair = b->dist >= DIST_EASY, .pair = { b->pair[0], b->pair[1] },
                         .shuffled = b->dist >= DIST_EASY && b->shuffle,
-                        .p_high = NAN, .p_low = NAN, .hazard = 0.0, .hazard_exact = 1 };
+                        .p_high = NAN, .p_low = NAN, .hazard = 0.0, .hazard_exact = 1, .first_good = -1 };
 }
 
 static int bandit_deciding(const Config *cfg, const char *key)

@@ -221,7 +221,8 @@ static void reversal_facts(const void *s, TaskFacts *out)
 {
     const Reversal *v = s;
     *out = (TaskFacts){ .n_trials = v->n_trials, .two_level = 1, .p_high = v->p_high, .p_low = v->p_low,
-                        .hazard = schedule_hazard(v), .hazard_exact = v->schedule == SCHED_HAZARD };
+                        .hazard = schedule_hazard(v), .hazard_exact = v->schedule == SCHED_HAZARD,
+                        .first_good = v->start ? v->start - 1 : -1 };
 }
 
 static int reversal_deciding(const Config *cfg, const char *key)

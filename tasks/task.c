@@ -88,6 +88,7 @@ void task_title(const Config *cfg, char *out, size_t n)
 void task_facts(const Task *t, TaskFacts *out)
 {
     t->type->facts(t->state, out);
+    out->task = t->type->name;
 }
 
 int task_facts_from_text(const char *ini, TaskFacts *out, char *err, size_t n_err)

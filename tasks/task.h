@@ -54,6 +54,7 @@ typedef struct TaskInfo {
 ** task's structure; the analyses of a stored run, through
 ** task_facts_from_text). Fields that do not apply are 0 or NaN. */
 typedef struct TaskFacts {
+    const char *task;      /* the task's name (its TaskType's) */
     int n_trials;          /* trials per episode (T) */
     const char *dist;      /* bandit: how an episode's pair is drawn (task.dist); NULL for other tasks */
     int fixed_pair;        /* 1 if every episode plays one known pair of probabilities */
@@ -64,6 +65,7 @@ typedef struct TaskFacts {
     double hazard;         /* reversals per trial-to-trial transition the schedule implies on average
                               (0 when nothing reverses) */
     int hazard_exact;      /* 1 if reversals come at that constant hazard (not a block list or a criterion) */
+    int first_good;        /* two_level: the arm good on trial 0 (0 or 1), or -1 if drawn each episode */
 } TaskFacts;
 
 typedef struct TaskType {
@@ -112,7 +114,6 @@ const TaskType *task_lookup(const char *name);
 
 /* The arm pair of bandit dist easy|medium|hard (arm 0 first, unshuffled):
 ** the bandit's own table, for agents that know it. -1 for other dists. */
-int task_bandit_pair(const char *dist, double pair[2]);
 
 /* Declare task.name and every task's parameters in c. */
 int task_declare(Config *c);

@@ -219,13 +219,9 @@ static void bandit_pairs_match_the_task(void **state)
             int shuffled = -1;
             assert_int_equal(agent_bandit_pair(c, pair, &shuffled), 0);
             assert_int_equal(shuffled, shuffle);
-            double listed[2];   /* the one table: the bandit's own */
-            if (d < 3) {
-                assert_int_equal(task_bandit_pair(dists[d], listed), 0);
-                assert_true(listed[0] == pair[0] && listed[1] == pair[1]);
-            } else {
-                assert_int_equal(task_bandit_pair(dists[d], listed), -1);
-            }
+            TaskFacts facts;   /* the one table: the bandit's own, through its facts */
+            task_facts(t, &facts);
+            assert_true(facts.fixed_pair && facts.pair[0] == pair[0] && facts.pair[1] == pair[1]);
             int seen[2] = { 0, 0 };
             for (int e = 0; e < 64; e++) {
                 rng_seed_episode(r, 7, RNG_STREAM_TEST_TASK, (uint64_t)e);

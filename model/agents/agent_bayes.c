@@ -288,7 +288,9 @@ static void *bayes_alloc(const Config *cfg, const TaskInfo *ti, char *err, size_
         prior_a = shuffled ? 0.5 : 1.0;
     } else return agent_refuse(err, n_err, "bayes", cfg, bayes_accepts);
 
-    int T = (int)config_int(cfg, "task", "trials");
+    TaskFacts f;
+    agent_task_facts(cfg, &f);
+    int T = f.n_trials;
     if (T != ti->max_trials) {
         snprintf(err, n_err, "agent bayes: task.trials = %d but the task runs up to %d trials; "
                  "the dynamic program needs the exact horizon", T, ti->max_trials);

@@ -35,18 +35,25 @@ const char *agent_task_get(const Config *cfg, const char *key)
     return config_get(cfg, "task", key);
 }
 
+int agent_task_facts(const Config *cfg, TaskFacts *f)
+{
+    char err[256];
+    memset(f, 0, sizeof *f);
+    f->task = "";
+    Task *t = config_get(cfg, "task", "name") ? task_alloc(cfg, err, sizeof err) : NULL;
+    if (!t) return -1;
+    task_facts(t, f);   /* its strings are the task's static names: they outlive t */
+    task_free(t);
+    return 0;
+}
+
 int agent_bandit_pair(const Config *cfg, double pair[2], int *shuffled)
 {
-    if (strcmp(agent_task_name(cfg), "bandit") != 0) return -1;
-    const char *dist = agent_task_get(cfg, "dist");
-    if (!dist) return -1;
-    if (strcmp(dist, "fixed") == 0) {
-        pair[0] = config_double(cfg, "task", "p1");
-        pair[1] = config_double(cfg, "task", "p2");
-    } else if (task_bandit_pair(dist, pair) != 0) {
-        return -1;
-    }
-    *shuffled = config_bool(cfg, "task", "shuffle");
+    TaskFacts f;
+    if (agent_task_facts(cfg, &f) != 0 || !f.fixed_pair) return -1;
+    pair[0] = f.pair[0];
+    pair[1] = f.pair[1];
+    *shuffled = f.shuffled;
     return 0;
 }
 

@@ -28,11 +28,15 @@ const char *agent_task_name(const Config *cfg);
 /* The value of task.key if the chosen task takes that key, else NULL. */
 const char *agent_task_get(const Config *cfg, const char *key);
 
+/* The facts of the task cfg configures (tasks/task.h), the one way agents
+** learn its structure. Return -1 (f zeroed, f->task "") if cfg declares no
+** task or it cannot be built. */
+int agent_task_facts(const Config *cfg, TaskFacts *f);
+
 /* For a bandit task whose arms are a known pair (task.dist = easy, medium,
-** hard or fixed), write the pair (the bandit's own table, task_bandit_pair;
-** task.p1, task.p2 for fixed; pair[0] is arm 0's probability when the sides
-** are not shuffled) and whether the sides are shuffled each episode, and
-** return 0. Return -1 for any other task or dist. */
+** hard or fixed), write the pair (from the task's facts; pair[0] is arm 0's
+** probability when the sides are not shuffled) and whether the sides are
+** shuffled each episode, and return 0. Return -1 for any other task or dist. */
 int agent_bandit_pair(const Config *cfg, double pair[2], int *shuffled);
 
 /* Write "agent NAME cannot serve task T (dist=D): it needs ACCEPTS" into err,

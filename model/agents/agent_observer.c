@@ -60,24 +60,12 @@ static void *observer_alloc(const Config *cfg, const TaskInfo *ti, char *err, si
 {
     const char *task = agent_task_name(cfg);
     double p_high, p_low, hazard, b0 = 0.5;
-    if (strcmp(task, "reversal") == 0) {
-        p_high = config_double(cfg, "task", "p_high");
-        p_low = config_double(cfg, "task", "p_low");
-        const char *sched = config_str(cfg, "task", "schedule");
-        if (strcmp(sched, "blocks") == 0) {
-            long blocks[256];
-            int n = config_int_list(cfg, "task", "blocks", blocks, 256);
-            double sum = 0.0;
-            for (int i = 0; i < n; i++) sum += (double)blocks[i];
-            hazard = n > 0 && sum > 0 ? n / sum : 0.0;
-        } else if (strcmp(sched, "criterion") == 0) {
-            double k = (double)config_int(cfg, "task", "crit_k");
-            hazard = 1.0 / (k - 1.0 + 1.0 / config_double(cfg, "task", "delay_hazard"));
-        } else {
-            hazard = config_double(cfg, "task", "hazard");
-        }
-        long start = config_int(cfg, "task", "start");
-        b0 = start == 1 ? 1.0 : start == 2 ? 0.0 : 0.5;
+    TaskFacts f;
+    if (strcmp(task, "reversal") == 0 && agent_task_facts(cfg, &f) == 0 && f.two_level) {
+        p_high = f.p_high;
+        p_low = f.p_low;
+        hazard = f.hazard;   /* the rate the schedule implies (tasks/reversal.c) */
+        b0 = f.first_good == 0 ? 1.0 : f.first_good == 1 ? 0.0 : 0.5;
     } else {
         double pair[2];
         int shuffled;
