@@ -45,7 +45,7 @@
 #include "analysis/behavior.h"
 #include "analysis/neural.h"
 #include "analysis/rwfit.h"
-#include "cli/analysis_run.h"
+#include "analysis/run_analysis.h"
 #include "cli/cli.h"
 #include "core/json.h"
 #include "core/store.h"

@@ -38,7 +38,7 @@
 #include <unistd.h>
 
 #include "analysis/plot.h"
-#include "cli/analysis_run.h"
+#include "analysis/run_analysis.h"
 #include "cli/cli.h"
 #include "core/store.h"
 
