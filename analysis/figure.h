@@ -3,7 +3,7 @@
 ** A figure kind is one FigureKind row in the table of its family (training
 ** in analysis/figures_training.c, behaviour in figures_behavior.c, neural
 ** activity in figures_neural.c): its name, title and caption, the analyses it
-** draws (RA_* bits of cli/analysis_run.h), a test of whether a run holds
+** draws (RA_* bits of analysis/run_analysis.h), a test of whether a run holds
 ** what it needs, one writer that puts its data files and its gnuplot script
 ** in the figure's folder, and the key numbers its report caption quotes.
 ** analysis/plot.c finds a kind's row by its PlotKind and runs it; the
@@ -20,7 +20,7 @@
 #include <stdio.h>
 
 #include "analysis/plot.h"
-#include "cli/analysis_run.h"   /* RunAnalysis, RA_* (moving to analysis/ at merge) */
+#include "analysis/run_analysis.h"   /* RunAnalysis, RA_* (moving to analysis/ at merge) */
 
 typedef struct Fig {
     const PlotOptions *o;

@@ -20,7 +20,7 @@
 #include "analysis/figure.h"
 #include "analysis/report.h"
 #include "tasks/task.h"
-#include "cli/analysis_run.h"
+#include "analysis/run_analysis.h"
 #include "core/store.h"
 
 #define MAX_RUNS REPORT_MAX_RUNS

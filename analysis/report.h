@@ -4,7 +4,7 @@
 **
 ** The command line (cli/cmd_plot.c) parses its arguments into a ReportJob and
 ** calls one of the three functions below. They open the store, compute the
-** analyses the figures need (cli/analysis_run.h), write each figure's data and
+** analyses the figures need (analysis/run_analysis.h), write each figure's data and
 ** script (analysis/plot.h), run gnuplot as a child process in the figure's
 ** folder, and for report and compare write index.html with captions and key
 ** numbers. Nothing here prints: a failure returns a status and a message in

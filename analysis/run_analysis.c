@@ -1,4 +1,4 @@
-/* cli/analysis_run.c: every analysis of one stored run (see analysis_run.h).
+/* analysis/run_analysis.c: every analysis of one stored run (see run_analysis.h).
 **
 ** The order of the computations is fixed (and is the order `metarl analyze`
 ** always used), so that a mask never changes a number: each analysis reads
@@ -13,7 +13,7 @@
 #include <string.h>
 #include <sys/stat.h>
 
-#include "cli/analysis_run.h"
+#include "analysis/run_analysis.h"
 #include "core/config.h"
 
 const char *const ra_target_names[RA_N_TARGETS] = { "p0", "p1", "best", "block_parity", "belief" };

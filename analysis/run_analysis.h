@@ -1,4 +1,4 @@
-/* cli/analysis_run.h: every analysis of one stored run, computed once and
+/* analysis/run_analysis.h: every analysis of one stored run, computed once and
 ** shared by `metarl analyze` (tables, JSON, TSV) and `metarl plot`, `report`
 ** and `compare` (figures).
 **
@@ -19,9 +19,11 @@
 **
 ** A part that does not apply to the run (no reversal, no truth, no activity)
 ** is simply left at its "not computed" state: a NULL pointer, or *_ok = 0.
+** The writers of analysis/export.h turn a computed RunAnalysis into the
+** tables, TSV files and JSON of `metarl analyze`.
 */
-#ifndef METARL_ANALYSIS_RUN_H
-#define METARL_ANALYSIS_RUN_H
+#ifndef METARL_RUN_ANALYSIS_H
+#define METARL_RUN_ANALYSIS_H
 
 #include <stddef.h>
 

@@ -1,0 +1,205 @@
+/* analysis/export_json.c: one JSON object per run for `metarl analyze --json`
+** (see export.h). Keys come in a fixed order; a part that does not apply to
+** the run is left out (or, for the always-present stay, RW and regression
+** numbers, written as null). Written with core/json.h.
+*/
+#include <stdio.h>
+
+#include "analysis/behavior.h"
+#include "analysis/export.h"
+#include "analysis/neural.h"
+#include "analysis/rwfit.h"
+#include "core/json.h"
+#include "core/summary.h"
+
+/* The run's identity: the first keys of every object. */
+static void json_run_keys(Json *j, const RunRow *r)
+{
+    json_kint(j, "run", r->run_id);
+    json_kstr(j, "kind", r->kind);
+    json_kstr(j, "name", r->name);
+    json_kstr(j, "agent", r->agent);
+    json_kstr(j, "task", r->task);
+}
+
+/* summary, stay, Rescorla-Wagner, reward-history regression */
+static void json_behavior(const RunAnalysis *A, Json *j)
+{
+    summary_json(&A->summary, j);
+    const StayStats *s = &A->stay;
+    json_knum(j, "p_stay_win", s->p_stay_win);
+    json_knums(j, "p_stay_win_ci", s->win_ci, 2);
+    json_kint(j, "n_win", s->n_win);
+    json_knum(j, "p_stay_loss", s->p_stay_loss);
+    json_knums(j, "p_stay_loss_ci", s->loss_ci, 2);
+    json_kint(j, "n_loss", s->n_loss);
+    json_knum(j, "rw_alpha", A->rw.alpha);
+    json_knum(j, "rw_alpha_se", A->rw.alpha_se);
+    json_knum(j, "rw_beta", A->rw.beta);
+    json_knum(j, "rw_beta_se", A->rw.beta_se);
+    json_knum(j, "rw_nll", A->rw.nll);
+    json_key(j, "rw_episodes");
+    json_object_begin(j);
+    json_kint(j, "n", A->rw_sum.n_fitted);
+    json_knum(j, "alpha_mean", A->rw_sum.alpha_mean);
+    json_knum(j, "alpha_sd", A->rw_sum.alpha_sd);
+    json_knum(j, "alpha_median", A->rw_sum.alpha_median);
+    json_knum(j, "beta_mean", A->rw_sum.beta_mean);
+    json_knum(j, "beta_sd", A->rw_sum.beta_sd);
+    json_knum(j, "beta_median", A->rw_sum.beta_median);
+    json_object_end(j);
+    if (A->rec_ok) {
+        json_key(j, "rw_recovery");
+        json_object_begin(j);
+        json_knum(j, "alpha", A->rec.alpha);
+        json_knum(j, "alpha_se", A->rec.alpha_se);
+        json_knum(j, "beta", A->rec.beta);
+        json_knum(j, "beta_se", A->rec.beta_se);
+        json_object_end(j);
+    }
+    const LauGlimcherFit *g = &A->lg;
+    json_key(j, "regression");
+    json_object_begin(j);
+    int K = g->lags;
+    double lagv[BEHAVIOR_MAX_LAGS];
+    for (int k = 0; k < K; k++) lagv[k] = k + 1;
+    json_knums(j, "lags", lagv, K);
+    json_knums(j, "rewarded", g->rewarded, K);
+    json_knums(j, "unrewarded", g->unrewarded, K);
+    json_knums(j, "rewarded_se", g->rewarded_se, K);
+    json_knums(j, "unrewarded_se", g->unrewarded_se, K);
+    json_knum(j, "intercept", g->intercept);
+    json_knum(j, "intercept_se", g->intercept_se);
+    json_kint(j, "n", g->fit.n);
+    json_knum(j, "loglik", g->fit.loglik);
+    json_knum(j, "ridge", g->fit.lambda);
+    json_key(j, "converged");
+    json_bool(j, g->fit.converged);
+    json_object_end(j);
+}
+
+/* reversal curve, trials to criterion, volatility, RPE */
+static void json_reversals_rpe(const RunAnalysis *A, Json *j)
+{
+    if (A->rev_ok) {
+        double lag[BEHAVIOR_REV_N_LAGS], n[BEHAVIOR_REV_N_LAGS];
+        for (int i = 0; i < BEHAVIOR_REV_N_LAGS; i++) {
+            lag[i] = behavior_rev_lag(i);
+            n[i] = (double)A->rev.n[i];
+        }
+        json_key(j, "reversal_curve");
+        json_object_begin(j);
+        json_kint(j, "reversals", A->n_reversals);
+        json_knums(j, "lag", lag, BEHAVIOR_REV_N_LAGS);
+        json_knums(j, "accuracy", A->rev.accuracy, BEHAVIOR_REV_N_LAGS);
+        json_knums(j, "se", A->rev.se, BEHAVIOR_REV_N_LAGS);
+        json_knums(j, "n", n, BEHAVIOR_REV_N_LAGS);
+        json_object_end(j);
+        json_key(j, "trials_to_criterion");
+        json_object_begin(j);
+        json_kint(j, "k", A->crit.k);
+        json_kint(j, "n", A->crit.n);
+        json_knum(j, "mean", A->crit.mean);
+        json_knum(j, "median", A->crit.median);
+        json_kint(j, "reached", A->crit.n_reached);
+        json_kint(j, "reversals", A->crit.n_reversals);
+        json_object_end(j);
+    }
+    if (A->vol_ok) {
+        const RwVolatilityFit *v = &A->vol;
+        json_key(j, "volatility");
+        json_object_begin(j);
+        json_kint(j, "window", v->window);
+        json_knum(j, "alpha_volatile", v->alpha_volatile);
+        json_knum(j, "alpha_volatile_se", v->alpha_volatile_se);
+        json_kint(j, "n_volatile", v->n_volatile);
+        json_knum(j, "alpha_stable", v->alpha_stable);
+        json_knum(j, "alpha_stable_se", v->alpha_stable_se);
+        json_kint(j, "n_stable", v->n_stable);
+        json_knum(j, "alpha_start", v->alpha_start);
+        json_knum(j, "beta", v->beta);
+        json_knum(j, "beta_se", v->beta_se);
+        json_object_end(j);
+    }
+    if (A->rpe_ok) {
+        const NeuralRpe *p = &A->rpe;
+        json_key(j, "rpe");
+        json_object_begin(j);
+        json_kint(j, "n", p->n);
+        json_knum(j, "mean_rewarded", p->mean_rewarded);
+        json_knum(j, "mean_unrewarded", p->mean_unrewarded);
+        json_knum(j, "b_reward", p->fit.coef[RPE_REWARD]);
+        json_knum(j, "b_reward_se", p->fit.se[RPE_REWARD]);
+        json_knum(j, "b_value", p->fit.coef[RPE_VALUE]);
+        json_knum(j, "b_value_se", p->fit.se[RPE_VALUE]);
+        json_knum(j, "intercept", p->fit.coef[RPE_INTERCEPT]);
+        json_knum(j, "r2", p->fit.r2);
+        json_object_end(j);
+    }
+}
+
+/* PCA, decoding, selectivity */
+static void json_neural(const RunAnalysis *A, Json *j)
+{
+    if (A->pca) {
+        json_key(j, "neural");
+        json_object_begin(j);
+        json_kint(j, "n_units", A->pca->n_units);
+        json_kint(j, "n_trials", A->pca->n_rows);
+        json_knums(j, "pca_explained", A->pca->explained, A->pca->n_units < 10 ? A->pca->n_units : 10);
+        json_key(j, "decoding");
+        json_object_begin(j);
+        for (int k = 0; k < RA_N_TARGETS; k++) {
+            if (!A->dec_ok[k]) continue;
+            json_key(j, ra_target_names[k]);
+            json_object_begin(j);
+            json_knum(j, "r2", A->dec[k].r2);
+            json_knum(j, "null_mean", A->dec[k].null_mean);
+            json_knum(j, "null_p95", A->dec[k].null_p95);
+            json_knum(j, "lambda", A->dec[k].lambda);
+            json_object_end(j);
+        }
+        json_object_end(j);
+        if (A->sel && A->sel->n_rows > 0) {
+            json_key(j, "selectivity");
+            json_object_begin(j);
+            json_knum(j, "level", A->sel->level);
+            json_kint(j, "action", A->sel->n_sig[SEL_ACTION]);
+            json_kint(j, "reward", A->sel->n_sig[SEL_REWARD]);
+            json_kint(j, "interaction", A->sel->n_sig[SEL_INTERACTION]);
+            json_object_end(j);
+        }
+        json_object_end(j);
+    }
+}
+
+int export_json_run(const RunAnalysis *A, FILE *f)
+{
+    Json j;
+    json_init(&j, f);
+    json_object_begin(&j);
+    json_run_keys(&j, A->row);
+    json_behavior(A, &j);
+    json_reversals_rpe(A, &j);
+    json_neural(A, &j);
+    json_object_end(&j);
+    return ferror(f) ? -1 : 0;
+}
+
+int export_json_training(const RunRow *r, const TrainingBins *b, FILE *f)
+{
+    Json j;
+    json_init(&j, f);
+    json_object_begin(&j);
+    json_run_keys(&j, r);
+    json_key(&j, "training");
+    json_object_begin(&j);
+    json_kint(&j, "rows", b->n_rows);
+    json_knums(&j, "episode", b->episode, b->n);
+    json_knums(&j, "reward", b->reward, b->n);
+    json_knums(&j, "p_best", b->p_best, b->n);
+    json_knums(&j, "regret", b->regret, b->n);
+    json_object_end(&j);
+    json_object_end(&j);
+    return ferror(f) ? -1 : 0;
+}

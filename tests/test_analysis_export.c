@@ -1,0 +1,233 @@
+/* tests/test_analysis_export.c: the writers of `metarl analyze` as library
+** calls (analysis/export.h) and the final training performance
+** (analysis/training_summary.h), without the command or a store.
+**
+**   1. a synthetic reversal run (hand-built episodes with known truth) is
+**      analysed with run_analysis_compute and written with export_tsv_run to
+**      a fresh directory: the files that apply are there, no temporary file
+**      is left, and the curve, stay and summary files have their header and
+**      the right number of rows;
+**   2. the same run as JSON is one line, one object, with its run id first;
+**   3. a directory that does not exist: export_tsv_run returns -1 with the
+**      first failure in err and writes nothing;
+**   4. training_final is the last bin of training_bins, bit for bit, and
+**      covers the last ceil(n/10) rows, for n below, at and above 10 bins;
+**      export_tsv_training writes a header and one row per training row.
+*/
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <dirent.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <cmocka.h>
+
+#include "analysis/export.h"
+#include "analysis/run_analysis.h"
+#include "analysis/training_summary.h"
+#include "core/episode.h"
+#include "tests/helpers/testutil.h"
+
+#define N_EPS 6
+#define N_TRIALS 40
+
+/* Episodes of a reversal task: the good arm (p 0.8 vs 0.2) swaps every 10
+** trials; the agent picks the good arm except for a deterministic pattern of
+** mistakes and wins on a deterministic pattern. */
+static EpisodeRecord **make_episodes(void)
+{
+    EpisodeRecord **eps = calloc(N_EPS, sizeof *eps);
+    assert_non_null(eps);
+    for (int e = 0; e < N_EPS; e++) {
+        assert_non_null(eps[e] = episode_alloc(N_TRIALS, 0));
+        for (int t = 0; t < N_TRIALS; t++) {
+            TrialRecord *tr = &eps[e]->trials[t];
+            int block = t / 10, good = block & 1;
+            tr->truth.p[good] = 0.8;
+            tr->truth.p[!good] = 0.2;
+            tr->truth.best = good;
+            tr->truth.block = block;
+            tr->truth.since_reversal = t % 10;
+            tr->action = (t * 7 + e * 3) % 5 == 0 ? !good : good;
+            tr->reward = (t * 5 + e) % 4 != 0 ? 1.0 : 0.0;
+            tr->probs[0] = tr->probs[1] = tr->value = tr->rpe = NAN;
+        }
+        eps[e]->n_trials = N_TRIALS;
+        episode_summarize(eps[e]);
+    }
+    return eps;
+}
+
+/* Lines of a file; the first copied into header. */
+static int count_lines(const char *path, char *header, size_t n)
+{
+    FILE *f = fopen(path, "r");
+    if (!f) fail_msg("%s: missing", path);
+    char line[8192];
+    int lines = 0;
+    while (fgets(line, sizeof line, f)) {
+        if (lines == 0 && header) snprintf(header, n, "%s", line);
+        lines++;
+    }
+    fclose(f);
+    return lines;
+}
+
+static int count_files(const char *dir, const char *prefix)
+{
+    DIR *d = opendir(dir);
+    assert_non_null(d);
+    int n = 0;
+    for (struct dirent *e; (e = readdir(d));)
+        if (!strncmp(e->d_name, prefix, strlen(prefix))) n++;
+    closedir(d);
+    return n;
+}
+
+static char task_name[] = "reversal", kind_name[] = "test", agent_name[] = "rnn", run_name[] = "synthetic";
+
+static void compute(RunAnalysis *A, RunRow *row)
+{
+    memset(row, 0, sizeof *row);
+    row->run_id = 7;
+    row->kind = kind_name;
+    row->name = run_name;
+    row->task = task_name;
+    row->agent = agent_name;
+    run_analysis_init(A, row);
+    A->eps = make_episodes();
+    A->n_eps = N_EPS;
+    assert_int_equal(run_analysis_compute(A, RA_CURVES | RA_STAY | RA_REGRESSION | RA_REVERSAL, 3, 0.0), 0);
+}
+
+static void test_tsv_files(void **state)
+{
+    (void)state;
+    RunRow row;
+    RunAnalysis A;
+    compute(&A, &row);
+    char dir[256], path[512], header[8192];
+    test_tmpdir(dir, sizeof dir);
+    ExportDir o;
+    export_dir_init(&o, dir);
+    o.run = row.run_id;
+    assert_int_equal(export_tsv_run(&A, &o), 0);
+    /* curve, stay, regression, reversal, criterion, summary (no RW, RPE or neural asked) */
+    assert_int_equal(o.n_files, 6);
+    assert_int_equal(count_files(dir, "run7_"), 6);
+    assert_int_equal(count_files(dir, "."), 2);   /* "." and "..": no temporary file left */
+
+    snprintf(path, sizeof path, "%s/run7_curve.tsv", dir);
+    assert_int_equal(count_lines(path, header, sizeof header), 1 + N_TRIALS);
+    assert_string_equal(header, "t\tn\treward\treward_se\tn_best\tp_best\tp_best_se\tn_regret\tregret\tregret_se\n");
+    snprintf(path, sizeof path, "%s/run7_stay.tsv", dir);
+    assert_int_equal(count_lines(path, header, sizeof header), 3);
+    assert_string_equal(header, "after\tpairs\tstays\tp_stay\tci_lo\tci_hi\n");
+    snprintf(path, sizeof path, "%s/run7_regression.tsv", dir);
+    assert_int_equal(count_lines(path, NULL, 0), 1 + 3);   /* lags = 3 */
+    snprintf(path, sizeof path, "%s/run7_criterion.tsv", dir);
+    assert_int_equal(count_lines(path, NULL, 0), 1 + 3 * N_EPS);   /* three reversals per episode */
+    snprintf(path, sizeof path, "%s/run7_summary.tsv", dir);
+    assert_int_equal(count_lines(path, header, sizeof header), 1 + 25);
+    assert_string_equal(header, "key\tvalue\tse\n");
+
+    run_analysis_free(&A);
+    test_rmdir(dir);
+}
+
+static void test_json_line(void **state)
+{
+    (void)state;
+    RunRow row;
+    RunAnalysis A;
+    compute(&A, &row);
+    char *text = NULL;
+    size_t n = 0;
+    FILE *f = open_memstream(&text, &n);
+    assert_non_null(f);
+    assert_int_equal(export_json_run(&A, f), 0);
+    fclose(f);
+    assert_true(n > 2);
+    assert_true(!strncmp(text, "{\"run\":7,\"kind\":\"test\"", 22));
+    assert_string_equal(text + n - 2, "}\n");
+    assert_null(memchr(text, '\n', n - 1));   /* one line */
+    free(text);
+    run_analysis_free(&A);
+}
+
+static void test_tsv_missing_dir(void **state)
+{
+    (void)state;
+    RunRow row;
+    RunAnalysis A;
+    compute(&A, &row);
+    ExportDir o;
+    export_dir_init(&o, "/nonexistent/metarl-export-test");
+    o.run = 7;
+    assert_int_equal(export_tsv_run(&A, &o), -1);
+    assert_int_equal(o.n_files, 0);
+    assert_non_null(strstr(o.err, "/nonexistent/metarl-export-test/.run7_curve.tsv.tmp"));
+    assert_non_null(strstr(o.err, ": cannot write ("));
+    run_analysis_free(&A);
+}
+
+static void test_training_final(void **state)
+{
+    (void)state;
+    static const int sizes[] = { 1, 3, 9, 10, 11, 19, 57, 128 };
+    TrainRow rows[128];
+    for (int i = 0; i < 128; i++) {
+        memset(&rows[i], 0, sizeof rows[i]);
+        rows[i].episode = 4 * i + 3;
+        rows[i].reward = (double)((i * 37) % 11) / 3.0;
+        rows[i].p_best = i % 4 == 0 ? NAN : 0.5 + 0.003 * i;
+        rows[i].regret = NAN;
+    }
+    for (size_t s = 0; s < sizeof sizes / sizeof *sizes; s++) {
+        int n = sizes[s];
+        TrainingBins b;
+        TrainingFinal fin;
+        training_bins(rows, n, &b);
+        assert_int_equal(training_final(rows, n, 20, &fin), ANALYSIS_OK);
+        assert_int_equal(b.n, n < TRAINING_BINS ? n : TRAINING_BINS);
+        assert_int_equal(fin.n_rows, (n + 9) / 10);
+        assert_int_equal(fin.from + fin.n_rows, n);
+        assert_true(fin.reward == b.reward[b.n - 1]);
+        assert_true(fin.p_best == b.p_best[b.n - 1] || (isnan(fin.p_best) && isnan(b.p_best[b.n - 1])));
+        assert_true(isnan(fin.regret) && fin.n_regret == 0);
+        assert_true((double)fin.last_episode == b.episode[b.n - 1]);
+        assert_true(fin.reward_per_trial == fin.reward / 20);
+        double sum = 0.0;
+        for (int i = fin.from; i < n; i++) sum += rows[i].reward;
+        assert_true(fabs(fin.reward - sum / fin.n_rows) < 1e-12);
+    }
+    TrainingFinal none;
+    assert_int_equal(training_final(rows, 0, 20, &none), ANALYSIS_NODATA);
+    assert_true(isnan(none.reward) && none.n_rows == 0);
+
+    char dir[256], path[512], header[8192];
+    test_tmpdir(dir, sizeof dir);
+    ExportDir o;
+    export_dir_init(&o, dir);
+    o.run = 3;
+    assert_int_equal(export_tsv_training(rows, 57, &o), 0);
+    assert_int_equal(o.n_files, 1);
+    snprintf(path, sizeof path, "%s/run3_training.tsv", dir);
+    assert_int_equal(count_lines(path, header, sizeof header), 1 + 57);
+    assert_true(!strncmp(header, "episode\treward\tregret\tp_best\t", 29));
+    test_rmdir(dir);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_tsv_files),
+        cmocka_unit_test(test_json_line),
+        cmocka_unit_test(test_tsv_missing_dir),
+        cmocka_unit_test(test_training_final),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
