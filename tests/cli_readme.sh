@@ -2,7 +2,8 @@
 # tests/cli_readme.sh: every code block of README.md runs, in order, as a
 # reader would paste it, in one scratch folder (so a later block sees what
 # an earlier one made). build/metarl there is a wrapper that appends short
-# settings to the long-running commands (train, test, baseline, sweep), so the
+# settings to the long-running commands (train, test, baseline; a sweep only
+# lists its points), so the
 # tour takes seconds; every other flag is the README's own. sh blocks run
 # with `sh -e`; python blocks with the system Python (skipped without NumPy
 # when they import it); r blocks with Rscript (skipped without it). A block
@@ -21,6 +22,7 @@ case "\$cmd" in
 train) set -- "\$@" --episodes 96 --hidden 8 --set train.checkpoint_every=32 ;;
 test) set -- "\$@" --episodes 12 ;;
 baseline) set -- "\$@" --episodes 40 ;;
+sweep) set -- "\$@" --list ;;   # its points, not their hours of training (cli_merge.sh runs sweeps)
 esac
 exec "$BIN" "\$@"
 WRAP
