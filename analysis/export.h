@@ -43,7 +43,7 @@
 
 #include "analysis/run_analysis.h"
 #include "analysis/training_summary.h"
-#include "core/store.h"
+#include "store/store.h"
 
 typedef struct ExportDir {
     const char *dir;            /* an existing directory; not owned */

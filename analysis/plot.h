@@ -37,7 +37,7 @@
 #include "analysis/neural.h"
 #include "analysis/rwfit.h"
 #include "core/episode.h"
-#include "core/store.h"   /* TrainRow, a plain struct (no SQLite here) */
+#include "store/store.h"   /* TrainRow, a plain struct (no SQLite here) */
 
 #define PLOT_N_TARGETS (NEURAL_TARGET_BELIEF + 1)   /* decoding targets, indexed by NeuralTarget */
 #define PLOT_MAX_FILES 48                          /* data files per figure */

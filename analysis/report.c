@@ -21,7 +21,7 @@
 #include "analysis/report.h"
 #include "tasks/task.h"
 #include "analysis/run_analysis.h"
-#include "core/store.h"
+#include "store/store.h"
 
 #define MAX_RUNS REPORT_MAX_RUNS
 #define RW_EPISODES 300   /* per-episode RW fits drawn (the first ones): enough points for a scatter */

@@ -30,7 +30,7 @@
 #include "analysis/behavior.h"
 #include "analysis/neural.h"
 #include "analysis/rwfit.h"
-#include "core/store.h"
+#include "store/store.h"
 #include "core/summary.h"
 
 #define RA_PCA_SCORES 5          /* principal components scored per trial */

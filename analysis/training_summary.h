@@ -17,7 +17,7 @@
 
 #include <stdint.h>
 
-#include "core/store.h"
+#include "store/store.h"
 
 #define TRAINING_BINS 10
 

@@ -29,7 +29,7 @@
 #include "analysis/run_analysis.h"
 #include "analysis/training_summary.h"
 #include "cli/cli.h"
-#include "core/store.h"
+#include "store/store.h"
 
 #define MAX_RUNS 256
 

@@ -13,7 +13,7 @@
 #include "analysis/import.h"
 #include "cli/cli.h"
 #include "core/json.h"
-#include "core/store.h"
+#include "store/store.h"
 
 static const CmdFlag import_flags[] = {
     { "format", "hbayesdm|csv", "hbayesdm: tab-separated subjID trial choice outcome (outcome 1/-1); csv: "

@@ -8,7 +8,7 @@
 
 #include "cli/cli.h"
 #include "core/json.h"
-#include "core/store.h"
+#include "store/store.h"
 #include "model/agent.h"
 #include "core/files.h"
 #include "core/text.h"

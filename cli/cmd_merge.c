@@ -12,7 +12,7 @@
 ** "merged_from": {"file": "<base name of the input>", "run": <its id there>};
 ** other ids inside that summary are the input's. Merging a file again, or a
 ** file that shares runs with OUT, adds nothing: runs already present are
-** recognised (core/store.h, store_merge) and only replaced when the input's
+** recognised (store/store.h, store_merge) and only replaced when the input's
 ** copy went further (a run merged while it was still training).
 **
 ** All inputs are checked before anything is written: a missing file, one
@@ -26,7 +26,7 @@
 
 #include "cli/cli.h"
 #include "core/json.h"
-#include "core/store.h"
+#include "store/store.h"
 
 static const CmdFlag merge_flags[] = {
     { "json", NULL, "print one JSON object on stdout: per input, runs added, updated and skipped" },

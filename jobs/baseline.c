@@ -4,7 +4,7 @@
 #include <string.h>
 
 #include "core/json.h"
-#include "core/store.h"
+#include "store/store.h"
 #include "jobs/baseline.h"
 #include "jobs/run_util.h"
 

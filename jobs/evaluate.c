@@ -6,7 +6,7 @@
 
 #include "jobs/evaluate.h"
 #include "jobs/run_util.h"
-#include "core/episode_writer.h"
+#include "store/episode_writer.h"
 #include "core/rng.h"
 #include "model/runner.h"
 

@@ -12,7 +12,7 @@
 #include <signal.h>
 #include <stdint.h>
 
-#include "core/store.h"
+#include "store/store.h"
 #include "core/summary.h"
 #include "model/agent.h"
 #include "tasks/task.h"
@@ -36,7 +36,7 @@ typedef struct EvalOptions {
 } EvalOptions;
 
 /* Run o->episodes episodes of agent on task into s (initialised by the
-** caller). Episodes are stored on a second thread (core/episode_writer.h)
+** caller). Episodes are stored on a second thread (store/episode_writer.h)
 ** while the next ones are played. Return 0; -1 if the store failed (message
 ** in err; the open batch is rolled back, earlier batches stay); or 128 +
 ** *o->stop if stopped (every episode completed so far is committed). */

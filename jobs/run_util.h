@@ -12,7 +12,7 @@
 
 #include "core/config.h"
 #include "core/json.h"
-#include "core/store.h"
+#include "store/store.h"
 #include "tasks/task.h"   /* task_title */
 
 /* What a job returns; the same numbers as the program's exit statuses

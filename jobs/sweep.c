@@ -9,7 +9,7 @@
 #include <unistd.h>
 
 
-#include "core/store.h"
+#include "store/store.h"
 #include "jobs/baseline.h"
 #include "jobs/run_util.h"
 #include "jobs/sweep.h"

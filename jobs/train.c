@@ -12,7 +12,7 @@
 #include <string.h>
 
 #include "core/json.h"
-#include "core/store.h"
+#include "store/store.h"
 #include "jobs/run_util.h"
 #include "jobs/test.h"
 #include "jobs/train.h"

@@ -19,7 +19,7 @@
 
 #include <sqlite3.h>
 
-#include "core/store.h"
+#include "store/store.h"
 
 static double now_s(void)
 {

@@ -20,7 +20,7 @@
 #include <cmocka.h>
 
 #include "core/config.h"
-#include "core/store.h"
+#include "store/store.h"
 #include "jobs/run_util.h"
 #include "jobs/test.h"
 #include "jobs/train.h"

@@ -15,8 +15,8 @@
 
 #include <sqlite3.h>
 
-#include "core/episode_writer.h"
-#include "core/store.h"
+#include "store/episode_writer.h"
+#include "store/store.h"
 #include "tests/helpers/testutil.h"
 
 /* Fill e (allocated for at least n_trials trials of n_units rates) with a

@@ -7,7 +7,7 @@
 
 #include "analysis/import.h"
 #include "core/config.h"
-#include "core/store.h"
+#include "store/store.h"
 #include "model/agent.h"
 #include "model/train_settings.h"
 #include "tasks/task.h"

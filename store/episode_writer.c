@@ -1,4 +1,4 @@
-/* core/episode_writer.c: see episode_writer.h.
+/* store/episode_writer.c: see episode_writer.h.
 **
 ** The records form a ring: the queue is the `queued` records from `head`
 ** on, and the caller fills the one just after it. A record leaves the queue
@@ -9,7 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "core/episode_writer.h"
+#include "store/episode_writer.h"
 #include "core/thread.h"
 
 struct EpisodeWriter {

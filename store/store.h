@@ -1,4 +1,4 @@
-/* core/store.h: the SQLite store of runs, episodes, trials and activity.
+/* store/store.h: the SQLite store of runs, episodes, trials and activity.
 **
 ** The only module that includes <sqlite3.h>. A Store owns one connection and
 ** the statements prepared on it once. The schema is data/schema.sql (compiled

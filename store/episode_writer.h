@@ -1,4 +1,4 @@
-/* core/episode_writer.h: store episodes on a thread of their own.
+/* store/episode_writer.h: store episodes on a thread of their own.
 **
 ** `metarl test` spends much of its time in SQLite, writing trials and unit
 ** rates, while the network or agent waits. An EpisodeWriter takes that work
@@ -17,7 +17,7 @@
 #include <stdint.h>
 
 #include "core/episode.h"
-#include "core/store.h"
+#include "store/store.h"
 
 typedef struct EpisodeWriter EpisodeWriter;
 

@@ -1,0 +1,252 @@
+/* store/write.c: runs, episodes, training rows and checkpoints written (see store.h). */
+#include <assert.h>
+#include <errno.h>
+#include <math.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "store/store_internal.h"
+#include "core/text.h"
+
+/* ---- runs --------------------------------------------------------------- */
+
+void store_bind_text(sqlite3_stmt *st, int i, const char *v)
+{
+    if (v) sqlite3_bind_text(st, i, v, -1, SQLITE_TRANSIENT);
+    else sqlite3_bind_null(st, i);
+}
+
+int store_exec_bound(Store *s, const char *what, const char *sql, const char *fmt, ...)
+{
+    sqlite3_stmt *st;
+    if (sqlite3_prepare_v2(s->db, sql, -1, &st, NULL) != SQLITE_OK) return store_sql_fail(s, what);
+    va_list ap;
+    va_start(ap, fmt);
+    for (int i = 0; fmt[i]; i++) {
+        if (fmt[i] == 't') store_bind_text(st, i + 1, va_arg(ap, const char *));
+        else if (fmt[i] == 'i') sqlite3_bind_int64(st, i + 1, va_arg(ap, int64_t));
+        else sqlite3_bind_null(st, i + 1);
+    }
+    va_end(ap);
+    int rc = sqlite3_step(st);
+    sqlite3_finalize(st);
+    if (rc != SQLITE_DONE && rc != SQLITE_ROW) return store_sql_fail(s, what);
+    return 0;
+}
+
+int store_run_create(Store *s, const RunRow *row, int64_t *run_id)
+{
+    char why[256];
+    if (text_check_label(row->name, "run name", why, sizeof why) != 0) return store_fail(s, "%s", why);
+    char now[32];
+    store_now_iso(now, sizeof now);
+    sqlite3_stmt *st;
+    const char *sql = "INSERT INTO runs (kind, name, parent_run, task, agent, config, seed, rng, version,"
+                      " started, status) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, 'running')";
+    if (sqlite3_prepare_v2(s->db, sql, -1, &st, NULL) != SQLITE_OK) return store_sql_fail(s, "create run");
+    store_bind_text(st, 1, row->kind);
+    store_bind_text(st, 2, row->name);
+    if (row->parent_run > 0) sqlite3_bind_int64(st, 3, row->parent_run);
+    else sqlite3_bind_null(st, 3);
+    store_bind_text(st, 4, row->task);
+    store_bind_text(st, 5, row->agent);
+    store_bind_text(st, 6, row->config);
+    sqlite3_bind_int64(st, 7, row->seed);
+    store_bind_text(st, 8, row->rng);
+    store_bind_text(st, 9, row->version);
+    store_bind_text(st, 10, now);
+    int rc = sqlite3_step(st);
+    sqlite3_finalize(st);
+    if (rc != SQLITE_DONE) return store_sql_fail(s, "create run");
+    *run_id = sqlite3_last_insert_rowid(s->db);
+    return 0;
+}
+
+int store_run_finish(Store *s, int64_t run_id, const char *status, const char *summary)
+{
+    char now[32];
+    store_now_iso(now, sizeof now);
+    return store_exec_bound(s, "finish run", "UPDATE runs SET status = ?1, finished = ?2, summary = ?3 WHERE run_id = ?4",
+                      "ttti", status, now, summary, run_id);
+}
+
+int store_run_reopen(Store *s, int64_t run_id)
+{
+    return store_exec_bound(s, "reopen run", "UPDATE runs SET status = 'running', finished = NULL WHERE run_id = ?1",
+                      "i", run_id);
+}
+
+/* ---- episodes ----------------------------------------------------------- */
+
+static void bind_real(sqlite3_stmt *st, int i, double v)
+{
+    if (isnan(v)) sqlite3_bind_null(st, i);
+    else sqlite3_bind_double(st, i, v);
+}
+
+static void bind_int_or_null(sqlite3_stmt *st, int i, int v)
+{
+    if (v < 0) sqlite3_bind_null(st, i);
+    else sqlite3_bind_int(st, i, v);
+}
+
+int store_step_reset(Store *s, sqlite3_stmt *st, const char *what)
+{
+    int rc = sqlite3_step(st);
+    sqlite3_reset(st);
+    sqlite3_clear_bindings(st);
+    if (rc != SQLITE_DONE) return store_sql_fail(s, what);
+    return 0;
+}
+
+static int put_activity(Store *s, int64_t run_id, int64_t episode, const EpisodeRecord *e,
+                        const char *module, int first, int count)
+{
+    size_t n = (size_t)e->n_trials * (size_t)count;
+    if (n == 0) return 0;
+    if (n > s->blob_cap) {
+        float *p = realloc(s->blob, n * sizeof *p);
+        if (!p) return store_fail(s, "%s: out of memory writing activity", s->path);
+        s->blob = p;
+        s->blob_cap = n;
+    }
+    for (int t = 0; t < e->n_trials; t++)
+        memcpy(s->blob + (size_t)t * count, e->activity + (size_t)t * e->n_units + first,
+               (size_t)count * sizeof(float));
+    /* float32 little-endian on disk; this machine is little-endian (asserted
+    ** at build time below), so the bytes are copied as they are. */
+    sqlite3_stmt *st = s->st[ST_ACTIVITY];
+    sqlite3_bind_int64(st, 1, run_id);
+    sqlite3_bind_int64(st, 2, episode);
+    sqlite3_bind_text(st, 3, module, -1, SQLITE_STATIC);
+    sqlite3_bind_int(st, 4, e->n_trials);
+    sqlite3_bind_int(st, 5, count);
+    sqlite3_bind_blob(st, 6, s->blob, (int)(n * sizeof(float)), SQLITE_STATIC);
+    return store_step_reset(s, st, "write activity");
+}
+
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ != __ORDER_LITTLE_ENDIAN__
+#error "the store writes activity as little-endian float32; add byte swapping for this machine"
+#endif
+
+int store_put_episode(Store *s, int64_t run_id, int64_t episode, const char *phase,
+                      const EpisodeRecord *e, int with_activity)
+{
+    assert(s->mode == STORE_WRITE);
+    sqlite3_stmt *st = s->st[ST_EPISODE];
+    sqlite3_bind_int64(st, 1, run_id);
+    sqlite3_bind_int64(st, 2, episode);
+    sqlite3_bind_text(st, 3, phase, -1, SQLITE_STATIC);
+    store_bind_text(st, 4, e->subject[0] ? e->subject : NULL);
+    sqlite3_bind_int(st, 5, e->n_trials);
+    sqlite3_bind_double(st, 6, e->total_reward);
+    bind_real(st, 7, e->regret);
+    sqlite3_bind_text(st, 8, e->instance, -1, SQLITE_STATIC);
+    if (store_step_reset(s, st, "write episode") != 0) return -1;
+
+    st = s->st[ST_TRIAL];
+    for (int t = 0; t < e->n_trials; t++) {
+        const TrialRecord *tr = &e->trials[t];
+        sqlite3_bind_int64(st, 1, run_id);
+        sqlite3_bind_int64(st, 2, episode);
+        sqlite3_bind_int(st, 3, t);
+        bind_int_or_null(st, 4, tr->action);
+        bind_real(st, 5, tr->action < 0 ? NAN : tr->reward);
+        bind_real(st, 6, tr->truth.p[0]);
+        bind_real(st, 7, tr->truth.p[1]);
+        bind_int_or_null(st, 8, tr->truth.best);
+        bind_int_or_null(st, 9, tr->truth.block);
+        bind_int_or_null(st, 10, tr->truth.since_reversal);
+        bind_real(st, 11, tr->probs[0]);
+        bind_real(st, 12, tr->probs[1]);
+        bind_real(st, 13, tr->value);
+        bind_real(st, 14, tr->rpe);
+        if (store_step_reset(s, st, "write trial") != 0) return -1;
+    }
+    st = s->st[ST_STAGE];
+    for (int i = 0; i < e->n_stages; i++) {
+        const StageRecord *g = &e->stages[i];
+        sqlite3_bind_int64(st, 1, run_id);
+        sqlite3_bind_int64(st, 2, episode);
+        sqlite3_bind_int(st, 3, g->t);
+        sqlite3_bind_int(st, 4, g->stage);
+        bind_int_or_null(st, 5, g->state);
+        bind_int_or_null(st, 6, g->action);
+        sqlite3_bind_double(st, 7, g->reward);
+        bind_real(st, 8, g->value);
+        bind_real(st, 9, g->rpe);
+        if (store_step_reset(s, st, "write stage") != 0) return -1;
+    }
+    if (with_activity && e->n_units > 0 && e->activity) {
+        if (put_activity(s, run_id, episode, e, "pfc", 0, e->n_pfc) != 0) return -1;
+        if (put_activity(s, run_id, episode, e, "striatum", e->n_pfc, e->n_units - e->n_pfc) != 0) return -1;
+    }
+    return 0;
+}
+
+int store_put_training(Store *s, int64_t run_id, const TrainRow *row)
+{
+    sqlite3_stmt *st = s->st[ST_TRAINING];
+    sqlite3_bind_int64(st, 1, run_id);
+    sqlite3_bind_int64(st, 2, row->episode);
+    sqlite3_bind_double(st, 3, row->reward);
+    bind_real(st, 4, row->regret);
+    bind_real(st, 5, row->p_best);
+    bind_real(st, 6, row->loss_policy);
+    bind_real(st, 7, row->loss_value);
+    bind_real(st, 8, row->entropy);
+    bind_real(st, 9, row->grad_norm);
+    bind_real(st, 10, row->beta_e);
+    bind_real(st, 11, row->wall_s);
+    return store_step_reset(s, st, "write training curve");
+}
+
+int store_put_checkpoint(Store *s, int64_t run_id, int64_t episode,
+                         const void *params, size_t n_params,
+                         const void *optimizer, size_t n_optimizer,
+                         const void *state, size_t n_state)
+{
+    char now[32];
+    store_now_iso(now, sizeof now);
+    sqlite3_stmt *st;
+    const char *sql = "INSERT OR REPLACE INTO checkpoints (run_id, episode, params, optimizer, state, created)"
+                      " VALUES (?1, ?2, ?3, ?4, ?5, ?6)";
+    if (sqlite3_prepare_v2(s->db, sql, -1, &st, NULL) != SQLITE_OK) return store_sql_fail(s, "write checkpoint");
+    sqlite3_bind_int64(st, 1, run_id);
+    sqlite3_bind_int64(st, 2, episode);
+    sqlite3_bind_blob64(st, 3, params, n_params, SQLITE_STATIC);
+    sqlite3_bind_blob64(st, 4, optimizer, n_optimizer, SQLITE_STATIC);
+    sqlite3_bind_blob64(st, 5, state, n_state, SQLITE_STATIC);
+    sqlite3_bind_text(st, 6, now, -1, SQLITE_TRANSIENT);
+    int rc = sqlite3_step(st);
+    sqlite3_finalize(st);
+    if (rc != SQLITE_DONE) return store_sql_fail(s, "write checkpoint");
+    return 0;
+}
+
+int store_prune_checkpoints(Store *s, int64_t run_id, int keep)
+{
+    return store_exec_bound(s, "prune checkpoints",
+                      "DELETE FROM checkpoints WHERE run_id = ?1 AND episode NOT IN "
+                      "(SELECT episode FROM checkpoints WHERE run_id = ?1 ORDER BY episode DESC LIMIT ?2)",
+                      "ii", run_id, (int64_t)keep);
+}
+
+int store_delete_after(Store *s, int64_t run_id, int64_t episode)
+{
+    static const char *const sql[] = {
+        "DELETE FROM activity WHERE run_id = ?1 AND episode >= ?2",
+        "DELETE FROM stages WHERE run_id = ?1 AND episode >= ?2",
+        "DELETE FROM trials WHERE run_id = ?1 AND episode >= ?2",
+        "DELETE FROM episodes WHERE run_id = ?1 AND episode >= ?2",
+        "DELETE FROM training WHERE run_id = ?1 AND episode >= ?2",
+        "DELETE FROM checkpoints WHERE run_id = ?1 AND episode > ?2",
+    };
+    for (size_t i = 0; i < sizeof sql / sizeof *sql; i++)
+        if (store_exec_bound(s, "drop rows after the checkpoint", sql[i], "ii", run_id, episode) != 0) return -1;
+    return 0;
+}
+
+/* ---- reading runs ------------------------------------------------------- */
