@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "analysis/figure.h"
+#include "analysis/training_summary.h"
 /* Centred moving average of x[0..n-1] over 2h+1 points (fewer at the ends), NaN skipped. */
 static void moving_average(const double *x, int n, int h, double *out)
 {
@@ -172,20 +173,14 @@ static const char *applies_training(const PlotRun *r, const PlotOptions *o)
     return NULL;
 }
 
-/* The last tenth of the training: reward per trial and P(better arm). */
+/* Final training performance (training_final: the last tenth of the curve). */
 static void numbers_training(const PlotRun *p, const RunAnalysis *A, const PlotOptions *o, char *b, size_t nb)
 {
-    int m = p->n_train, k = m / 10 > 0 ? m / 10 : 1;
-    double pb = 0, rw = 0;
-    int cb = 0;
-    for (int e = m - k; e < m; e++) {
-        if (e < 0) continue;
-        rw += p->train[e].reward;
-        if (isfinite(p->train[e].p_best)) pb += p->train[e].p_best, cb++;
-    }
-    fig_cat(b, nb, "%d episodes; over the last %d, reward/trial %.3f", m, k,
-            p->trials_per_episode > 0 ? rw / k / p->trials_per_episode : rw / k);
-    if (cb) fig_cat(b, nb, ", P(better arm) %.3f", pb / cb);
+    TrainingFinal f;
+    if (training_final(p->train, p->n_train, p->trials_per_episode, &f) != ANALYSIS_OK) return;
+    fig_cat(b, nb, "%d episodes; over the last %d, reward/trial %.3f", p->n_train, f.n_rows,
+            isfinite(f.reward_per_trial) ? f.reward_per_trial : f.reward);
+    if (f.n_p_best) fig_cat(b, nb, ", P(better arm) %.3f", f.p_best);
 }
 
 const FigureKind figures_training[] = {

@@ -14,6 +14,7 @@
 #include <sys/stat.h>
 
 #include "analysis/run_analysis.h"
+#include "tasks/task.h"
 #include "core/config.h"
 
 const char *const ra_target_names[RA_N_TARGETS] = { "p0", "p1", "best", "block_parity", "belief" };
@@ -68,64 +69,23 @@ int make_dirs(const char *path)
     return 0;
 }
 
-double ini_number(const char *ini, const char *section, const char *key)
-{
-    char want[64], line[512];
-    snprintf(want, sizeof want, "[%s]", section);
-    int in = 0;
-    for (const char *p = ini; p && *p;) {
-        const char *e = strchr(p, '\n');
-        size_t len = e ? (size_t)(e - p) : strlen(p);
-        if (len >= sizeof line) len = sizeof line - 1;
-        memcpy(line, p, len);
-        line[len] = '\0';
-        p = e ? e + 1 : NULL;
-        if (line[0] == '[') {
-            in = !strcmp(line, want);
-            continue;
-        }
-        if (!in) continue;
-        char *eq = strchr(line, '=');
-        if (!eq) continue;
-        char *k = line, *kend = eq;
-        while (kend > k && kend[-1] == ' ') kend--;
-        *kend = '\0';
-        if (strcmp(k, key)) continue;
-        char *v = eq + 1;
-        while (*v == ' ') v++;
-        double x;
-        return parse_double(v, &x) == 0 ? x : NAN;
-    }
-    return NAN;
-}
-
-int ini_is(const char *ini, const char *section, const char *key, const char *value)
-{
-    char pat[128];
-    snprintf(pat, sizeof pat, "\n%s = %s\n", key, value);
-    char sec[64];
-    snprintf(sec, sizeof sec, "[%s]", section);
-    const char *s = ini ? strstr(ini, sec) : NULL;
-    if (!s) return 0;
-    const char *next = strstr(s + 1, "\n[");
-    const char *hit = strstr(s, pat);
-    return hit && (!next || hit < next);
-}
-
 static int nomem(int rc) { return rc == ANALYSIS_NOMEM; }
 
-/* The ideal observer's settings for a reversal run: p_high, p_low from the
-** config, the hazard from it too (schedule = hazard) or else the run's
-** empirical reversal rate. */
+/* The ideal observer's settings for a reversal run: p_high, p_low and, for
+** a constant-hazard schedule, the hazard, all from the run's task facts;
+** otherwise (blocks, a criterion, or an import, whose task is only named)
+** the run's empirical reversal rate. */
 static void observer_settings(RunAnalysis *A)
 {
     if (strcmp(A->row->task, "reversal")) return;
-    const char *ini = A->row->config;
-    A->p_high = ini_number(ini, "task", "p_high");
-    A->p_low = ini_number(ini, "task", "p_low");
-    if (ini_is(ini, "task", "schedule", "hazard")) {
-        A->hazard = ini_number(ini, "task", "hazard");
-    } else {   /* blocks or criterion: the run's empirical reversal rate */
+    TaskFacts f;
+    char err[256];
+    int known = strcmp(A->row->kind, "import") != 0 && task_facts_from_text(A->row->config, &f, err, sizeof err) == 0;
+    A->p_high = known ? f.p_high : NAN;
+    A->p_low = known ? f.p_low : NAN;
+    if (known && f.hazard_exact) {
+        A->hazard = f.hazard;
+    } else {
         long trans = 0;
         for (int i = 0; i < A->n_eps; i++) trans += A->eps[i]->n_trials > 1 ? A->eps[i]->n_trials - 1 : 0;
         A->hazard = trans > 0 ? (double)A->n_reversals / (double)trans : NAN;

@@ -111,10 +111,6 @@ void run_analysis_free(RunAnalysis *A);
 ** reward-history regression). Return 0, or -1 if out of memory. */
 int run_analysis_compute(RunAnalysis *A, unsigned what, int lags, double ridge);
 
-/* A value of [section] key from a run's stored INI text; NAN if absent. */
-double ini_number(const char *ini, const char *section, const char *key);
-/* 1 if [section] holds "key = value". */
-int ini_is(const char *ini, const char *section, const char *key, const char *value);
 /* mkdir -p; 0, or -1 with errno set. */
 int make_dirs(const char *path);
 

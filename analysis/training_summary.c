@@ -4,6 +4,7 @@
 ** performance are the same numbers, bit for bit.
 */
 #include <math.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "analysis/regress.h"
@@ -28,15 +29,40 @@ static void window_means(const TrainRow *rows, int lo, int hi, TrainingFinal *w)
     w->n_regret = mg.n;
 }
 
-int training_final(const TrainRow *rows, int n, int trials_per_episode, TrainingFinal *out)
+/* The window's length: ceil(n/10) rows, the last bin of training_bins. */
+static int64_t final_window(int64_t n)
+{
+    return (n + 9) / 10;
+}
+
+/* Fill out with the means of rows[lo..hi). */
+static int final_of(const TrainRow *rows, int lo, int hi, int trials_per_episode, TrainingFinal *out)
 {
     memset(out, 0, sizeof *out);
     out->reward = out->reward_per_trial = out->p_best = out->regret = NAN;
-    if (n <= 0) return ANALYSIS_NODATA;
-    int k = (int)(((long)n + 9) / 10);   /* ceil(n/10): the last bin of training_bins */
-    window_means(rows, n - k, n, out);
+    if (hi <= lo) return ANALYSIS_NODATA;
+    window_means(rows, lo, hi, out);
     out->reward_per_trial = trials_per_episode > 0 ? out->reward / trials_per_episode : NAN;
     return ANALYSIS_OK;
+}
+
+int training_final(const TrainRow *rows, int n, int trials_per_episode, TrainingFinal *out)
+{
+    return final_of(rows, n > 0 ? n - (int)final_window(n) : 0, n, trials_per_episode, out);
+}
+
+int training_final_read(Store *s, int64_t run_id, int trials_per_episode, TrainingFinal *out)
+{
+    int64_t n_all;
+    TrainRow *rows;
+    int n;
+    if (store_count_training(s, run_id, &n_all) != 0) return -1;
+    int64_t skip = n_all - final_window(n_all);
+    if (store_read_training_from(s, run_id, skip, &rows, &n) != 0) return -1;
+    int rc = final_of(rows, 0, n, trials_per_episode, out);
+    out->from = (int)skip;   /* the window's place in the whole curve */
+    free(rows);
+    return rc;
 }
 
 void training_bins(const TrainRow *rows, int n, TrainingBins *b)

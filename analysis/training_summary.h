@@ -55,4 +55,9 @@ void training_bins(const TrainRow *rows, int n, TrainingBins *b);
 ** then all NaN and zero counts). */
 int training_final(const TrainRow *rows, int n, int trials_per_episode, TrainingFinal *out);
 
+/* The same, read from a store: only the window's rows are read (a long run
+** has a row per training episode). Return ANALYSIS_OK, ANALYSIS_NODATA, or
+** -1 with the store's message. */
+int training_final_read(Store *s, int64_t run_id, int trials_per_episode, TrainingFinal *out);
+
 #endif

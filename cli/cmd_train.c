@@ -74,11 +74,11 @@ static void print_result(const CmdArgs *a, const char *db, const TrainResult *r)
     double wall = r->wall_s;
     printf("trained run %lld in %s: %ld episodes, %ld env steps in %.1f s (%.0f steps/s)\n", (long long)r->run, db,
            r->final_episode, r->env_steps, wall, wall > 0 ? r->env_steps / wall : 0.0);
-    const TrainWindow *w = &r->recent;
-    if (w->n) {
-        printf("last %ld training episodes: reward/trial %.4f", w->n, w->reward / w->trials);
-        if (w->n_regret) printf(", regret %.3f", w->regret / w->n_regret);
-        if (w->n_best) printf(", P(best) %.4f", w->p_best / w->n_best);
+    const TrainingFinal *w = &r->final;
+    if (w->n_rows) {
+        printf("last tenth of training (%d episodes): reward/trial %.4f", w->n_rows, w->reward_per_trial);
+        if (w->n_regret) printf(", regret %.3f", w->regret);
+        if (w->n_p_best) printf(", P(best) %.4f", w->p_best);
         printf("\n");
     }
     if (!r->stopped) printf("next: metarl test --db %s --run %lld\n", db, (long long)r->run);

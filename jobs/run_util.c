@@ -1,5 +1,6 @@
 /* jobs/run_util.c: pieces the jobs and the data-producing commands share
 ** (see run_util.h). */
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -53,4 +54,12 @@ double now_s(void)
     struct timespec ts;
     clock_gettime(CLOCK_MONOTONIC, &ts);
     return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
+}
+
+int job_vfail(char *err, size_t n_err, int status, const char *fmt, va_list ap)
+{
+    char msg[1024];
+    vsnprintf(msg, sizeof msg, fmt, ap);
+    snprintf(err, n_err, "%s", msg);
+    return status;
 }

@@ -7,6 +7,7 @@
 #ifndef METARL_RUN_UTIL_H
 #define METARL_RUN_UTIL_H
 
+#include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -32,5 +33,9 @@ void task_json(const Config *cfg, Json *j);
 
 /* Monotonic wall-clock seconds, for rates and progress lines. */
 double now_s(void);
+
+/* A job's failure: format the message into err (fmt's arguments may be err
+** itself) and return status. Each job's fail() wraps it. */
+int job_vfail(char *err, size_t n_err, int status, const char *fmt, va_list ap);
 
 #endif

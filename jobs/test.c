@@ -70,13 +70,10 @@ typedef struct {
 static int fail(TestJob *j, int status, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 static int fail(TestJob *j, int status, const char *fmt, ...)
 {
-    char msg[1024];
     va_list ap;
     va_start(ap, fmt);
-    vsnprintf(msg, sizeof msg, fmt, ap);   /* fmt's arguments may be j->err itself */
+    j->status = job_vfail(j->err, j->n_err, status, fmt, ap);
     va_end(ap);
-    snprintf(j->err, j->n_err, "%s", msg);
-    j->status = status;
     return status;
 }
 
@@ -87,8 +84,10 @@ static int auto_agents(const Config *cfg, const char **out)
     static const char *const bandit_other[] = { "bayes", "thompson", "greedy", "random", NULL };
     static const char *const reversal[] = { "observer", "wsls", "rw", "random", NULL };
     const char *const *list = reversal;
-    if (!strcmp(config_str(cfg, "task", "name"), "bandit"))
-        list = !strcmp(config_str(cfg, "task", "dist"), "independent") ? bandit_ind : bandit_other;
+    TaskFacts f;
+    char err[256];
+    if (task_facts_of(cfg, &f, err, sizeof err) == 0 && f.dist)
+        list = !strcmp(f.dist, "independent") ? bandit_ind : bandit_other;
     int n = 0;
     while (list[n] && n < TEST_MAX_REFERENCE) {
         out[n] = list[n];

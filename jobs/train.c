@@ -91,13 +91,10 @@ typedef struct {
 static int fail(TrainJob *j, int status, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 static int fail(TrainJob *j, int status, const char *fmt, ...)
 {
-    char msg[1024];
     va_list ap;
     va_start(ap, fmt);
-    vsnprintf(msg, sizeof msg, fmt, ap);   /* fmt's arguments may be j->err itself */
+    j->status = job_vfail(j->err, j->n_err, status, fmt, ap);
     va_end(ap);
-    snprintf(j->err, j->n_err, "%s", msg);
-    j->status = status;
     return status;
 }
 
@@ -246,7 +243,6 @@ static int store_batch(TrainJob *j, const TrainStats *st, double wall)
                 store_put_episode(j->store, j->r->run, e->episode, "train", j->rec, 0) != 0)
                 return -1;
         }
-        if (j->tc.episodes - e->episode <= 1000) train_window_add(&j->r->recent, e);
         j->r->env_steps += e->n_trials;
     }
     return 0;
@@ -316,7 +312,9 @@ static int train_end(TrainJob *j)
     TrainResult *r = j->r;
     double wall = r->wall_s;
     long steps = r->env_steps;
-    const TrainWindow *w = &r->recent;
+    const TrainingFinal *w = &r->final;
+    if (training_final_read(j->store, r->run, trainer_task_info(j->tr)->max_trials, &r->final) < 0)
+        return store_fail(j);
     Json js;
     if (json_text_begin(&js, &r->json) == 0) {
         json_kstr(&js, "command", "train");
@@ -329,9 +327,10 @@ static int train_end(TrainJob *j)
         json_knum(&js, "wall_s", wall);
         json_knum(&js, "steps_per_s", wall > 0 ? steps / wall : NAN);
         json_knum(&js, "episodes_per_s", wall > 0 ? (r->final_episode - r->start_episode) / wall : NAN);
-        json_knum(&js, "final_reward_per_trial", w->trials > 0 ? w->reward / w->trials : NAN);
-        json_knum(&js, "final_regret", w->n_regret ? w->regret / w->n_regret : NAN);
-        json_knum(&js, "final_p_best", w->n_best ? w->p_best / w->n_best : NAN);
+        json_kint(&js, "final_episodes", w->n_rows);   /* the window: the last tenth of the curve */
+        json_knum(&js, "final_reward_per_trial", w->reward_per_trial);
+        json_knum(&js, "final_regret", w->regret);
+        json_knum(&js, "final_p_best", w->p_best);
         json_kint(&js, "hidden", j->tc.hidden);
         json_kint(&js, "batch", j->tc.batch);
         json_kint(&js, "seed", (long long)j->tc.seed);

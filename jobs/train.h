@@ -27,6 +27,7 @@
 #include <stdint.h>
 
 #include "core/config.h"
+#include "analysis/training_summary.h"
 #include "core/episode.h"
 #include "model/trainer.h"
 
@@ -92,7 +93,7 @@ typedef struct TrainResult {
     long start_episode, final_episode;
     long env_steps;
     double wall_s;
-    TrainWindow recent;        /* the last 1000 episodes of the target */
+    TrainingFinal final;       /* final training performance (training_final_read: the last tenth) */
     int hidden, batch;
     int stopped;               /* the signal number that stopped it, 0 if it ran to the end */
     char *json;                /* the run's summary as stored (free with train_result_clear) */

@@ -409,16 +409,36 @@ done:
     return ret;
 }
 
+int store_count_training(Store *s, int64_t run_id, int64_t *n)
+{
+    sqlite3_stmt *st;
+    *n = 0;
+    if (sqlite3_prepare_v2(s->db, "SELECT count(*) FROM training WHERE run_id = ?1", -1, &st, NULL) != SQLITE_OK)
+        return store_sql_fail(s, "count training rows");
+    sqlite3_bind_int64(st, 1, run_id);
+    int rc = sqlite3_step(st);
+    if (rc == SQLITE_ROW) *n = sqlite3_column_int64(st, 0);
+    sqlite3_finalize(st);
+    return rc == SQLITE_ROW ? 0 : store_sql_fail(s, "count training rows");
+}
+
 int store_read_training(Store *s, int64_t run_id, TrainRow **rows, int *n)
+{
+    return store_read_training_from(s, run_id, 0, rows, n);
+}
+
+int store_read_training_from(Store *s, int64_t run_id, int64_t skip, TrainRow **rows, int *n)
 {
     sqlite3_stmt *st;
     *rows = NULL;
     *n = 0;
     if (sqlite3_prepare_v2(s->db, "SELECT episode, reward, regret, p_best, loss_policy, loss_value, entropy,"
-                                  " grad_norm, beta_e, wall_s FROM training WHERE run_id = ?1 ORDER BY episode",
+                                  " grad_norm, beta_e, wall_s FROM training WHERE run_id = ?1 ORDER BY episode"
+                                  " LIMIT -1 OFFSET ?2",
                            -1, &st, NULL) != SQLITE_OK)
         return store_sql_fail(s, "read training curve");
     sqlite3_bind_int64(st, 1, run_id);
+    sqlite3_bind_int64(st, 2, skip > 0 ? skip : 0);
     int cap = 0, rc;
     while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
         if (*n == cap) {

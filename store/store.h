@@ -120,6 +120,10 @@ void store_episodes_free(EpisodeRecord **eps, int n);
 
 /* Read the training curve of a run; *rows malloc'ed. */
 int store_read_training(Store *s, int64_t run_id, TrainRow **rows, int *n);
+/* The same without its first `skip` rows (the tail of a long curve). */
+int store_read_training_from(Store *s, int64_t run_id, int64_t skip, TrainRow **rows, int *n);
+/* The number of training rows of a run. */
+int store_count_training(Store *s, int64_t run_id, int64_t *n);
 
 /* Run any read-only SQL that yields one text or number (for tests and info). */
 int store_query_text(Store *s, const char *sql, char *out, size_t n_out);

@@ -91,6 +91,17 @@ void task_facts(const Task *t, TaskFacts *out)
     out->task = t->type->name;
 }
 
+int task_facts_of(const Config *cfg, TaskFacts *out, char *err, size_t n_err)
+{
+    memset(out, 0, sizeof *out);
+    out->task = "";
+    Task *t = task_alloc(cfg, err, n_err);
+    if (!t) return -1;
+    task_facts(t, out);   /* its strings are the task's static names: they outlive t */
+    task_free(t);
+    return 0;
+}
+
 int task_facts_from_text(const char *ini, TaskFacts *out, char *err, size_t n_err)
 {
     Config *c = config_alloc();

@@ -131,6 +131,10 @@ void task_title(const Config *cfg, char *out, size_t n);
 /* The facts of a configured task. */
 void task_facts(const Task *t, TaskFacts *out);
 
+/* The facts of the task a finalized Config names (built, read, freed).
+** Return 0, or -1 with a message in err (out then names no task: ""). */
+int task_facts_of(const Config *cfg, TaskFacts *out, char *err, size_t n_err);
+
 /* The facts of the task a run was configured with, from its stored INI text
 ** (the runs.config column): its [task] section is read by the one INI parser
 ** and the task is built from it. Return 0, or -1 with a message in err. */

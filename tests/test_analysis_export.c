@@ -12,7 +12,9 @@
 **      first failure in err and writes nothing;
 **   4. training_final is the last bin of training_bins, bit for bit, and
 **      covers the last ceil(n/10) rows, for n below, at and above 10 bins;
-**      export_tsv_training writes a header and one row per training row.
+**      export_tsv_training writes a header and one row per training row;
+**   5. training_final_read (what `train` stores as its final performance)
+**      reads only the window and gives training_final's numbers, bit for bit.
 */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -29,6 +31,7 @@
 #include "analysis/run_analysis.h"
 #include "analysis/training_summary.h"
 #include "core/episode.h"
+#include "store/store.h"
 #include "tests/helpers/testutil.h"
 
 #define N_EPS 6
@@ -221,6 +224,54 @@ static void test_training_final(void **state)
     test_rmdir(dir);
 }
 
+static void test_training_final_read(void **state)
+{
+    (void)state;
+    char dir[256], path[512], err[512];
+    test_tmpdir(dir, sizeof dir);
+    snprintf(path, sizeof path, "%s/t.db", dir);
+    Store *st = store_open(path, STORE_WRITE, err, sizeof err);
+    assert_non_null(st);
+    RunRow run = { 0 };
+    run.kind = "train";
+    run.name = "final";
+    run.task = "bandit";
+    run.agent = "network";
+    run.config = "[run]\nseed = 1\n";
+    run.rng = "mt19937";
+    run.version = "test";
+    int64_t id;
+    if (store_run_create(st, &run, &id) != 0) fail_msg("%s", store_errmsg(st));
+    static const int sizes[] = { 0, 1, 9, 10, 11, 57, 128 };
+    TrainRow rows[128];
+    int stored = 0;
+    for (size_t s = 0; s < sizeof sizes / sizeof *sizes; s++) {
+        int n = sizes[s];
+        assert_int_equal(store_begin(st), 0);
+        for (; stored < n; stored++) {
+            memset(&rows[stored], 0, sizeof rows[stored]);
+            rows[stored].episode = stored;
+            rows[stored].reward = (double)((stored * 37) % 11) / 3.0;
+            rows[stored].p_best = stored % 4 == 0 ? NAN : 0.5 + 0.003 * stored;
+            rows[stored].regret = 0.1 * (stored % 7);
+            assert_int_equal(store_put_training(st, id, &rows[stored]), 0);
+        }
+        assert_int_equal(store_commit(st), 0);
+        TrainingFinal want, got;
+        int rc = training_final(rows, n, 20, &want);
+        assert_int_equal(training_final_read(st, id, 20, &got), rc);
+        assert_int_equal(got.n_rows, want.n_rows);
+        if (n == 0) continue;
+        assert_int_equal(got.from, want.from);
+        assert_true(got.reward == want.reward && got.reward_per_trial == want.reward_per_trial);
+        assert_true(got.p_best == want.p_best || (isnan(got.p_best) && isnan(want.p_best)));
+        assert_true(got.regret == want.regret);
+        assert_true(got.last_episode == want.last_episode && got.n_p_best == want.n_p_best);
+    }
+    store_close(st);
+    test_rmdir(dir);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -228,6 +279,7 @@ int main(void)
         cmocka_unit_test(test_json_line),
         cmocka_unit_test(test_tsv_missing_dir),
         cmocka_unit_test(test_training_final),
+        cmocka_unit_test(test_training_final_read),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -275,7 +275,8 @@ static void bayes_free(void *state)
 
 static void *bayes_alloc(const Config *cfg, const TaskInfo *ti, char *err, size_t n_err)
 {
-    const char *dist = strcmp(agent_task_name(cfg), "bandit") == 0 ? agent_task_get(cfg, "dist") : NULL;
+    TaskFacts f;
+    const char *dist = agent_task_facts(cfg, &f) == 0 ? f.dist : NULL;
     if (!dist) return agent_refuse(err, n_err, "bayes", cfg, bayes_accepts);
     if (agent_check_actions(err, n_err, "bayes", cfg, ti, 2) != 0) return NULL;
     int kind;
@@ -288,8 +289,6 @@ static void *bayes_alloc(const Config *cfg, const TaskInfo *ti, char *err, size_
         prior_a = shuffled ? 0.5 : 1.0;
     } else return agent_refuse(err, n_err, "bayes", cfg, bayes_accepts);
 
-    TaskFacts f;
-    agent_task_facts(cfg, &f);
     int T = f.n_trials;
     if (T != ti->max_trials) {
         snprintf(err, n_err, "agent bayes: task.trials = %d but the task runs up to %d trials; "

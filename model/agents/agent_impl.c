@@ -30,21 +30,13 @@ const char *agent_task_name(const Config *cfg)
     return name ? name : "";
 }
 
-const char *agent_task_get(const Config *cfg, const char *key)
-{
-    return config_get(cfg, "task", key);
-}
-
 int agent_task_facts(const Config *cfg, TaskFacts *f)
 {
     char err[256];
+    if (config_get(cfg, "task", "name")) return task_facts_of(cfg, f, err, sizeof err);
     memset(f, 0, sizeof *f);
     f->task = "";
-    Task *t = config_get(cfg, "task", "name") ? task_alloc(cfg, err, sizeof err) : NULL;
-    if (!t) return -1;
-    task_facts(t, f);   /* its strings are the task's static names: they outlive t */
-    task_free(t);
-    return 0;
+    return -1;
 }
 
 int agent_bandit_pair(const Config *cfg, double pair[2], int *shuffled)
@@ -61,7 +53,8 @@ void *agent_refuse(char *err, size_t n_err, const char *agent, const Config *cfg
                    const char *accepts)
 {
     const char *task = agent_task_name(cfg);
-    const char *dist = strcmp(task, "bandit") == 0 ? agent_task_get(cfg, "dist") : NULL;
+    TaskFacts f;
+    const char *dist = agent_task_facts(cfg, &f) == 0 ? f.dist : NULL;
     if (!task[0]) task = "(none)";
     if (dist)
         snprintf(err, n_err, "agent %s cannot serve task %s (dist=%s): it needs %s", agent, task,

@@ -25,9 +25,6 @@ int agent_argmax(const double *x, int n, double tol, gsl_rng *r, double *probs);
 /* The value of task.name in cfg, or "" if the Config declares no task. */
 const char *agent_task_name(const Config *cfg);
 
-/* The value of task.key if the chosen task takes that key, else NULL. */
-const char *agent_task_get(const Config *cfg, const char *key);
-
 /* The facts of the task cfg configures (tasks/task.h), the one way agents
 ** learn its structure. Return -1 (f zeroed, f->task "") if cfg declares no
 ** task or it cannot be built. */
