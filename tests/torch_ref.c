@@ -177,13 +177,9 @@ static double batch_grad(Net *net, NetLane **lanes, const GradOpts *o, const dou
     return loss / B;
 }
 
-static int grad_mode(int argc, char **argv)
+/* grad mode's options into o (its defaults already set); -1 on a bad one. */
+static int grad_parse(int argc, char **argv, GradOpts *o)
 {
-    GradOpts o = { .N = 5, .S = 3, .A = 2, .O = 1, .T = 6, .B = 1, .K = 3, .act = NET_TANH,
-                   .alpha = 1.0, .noise = 0.0, .critic_input = 1, .vtp = 1, .time_input = 1,
-                   .init_net = 0, .seed = 1, .gamma = 0.9, .lambda = 0.8, .beta_v = 0.5,
-                   .beta_e = 0.1, .clip = 40.0,
-                   .oc = { OPTIM_RMSPROP, 1e-2, 0.99, 0.9, 0.999, 1e-5 }, .out = NULL };
     static const struct option opts[] = {
         { "N", 1, 0, 'N' }, { "S", 1, 0, 'S' }, { "A", 1, 0, 'A' }, { "O", 1, 0, 'O' },
         { "T", 1, 0, 'T' }, { "B", 1, 0, 'B' }, { "K", 1, 0, 'K' }, { "act", 1, 0, 'f' },
@@ -198,42 +194,111 @@ static int grad_mode(int argc, char **argv)
     optind = 1;
     while ((ch = getopt_long(argc, argv, "", opts, NULL)) != -1) {
         switch (ch) {
-        case 'N': o.N = atoi(optarg); break;
-        case 'S': o.S = atoi(optarg); break;
-        case 'A': o.A = atoi(optarg); break;
-        case 'O': o.O = atoi(optarg); break;
-        case 'T': o.T = atoi(optarg); break;
-        case 'B': o.B = atoi(optarg); break;
-        case 'K': o.K = atoi(optarg); break;
+        case 'N': o->N = atoi(optarg); break;
+        case 'S': o->S = atoi(optarg); break;
+        case 'A': o->A = atoi(optarg); break;
+        case 'O': o->O = atoi(optarg); break;
+        case 'T': o->T = atoi(optarg); break;
+        case 'B': o->B = atoi(optarg); break;
+        case 'K': o->K = atoi(optarg); break;
         case 'f':
-            if (!strcmp(optarg, "tanh")) o.act = NET_TANH;
-            else if (!strcmp(optarg, "relu")) o.act = NET_RELU;
-            else if (!strcmp(optarg, "softplus")) o.act = NET_SOFTPLUS;
-            else return usage();
+            if (!strcmp(optarg, "tanh")) o->act = NET_TANH;
+            else if (!strcmp(optarg, "relu")) o->act = NET_RELU;
+            else if (!strcmp(optarg, "softplus")) o->act = NET_SOFTPLUS;
+            else return -1;
             break;
-        case 'a': o.alpha = atof(optarg); break;
-        case 'n': o.noise = atof(optarg); break;
-        case 'c': o.critic_input = atoi(optarg); break;
-        case 'v': o.vtp = atoi(optarg); break;
-        case 't': o.time_input = atoi(optarg); break;
-        case 'i': o.init_net = !strcmp(optarg, "net"); break;
-        case 's': o.seed = strtoul(optarg, NULL, 10); break;
-        case 'g': o.gamma = atof(optarg); break;
-        case 'l': o.lambda = atof(optarg); break;
-        case 'V': o.beta_v = atof(optarg); break;
-        case 'E': o.beta_e = atof(optarg); break;
-        case 'o': o.oc.kind = !strcmp(optarg, "adam") ? OPTIM_ADAM : OPTIM_RMSPROP; break;
-        case 'r': o.oc.lr = atof(optarg); break;
-        case 'R': o.oc.rho = atof(optarg); break;
-        case '1': o.oc.beta1 = atof(optarg); break;
-        case '2': o.oc.beta2 = atof(optarg); break;
-        case 'e': o.oc.eps = atof(optarg); break;
-        case 'C': o.clip = atof(optarg); break;
-        case 'w': o.out = optarg; break;
-        default: return usage();
+        case 'a': o->alpha = atof(optarg); break;
+        case 'n': o->noise = atof(optarg); break;
+        case 'c': o->critic_input = atoi(optarg); break;
+        case 'v': o->vtp = atoi(optarg); break;
+        case 't': o->time_input = atoi(optarg); break;
+        case 'i': o->init_net = !strcmp(optarg, "net"); break;
+        case 's': o->seed = strtoul(optarg, NULL, 10); break;
+        case 'g': o->gamma = atof(optarg); break;
+        case 'l': o->lambda = atof(optarg); break;
+        case 'V': o->beta_v = atof(optarg); break;
+        case 'E': o->beta_e = atof(optarg); break;
+        case 'o': o->oc.kind = !strcmp(optarg, "adam") ? OPTIM_ADAM : OPTIM_RMSPROP; break;
+        case 'r': o->oc.lr = atof(optarg); break;
+        case 'R': o->oc.rho = atof(optarg); break;
+        case '1': o->oc.beta1 = atof(optarg); break;
+        case '2': o->oc.beta2 = atof(optarg); break;
+        case 'e': o->oc.eps = atof(optarg); break;
+        case 'C': o->clip = atof(optarg); break;
+        case 'w': o->out = optarg; break;
+        default: return -1;
         }
     }
-    if (!o.out || o.B < 1 || o.T < 1 || o.K < 0) return usage();
+    return o->out && o->B >= 1 && o->T >= 1 && o->K >= 0 ? 0 : -1;
+}
+
+/* The recorded episodes and their forward and backward quantities, as the
+** first part of grad mode's JSON (the optimiser steps follow). */
+static void grad_write_episodes(FILE *f, const Net *net, NetLane *const *lanes, const GradOpts *o,
+                                const double *params0, const double *obs, const int *action,
+                                const double *reward, const double *adv, const double *ret,
+                                const A2cTerms *terms, double loss, const double *grad)
+{
+    const int B = o->B, T = o->T, A = o->A, O = o->O, N = o->N;
+    const size_t P = net->d.n_params;
+    fprintf(f, "{\"mode\":\"grad\",\"net\":");
+    jnetcfg(f, net);
+    fprintf(f, ",\n\"B\":%d,\"T\":%d,\"seed\":%lu,\"gamma\":%.17g,\"lambda\":%.17g,"
+               "\"beta_v\":%.17g,\"beta_e\":%.17g,\n\"params\":",
+            B, T, o->seed, o->gamma, o->lambda, o->beta_v, o->beta_e);
+    jarr(f, params0, P);
+    fprintf(f, ",\n\"obs\":");
+    jarr(f, obs, (size_t)B * T * O);
+    fprintf(f, ",\n\"xi\":");
+    if (o->noise > 0.0) {
+        fputc('[', f);
+        for (int b = 0; b < B; b++) {
+            if (b) fputc(',', f);
+            jarr(f, lanes[b]->xi, (size_t)T * N);
+        }
+        fputc(']', f);
+    } else {
+        fprintf(f, "null");
+    }
+    fprintf(f, ",\n\"action\":");
+    jiarr(f, action, (size_t)B * T);
+    fprintf(f, ",\n\"reward\":");
+    jarr(f, reward, (size_t)B * T);
+    /* forward quantities, lane by lane (B, T, .) flattened */
+    const char *names[4] = { "rates", "logp", "V", "h" };
+    for (int q = 0; q < 4; q++) {
+        fprintf(f, ",\n\"%s\":[", names[q]);
+        for (int b = 0; b < B; b++) {
+            const NetLane *L = lanes[b];
+            if (b) fputc(',', f);
+            if (q == 0) jarr(f, L->r, (size_t)T * N);
+            else if (q == 1) jarr(f, L->logp, (size_t)T * A);
+            else if (q == 2) jarr(f, L->V, (size_t)T);
+            else jarr(f, L->h, (size_t)T * o->S);
+        }
+        fputc(']', f);
+    }
+    fprintf(f, ",\n\"adv\":");
+    jarr(f, adv, (size_t)B * T);
+    fprintf(f, ",\n\"ret\":");
+    jarr(f, ret, (size_t)B * T);
+    fprintf(f, ",\n\"terms\":[");
+    for (int b = 0; b < B; b++)
+        fprintf(f, "%s{\"policy\":%.17g,\"value\":%.17g,\"entropy\":%.17g,\"loss\":%.17g}",
+                b ? "," : "", terms[b].policy, terms[b].value, terms[b].entropy, terms[b].loss);
+    fprintf(f, "],\n\"loss\":%.17g,\n\"grad\":", loss);
+    jarr(f, grad, P);
+
+}
+
+static int grad_mode(int argc, char **argv)
+{
+    GradOpts o = { .N = 5, .S = 3, .A = 2, .O = 1, .T = 6, .B = 1, .K = 3, .act = NET_TANH,
+                   .alpha = 1.0, .noise = 0.0, .critic_input = 1, .vtp = 1, .time_input = 1,
+                   .init_net = 0, .seed = 1, .gamma = 0.9, .lambda = 0.8, .beta_v = 0.5,
+                   .beta_e = 0.1, .clip = 40.0,
+                   .oc = { OPTIM_RMSPROP, 1e-2, 0.99, 0.9, 0.999, 1e-5 }, .out = NULL };
+    if (grad_parse(argc, argv, &o) != 0) return usage();
 
     NetConfig nc = { .n_hidden = o.N, .n_striatum = o.S, .n_actions = o.A, .obs_dim = o.O,
                      .max_trials = o.T, .critic_input = o.critic_input, .value_trains_pfc = o.vtp,
@@ -245,7 +310,7 @@ static int grad_mode(int argc, char **argv)
         fprintf(stderr, "torch_ref: %s\n", err);
         return 1;
     }
-    const int B = o.B, T = o.T, A = o.A, O = o.O, N = o.N;
+    const int B = o.B, T = o.T, A = o.A, O = o.O;
     const size_t P = net->d.n_params;
     NetLane **lanes = calloc((size_t)B, sizeof *lanes);
     double *obs = calloc((size_t)B * T * (O ? O : 1), sizeof(double));
@@ -295,53 +360,7 @@ static int grad_mode(int argc, char **argv)
     double loss = batch_grad(net, lanes, &o, obs, action, reward, adv, ret, dlogits, dV,
                              lane_grad, grad, terms);
 
-    fprintf(f, "{\"mode\":\"grad\",\"net\":");
-    jnetcfg(f, net);
-    fprintf(f, ",\n\"B\":%d,\"T\":%d,\"seed\":%lu,\"gamma\":%.17g,\"lambda\":%.17g,"
-               "\"beta_v\":%.17g,\"beta_e\":%.17g,\n\"params\":",
-            B, T, o.seed, o.gamma, o.lambda, o.beta_v, o.beta_e);
-    jarr(f, params0, P);
-    fprintf(f, ",\n\"obs\":");
-    jarr(f, obs, (size_t)B * T * O);
-    fprintf(f, ",\n\"xi\":");
-    if (o.noise > 0.0) {
-        fputc('[', f);
-        for (int b = 0; b < B; b++) {
-            if (b) fputc(',', f);
-            jarr(f, lanes[b]->xi, (size_t)T * N);
-        }
-        fputc(']', f);
-    } else {
-        fprintf(f, "null");
-    }
-    fprintf(f, ",\n\"action\":");
-    jiarr(f, action, (size_t)B * T);
-    fprintf(f, ",\n\"reward\":");
-    jarr(f, reward, (size_t)B * T);
-    /* forward quantities, lane by lane (B, T, .) flattened */
-    const char *names[4] = { "rates", "logp", "V", "h" };
-    for (int q = 0; q < 4; q++) {
-        fprintf(f, ",\n\"%s\":[", names[q]);
-        for (int b = 0; b < B; b++) {
-            const NetLane *L = lanes[b];
-            if (b) fputc(',', f);
-            if (q == 0) jarr(f, L->r, (size_t)T * N);
-            else if (q == 1) jarr(f, L->logp, (size_t)T * A);
-            else if (q == 2) jarr(f, L->V, (size_t)T);
-            else jarr(f, L->h, (size_t)T * o.S);
-        }
-        fputc(']', f);
-    }
-    fprintf(f, ",\n\"adv\":");
-    jarr(f, adv, (size_t)B * T);
-    fprintf(f, ",\n\"ret\":");
-    jarr(f, ret, (size_t)B * T);
-    fprintf(f, ",\n\"terms\":[");
-    for (int b = 0; b < B; b++)
-        fprintf(f, "%s{\"policy\":%.17g,\"value\":%.17g,\"entropy\":%.17g,\"loss\":%.17g}",
-                b ? "," : "", terms[b].policy, terms[b].value, terms[b].entropy, terms[b].loss);
-    fprintf(f, "],\n\"loss\":%.17g,\n\"grad\":", loss);
-    jarr(f, grad, P);
+    grad_write_episodes(f, net, lanes, &o, params0, obs, action, reward, adv, ret, terms, loss, grad);
 
     /* K optimizer steps on the same recorded episodes */
     fprintf(f, ",\n\"optim\":{\"kind\":\"%s\",\"lr\":%.17g,\"rho\":%.17g,\"beta1\":%.17g,"
