@@ -82,25 +82,7 @@ diff -r a.analysis again > /dev/null && ok "analyze: the same TSV files on a sec
 
 # ---- bad input: one line, exit 2, nothing written
 printf 'not a database\n' > notes.db
-mkdir -p io
-snapshot() { find . -path ./io -prune -o -print | sort | cksum; }
-before=$(snapshot)
-while IFS='|' read -r what expect args; do
-    [ -z "$what" ] && continue
-    eval "set -- $args"
-    "$BIN" "$@" > io/out.txt 2> io/err.txt
-    rc=$?
-    what=$(echo "$what" | sed 's/ *$//')
-    expect=$(echo "$expect" | sed 's/^ *//; s/ *$//')
-    after=$(snapshot)
-    if [ "$rc" -ne 2 ]; then not_ok "$what: exit status 2" "got $rc: $(cat io/err.txt)"
-    elif [ "$(wc -l < io/err.txt)" -ne 1 ] || ! grep -q '^metarl: ' io/err.txt; then not_ok "$what: one metarl: line" "$(cat io/err.txt)"
-    elif ! grep -qF -- "$expect" io/err.txt; then not_ok "$what: names '$expect'" "$(cat io/err.txt)"
-    elif [ -s io/out.txt ]; then not_ok "$what: nothing on stdout" "$(cat io/out.txt)"
-    elif [ "$before" != "$after" ]; then not_ok "$what: no file written" "$(ls)"
-    else ok "$what: exit 2, '$(cat io/err.txt)'"; fi
-    before=$after
-done <<'TABLE'
+refusals <<'TABLE'
 unknown run             | no run 99                | analyze a.db --run 99 --out new
 run id not a number     | --run                    | analyze a.db --run two --out new
 lags zero               | --lags                   | analyze a.db --lags 0 --out new

@@ -25,30 +25,7 @@ printf 'subject,trial,choice,reward\ns1,1,1,1\ns1,2,2,0\n' > goodimport.csv
 printf 'subject,trial,choice,reward\ns1,1,1,1\ns1,1000000,2,0\n' > jump.csv
 printf 'subject,trial,choice,choice,reward\ns1,1,1,2,1\n' > dupcol.csv
 snapshot() { ls -l --time-style=+%s . | awk '{print $5, $6, $7}'; cat ./*.db ./*.ini 2>/dev/null | cksum; }
-before=$(snapshot)
-
-while IFS='|' read -r what expect args; do
-    [ -z "$what" ] && continue
-    case "$what" in \#*) continue ;; esac
-    # shellcheck disable=SC2086
-    eval "set -- $args"
-    timeout 60 "$BIN" "$@" > ../io/out.txt 2> ../io/err.txt   # a hang (reading /dev/zero) fails, not blocks
-    rc=$?
-    lines=$(wc -l < ../io/err.txt)
-    after=$(snapshot)
-    what=$(echo "$what" | sed 's/ *$//')
-    expect=$(echo "$expect" | sed 's/^ *//; s/ *$//')
-    if [ "$rc" -ne 2 ]; then not_ok "$what: exit status 2" "got $rc; stderr: $(cat ../io/err.txt)"
-    elif [ "$lines" -ne 1 ]; then not_ok "$what: one line on stderr" "$(cat ../io/err.txt)"
-    elif ! grep -q '^metarl: ' ../io/err.txt; then not_ok "$what: message starts with metarl:" "$(cat ../io/err.txt)"
-    elif ! grep -qF -- "$expect" ../io/err.txt; then not_ok "$what: names '$expect'" "$(cat ../io/err.txt)"
-    elif [ -s ../io/out.txt ]; then not_ok "$what: nothing on stdout" "$(cat ../io/out.txt)"
-    elif [ "$before" != "$after" ]; then not_ok "$what: no file created or changed" "$(ls -la)"
-    else ok "$what: exit 2, '$(cat ../io/err.txt)'"
-    fi
-    rm -f ../io/out.txt ../io/err.txt
-    before=$(snapshot)
-done <<'TABLE'
+refusals <<'TABLE'
 unknown command            | unknown command 'frobnicate'  | frobnicate
 unknown option             | --frob                        | baseline --frob 1 --db new.db
 unknown task               | twostep                       | baseline --task twostep --db new.db

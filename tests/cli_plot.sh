@@ -111,24 +111,7 @@ ls -d rep.tmp-* > /dev/null 2>&1 && not_ok "report leaves no temporary folder" |
 # bad input: one line on stderr, exit 2, nothing written
 mkdir -p mine && echo "keep me" > mine/notes.txt
 printf 'not a database\n' > notes.db
-snapshot() { find . -path ./io -prune -o -print | sort | cksum; }
-mkdir -p io
-before=$(snapshot)
-while IFS='|' read -r what expect args; do
-    [ -z "$what" ] && continue
-    eval "set -- $args"
-    "$BIN" "$@" > io/out.txt 2> io/err.txt
-    rc=$?
-    what=$(echo "$what" | sed 's/ *$//')
-    expect=$(echo "$expect" | sed 's/^ *//; s/ *$//')
-    after=$(snapshot)
-    if [ "$rc" -ne 2 ]; then not_ok "$what: exit status 2" "got $rc: $(cat io/err.txt)"
-    elif [ "$(wc -l < io/err.txt)" -ne 1 ] || ! grep -q '^metarl: ' io/err.txt; then not_ok "$what: one metarl: line" "$(cat io/err.txt)"
-    elif ! grep -qF -- "$expect" io/err.txt; then not_ok "$what: names '$expect'" "$(cat io/err.txt)"
-    elif [ "$before" != "$after" ]; then not_ok "$what: no file written" "$(find . -newer notes.db | head)"
-    else ok "$what: exit 2, '$(cat io/err.txt)'"; fi
-    before=$after
-done <<TABLE
+refusals <<TABLE
 unknown figure lists the kinds  | kinds: training, curve         | plot frobs r.db --output new/x.png
 unknown run                     | no run 99                       | plot curve r.db --run 99 --output new/x.png
 trajectories of a baseline      | no prefrontal unit rates        | plot trajectories r.db --run $OBS --output new/x.png

@@ -37,15 +37,6 @@
 
 #define TOL 1e-12
 
-/* |a - b| <= tol in double precision (cmocka's assert_float_equal works in float). */
-#define assert_close(a, b, tol)                                                          \
-    do {                                                                                 \
-        double a_ = (a), b_ = (b);                                                       \
-        if (!(fabs(a_ - b_) <= (tol)))                                                   \
-            fail_msg("%s = %.17g but expected %s = %.17g (tolerance %g)", #a, a_, #b, b_, \
-                     (double)(tol));                                                     \
-    } while (0)
-
 /* A task, an agent for it, and two generators; torn down by rig_free(). */
 typedef struct {
     Config *cfg;

@@ -34,14 +34,6 @@
 #include "tasks/task.h"
 #include "tests/helpers/testutil.h"
 
-#define assert_close(a, b, tol)                                                          \
-    do {                                                                                 \
-        double a_ = (a), b_ = (b);                                                       \
-        if (!(fabs(a_ - b_) <= (tol)))                                                   \
-            fail_msg("%s = %.17g but expected %s = %.17g (tolerance %g)", #a, a_, #b, b_, \
-                     (double)(tol));                                                     \
-    } while (0)
-
 enum {
     N_SIM = 20000,   /* episodes per DP-vs-simulation check */
     N_PAIRED = 5000  /* episodes per paired ordering check (the gaps are > 20 SE at this size) */

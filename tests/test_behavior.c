@@ -32,14 +32,7 @@
 #include "analysis/rwfit.h"
 #include "core/episode.h"
 #include "core/rng.h"
-
-#define assert_close(a, b, tol)                                                          \
-    do {                                                                                 \
-        double a_ = (a), b_ = (b);                                                       \
-        if (!(fabs(a_ - b_) <= (tol)))                                                   \
-            fail_msg("%s = %.17g but expected %s = %.17g (tolerance %g)", #a, a_, #b, b_, \
-                     (double)(tol));                                                     \
-    } while (0)
+#include "tests/helpers/testutil.h"
 
 #define MISS (-1)
 

@@ -33,14 +33,7 @@
 #include "analysis/neural.h"
 #include "core/episode.h"
 #include "core/rng.h"
-
-#define assert_close(a, b, tol)                                                          \
-    do {                                                                                 \
-        double a_ = (a), b_ = (b);                                                       \
-        if (!(fabs(a_ - b_) <= (tol)))                                                   \
-            fail_msg("%s = %.17g but expected %s = %.17g (tolerance %g)", #a, a_, #b, b_, \
-                     (double)(tol));                                                     \
-    } while (0)
+#include "tests/helpers/testutil.h"
 
 /* Episodes with random actions/rewards and room for p units of activity. */
 static EpisodeRecord **make_episodes(int n, int T, int p, gsl_rng *r)

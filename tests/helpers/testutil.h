@@ -2,7 +2,19 @@
 #ifndef METARL_TESTUTIL_H
 #define METARL_TESTUTIL_H
 
+#include <math.h>
+
 #include "core/config.h"
+
+/* |a - b| <= tol in double precision (cmocka's assert_float_equal works in
+** float); include after <cmocka.h>, whose fail_msg it uses. */
+#define assert_close(a, b, tol)                                                          \
+    do {                                                                                 \
+        double a_ = (a), b_ = (b);                                                       \
+        if (!(fabs(a_ - b_) <= (tol)))                                                   \
+            fail_msg("%s = %.17g but expected %s = %.17g (tolerance %g)", #a, a_, #b, b_, \
+                     (double)(tol));                                                     \
+    } while (0)
 
 /* A finalized Config with run, task and agent settings declared and the
 ** given "section.key=value" assignments applied (NULL-terminated). Fails the
