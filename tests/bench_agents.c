@@ -160,6 +160,24 @@ static void print_cell(const Cell *c, int metric, int digits, int se_digits)
     else printf(" %.*f ± %.*f |", digits, c->m[metric], se_digits, c->se[metric]);
 }
 
+#define N_DISTS 5   /* the bandit dists of the table */
+
+/* One Markdown table of the bandit cells: an agent per row, a dist per column. */
+static void print_bandit_table(const char *title, Cell bandit[][N_DISTS], int n_agents, const char *const *dists,
+                               int metric, int digits, int se_digits)
+{
+    printf("%s:\n\n| agent |", title);
+    for (int d = 0; d < N_DISTS; d++) printf(" %s |", dists[d]);
+    printf("\n|---|");
+    for (int d = 0; d < N_DISTS; d++) printf("---|");
+    printf("\n");
+    for (int a = 0; a < n_agents; a++) {
+        printf("| %s |", agent_types[a]->name);
+        for (int d = 0; d < N_DISTS; d++) print_cell(&bandit[a][d], metric, digits, se_digits);
+        printf("\n");
+    }
+}
+
 int main(int argc, char **argv)
 {
     long n = argc > 1 ? atol(argv[1]) : 10000;
@@ -175,7 +193,6 @@ int main(int argc, char **argv)
     clock_t start = clock();
 
     static const char *dists[] = { "independent", "dependent", "easy", "medium", "hard" };
-    enum { N_DISTS = 5 };
     Cell bandit[MAX_AGENTS][N_DISTS];
     for (int d = 0; d < N_DISTS; d++) {
         char dist[64];
@@ -203,26 +220,8 @@ int main(int argc, char **argv)
     }
 
     printf("### Reference agents on two-armed bandits (T = 100, %ld episodes, mean ± SE)\n\n", n);
-    printf("Regret at trial 100 (sum of max p − p chosen):\n\n| agent |");
-    for (int d = 0; d < N_DISTS; d++) printf(" %s |", dists[d]);
-    printf("\n|---|");
-    for (int d = 0; d < N_DISTS; d++) printf("---|");
-    printf("\n");
-    for (int a = 0; a < n_agents; a++) {
-        printf("| %s |", agent_types[a]->name);
-        for (int d = 0; d < N_DISTS; d++) print_cell(&bandit[a][d], 1, 2, 2);
-        printf("\n");
-    }
-    printf("\nReward per trial:\n\n| agent |");
-    for (int d = 0; d < N_DISTS; d++) printf(" %s |", dists[d]);
-    printf("\n|---|");
-    for (int d = 0; d < N_DISTS; d++) printf("---|");
-    printf("\n");
-    for (int a = 0; a < n_agents; a++) {
-        printf("| %s |", agent_types[a]->name);
-        for (int d = 0; d < N_DISTS; d++) print_cell(&bandit[a][d], 0, 3, 4);
-        printf("\n");
-    }
+    print_bandit_table("Regret at trial 100 (sum of max p − p chosen)", bandit, n_agents, dists, 1, 2, 2);
+    print_bandit_table("\nReward per trial", bandit, n_agents, dists, 0, 3, 4);
     printf("\nBayes-optimal expected regret from the dynamic program, T E[max p] − V*(T): "
            "independent %.3f, dependent %.3f, easy %.3f, medium %.3f, hard %.3f.\n",
            100.0 * 2.0 / 3.0 - agent_bayes_value_independent(100),
