@@ -206,6 +206,42 @@ static void write_trajectories(Fig *F, const PlotRun *runs, int n)
 
 /* ---- decoding ------------------------------------------------------------------------------------------ */
 
+/* A decode counts as above chance only when it exceeds its null's 95th percentile. */
+static int above_null(const NeuralDecode *d) { return isfinite(d->r2) && isfinite(d->null_p95) && d->r2 > d->null_p95; }
+
+/* Run r's decoding table: one row per decoded target, the fold scores last. */
+static void decoding_data(Fig *F, const PlotRun *r, const int *pos, char *name, double *lo)
+{
+    int K = 0;
+    for (int k = 0; k < PLOT_N_TARGETS; k++)
+        if (r->dec_ok[k] && r->dec[k].n_folds > K) K = r->dec[k].n_folds;
+    if (K > NEURAL_MAX_FOLDS) K = NEURAL_MAX_FOLDS;
+    char cols[600];
+    snprintf(cols, sizeof cols,
+             "x target r2 r2_fold_sd null_mean null_p05 null_p95 above_null rows episodes folds lambda shuffles "
+             "fold_r2_1..fold_r2_%d   (x = position on the plot; r2 pooled over the held-out folds, r2_fold_sd = "
+             "SD of the %d folds' own R2; null: targets shuffled across episodes; above_null = 1 if r2 > null_p95)",
+             K, K);
+    FILE *f = fig_data_open(F, r, NULL, name, PLOT_NAME_MAX, "cross-validated decoding of latent variables", cols);
+    if (!f) return;
+    for (int k = 0; k < PLOT_N_TARGETS; k++) {
+        if (!r->dec_ok[k]) continue;
+        const NeuralDecode *d = &r->dec[k];
+        fprintf(f, "%d %s", pos[k], target_keys[k]);
+        const double v[5] = { d->r2, d->fold_sd, d->null_mean, d->null_p05, d->null_p95 };
+        for (int j = 0; j < 5; j++) fig_num(f, v[j]);
+        fprintf(f, " %d %ld %d %d", above_null(d), d->n_rows, d->n_episodes, d->n_folds);
+        fig_num(f, d->lambda);
+        fprintf(f, " %d", d->n_shuffles);
+        for (int j = 0; j < K; j++) fig_num(f, j < d->n_folds ? d->fold_r2[j] : NAN);
+        fputc('\n', f);
+        const double low[3] = { d->r2 - (isfinite(d->fold_sd) ? d->fold_sd : 0.0), d->null_p05, d->null_mean };
+        for (int j = 0; j < 3; j++)
+            if (isfinite(low[j]) && low[j] < *lo) *lo = low[j];
+    }
+    fig_close(F, f, name);
+}
+
 static void write_decoding(Fig *F, const PlotRun *runs, int n)
 {
     char names[PLOT_MAX_FILES][PLOT_NAME_MAX], title[512];
@@ -217,34 +253,18 @@ static void write_decoding(Fig *F, const PlotRun *runs, int n)
             if (runs[i].dec_ok && runs[i].dec_ok[k]) pos[k] = n_t;
         if (pos[k] >= 0) n_t++;
     }
-    for (int i = 0; i < n && !F->failed; i++) {
-        const PlotRun *r = &runs[i];
-        FILE *f = fig_data_open(F, r, NULL, names[i], PLOT_NAME_MAX, "cross-validated decoding of latent variables",
-                            "x target r2 null_mean null_p95 rows episodes folds lambda shuffles   (x = position "
-                            "on the plot; null: targets shuffled across episodes)");
-        if (!f) return;
-        for (int k = 0; k < PLOT_N_TARGETS; k++) {
-            if (!r->dec_ok[k]) continue;
-            const NeuralDecode *d = &r->dec[k];
-            fprintf(f, "%d %s", pos[k], target_keys[k]);
-            fig_num(f, d->r2);
-            fig_num(f, d->null_mean);
-            fig_num(f, d->null_p95);
-            fprintf(f, " %ld %d %d", d->n_rows, d->n_episodes, d->n_folds);
-            fig_num(f, d->lambda);
-            fprintf(f, " %d\n", d->n_shuffles);
-            const double v[3] = { d->r2, d->null_mean, d->null_p95 };
-            for (int j = 0; j < 3; j++)
-                if (isfinite(v[j]) && v[j] < lo) lo = v[j];
-        }
-        fig_close(F, f, names[i]);
-    }
+    for (int i = 0; i < n && !F->failed; i++) decoding_data(F, &runs[i], pos, names[i], &lo);
     if (F->failed) return;
     lo = lo < -1.0 ? -1.0 : lo - 0.05;
     FILE *g = F->gp;
-    fig_titled(F, runs, n, "Decoding latent variables from prefrontal activity", title, sizeof title);
-    fprintf(g, "set ylabel 'cross-validated R²'\nset grid noxtics\n");
-    fig_range(g, "y", lo, 1.02);
+    fig_title(runs, n, "Decoding latent variables from prefrontal activity", title, sizeof title);
+    fig_preamble(F, title);
+    /* the title at the top, the legend between it and the plot */
+    fprintf(g, "set label 99 ");
+    fig_quote(g, title);
+    fprintf(g, " at screen 0.5, screen 0.965 center font tfont\n");
+    fprintf(g, "set ylabel 'cross-validated R²'\nset grid noxtics\nset ytics -1,0.2,1\n");
+    fig_range(g, "y", lo, 1.12);
     fig_range(g, "x", -0.6, n_t - 0.4);
     fprintf(g, "set xtics (");
     for (int k = 0, first = 1; k < PLOT_N_TARGETS; k++) {
@@ -254,31 +274,50 @@ static void write_decoding(Fig *F, const PlotRun *runs, int n)
         fig_quote(g, target_labels[k]);
         fprintf(g, " %d", pos[k]);
     }
-    fprintf(g, ")\nN = %d\nbw = 0.8 / N\noff(i) = (i - (N - 1) / 2.0) * bw\nset boxwidth bw * 0.92 absolute\n"
-               "set style fill solid 0.75 border -1\n"
+    /* per run and target, a slot of width bw: the decode's bar on the left, its null's box on the right */
+    fprintf(g, ")\nN = %d\nbw = 0.8 / N\noff(i) = (i - (N - 1) / 2.0) * bw\n"
+               "bx(x, i) = x + off(i) - 0.17 * bw   # the decode's bar\n"
+               "nx(x, i) = x + off(i) + 0.3 * bw    # its shuffled null\n"
+               "set boxwidth 0.56 * bw absolute\nset style fill solid 0.8 border -1\n"
                "set arrow 1 from graph 0, first 0 to graph 1, first 0 nohead lc rgb '#666666' back\n"
-               "set key below horizontal noopaque nobox\n",
+               "set tmargin 6.5\nset key at screen 0.5, screen 0.93 center top horizontal noopaque nobox maxrows 2 width 1\n",
             n);
     int first = 1;
     fprintf(g, "plot ");
     for (int i = 0; i < n; i++) {
         fig_sep(g, &first);
         fig_quote(g, names[i]);
-        fprintf(g, " using ($1+off(%d)):3 with boxes lt %d title ", i, i + 1);
+        fprintf(g, " using (nx($1,%d)):(($6+$7)/2):(nx($1,%d)-0.14*bw):(nx($1,%d)+0.14*bw):6:7 with boxxyerror "
+                   "fs solid 0.5 border lc rgb '#707070' lc rgb '#b8b8b8' notitle", i, i, i);
+        fig_sep(g, &first);
+        fig_quote(g, names[i]);
+        fprintf(g, " using (bx($1,%d)):3 with boxes lt %d title ", i, i + 1);
         fig_label(g, &runs[i]);
-    }
-    for (int i = 0; i < n; i++) {
         fig_sep(g, &first);
         fig_quote(g, names[i]);
-        fprintf(g, " using ($1+off(%d)-bw*0.46):5:(bw*0.92):(0) with vectors nohead lw 3 lc rgb '#000000'", i);
+        fprintf(g, " using (bx($1,%d)):3:(valid(4)?$4:0) with yerrorbars pt 7 ps 0.35 lw 1.5 lc rgb '#000000' notitle", i);
         fig_sep(g, &first);
         fig_quote(g, names[i]);
-        fprintf(g, " using ($1+off(%d)):4 with points pt 7 ps 0.6 lc rgb '#000000'", i);
+        fprintf(g, " using (bx($1,%d)-0.3*bw):7:(0.74*bw):(0) with vectors nohead dt 2 lw 2 lc rgb '#000000' notitle", i);
+        fig_sep(g, &first);
+        fig_quote(g, names[i]);
+        fprintf(g, " using (nx($1,%d)-0.14*bw):5:(0.28*bw):(0) with vectors nohead lw 2.5 lc rgb '#000000' notitle", i);
+        fig_sep(g, &first);
+        fig_quote(g, names[i]);
+        fprintf(g, " using (bx($1,%d)):($8>0?($3+(valid(4)?$4:0))+0.03:NaN):('*') with labels font ',16' "
+                   "tc rgb '#000000' notitle", i);
     }
     fig_sep(g, &first);
-    fprintf(g, "keyentry with vectors nohead lw 3 lc rgb '#000000' title 'shuffled null: 95th percentile'");
+    fprintf(g, "keyentry with yerrorbars pt 7 ps 0.35 lw 1.5 lc rgb '#000000' title '±1 SD over the folds'");
     fig_sep(g, &first);
-    fprintf(g, "keyentry with points pt 7 ps 0.6 lc rgb '#000000' title 'shuffled null: mean'\n");
+    fprintf(g, "keyentry with boxes fs solid 0.5 border lc rgb '#707070' lc rgb '#b8b8b8' "
+               "title 'shuffled null: 5th-95th pct.'");
+    fig_sep(g, &first);
+    fprintf(g, "keyentry with vectors nohead lw 2.5 lc rgb '#000000' title 'shuffled null: mean'");
+    fig_sep(g, &first);
+    fprintf(g, "keyentry with vectors nohead dt 2 lw 2 lc rgb '#000000' title 'null 95th pct.'");
+    fig_sep(g, &first);
+    fprintf(g, "keyentry with points ps 0 title '*  above the null''s 95th pct.'\n");
 }
 
 /* ---- selectivity ------------------------------------------------------------------------------------------ */
@@ -676,8 +715,8 @@ static void numbers_decoding(const PlotRun *p, const RunAnalysis *A, const PlotO
 {
     for (int k = 0, first = 1; k < RA_N_TARGETS; k++) {
         if (!A->dec_ok[k]) continue;
-        fig_cat(b, nb, "%s%s R² %.2f (null 95th percentile %.2f)", first ? "" : ", ", ra_target_names[k], A->dec[k].r2,
-                A->dec[k].null_p95);
+        fig_cat(b, nb, "%s%s R² %.2f ± %.2f (null 95th percentile %.2f%s)", first ? "" : ", ", ra_target_names[k],
+                A->dec[k].r2, A->dec[k].fold_sd, A->dec[k].null_p95, above_null(&A->dec[k]) ? "" : ": not above chance");
         first = 0;
     }
 }
@@ -707,8 +746,10 @@ const FigureKind figures_neural[] = {
       RA_PCA, RA_BELIEF, applies_trajectories, write_trajectories, numbers_trajectories },
     { PLOT_DECODING, "decoding", "Decoding latent variables",
       "Cross-validated R² of a ridge decoder reading latent task variables from the prefrontal rates (folds "
-      "split by episode), against the same procedure with targets shuffled across episodes (black bar: 95th "
-      "percentile of the null; dot: its mean). A bar above the black line is decoded above chance.",
+      "split by episode; whiskers: ±1 SD of the R² over the held-out folds), beside the same procedure with "
+      "targets shuffled across episodes (grey box: the null's 5th to 95th percentile; black line: its mean; "
+      "dashed line across the bar: its 95th percentile). Only a decode above its null's 95th percentile, "
+      "marked *, is above chance.",
       RA_DECODING, 0, applies_decoding, write_decoding, numbers_decoding },
     { PLOT_SELECTIVITY, "selectivity", "Unit selectivity",
       "t statistic of each prefrontal unit's rate regressed on the previous action, the previous reward and "
