@@ -6,6 +6,9 @@
 **             percentiles) and whether it is above the null's 95th
 **             percentile; a decode AT the 95th percentile is not marked; the
 **             script draws the null's box and the error bars.
+**   rpe       the network's delta is labelled its striatal critic's, a
+**             reference agent's its own (named, with what its V is), never
+**             the critic's.
 */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -106,10 +109,42 @@ static void decoding_data_carries_null_and_error_bars(void **state)
     free(gp);
 }
 
+static void rpe_labels_name_whose_delta(void **state)
+{
+    (void)state;
+    NeuralRpe rpe;
+    memset(&rpe, 0, sizeof rpe);
+    rpe.n = 10;
+    rpe.n_rewarded = rpe.n_unrewarded = 5;
+    rpe.mean_rewarded = 0.5, rpe.mean_unrewarded = -0.5, rpe.se_rewarded = rpe.se_unrewarded = 0.1;
+    PlotRun r[2] = { { .run_id = 2, .label = "network (run 2)", .rpe = &rpe },
+                     { .run_id = 3, .label = "thompson (run 3)", .rpe = &rpe } };
+    PlotOptions o;
+    plot_options_default(&o);
+    char err[256];
+    PlotFiles files;
+    assert_int_equal(plot_write(PLOT_RPE, &r[1], 1, &o, dir, "rpe1", &files, err, sizeof err), 0);
+    char *gp = slurp("rpe1.gp");
+    assert_null(strstr(gp, "striatal critic"));
+    assert_non_null(strstr(gp, "of thompson's own values (V = posterior mean of the chosen arm)"));
+    free(gp);
+    assert_int_equal(plot_write(PLOT_RPE, r, 2, &o, dir, "rpe2", &files, err, sizeof err), 0);
+    gp = slurp("rpe2.gp");
+    assert_non_null(strstr(gp, "title 'network (run 2): striatal critic'"));
+    assert_non_null(strstr(gp, "title 'thompson (run 3): its own δ (V = posterior mean of the chosen arm)'"));
+    assert_null(strstr(gp, "title 'thompson (run 3): striatal critic'"));
+    free(gp);
+    assert_int_equal(plot_write(PLOT_RPE, r, 1, &o, dir, "rpe3", &files, err, sizeof err), 0);
+    gp = slurp("rpe3.gp");
+    assert_non_null(strstr(gp, "Reward-prediction errors of the network's striatal critic"));
+    free(gp);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(decoding_data_carries_null_and_error_bars),
+        cmocka_unit_test(rpe_labels_name_whose_delta),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }
