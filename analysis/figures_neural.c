@@ -206,6 +206,42 @@ static void write_trajectories(Fig *F, const PlotRun *runs, int n)
 
 /* ---- decoding ------------------------------------------------------------------------------------------ */
 
+/* A decode counts as above chance only when it exceeds its null's 95th percentile. */
+static int above_null(const NeuralDecode *d) { return isfinite(d->r2) && isfinite(d->null_p95) && d->r2 > d->null_p95; }
+
+/* Run r's decoding table: one row per decoded target, the fold scores last. */
+static void decoding_data(Fig *F, const PlotRun *r, const int *pos, char *name, double *lo)
+{
+    int K = 0;
+    for (int k = 0; k < PLOT_N_TARGETS; k++)
+        if (r->dec_ok[k] && r->dec[k].n_folds > K) K = r->dec[k].n_folds;
+    if (K > NEURAL_MAX_FOLDS) K = NEURAL_MAX_FOLDS;
+    char cols[600];
+    snprintf(cols, sizeof cols,
+             "x target r2 r2_fold_sd null_mean null_p05 null_p95 above_null rows episodes folds lambda shuffles "
+             "fold_r2_1..fold_r2_%d   (x = position on the plot; r2 pooled over the held-out folds, r2_fold_sd = "
+             "SD of the %d folds' own R2; null: targets shuffled across episodes; above_null = 1 if r2 > null_p95)",
+             K, K);
+    FILE *f = fig_data_open(F, r, NULL, name, PLOT_NAME_MAX, "cross-validated decoding of latent variables", cols);
+    if (!f) return;
+    for (int k = 0; k < PLOT_N_TARGETS; k++) {
+        if (!r->dec_ok[k]) continue;
+        const NeuralDecode *d = &r->dec[k];
+        fprintf(f, "%d %s", pos[k], target_keys[k]);
+        const double v[5] = { d->r2, d->fold_sd, d->null_mean, d->null_p05, d->null_p95 };
+        for (int j = 0; j < 5; j++) fig_num(f, v[j]);
+        fprintf(f, " %d %ld %d %d", above_null(d), d->n_rows, d->n_episodes, d->n_folds);
+        fig_num(f, d->lambda);
+        fprintf(f, " %d", d->n_shuffles);
+        for (int j = 0; j < K; j++) fig_num(f, j < d->n_folds ? d->fold_r2[j] : NAN);
+        fputc('\n', f);
+        const double low[3] = { d->r2 - (isfinite(d->fold_sd) ? d->fold_sd : 0.0), d->null_p05, d->null_mean };
+        for (int j = 0; j < 3; j++)
+            if (isfinite(low[j]) && low[j] < *lo) *lo = low[j];
+    }
+    fig_close(F, f, name);
+}
+
 static void write_decoding(Fig *F, const PlotRun *runs, int n)
 {
     char names[PLOT_MAX_FILES][PLOT_NAME_MAX], title[512];
@@ -217,34 +253,18 @@ static void write_decoding(Fig *F, const PlotRun *runs, int n)
             if (runs[i].dec_ok && runs[i].dec_ok[k]) pos[k] = n_t;
         if (pos[k] >= 0) n_t++;
     }
-    for (int i = 0; i < n && !F->failed; i++) {
-        const PlotRun *r = &runs[i];
-        FILE *f = fig_data_open(F, r, NULL, names[i], PLOT_NAME_MAX, "cross-validated decoding of latent variables",
-                            "x target r2 null_mean null_p95 rows episodes folds lambda shuffles   (x = position "
-                            "on the plot; null: targets shuffled across episodes)");
-        if (!f) return;
-        for (int k = 0; k < PLOT_N_TARGETS; k++) {
-            if (!r->dec_ok[k]) continue;
-            const NeuralDecode *d = &r->dec[k];
-            fprintf(f, "%d %s", pos[k], target_keys[k]);
-            fig_num(f, d->r2);
-            fig_num(f, d->null_mean);
-            fig_num(f, d->null_p95);
-            fprintf(f, " %ld %d %d", d->n_rows, d->n_episodes, d->n_folds);
-            fig_num(f, d->lambda);
-            fprintf(f, " %d\n", d->n_shuffles);
-            const double v[3] = { d->r2, d->null_mean, d->null_p95 };
-            for (int j = 0; j < 3; j++)
-                if (isfinite(v[j]) && v[j] < lo) lo = v[j];
-        }
-        fig_close(F, f, names[i]);
-    }
+    for (int i = 0; i < n && !F->failed; i++) decoding_data(F, &runs[i], pos, names[i], &lo);
     if (F->failed) return;
     lo = lo < -1.0 ? -1.0 : lo - 0.05;
     FILE *g = F->gp;
-    fig_titled(F, runs, n, "Decoding latent variables from prefrontal activity", title, sizeof title);
-    fprintf(g, "set ylabel 'cross-validated R²'\nset grid noxtics\n");
-    fig_range(g, "y", lo, 1.02);
+    fig_title(runs, n, "Decoding latent variables from prefrontal activity", title, sizeof title);
+    fig_preamble(F, title);
+    /* the title at the top, the legend between it and the plot */
+    fprintf(g, "set label 99 ");
+    fig_quote(g, title);
+    fprintf(g, " at screen 0.5, screen 0.965 center font tfont\n");
+    fprintf(g, "set ylabel 'cross-validated R²'\nset grid noxtics\nset ytics -1,0.2,1\n");
+    fig_range(g, "y", lo, 1.12);
     fig_range(g, "x", -0.6, n_t - 0.4);
     fprintf(g, "set xtics (");
     for (int k = 0, first = 1; k < PLOT_N_TARGETS; k++) {
@@ -254,31 +274,50 @@ static void write_decoding(Fig *F, const PlotRun *runs, int n)
         fig_quote(g, target_labels[k]);
         fprintf(g, " %d", pos[k]);
     }
-    fprintf(g, ")\nN = %d\nbw = 0.8 / N\noff(i) = (i - (N - 1) / 2.0) * bw\nset boxwidth bw * 0.92 absolute\n"
-               "set style fill solid 0.75 border -1\n"
+    /* per run and target, a slot of width bw: the decode's bar on the left, its null's box on the right */
+    fprintf(g, ")\nN = %d\nbw = 0.8 / N\noff(i) = (i - (N - 1) / 2.0) * bw\n"
+               "bx(x, i) = x + off(i) - 0.17 * bw   # the decode's bar\n"
+               "nx(x, i) = x + off(i) + 0.3 * bw    # its shuffled null\n"
+               "set boxwidth 0.56 * bw absolute\nset style fill solid 0.8 border -1\n"
                "set arrow 1 from graph 0, first 0 to graph 1, first 0 nohead lc rgb '#666666' back\n"
-               "set key below horizontal noopaque nobox\n",
+               "set tmargin 6.5\nset key at screen 0.5, screen 0.93 center top horizontal noopaque nobox maxrows 2 width 1\n",
             n);
     int first = 1;
     fprintf(g, "plot ");
     for (int i = 0; i < n; i++) {
         fig_sep(g, &first);
         fig_quote(g, names[i]);
-        fprintf(g, " using ($1+off(%d)):3 with boxes lt %d title ", i, i + 1);
+        fprintf(g, " using (nx($1,%d)):(($6+$7)/2):(nx($1,%d)-0.14*bw):(nx($1,%d)+0.14*bw):6:7 with boxxyerror "
+                   "fs solid 0.5 border lc rgb '#707070' lc rgb '#b8b8b8' notitle", i, i, i);
+        fig_sep(g, &first);
+        fig_quote(g, names[i]);
+        fprintf(g, " using (bx($1,%d)):3 with boxes lt %d title ", i, i + 1);
         fig_label(g, &runs[i]);
-    }
-    for (int i = 0; i < n; i++) {
         fig_sep(g, &first);
         fig_quote(g, names[i]);
-        fprintf(g, " using ($1+off(%d)-bw*0.46):5:(bw*0.92):(0) with vectors nohead lw 3 lc rgb '#000000'", i);
+        fprintf(g, " using (bx($1,%d)):3:(valid(4)?$4:0) with yerrorbars pt 7 ps 0.35 lw 1.5 lc rgb '#000000' notitle", i);
         fig_sep(g, &first);
         fig_quote(g, names[i]);
-        fprintf(g, " using ($1+off(%d)):4 with points pt 7 ps 0.6 lc rgb '#000000'", i);
+        fprintf(g, " using (bx($1,%d)-0.3*bw):7:(0.74*bw):(0) with vectors nohead dt 2 lw 2 lc rgb '#000000' notitle", i);
+        fig_sep(g, &first);
+        fig_quote(g, names[i]);
+        fprintf(g, " using (nx($1,%d)-0.14*bw):5:(0.28*bw):(0) with vectors nohead lw 2.5 lc rgb '#000000' notitle", i);
+        fig_sep(g, &first);
+        fig_quote(g, names[i]);
+        fprintf(g, " using (bx($1,%d)):($8>0?($3+(valid(4)?$4:0))+0.03:NaN):('*') with labels font ',16' "
+                   "tc rgb '#000000' notitle", i);
     }
     fig_sep(g, &first);
-    fprintf(g, "keyentry with vectors nohead lw 3 lc rgb '#000000' title 'shuffled null: 95th percentile'");
+    fprintf(g, "keyentry with yerrorbars pt 7 ps 0.35 lw 1.5 lc rgb '#000000' title '±1 SD over the folds'");
     fig_sep(g, &first);
-    fprintf(g, "keyentry with points pt 7 ps 0.6 lc rgb '#000000' title 'shuffled null: mean'\n");
+    fprintf(g, "keyentry with boxes fs solid 0.5 border lc rgb '#707070' lc rgb '#b8b8b8' "
+               "title 'shuffled null: 5th-95th pct.'");
+    fig_sep(g, &first);
+    fprintf(g, "keyentry with vectors nohead lw 2.5 lc rgb '#000000' title 'shuffled null: mean'");
+    fig_sep(g, &first);
+    fprintf(g, "keyentry with vectors nohead dt 2 lw 2 lc rgb '#000000' title 'null 95th pct.'");
+    fig_sep(g, &first);
+    fprintf(g, "keyentry with points ps 0 title '*  above the null''s 95th pct.'\n");
 }
 
 /* ---- selectivity ------------------------------------------------------------------------------------------ */
@@ -422,85 +461,128 @@ static int rpe_bins(const PlotRun *r, double *vmean, double *dmean, double *dse,
     return 0;
 }
 
-static void write_rpe(Fig *F, const PlotRun *runs, int n)
+/* What a run's delta is: the network's critic, or a reference agent's own
+** value estimate (the runner's delta = r + gamma V' - V on the agent's V;
+** model/agents/ say what each V is). The agent is the label's name before
+** " (run N)" (analysis/report.c names test and baseline runs so). */
+static const char *rpe_value_of(const char *agent)
 {
-    char outn[PLOT_MAX_FILES][PLOT_NAME_MAX], binn[PLOT_MAX_FILES][PLOT_NAME_MAX], revn[PLOT_MAX_FILES][PLOT_NAME_MAX],
-        trin[PLOT_NAME_MAX], title[512];
-    int any_rev = 0;
-    double alo = 0, ahi = 0;   /* range of panel (a) */
+    static const struct { const char *agent, *v; } vs[] = {
+        { "rw", "Q of the chosen arm" },
+        { "thompson", "posterior mean of the chosen arm" },
+        { "ucb1", "posterior mean of the chosen arm" },
+        { "greedy", "posterior mean of the chosen arm" },
+        { "bayes", "expected reward to the episode's end" },
+        { "observer", "expected reward of the chosen arm" },
+    };
+    for (size_t i = 0; i < sizeof vs / sizeof vs[0]; i++)
+        if (!strcmp(agent, vs[i].agent)) return vs[i].v;
+    return NULL;
+}
+
+/* Whose delta run r's is: for a title (legend = 0: "of the network's
+** striatal critic", "of rw's own values (V = Q of the chosen arm)") or for
+** a legend entry after the run's label ("striatal critic", "its own δ (V = ...)"). */
+static void rpe_source(const PlotRun *r, int legend, char *out, size_t n)
+{
+    char name[200];
+    const char *l = r->label ? r->label : "", *cut = strstr(l, " (run ");
+    snprintf(name, sizeof name, "%.*s", (int)(cut ? (size_t)(cut - l) : strlen(l)), l);
+    const char *v = rpe_value_of(name);
+    if (!strcmp(name, "network") || !name[0]) snprintf(out, n, legend ? "striatal critic" : "of the network's striatal critic");
+    else if (legend) snprintf(out, n, "its own δ%s%s%s", v ? " (V = " : "", v ? v : "", v ? ")" : "");
+    else snprintf(out, n, "of %s's own values%s%s%s", name, v ? " (V = " : "", v ? v : "", v ? ")" : "");
+}
+
+typedef struct RpeFiles {
+    char outn[PLOT_MAX_FILES][PLOT_NAME_MAX], binn[PLOT_MAX_FILES][PLOT_NAME_MAX], revn[PLOT_MAX_FILES][PLOT_NAME_MAX];
+    char trin[PLOT_NAME_MAX];
+    int any_rev;
+    double alo, ahi;                                     /* range of panel (a) */
     double bin_lo[2 * RPE_BINS], bin_hi[2 * RPE_BINS];   /* deciles of run 0, -+ 1 SE */
-    for (int k = 0; k < 2 * RPE_BINS; k++) bin_lo[k] = bin_hi[k] = NAN;
-    for (int i = 0; i < n && !F->failed; i++) {
-        const PlotRun *r = &runs[i];
-        const NeuralRpe *p = r->rpe;
-        revn[i][0] = binn[i][0] = '\0';
-        FILE *f = fig_data_open(F, r, "outcome", outn[i], PLOT_NAME_MAX, "mean RPE delta after each outcome",
-                            "group rewarded n delta se   (the regression delta ~ 1 + r + V is in the script's header)");
-        if (!f) return;
-        fprintf(f, "0 0 %ld", p->n_unrewarded);
-        fig_num(f, p->mean_unrewarded);
-        fig_num(f, p->se_unrewarded);
-        fprintf(f, "\n1 1 %ld", p->n_rewarded);
-        fig_num(f, p->mean_rewarded);
-        fig_num(f, p->se_rewarded);
-        fputc('\n', f);
-        fig_close(F, f, outn[i]);
-        const double m[2] = { p->mean_unrewarded, p->mean_rewarded }, se[2] = { p->se_unrewarded, p->se_rewarded };
-        for (int j = 0; j < 2; j++) {
-            double e = isfinite(se[j]) ? se[j] : 0;
-            if (isfinite(m[j]) && m[j] - e < alo) alo = m[j] - e;
-            if (isfinite(m[j]) && m[j] + e > ahi) ahi = m[j] + e;
-        }
-        if (r->eps) {
-            double vm[2 * RPE_BINS], dm[2 * RPE_BINS], ds[2 * RPE_BINS];
-            long cnt[2 * RPE_BINS];
-            if (rpe_bins(r, vm, dm, ds, cnt) != 0) {
-                fig_fail(F, "out of memory");
-                return;
-            }
-            for (int k = 0; k < 2 * RPE_BINS && i == 0; k++) {
-                double e = isfinite(ds[k]) ? ds[k] : 0.0;
-                bin_lo[k] = dm[k] - e;
-                bin_hi[k] = dm[k] + e;
-            }
-            if (!(f = fig_data_open(F, r, "value", binn[i], PLOT_NAME_MAX, "RPE delta against the value estimate V",
-                                "rewarded decile n value delta delta_se   (trials of each outcome split into 10 "
-                                "bins of equal size by V: decile 0.05 = lowest tenth; blank line between outcomes)")))
-                return;
-            for (int k = 0; k < 2 * RPE_BINS; k++) {
-                if (k == RPE_BINS) fputc('\n', f);
-                fprintf(f, "%d %.2f %ld", k >= RPE_BINS, (k % RPE_BINS + 0.5) / RPE_BINS, cnt[k]);
-                fig_num(f, vm[k]);
-                fig_num(f, dm[k]);
-                fig_num(f, ds[k]);
-                fputc('\n', f);
-            }
-            fig_close(F, f, binn[i]);
-        }
-        if (has_rpe_lags(p)) {
-            any_rev = 1;
-            if (!(f = fig_data_open(F, r, "reversal", revn[i], PLOT_NAME_MAX, "RPE delta aligned on reversals",
-                                "lag n delta se   (lag 0 = first trial after the reversal)")))
-                return;
-            for (int k = 0; k < BEHAVIOR_REV_N_LAGS; k++) {
-                fprintf(f, "%d %ld", behavior_rev_lag(k), p->rev_n[k]);
-                fig_num(f, p->rev_mean[k]);
-                fig_num(f, p->rev_se[k]);
-                fputc('\n', f);
-            }
-            fig_close(F, f, revn[i]);
-        }
+    double blo, bhi;                                     /* 1st..99th percentiles of the single trials */
+    char label[PLOT_MAX_FILES][PLOT_NAME_MAX];           /* legend entries: label, whose delta */
+    PlotRun labelled[PLOT_MAX_FILES];                    /* the runs with those labels */
+} RpeFiles;
+
+/* Run i's tables: delta by outcome, against V in deciles, around reversals. */
+static void rpe_data(Fig *F, const PlotRun *runs, int i, RpeFiles *R)
+{
+    char (*outn)[PLOT_NAME_MAX] = R->outn, (*binn)[PLOT_NAME_MAX] = R->binn, (*revn)[PLOT_NAME_MAX] = R->revn;
+    double *bin_lo = R->bin_lo, *bin_hi = R->bin_hi;
+    const PlotRun *r = &runs[i];
+    const NeuralRpe *p = r->rpe;
+    revn[i][0] = binn[i][0] = '\0';
+    FILE *f = fig_data_open(F, r, "outcome", outn[i], PLOT_NAME_MAX, "mean RPE delta after each outcome",
+                        "group rewarded n delta se   (the regression delta ~ 1 + r + V is in the script's header)");
+    if (!f) return;
+    fprintf(f, "0 0 %ld", p->n_unrewarded);
+    fig_num(f, p->mean_unrewarded);
+    fig_num(f, p->se_unrewarded);
+    fprintf(f, "\n1 1 %ld", p->n_rewarded);
+    fig_num(f, p->mean_rewarded);
+    fig_num(f, p->se_rewarded);
+    fputc('\n', f);
+    fig_close(F, f, outn[i]);
+    const double m[2] = { p->mean_unrewarded, p->mean_rewarded }, se[2] = { p->se_unrewarded, p->se_rewarded };
+    for (int j = 0; j < 2; j++) {
+        double e = isfinite(se[j]) ? se[j] : 0;
+        if (isfinite(m[j]) && m[j] - e < R->alo) R->alo = m[j] - e;
+        if (isfinite(m[j]) && m[j] + e > R->ahi) R->ahi = m[j] + e;
     }
-    /* a sample of single trials, for one run; its 1st..99th percentiles of delta bound panel (b) */
+    if (r->eps) {
+        double vm[2 * RPE_BINS], dm[2 * RPE_BINS], ds[2 * RPE_BINS];
+        long cnt[2 * RPE_BINS];
+        if (rpe_bins(r, vm, dm, ds, cnt) != 0) {
+            fig_fail(F, "out of memory");
+            return;
+        }
+        for (int k = 0; k < 2 * RPE_BINS && i == 0; k++) {
+            double e = isfinite(ds[k]) ? ds[k] : 0.0;
+            bin_lo[k] = dm[k] - e;
+            bin_hi[k] = dm[k] + e;
+        }
+        if (!(f = fig_data_open(F, r, "value", binn[i], PLOT_NAME_MAX, "RPE delta against the value estimate V",
+                            "rewarded decile n value delta delta_se   (trials of each outcome split into 10 "
+                            "bins of equal size by V: decile 0.05 = lowest tenth; blank line between outcomes)")))
+            return;
+        for (int k = 0; k < 2 * RPE_BINS; k++) {
+            if (k == RPE_BINS) fputc('\n', f);
+            fprintf(f, "%d %.2f %ld", k >= RPE_BINS, (k % RPE_BINS + 0.5) / RPE_BINS, cnt[k]);
+            fig_num(f, vm[k]);
+            fig_num(f, dm[k]);
+            fig_num(f, ds[k]);
+            fputc('\n', f);
+        }
+        fig_close(F, f, binn[i]);
+    }
+    if (has_rpe_lags(p)) {
+        R->any_rev = 1;
+        if (!(f = fig_data_open(F, r, "reversal", revn[i], PLOT_NAME_MAX, "RPE delta aligned on reversals",
+                            "lag n delta se   (lag 0 = first trial after the reversal)")))
+            return;
+        for (int k = 0; k < BEHAVIOR_REV_N_LAGS; k++) {
+            fprintf(f, "%d %ld", behavior_rev_lag(k), p->rev_n[k]);
+            fig_num(f, p->rev_mean[k]);
+            fig_num(f, p->rev_se[k]);
+            fputc('\n', f);
+        }
+        fig_close(F, f, revn[i]);
+    }
+}
+
+/* A sample of single trials, for one run; its 1st..99th percentiles of delta bound panel (b). */
+static void rpe_sample(Fig *F, const PlotRun *runs, int n, RpeFiles *R)
+{
+    char *trin = R->trin;
     trin[0] = '\0';
-    double blo = NAN, bhi = NAN;
     if (n == 1 && runs[0].eps && !F->failed) {
         const PlotRun *r = &runs[0];
         long total = 0, m = 0;
         for (int e = 0; e < r->n_eps; e++) total += r->eps[e]->n_trials;
         long step = total / RPE_MAX_SCATTER + 1, k = 0;
         double *ds = malloc(((size_t)total / (size_t)step + 2) * sizeof *ds);
-        FILE *f = ds ? fig_data_open(F, NULL, "trials", trin, sizeof trin, "RPE delta and V of single trials (a sample)",
+        FILE *f = ds ? fig_data_open(F, NULL, "trials", trin, sizeof R->trin, "RPE delta and V of single trials (a sample)",
                                  "episode t value reward delta   (trials with finite V and delta, thinned to at most "
                                  "2500)")
                      : NULL;
@@ -523,14 +605,31 @@ static void write_rpe(Fig *F, const PlotRun *runs, int n)
         fig_close(F, f, trin);
         if (m >= 10) {
             qsort(ds, (size_t)m, sizeof *ds, double_cmp);
-            blo = ds[m / 100];
-            bhi = ds[m - 1 - m / 100];
+            R->blo = ds[m / 100];
+            R->bhi = ds[m - 1 - m / 100];
         }
         free(ds);
     }
-    if (F->failed) return;
+}
+
+/* The three panels' script. */
+static void rpe_script(Fig *F, const PlotRun *runs, int n, RpeFiles *R)
+{
+    char title[512], what[400];
     FILE *g = F->gp;
-    fig_title(runs, n, "Reward-prediction errors of the striatal critic", title, sizeof title);
+    int all_net = 1;
+    for (int i = 0; i < n; i++) {
+        rpe_source(&runs[i], 1, what, sizeof what);
+        all_net &= !strcmp(what, "striatal critic");
+        R->labelled[i] = runs[i];
+        snprintf(R->label[i], sizeof R->label[i], "%s: %s", runs[i].label ? runs[i].label : "", what);
+        R->labelled[i].label = R->label[i];
+    }
+    if (n == 1) rpe_source(&runs[0], 0, what, sizeof what);
+    snprintf(title, sizeof title, "Reward-prediction errors %s",
+             n == 1 ? what : all_net ? "of the network's striatal critic" : "δ = r + γV′ − V");
+    fig_title(runs, n, title, what, sizeof what);
+    snprintf(title, sizeof title, "%s", what);
     fig_preamble(F, title);
     for (int i = 0; i < n; i++) {
         const OlsFit *o = &runs[i].rpe->fit;
@@ -538,21 +637,21 @@ static void write_rpe(Fig *F, const PlotRun *runs, int n)
                 (long long)runs[i].run_id, o->coef[RPE_INTERCEPT], o->coef[RPE_REWARD], o->coef[RPE_VALUE],
                 o->se[RPE_INTERCEPT], o->se[RPE_REWARD], o->se[RPE_VALUE], o->r2, o->n);
     }
-    int rows = n > 1 ? (n + 1) / 2 : 0;
+    int rows = n > 1 ? n : 0;   /* one legend entry per line: they name whose delta it is */
     double kb = n > 1 ? 0.02 + 0.045 * rows : 0.0;   /* room for the legend at the bottom */
     fprintf(g, "set multiplot title ");
     fig_quote(g, title);
     fprintf(g, " font tfont\nset arrow 9 from graph 0, first 0 to graph 1, first 0 nohead lc rgb '#888888' back\n");
     if (n > 1) fprintf(g, "set key at screen 0.5, screen 0.01 center bottom vertical maxrows %d nobox\n", rows);
     else fprintf(g, "set key off\n");
-    double top = any_rev ? kb + (0.93 - kb) / 2 : kb, h = any_rev ? (0.93 - kb) / 2 : 0.93 - kb;
+    double top = R->any_rev ? kb + (0.93 - kb) / 2 : kb, h = R->any_rev ? (0.93 - kb) / 2 : 0.93 - kb;
     /* (a) by outcome */
     fprintf(g, "\n# (a) mean delta by outcome\nset origin 0,%.3f\nset size 0.36,%.3f\n", top, h);
     fprintf(g, "set title 'δ after each outcome (±1 SE)'\nset ylabel 'mean RPE δ'\nset xrange [-0.6:1.6]\n"
                "set xtics ('no reward' 0, 'reward' 1)\nset grid noxtics\nset ytics %g\n",
-            fig_nice_step(ahi - alo, 4));
-    fig_range(g, "y", alo - 0.06 * (ahi - alo), ahi + 0.06 * (ahi - alo));   /* bars start at 0 */
-    fig_grouped_bars(g, runs, n, outn, 4, "($4-$5)", "($4+$5)", 0);
+            fig_nice_step(R->ahi - R->alo, 4));
+    fig_range(g, "y", R->alo - 0.06 * (R->ahi - R->alo), R->ahi + 0.06 * (R->ahi - R->alo));   /* bars start at 0 */
+    fig_grouped_bars(g, R->labelled, n, R->outn, 4, "($4-$5)", "($4+$5)", 0);
     fprintf(g, "\n# (b) delta against V, in deciles of V\nset key off\nset origin 0.36,%.3f\nset size 0.64,%.3f\n", top, h);
     if (n == 1)
         fprintf(g, "set title \"δ against the value estimate V\\ndots: trials (blue: rewarded, orange: not); lines: decile means ±1 SE\"\nset xlabel 'value estimate V'\n");
@@ -563,10 +662,10 @@ static void write_rpe(Fig *F, const PlotRun *runs, int n)
             n == 1 ? "set autoscale x" : "");
     if (n == 1) {
         /* the bulk of the single trials (1st to 99th percentile) and every decile with its error bar */
-        double lo = blo, hi = bhi;
+        double lo = R->blo, hi = R->bhi;
         for (int k = 0; k < 2 * RPE_BINS && isfinite(lo); k++) {
-            if (isfinite(bin_lo[k]) && bin_lo[k] < lo) lo = bin_lo[k];
-            if (isfinite(bin_hi[k]) && bin_hi[k] > hi) hi = bin_hi[k];
+            if (isfinite(R->bin_lo[k]) && R->bin_lo[k] < lo) lo = R->bin_lo[k];
+            if (isfinite(R->bin_hi[k]) && R->bin_hi[k] > hi) hi = R->bin_hi[k];
         }
         if (isfinite(lo) && hi > lo) {
             fig_range(g, "y", lo - 0.08 * (hi - lo), hi + 0.08 * (hi - lo));
@@ -577,28 +676,28 @@ static void write_rpe(Fig *F, const PlotRun *runs, int n)
     }
     int first = 1, xcol = n == 1 ? 4 : 2;
     fprintf(g, "plot ");
-    if (trin[0]) {
+    if (R->trin[0]) {
         fig_sep(g, &first);
-        fig_quote(g, trin);
+        fig_quote(g, R->trin);
         fprintf(g, " using 3:($4>0.5?$5:NaN) with points pt 7 ps 0.3 lc rgb '#a0b8d8' ");
         fig_sep(g, &first);
-        fig_quote(g, trin);
+        fig_quote(g, R->trin);
         fprintf(g, " using 3:($4>0.5?NaN:$5) with points pt 7 ps 0.3 lc rgb '#e8c0a8' ");
     }
     for (int i = 0; i < n; i++) {
-        if (!binn[i][0]) continue;
+        if (!R->binn[i][0]) continue;
         for (int rew = 1; rew >= 0; rew--) {
             fig_sep(g, &first);
-            fig_quote(g, binn[i]);
+            fig_quote(g, R->binn[i]);
             fprintf(g, " every :::%d::%d using %d:5:(valid(6)?$6:0) with yerrorbars lt %d pt %d ps 0.8", rew, rew, xcol, i + 1,
                     rew ? 7 : 6);
             fig_sep(g, &first);
-            fig_quote(g, binn[i]);
+            fig_quote(g, R->binn[i]);
             fprintf(g, " every :::%d::%d using %d:5 with lines lt %d dt %d", rew, rew, xcol, i + 1, rew ? 1 : 2);
         }
     }
     fputc('\n', g);
-    if (any_rev) {
+    if (R->any_rev) {
         fprintf(g, "\n# (c) delta around reversals\nset key off\nset origin 0,%.3f\nset size 1,%.3f\n"
                    "set title 'δ around reversals (shaded: ±1 SE)'\nset xlabel 'trials from the reversal (0 = first "
                    "trial after the switch)'\nset ylabel 'mean RPE δ'\nset autoscale y\nset ytics autofreq\n",
@@ -608,12 +707,12 @@ static void write_rpe(Fig *F, const PlotRun *runs, int n)
         first = 1;
         fprintf(g, "plot ");
         for (int i = 0; i < n; i++) {
-            if (!revn[i][0]) continue;
+            if (!R->revn[i][0]) continue;
             fig_sep(g, &first);
-            fig_quote(g, revn[i]);
+            fig_quote(g, R->revn[i]);
             fprintf(g, " using 1:($3-$4):($3+$4) with filledcurves lt %d fs transparent solid band noborder", i + 1);
             fig_sep(g, &first);
-            fig_quote(g, revn[i]);
+            fig_quote(g, R->revn[i]);
             fprintf(g, " using 1:3 with lines lt %d", i + 1);
         }
         fputc('\n', g);
@@ -621,6 +720,21 @@ static void write_rpe(Fig *F, const PlotRun *runs, int n)
     fprintf(g, "unset multiplot\n");
 }
 
+
+static void write_rpe(Fig *F, const PlotRun *runs, int n)
+{
+    RpeFiles *R = calloc(1, sizeof *R);
+    if (!R) {
+        fig_fail(F, "out of memory");
+        return;
+    }
+    for (int k = 0; k < 2 * RPE_BINS; k++) R->bin_lo[k] = R->bin_hi[k] = NAN;
+    R->blo = R->bhi = NAN;
+    for (int i = 0; i < n && !F->failed; i++) rpe_data(F, runs, i, R);
+    rpe_sample(F, runs, n, R);
+    if (!F->failed) rpe_script(F, runs, n, R);
+    free(R);
+}
 
 /* ---- applicability and caption numbers ------------------------------------------------ */
 
@@ -676,8 +790,8 @@ static void numbers_decoding(const PlotRun *p, const RunAnalysis *A, const PlotO
 {
     for (int k = 0, first = 1; k < RA_N_TARGETS; k++) {
         if (!A->dec_ok[k]) continue;
-        fig_cat(b, nb, "%s%s R² %.2f (null 95th percentile %.2f)", first ? "" : ", ", ra_target_names[k], A->dec[k].r2,
-                A->dec[k].null_p95);
+        fig_cat(b, nb, "%s%s R² %.2f ± %.2f (null 95th percentile %.2f%s)", first ? "" : ", ", ra_target_names[k],
+                A->dec[k].r2, A->dec[k].fold_sd, A->dec[k].null_p95, above_null(&A->dec[k]) ? "" : ": not above chance");
         first = 0;
     }
 }
@@ -707,8 +821,10 @@ const FigureKind figures_neural[] = {
       RA_PCA, RA_BELIEF, applies_trajectories, write_trajectories, numbers_trajectories },
     { PLOT_DECODING, "decoding", "Decoding latent variables",
       "Cross-validated R² of a ridge decoder reading latent task variables from the prefrontal rates (folds "
-      "split by episode), against the same procedure with targets shuffled across episodes (black bar: 95th "
-      "percentile of the null; dot: its mean). A bar above the black line is decoded above chance.",
+      "split by episode; whiskers: ±1 SD of the R² over the held-out folds), beside the same procedure with "
+      "targets shuffled across episodes (grey box: the null's 5th to 95th percentile; black line: its mean; "
+      "dashed line across the bar: its 95th percentile). Only a decode above its null's 95th percentile, "
+      "marked *, is above chance.",
       RA_DECODING, 0, applies_decoding, write_decoding, numbers_decoding },
     { PLOT_SELECTIVITY, "selectivity", "Unit selectivity",
       "t statistic of each prefrontal unit's rate regressed on the previous action, the previous reward and "
@@ -716,9 +832,12 @@ const FigureKind figures_neural[] = {
       "|t| = 1.96. One point per unit, spread sideways for legibility.",
       RA_SELECTIVITY, 0, applies_selectivity, write_selectivity, numbers_selectivity },
     { PLOT_RPE, "rpe", "Reward-prediction errors",
-      "The striatal critic's dopamine-like RPE δ = r + γV' − V: its mean after unrewarded and rewarded "
+      "The dopamine-like RPE δ = r + γV' − V: of the network's striatal critic, or of a reference agent's own "
+      "value estimate V (rw: Q of the chosen arm; thompson, ucb1, greedy: its posterior mean; bayes: the "
+      "expected reward to the episode's end; observer: the expected reward of the chosen arm). Its mean after "
+      "unrewarded and rewarded "
       "outcomes (±1 SE), against the value estimate V (binned means; δ should rise with reward and fall with "
-      "V), and aligned on reversals (±1 SE).",
+      "V), and aligned on reversals (±1 SE; each reversal's trials cut at the neighbouring reversals).",
       RA_RPE, 0, applies_rpe, write_rpe, numbers_rpe },
     { 0 }
 };

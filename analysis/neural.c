@@ -469,8 +469,10 @@ static double decoder_sse(Decoder *d, double lambda, double my, int g)
     return sse > 0.0 ? sse : 0.0;
 }
 
-/* The whole nested-CV procedure on d->y: R^2, and the median lambda. */
-static double decoder_cv(Decoder *d, double lambda_fixed, double *lambda_used)
+/* The whole nested-CV procedure on d->y: R^2, the median lambda, and (if
+** fold_r2 is not NULL) each outer fold's held-out R^2, 1 - SSE_f / SST_f with
+** SST_f about the mean of all targets (NaN for an empty fold). */
+static double decoder_cv(Decoder *d, double lambda_fixed, double *lambda_used, double *fold_r2)
 {
     decoder_stats(d);
     double n = 0.0, sy = 0.0, syy = 0.0;
@@ -480,11 +482,13 @@ static double decoder_cv(Decoder *d, double lambda_fixed, double *lambda_used)
         syy += d->fs[k].syy;
     }
     double sst = n > 0.0 ? syy - sy * sy / n : 0.0;
+    for (int k = 0; fold_r2 && k < d->K; k++) fold_r2[k] = NAN;
     if (!(sst > 1e-12 * (syy > 0.0 ? syy : 1.0))) {
         *lambda_used = NAN;
         return NAN;
     }
-    double sse_total = 0.0, chosen[64];
+    double ybar = sy / n;
+    double sse_total = 0.0, chosen[NEURAL_MAX_FOLDS];
     int n_chosen = 0;
     for (int f = 0; f < d->K; f++) {
         if (d->fs[f].n == 0.0) continue;
@@ -502,8 +506,12 @@ static double decoder_cv(Decoder *d, double lambda_fixed, double *lambda_used)
             lambda = neural_lambdas[best];
         }
         if (!decoder_train(d, f, -1, &my)) continue;
-        sse_total += decoder_sse(d, lambda, my, f);
-        if (n_chosen < 64) chosen[n_chosen++] = lambda;
+        double sse = decoder_sse(d, lambda, my, f);
+        sse_total += sse;
+        const FoldStats *h = &d->fs[f];
+        double sst_f = h->syy - 2.0 * ybar * h->sy + h->n * ybar * ybar;
+        if (fold_r2 && sst_f > 0.0) fold_r2[f] = 1.0 - sse / sst_f;
+        if (n_chosen < NEURAL_MAX_FOLDS) chosen[n_chosen++] = lambda;
     }
     gsl_sort(chosen, 1, (size_t)n_chosen);
     *lambda_used = n_chosen ? gsl_stats_median_from_sorted_data(chosen, 1, (size_t)n_chosen) : NAN;
@@ -514,10 +522,11 @@ int neural_decode(EpisodeRecord *const *eps, int n_eps, const double *target, co
                   NeuralDecode *out)
 {
     memset(out, 0, sizeof *out);
-    out->r2 = out->lambda = out->null_mean = out->null_p95 = NAN;
+    out->r2 = out->lambda = out->null_mean = out->null_p05 = out->null_p95 = out->fold_sd = NAN;
+    for (int k = 0; k < NEURAL_MAX_FOLDS; k++) out->fold_r2[k] = NAN;
     int K = cfg->n_folds;
     out->n_folds = K;
-    if (K < 2 || K > 64) return ANALYSIS_NODATA;
+    if (K < 2 || K > NEURAL_MAX_FOLDS) return ANALYSIS_NODATA;
     Decoder d;
     int rc = decoder_init(&d, eps, n_eps, K);
     gsl_rng *r = rng_alloc();
@@ -542,9 +551,16 @@ int neural_decode(EpisodeRecord *const *eps, int n_eps, const double *target, co
         for (int t = 0; t < d.len[e]; t++) any |= isfinite(target[d.row0[e] + t]) != 0;
         out->n_episodes += any;
     }
-    out->r2 = decoder_cv(&d, cfg->lambda, &out->lambda);
+    out->r2 = decoder_cv(&d, cfg->lambda, &out->lambda, out->fold_r2);
     if (isnan(out->r2)) goto done;
     rc = ANALYSIS_OK;
+    {
+        double fin[NEURAL_MAX_FOLDS];
+        int m = 0;
+        for (int k = 0; k < K; k++)
+            if (isfinite(out->fold_r2[k])) fin[m++] = out->fold_r2[k];
+        if (m >= 2) out->fold_sd = gsl_stats_sd(fin, 1, (size_t)m);
+    }
 
     /* null: targets permuted across episodes */
     int n_null = 0;
@@ -556,13 +572,14 @@ int neural_decode(EpisodeRecord *const *eps, int n_eps, const double *target, co
             for (int t = 0; t < d.len[e]; t++)
                 d.y[d.row0[e] + t] = t < d.len[src] ? target[d.row0[src] + t] : NAN;
         }
-        double lam, v = decoder_cv(&d, cfg->lambda, &lam);
+        double lam, v = decoder_cv(&d, cfg->lambda, &lam, NULL);
         if (!isnan(v)) nulls[n_null++] = v;
     }
     out->n_shuffles = n_null;
     if (n_null > 0) {
         out->null_mean = gsl_stats_mean(nulls, 1, (size_t)n_null);
         gsl_sort(nulls, 1, (size_t)n_null);
+        out->null_p05 = gsl_stats_quantile_from_sorted_data(nulls, 1, (size_t)n_null, 0.05);
         out->null_p95 = gsl_stats_quantile_from_sorted_data(nulls, 1, (size_t)n_null, 0.95);
     }
 done:
@@ -701,6 +718,15 @@ static int rpe_row(const TrialRecord *tr)
     return valid(tr) && isfinite(tr->rpe) && isfinite(tr->value);
 }
 
+/* Whether trial x, at `lag` from reversal trial rev, belongs to its aligned
+** segment: the block before the reversal for negative lags, the block it
+** opens otherwise; the segment ends at the next reversal and starts after
+** the previous one. */
+static int rev_segment(const TrialRecord *rev, const TrialRecord *x, int lag)
+{
+    return x->truth.block == rev->truth.block - (lag < 0);
+}
+
 int neural_rpe(EpisodeRecord *const *eps, int n_eps, NeuralRpe *out)
 {
     memset(out, 0, sizeof *out);
@@ -728,7 +754,9 @@ int neural_rpe(EpisodeRecord *const *eps, int n_eps, NeuralRpe *out)
             if (tr->truth.block >= 1 && tr->truth.since_reversal == 0)
                 for (int j = 0; j < BEHAVIOR_REV_N_LAGS; j++) {
                     int s = t + behavior_rev_lag(j);
-                    if (s >= 0 && s < e->n_trials && rpe_row(&e->trials[s])) running_mean_add(&rev[j], e->trials[s].rpe);
+                    if (s >= 0 && s < e->n_trials && rev_segment(tr, &e->trials[s], behavior_rev_lag(j)) &&
+                        rpe_row(&e->trials[s]))
+                        running_mean_add(&rev[j], e->trials[s].rpe);
                 }
             if (!rpe_row(tr)) continue;
             running_mean_add(tr->reward > 0.5 ? &win : &loss, tr->rpe);

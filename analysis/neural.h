@@ -27,7 +27,10 @@
 **               all targets. Null: the target sequences are permuted across
 **               episodes (episode i is given episode pi(i)'s targets, trial by
 **               trial, rows past its length dropped) and the whole procedure
-**               repeated; the null mean and 95th percentile are reported.
+**               repeated; the null mean, 5th and 95th percentiles are
+**               reported. Each outer fold's own held-out R^2 (1 - SSE_f /
+**               SST_f, SST_f about the mean of all targets) and their SD over
+**               folds give the decode's error bar.
 **   belief      the ideal observer of a reversal task with known p_high,
 **               p_low and hazard h: b_t = P(arm 0 is good | outcomes before t),
 **               b_0 = 1/2, Bayes update on (a_t, r_t), then b <- b (1-h) +
@@ -40,7 +43,11 @@
 **   RPE         on valid trials with finite delta (trials[].rpe) and V: mean
 **               delta after rewarded and unrewarded outcomes; OLS of delta on
 **               1, r, V (expected: positive on r, negative on V); delta aligned
-**               on reversals (lags as in behavior.h).
+**               on reversals (lags as in behavior.h), each reversal's segment
+**               cut at the neighbouring reversals: a negative lag counts only
+**               trials of the block before it, a lag >= 0 only trials of the
+**               block it opens, so rev_n[lag] counts the reversals whose
+**               segment reaches that far.
 */
 #ifndef METARL_NEURAL_H
 #define METARL_NEURAL_H
@@ -50,6 +57,7 @@
 #include "core/episode.h"
 
 #define NEURAL_N_LAMBDAS 9
+#define NEURAL_MAX_FOLDS 64
 extern const double neural_lambdas[NEURAL_N_LAMBDAS];   /* 1e-4 .. 1e4, by factors of 10 */
 
 /* The common n_pfc of the episodes that have activity: 0 if none has any,
@@ -104,7 +112,7 @@ long neural_target(EpisodeRecord *const *eps, int n_eps, NeuralTarget which, dou
 /* ---- decoding ---------------------------------------------------------------- */
 
 typedef struct NeuralDecodeConfig {
-    int n_folds;             /* K >= 2 (default 5) */
+    int n_folds;             /* 2 <= K <= NEURAL_MAX_FOLDS (default 5) */
     double lambda;           /* > 0: fixed penalty; <= 0: inner CV (default) */
     int n_shuffles;          /* null permutations (default 20; 0 = none) */
     unsigned long seed;      /* folds and permutations (default 1) */
@@ -119,7 +127,9 @@ typedef struct NeuralDecode {
     double r2;               /* cross-validated R^2 (NaN if SST = 0) */
     double lambda;           /* the penalty used (median over outer folds when chosen by CV) */
     int n_shuffles;
-    double null_mean, null_p95;   /* of the shuffled R^2 values */
+    double null_mean, null_p05, null_p95;   /* of the shuffled R^2 values */
+    double fold_r2[NEURAL_MAX_FOLDS];       /* (n_folds) held-out R^2 of each outer fold; NaN if empty */
+    double fold_sd;                         /* SD of the finite fold_r2 (NaN if fewer than 2) */
 } NeuralDecode;
 
 /* Decode target (neural_n_rows entries, NaN = leave the row out) from the

@@ -8,12 +8,17 @@
 **                decoded with cross-validated R^2 > 0.9 and a shuffled null
 **                near 0; a target unrelated to the rates is not decoded; the
 **                sufficient-statistics CV equals a direct fold-by-fold ridge
-**                fit on a small problem;
+**                fit on a small problem; every outer fold's own held-out R^2
+**                of the planted readout is near 1 (and their SD small), the
+**                unrelated target's R^2 sits inside its shuffled null;
 **   belief       the ideal observer's recursion on a 4-trial sequence, with
 **                the values computed by hand (and in Python) in the comments;
 **   selectivity  units planted to code the previous action, reward or their
 **                product are found, and only they;
-**   RPE          delta = 0.1 + 0.9 r - 0.8 V + noise: coefficients within 4 SE.
+**   RPE          delta = 0.1 + 0.9 r - 0.8 V + noise: coefficients within 4 SE;
+**                on a schedule of short blocks, the reversal-aligned delta is
+**                cut at the neighbouring reversals (each lag counts only the
+**                trials of its own segment).
 ** Every random number comes from a seeded generator.
 */
 #include <setjmp.h>
@@ -196,6 +201,57 @@ static void decoding_recovers_readout(void **state)
     assert_int_equal(neural_decode(eps, N_EP, y, &cfg, &d), ANALYSIS_NODATA);
     cfg.n_folds = N_EP + 1;
     assert_int_equal(neural_decode(eps, N_EP, noise, &cfg, &d), ANALYSIS_NODATA);
+    free(y);
+    free(noise);
+    free_episodes(eps, N_EP);
+    gsl_rng_free(r);
+}
+
+/* Per-fold scores: a planted readout decodes near 1 on every held-out fold;
+** pure noise decodes inside its shuffled null (between the 5th and 95th
+** percentiles), so it is not marked as decoded. */
+static void decoding_fold_scores(void **state)
+{
+    (void)state;
+    enum { N_EP = 40, T = 50, P = 16, K = 5 };
+    gsl_rng *r = rng_alloc();
+    gsl_rng_set(r, 203);
+    EpisodeRecord **eps = make_episodes(N_EP, T, P, r);
+    double w[P];
+    for (int j = 0; j < P; j++) w[j] = gsl_ran_gaussian(r, 1.0);
+    long N = neural_n_rows(eps, N_EP);
+    double *y = malloc((size_t)N * sizeof *y), *noise = malloc((size_t)N * sizeof *noise);
+    long row = 0;
+    for (int i = 0; i < N_EP; i++)
+        for (int t = 0; t < T; t++, row++) {
+            double s = 0.0;
+            for (int j = 0; j < P; j++) {
+                *act(eps[i], t, j) = (float)gsl_ran_gaussian(r, 1.0);
+                s += w[j] * (double)*act(eps[i], t, j);
+            }
+            y[row] = s + gsl_ran_gaussian(r, 0.3);
+            noise[row] = gsl_ran_gaussian(r, 1.0);
+        }
+    NeuralDecodeConfig cfg;
+    neural_decode_config_default(&cfg);
+    cfg.n_folds = K;
+    NeuralDecode d;
+    assert_int_equal(neural_decode(eps, N_EP, y, &cfg, &d), ANALYSIS_OK);
+    double mean = 0.0;
+    for (int k = 0; k < K; k++) {
+        assert_true(d.fold_r2[k] > 0.95 && d.fold_r2[k] <= 1.0);
+        mean += d.fold_r2[k] / K;
+    }
+    assert_true(isnan(d.fold_r2[K]));
+    assert_close(mean, d.r2, 0.01);   /* equal-sized folds: the pooled R^2 is near their mean */
+    assert_true(d.fold_sd > 0.0 && d.fold_sd < 0.02);
+    assert_true(d.r2 > d.null_p95 + 0.5);
+    assert_true(d.null_p05 <= d.null_mean && d.null_mean <= d.null_p95);
+
+    assert_int_equal(neural_decode(eps, N_EP, noise, &cfg, &d), ANALYSIS_OK);
+    assert_true(d.r2 >= d.null_p05 && d.r2 <= d.null_p95);
+    for (int k = 0; k < K; k++) assert_true(d.fold_r2[k] < 0.05);
+    assert_true(d.fold_sd > 0.0 && d.fold_sd < 0.05);
     free(y);
     free(noise);
     free_episodes(eps, N_EP);
@@ -423,15 +479,60 @@ static void rpe_regression_recovers(void **state)
     gsl_rng_free(r);
 }
 
+/* Blocks of 6 trials (reversals at 6, 12, 18, 24 in a 30-trial episode);
+** delta = 10 * block + 1 marks the block each trial belongs to, and 100 on
+** the first trial of every block. Lag L >= 0 must see only the block the
+** reversal opens, lag L < 0 only the block before it. */
+static void rpe_reversal_cut_at_neighbours(void **state)
+{
+    (void)state;
+    enum { N_EP = 3, T = 30, B = 6 };
+    gsl_rng *r = rng_alloc();
+    gsl_rng_set(r, 506);
+    EpisodeRecord **eps = make_episodes(N_EP, T, 0, r);
+    for (int i = 0; i < N_EP; i++)
+        for (int t = 0; t < T; t++) {
+            TrialRecord *tr = &eps[i]->trials[t];
+            tr->truth.block = t / B;
+            tr->truth.since_reversal = t % B;
+            tr->value = 0.5;
+            tr->rpe = t % B == 0 ? 100.0 : 10.0 * (t / B) + 1.0;
+        }
+    NeuralRpe out;
+    assert_int_equal(neural_rpe(eps, N_EP, &out), ANALYSIS_OK);
+    const int n_rev = N_EP * (T / B - 1);   /* 4 reversals per episode */
+    for (int j = 0; j < BEHAVIOR_REV_N_LAGS; j++) {
+        int lag = behavior_rev_lag(j);
+        if (lag >= B || lag < -B) {
+            /* past the next reversal, or before the previous one: nothing */
+            if (out.rev_n[j] != 0) fail_msg("lag %d: %ld trials counted outside their segment", lag, out.rev_n[j]);
+            assert_true(isnan(out.rev_mean[j]));
+        } else {
+            assert_int_equal(out.rev_n[j], n_rev);
+        }
+    }
+    int i0 = -BEHAVIOR_REV_LAG_MIN;
+    assert_close(out.rev_mean[i0], 100.0, 1e-12);         /* the reversal trial itself */
+    assert_close(out.rev_mean[i0 - B], 100.0, 1e-12);     /* the first trial of the block before */
+    /* lag 1..5: blocks 1..4 (delta 11, 21, 31, 41), mean 26; lag -1: blocks 0..3, mean 16 */
+    assert_close(out.rev_mean[i0 + 1], 26.0, 1e-12);
+    assert_close(out.rev_mean[i0 + B - 1], 26.0, 1e-12);
+    assert_close(out.rev_mean[i0 - 1], 16.0, 1e-12);
+    free_episodes(eps, N_EP);
+    gsl_rng_free(r);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(pca_finds_planted_subspace),
         cmocka_unit_test(decoding_recovers_readout),
         cmocka_unit_test(decoding_matches_direct_ridge),
+        cmocka_unit_test(decoding_fold_scores),
         cmocka_unit_test(belief_hand_computed),
         cmocka_unit_test(selectivity_finds_planted_units),
         cmocka_unit_test(rpe_regression_recovers),
+        cmocka_unit_test(rpe_reversal_cut_at_neighbours),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
