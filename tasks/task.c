@@ -5,11 +5,15 @@
 
 #include "tasks/task.h"
 
-/* Each task file exports its TaskType object (the rest of the file is static). */
-extern const TaskType task_bandit;
-extern const TaskType task_reversal;
+/* The registry. Each task file (tasks/NAME.c) exports one TaskType object,
+** task_NAME; the rest of the file is static. A new task is its file plus
+** its name in this one line. */
+#define TASKS(X) X(bandit) X(reversal)
 
-const TaskType *const task_types[] = { &task_bandit, &task_reversal, NULL };
+#define TASK_EXTERN(name) extern const TaskType task_##name;
+#define TASK_ENTRY(name) &task_##name,
+TASKS(TASK_EXTERN)
+const TaskType *const task_types[] = { TASKS(TASK_ENTRY) NULL };
 
 const TaskType *task_lookup(const char *name)
 {
