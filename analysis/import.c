@@ -261,7 +261,7 @@ int import_stream(FILE *f, const char *path, const ImportSpec *spec, EpisodeReco
         }
         TrialRecord *tr = &s->trials[s->n];
         memset(tr, 0, sizeof *tr);
-        tr->truth = (TaskTruth){ { NAN, NAN }, -1, -1, -1 };
+        tr->truth = (TaskTruth){ { NAN, NAN }, -1, -1, -1, -1 };
         tr->probs[0] = tr->probs[1] = tr->value = tr->rpe = NAN;
         const char *ch = field[c_choice];
         if (is_missing(ch)) {

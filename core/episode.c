@@ -21,6 +21,16 @@ EpisodeRecord *episode_alloc(int cap_trials, int n_units)
     return e;
 }
 
+EpisodeRecord *episode_alloc_stages(int cap_trials, int max_stages, int n_units)
+{
+    EpisodeRecord *e = episode_alloc(cap_trials, n_units);
+    if (e && max_stages > 1 && episode_reserve_stages(e, cap_trials * max_stages) != 0) {
+        episode_free(e);
+        return NULL;
+    }
+    return e;
+}
+
 void episode_free(EpisodeRecord *e)
 {
     if (!e) return;

@@ -19,6 +19,7 @@ typedef struct TaskTruth {
     int best;                    /* action with the highest p; -1 on a tie or unknown */
     int block;                   /* 0-based count of reversals so far; -1 if unknown */
     int since_reversal;          /* trials since the block began (0 on its first trial); -1 if unknown */
+    int state;                   /* multi-stage tasks: the state the agent sees at this stage; -1 otherwise */
 } TaskTruth;
 
 typedef struct TrialRecord {
@@ -66,6 +67,9 @@ typedef struct EpisodeRecord {
 ** (0 for none). Return NULL if out of memory. */
 EpisodeRecord *episode_alloc(int cap_trials, int n_units);
 void episode_free(EpisodeRecord *e);
+/* The same for a task of max_stages stages per trial: with cap_trials x
+** max_stages stage rows reserved when max_stages > 1 (none otherwise). */
+EpisodeRecord *episode_alloc_stages(int cap_trials, int max_stages, int n_units);
 /* Make room for cap stage rows (a multi-stage task reserves trials x stages
 ** once, before its first episode, so that no step allocates). Return 0, or -1
 ** if out of memory. */

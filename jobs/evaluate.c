@@ -25,9 +25,10 @@ int eval_agent(Task *task, Agent *agent, const EvalOptions *o, Summary *s, char 
     if (o->store) {
         EpisodeWriterOptions wo = { .run_id = o->run_id, .phase = "test", .with_activity = o->n_units > 0,
                                     .batch = o->batch > 0 ? o->batch : 100, .depth = 8,
-                                    .max_trials = task->info.max_trials, .n_units = o->n_units };
+                                    .max_trials = task->info.max_trials, .n_units = o->n_units,
+                                    .max_stages = task->info.max_stages };
         if (!(writer = episode_writer_start(o->store, &wo, err, n_err))) goto done;
-    } else if (!(own = episode_alloc(task->info.max_trials, o->n_units))) {
+    } else if (!(own = episode_alloc_stages(task->info.max_trials, task->info.max_stages, o->n_units))) {
         snprintf(err, n_err, "out of memory");
         goto done;
     }

@@ -187,7 +187,7 @@ static int test_network(TestJob *j)
     NetConfig nc;
     NetDims dims;
     const TaskInfo *ti = &j->task->info;
-    train_net_config(&j->tc, ti->n_actions, ti->obs_dim, ti->max_trials, &nc);
+    train_net_config(&j->tc, ti->n_actions, ti->obs_dim, task_max_steps(ti), &nc);
     if (net_dims(&nc, &dims, j->err, j->n_err) != 0) return fail(j, JOB_USAGE, "run %lld: %s", run, j->err);
     if (j->n_params != dims.n_params * sizeof(double))
         return fail(j, JOB_USAGE, "run %lld: the checkpoint holds %zu parameters, but this task and network need "

@@ -225,7 +225,8 @@ static int train_begin(TrainJob *j)
         return fail(j, JOB_FAILED, "data-parallel start: %s", j->err);
     }
     long record_every = config_int(j->cfg, "run", "record_every");
-    if (record_every > 0) j->rec = episode_alloc(trainer_task_info(j->tr)->max_trials, 0);
+    const TaskInfo *ti = trainer_task_info(j->tr);
+    if (record_every > 0) j->rec = episode_alloc_stages(ti->max_trials, ti->max_stages, 0);
     return JOB_OK;
 }
 

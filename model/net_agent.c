@@ -29,7 +29,7 @@ void *net_agent_alloc(const TrainConfig *tc, const TaskInfo *ti, const double *p
                       char *err, size_t n_err)
 {
     NetConfig nc;
-    train_net_config(tc, ti->n_actions, ti->obs_dim, ti->max_trials, &nc);
+    train_net_config(tc, ti->n_actions, ti->obs_dim, task_max_steps(ti), &nc);
     NetAgent *g = calloc(1, sizeof *g);
     if (!g) goto oom;
     g->net = net_alloc(&nc, err, n_err);

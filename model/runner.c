@@ -1,4 +1,5 @@
-/* model/runner.c: one episode of an agent on a task (see runner.h). */
+/* model/runner.c: one episode of an agent on a task (see runner.h): trial by
+** trial, or, for a multi-stage task, stage by stage. */
 #include <assert.h>
 #include <math.h>
 #include <string.h>
@@ -6,9 +7,80 @@
 #include "model/runner.h"
 #include "model/striatum.h"
 
+/* Copy the agent's value and unit rates at this step into *value and, if
+** row is not NULL and the sizes match, row. */
+static void trace_step(const Agent *agent, EpisodeRecord *rec, float *row, double *value)
+{
+    AgentTrace trace = { NAN, NULL, 0, 0 };
+    *value = NAN;
+    if (!agent->type->trace) return;
+    agent->type->trace(agent->state, &trace);
+    *value = trace.value;
+    if (row && trace.units && trace.n_units == rec->n_units) {
+        for (int i = 0; i < trace.n_units; i++) row[i] = (float)trace.units[i];
+        rec->n_pfc = trace.n_pfc;
+    }
+}
+
+/* A multi-stage task: a trial record per trial (its first stage's truth,
+** policy, value and unit rates, its first-stage action, the sum of its
+** stages' rewards) and a stage row per step. */
+static void episode_stages(Task *task, Agent *agent, gsl_rng *r_task, gsl_rng *r_agent, double gamma,
+                           EpisodeRecord *rec)
+{
+    const TaskType *tt = task->type;
+    const AgentType *at = agent->type;
+    double obs[TASK_MAX_OBS];
+    assert(rec->cap_stages >= task_max_steps(&task->info));
+    episode_clear(rec);
+    tt->reset(task->state, r_task);
+    at->reset(agent->state);
+    TrialRecord *tr = NULL;
+    int done = 0;
+    while (!done) {
+        const int stage = tt->stage(task->state);
+        TaskTruth truth;
+        double probs[TASK_MAX_ACTIONS], value;
+        tt->truth(task->state, &truth);
+        tt->observe(task->state, obs);
+        for (int k = 0; k < TASK_MAX_ACTIONS; k++) probs[k] = NAN;
+        int a = at->act(agent->state, obs, r_agent, probs);
+        assert(a >= 0 && a < task->info.n_actions);
+        assert(stage > 0 || rec->n_trials < rec->cap_trials);
+        if (stage == 0) {
+            tr = &rec->trials[rec->n_trials];
+            trace_step(agent, rec, rec->n_units ? rec->activity + (size_t)rec->n_trials * rec->n_units : NULL, &value);
+            rec->n_trials++;
+            tr->truth = truth;
+            for (int k = 0; k < TASK_MAX_ACTIONS; k++) tr->probs[k] = probs[k];
+            tr->value = value;
+            tr->action = a;
+            tr->reward = 0.0;
+            tr->rpe = NAN;
+        } else {
+            trace_step(agent, rec, NULL, &value);
+        }
+        assert(tr);
+        double reward = tt->step(task->state, a, r_task, &done);
+        at->learn(agent->state, a, reward);
+        tr->reward += reward;
+        StageRecord g = { rec->n_trials - 1, stage, truth.state, a, reward, value, NAN };
+        int full = episode_add_stage(rec, &g);
+        assert(full == 0);
+        (void)full;
+    }
+    tt->describe(task->state, rec->instance, sizeof rec->instance);
+    striatum_fill_rpe(rec, gamma);
+    episode_summarize(rec);
+}
+
 void runner_episode(Task *task, Agent *agent, gsl_rng *r_task, gsl_rng *r_agent,
                     double gamma, EpisodeRecord *rec)
 {
+    if (task->info.max_stages > 1) {
+        episode_stages(task, agent, r_task, r_agent, gamma, rec);
+        return;
+    }
     const TaskType *tt = task->type;
     const AgentType *at = agent->type;
     double obs[TASK_MAX_OBS];
@@ -25,18 +97,7 @@ void runner_episode(Task *task, Agent *agent, gsl_rng *r_task, gsl_rng *r_agent,
         for (int k = 0; k < TASK_MAX_ACTIONS; k++) tr->probs[k] = NAN;
         int a = at->act(agent->state, obs, r_agent, tr->probs);
         assert(a >= 0 && a < task->info.n_actions);
-        if (at->trace) {
-            AgentTrace trace = { NAN, NULL, 0, 0 };
-            at->trace(agent->state, &trace);
-            tr->value = trace.value;
-            if (trace.units && trace.n_units == rec->n_units) {
-                float *row = rec->activity + (size_t)rec->n_trials * rec->n_units;
-                for (int i = 0; i < trace.n_units; i++) row[i] = (float)trace.units[i];
-                rec->n_pfc = trace.n_pfc;
-            }
-        } else {
-            tr->value = NAN;
-        }
+        trace_step(agent, rec, rec->n_units ? rec->activity + (size_t)rec->n_trials * rec->n_units : NULL, &tr->value);
         double reward = tt->step(task->state, a, r_task, &done);
         at->learn(agent->state, a, reward);
         tr->action = a;

@@ -12,6 +12,15 @@ void striatum_deltas(int T, const double *reward, const double *V, double gamma,
 
 void striatum_fill_rpe(EpisodeRecord *e, double gamma)
 {
+    if (e->n_stages > 0) {   /* a step per stage; a trial's delta is its last stage's, at the outcome */
+        for (int k = 0; k < e->n_stages; k++) {
+            StageRecord *g = &e->stages[k];
+            double v_next = k + 1 < e->n_stages ? e->stages[k + 1].value : 0.0;
+            g->rpe = striatum_delta(g->reward, gamma, v_next, g->value);
+            if (g->t >= 0 && g->t < e->n_trials) e->trials[g->t].rpe = g->rpe;
+        }
+        return;
+    }
     for (int t = 0; t < e->n_trials; t++) {
         TrialRecord *tr = &e->trials[t];
         double v_next = t + 1 < e->n_trials ? e->trials[t + 1].value : 0.0;

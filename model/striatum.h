@@ -37,7 +37,9 @@ static inline double striatum_delta(double reward, double gamma, double v_next, 
 void striatum_deltas(int T, const double *reward, const double *V, double gamma, double *delta);
 
 /* The rpe of every trial of e from its rewards and values (V = 0 after the
-** last trial; NaN where a value or reward is NaN). */
+** last trial; NaN where a value or reward is NaN). A multi-stage episode
+** (n_stages > 0): of every stage row, a step per stage, and a trial's rpe is
+** that of its last stage (the outcome). */
 void striatum_fill_rpe(EpisodeRecord *e, double gamma);
 
 /* Critic forward for trial lanes[j]->t of n <= COMB_BLOCK lanes whose rates

@@ -34,6 +34,7 @@ typedef struct TrainLane {
     gsl_rng *r_task, *r_pol;
     NetLane *nl;
     TaskTruth *truth;    /* (T_max) */
+    int *stage;          /* (T_max) the stage of each step (all 0 for a single-stage task) */
     double *delta;       /* (T_max) */
     double *adv;         /* (T_max) */
     double *ret;         /* (T_max) */
@@ -91,6 +92,7 @@ static void lane_free(TrainLane *L)
     if (L->r_pol) gsl_rng_free(L->r_pol);
     net_lane_free(L->nl);
     free(L->truth);
+    free(L->stage);
     free(L->delta);
     free(L->adv);
     free(L->ret);
@@ -214,10 +216,10 @@ Trainer *trainer_alloc(const TrainConfig *tc, const Config *cfg, char *err, size
         goto fail;
     }
     NetConfig nc;
-    train_net_config(tc, tr->info.n_actions, tr->info.obs_dim, tr->info.max_trials, &nc);
+    train_net_config(tc, tr->info.n_actions, tr->info.obs_dim, task_max_steps(&tr->info), &nc);
     tr->net = net_alloc(&nc, err, n_err);
     if (!tr->net) goto fail;
-    const size_t P = tr->net->d.n_params, T = (size_t)tr->info.max_trials;
+    const size_t P = tr->net->d.n_params, T = (size_t)task_max_steps(&tr->info);
     const size_t A = (size_t)tr->info.n_actions, B = (size_t)tr->B;
 
     gsl_rng *r_init = rng_alloc();
@@ -236,12 +238,13 @@ Trainer *trainer_alloc(const TrainConfig *tc, const Config *cfg, char *err, size
         L->r_pol = rng_alloc();
         L->nl = net_lane_alloc(tr->net);
         L->truth = calloc(T, sizeof *L->truth);
+        L->stage = calloc(T, sizeof *L->stage);
         L->delta = calloc(T, sizeof(double));
         L->adv = calloc(T, sizeof(double));
         L->ret = calloc(T, sizeof(double));
         L->dlogits = calloc(T * A, sizeof(double));
         L->dV = calloc(T, sizeof(double));
-        if (!L->r_task || !L->r_pol || !L->nl || !L->truth || !L->delta || !L->adv || !L->ret
+        if (!L->r_task || !L->r_pol || !L->nl || !L->truth || !L->stage || !L->delta || !L->adv || !L->ret
             || !L->dlogits || !L->dV)
             goto oom;
     }
@@ -309,11 +312,13 @@ static void lane_loss(Trainer *tr, TrainLane *L, double beta_e, TrainEpisodeStat
     L->loss = terms.loss;
 
     double reward = 0.0, regret = 0.0;
-    int n_best = 0, n_known = 0, regret_known = 1;
+    int n_best = 0, n_known = 0, regret_known = 1, n_trials = 0;
     for (int t = 0; t < T; t++) {
         const TaskTruth *tt = &L->truth[t];
         const int a = nl->action[t];
         reward += nl->reward[t];
+        if (L->stage[t] != 0) continue;   /* regret and P(best) count a trial's first choice */
+        n_trials++;
         const double g = episode_trial_regret(tt, a);
         if (isnan(g)) regret_known = 0;
         else regret += g;
@@ -322,7 +327,7 @@ static void lane_loss(Trainer *tr, TrainLane *L, double beta_e, TrainEpisodeStat
             n_best += a == tt->best;
         }
     }
-    st->n_trials = T;
+    st->n_trials = n_trials;
     st->reward = reward;
     st->regret = regret_known ? regret : NAN;
     st->p_best = n_known ? (double)n_best / n_known : NAN;
@@ -349,6 +354,7 @@ static void worker_run(TrainWorker *w)
             if (!L->active) continue;
             const TaskType *tt = L->task->type;
             tt->truth(L->task->state, &L->truth[L->nl->t]);
+            L->stage[L->nl->t] = tt->stage ? tt->stage(L->task->state) : 0;
             tt->observe(L->task->state, L->obs);
             w->nls[m] = L->nl;
             w->obs[m] = L->obs;
@@ -548,30 +554,66 @@ int trainer_load(Trainer *tr, const void *buf, size_t n, char *err, size_t n_err
     return 0;
 }
 
+/* Step t of lane L as trial record r: its truth, action, reward, policy,
+** value, delta, and the unit rates into row (if not NULL). */
+static void step_to_trial(const Trainer *tr, const TrainLane *L, int t, TrialRecord *r, float *row)
+{
+    const NetLane *nl = L->nl;
+    const int A = tr->info.n_actions, N = tr->net->d.N, S = tr->net->d.S;
+    r->action = nl->action[t];
+    r->reward = nl->reward[t];
+    r->truth = L->truth[t];
+    for (int k = 0; k < TASK_MAX_ACTIONS; k++)
+        r->probs[k] = k < A ? nl->probs[(size_t)t * A + k] : NAN;
+    r->value = nl->V[t];
+    r->rpe = L->delta[t];   /* the delta the advantages were built from */
+    if (row) {
+        for (int i = 0; i < N; i++) row[i] = (float)nl->r[(size_t)t * N + i];
+        for (int j = 0; j < S; j++) row[N + j] = (float)nl->h[(size_t)t * S + j];
+    }
+}
+
+/* A multi-stage episode: a trial per first stage (its reward the sum of its
+** stages', its delta the last stage's, at the outcome), a stage row per step. */
+static int stages_to_episode(const Trainer *tr, const TrainLane *L, EpisodeRecord *rec)
+{
+    const NetLane *nl = L->nl;
+    const int units = rec->n_units == tr->net->d.N + tr->net->d.S;
+    if (rec->cap_stages < nl->t) return -1;
+    for (int t = 0; t < nl->t; t++) {
+        if (L->stage[t] == 0) {
+            if (rec->n_trials >= rec->cap_trials) return -1;
+            TrialRecord *r = &rec->trials[rec->n_trials];
+            step_to_trial(tr, L, t, r, units ? rec->activity + (size_t)rec->n_trials * rec->n_units : NULL);
+            rec->n_trials++;
+        } else if (rec->n_trials > 0) {
+            TrialRecord *r = &rec->trials[rec->n_trials - 1];
+            r->reward += nl->reward[t];
+            r->rpe = L->delta[t];
+        }
+        StageRecord g = { rec->n_trials - 1, L->stage[t], L->truth[t].state, nl->action[t], nl->reward[t],
+                          nl->V[t], L->delta[t] };
+        if (episode_add_stage(rec, &g) != 0) return -1;
+    }
+    return 0;
+}
+
 int trainer_last_episode(const Trainer *tr, int lane, EpisodeRecord *rec)
 {
     if (!tr->have_batch || lane < tr->lo || lane >= tr->hi) return -1;
     const TrainLane *L = &tr->lanes[lane];
     const NetLane *nl = L->nl;
-    const int A = tr->info.n_actions, N = tr->net->d.N, S = tr->net->d.S;
-    if (rec->cap_trials < nl->t) return -1;
+    const int N = tr->net->d.N, S = tr->net->d.S;
     episode_clear(rec);
-    for (int t = 0; t < nl->t; t++) {
-        TrialRecord *r = &rec->trials[t];
-        r->action = nl->action[t];
-        r->reward = nl->reward[t];
-        r->truth = L->truth[t];
-        for (int k = 0; k < TASK_MAX_ACTIONS; k++)
-            r->probs[k] = k < A ? nl->probs[(size_t)t * A + k] : NAN;
-        r->value = nl->V[t];
-        r->rpe = L->delta[t];   /* the delta the advantages were built from */
-        if (rec->n_units == N + S) {
-            float *row = rec->activity + (size_t)t * rec->n_units;
-            for (int i = 0; i < N; i++) row[i] = (float)nl->r[(size_t)t * N + i];
-            for (int j = 0; j < S; j++) row[N + j] = (float)nl->h[(size_t)t * S + j];
-        }
+    if (tr->info.max_stages > 1) {
+        if (stages_to_episode(tr, L, rec) != 0) return -1;
+    } else {
+        if (rec->cap_trials < nl->t) return -1;
+        for (int t = 0; t < nl->t; t++)
+            step_to_trial(tr, L, t, &rec->trials[t],
+                          rec->n_units == N + S ? rec->activity + (size_t)t * rec->n_units : NULL);
+        rec->n_trials = nl->t;
     }
-    rec->n_trials = nl->t;
     if (rec->n_units == N + S) rec->n_pfc = N;
     L->task->type->describe(L->task->state, rec->instance, sizeof rec->instance);
     episode_summarize(rec);

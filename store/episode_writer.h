@@ -28,6 +28,7 @@ typedef struct EpisodeWriterOptions {
     int batch;               /* episodes per transaction (>= 1) */
     int depth;               /* records in flight (>= 2); the caller blocks when all are queued */
     int max_trials, n_units; /* sizes of the records (as for episode_alloc) */
+    int max_stages;          /* stages per trial of a multi-stage task (0 or 1: none) */
 } EpisodeWriterOptions;
 
 /* Start the writer thread. Return NULL with a message in err if out of

@@ -108,6 +108,7 @@ static void bandit_truth(const void *s, TaskTruth *out)
     out->best = b->p[0] > b->p[1] ? 0 : b->p[1] > b->p[0] ? 1 : -1;
     out->block = 0;
     out->since_reversal = b->t;
+    out->state = -1;
 }
 
 static double bandit_step(void *s, int action, gsl_rng *r, int *done)
@@ -128,7 +129,7 @@ static void bandit_describe(const void *s, char *json, size_t n)
 static void bandit_facts(const void *s, TaskFacts *out)
 {
     const Bandit *b = s;
-    *out = (TaskFacts){ .n_trials = b->n_trials, .dist = dist_names[b->dist],
+    *out = (TaskFacts){ .p_common = NAN, .n_trials = b->n_trials, .dist = dist_names[b->dist],
                         .fixed_pair = b->dist >= DIST_EASY, .pair = { b->pair[0], b->pair[1] },
                         .shuffled = b->dist >= DIST_EASY && b->shuffle,
                         .p_high = NAN, .p_low = NAN, .hazard = 0.0, .hazard_exact = 1, .first_good = -1 };

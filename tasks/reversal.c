@@ -17,6 +17,7 @@
 ** seed meet the same instance and coins (the criterion schedule still
 ** depends on behaviour, as it does in the lab).
 */
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -139,6 +140,7 @@ static void reversal_truth(const void *s, TaskTruth *out)
     out->best = v->p_high > v->p_low ? v->good : -1;
     out->block = v->block;
     out->since_reversal = v->since;
+    out->state = -1;
 }
 
 /* Does a reversal come before trial v->t (already advanced)? u is this
@@ -220,7 +222,7 @@ static double schedule_hazard(const Reversal *v)
 static void reversal_facts(const void *s, TaskFacts *out)
 {
     const Reversal *v = s;
-    *out = (TaskFacts){ .n_trials = v->n_trials, .two_level = 1, .p_high = v->p_high, .p_low = v->p_low,
+    *out = (TaskFacts){ .p_common = NAN, .n_trials = v->n_trials, .two_level = 1, .p_high = v->p_high, .p_low = v->p_low,
                         .hazard = schedule_hazard(v), .hazard_exact = v->schedule == SCHED_HAZARD,
                         .first_good = v->start ? v->start - 1 : -1 };
 }

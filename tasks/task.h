@@ -4,7 +4,8 @@
 ** (new arm probabilities, a new reversal schedule) and then plays out trial by
 ** trial. The interface is a struct of function pointers (GSL's gsl_rng_type
 ** pattern): each task file keeps everything static and exports one const
-** TaskType object (task_bandit, task_reversal), listed in task_types[].
+** TaskType object (task_bandit, task_reversal, task_twostep), listed in
+** task_types[].
 **
 ** A trial, as the runner drives it:
 **
@@ -49,6 +50,13 @@ typedef struct TaskInfo {
     int max_stages;  /* stages per trial (1: a trial is one choice) */
 } TaskInfo;
 
+/* The most steps (stages) an episode can take: what a network's time axis
+** and the trainer's buffers hold. */
+static inline int task_max_steps(const TaskInfo *ti)
+{
+    return ti->max_trials * (ti->max_stages > 1 ? ti->max_stages : 1);
+}
+
 /* What other modules may know of a configured task, so that no agent or
 ** analysis reads task.* keys itself (the reference agents that exploit the
 ** task's structure; the analyses of a stored run, through
@@ -61,11 +69,13 @@ typedef struct TaskFacts {
     double pair[2];        /* that pair, arm 0 first before any shuffling */
     int shuffled;          /* the better arm's side is drawn each episode */
     int two_level;         /* one arm pays p_high and the other p_low, and they may swap */
-    double p_high, p_low;  /* NaN unless two_level */
+    double p_high, p_low;  /* NaN unless two_level (twostep wang: its second-stage states') */
     double hazard;         /* reversals per trial-to-trial transition the schedule implies on average
                               (0 when nothing reverses) */
     int hazard_exact;      /* 1 if reversals come at that constant hazard (not a block list or a criterion) */
     int first_good;        /* two_level: the arm good on trial 0 (0 or 1), or -1 if drawn each episode */
+    double p_common;       /* twostep: probability of the common transition; NaN for other tasks */
+    const char *variant;   /* twostep: "wang" or "daw"; NULL for other tasks */
 } TaskFacts;
 
 typedef struct TaskType {

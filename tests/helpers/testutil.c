@@ -9,6 +9,7 @@
 #include <cmocka.h>
 
 #include "model/agent.h"
+#include "model/train_settings.h"
 #include "tasks/task.h"
 #include "tests/helpers/testutil.h"
 
@@ -26,6 +27,7 @@ Config *test_config(const char *const *assignments)
     assert_int_equal(config_declare(c, run_specs), 0);
     assert_int_equal(task_declare(c), 0);
     assert_int_equal(agent_declare(c), 0);
+    assert_int_equal(train_declare(c), 0);
     for (int i = 0; assignments && assignments[i]; i++) {
         if (config_assign(c, assignments[i], "test", err, sizeof err) != 0) fail_msg("%s", err);
     }

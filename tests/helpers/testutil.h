@@ -16,7 +16,7 @@
                      (double)(tol));                                                     \
     } while (0)
 
-/* A finalized Config with run, task and agent settings declared and the
+/* A finalized Config with run, task, agent and training (model, train) settings declared and the
 ** given "section.key=value" assignments applied (NULL-terminated). Fails the
 ** current test on a bad assignment. */
 Config *test_config(const char *const *assignments);
