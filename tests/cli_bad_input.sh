@@ -28,7 +28,7 @@ snapshot() { ls -l --time-style=+%s . | awk '{print $5, $6, $7}'; cat ./*.db ./*
 refusals <<'TABLE'
 unknown command            | unknown command 'frobnicate'  | frobnicate
 unknown option             | --frob                        | baseline --frob 1 --db new.db
-unknown task               | harlow                        | baseline --task harlow --db new.db
+unknown task               | frobtask                      | baseline --task frobtask --db new.db
 unknown agent              | oracle                        | baseline --agent oracle --db new.db
 unknown key in --set       | task.colour                   | baseline --set task.colour=red --db new.db
 unknown section in --set   | [colour]                      | baseline --set colour.x=1 --db new.db
