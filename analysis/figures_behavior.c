@@ -94,20 +94,78 @@ static void write_curve(Fig *F, const PlotRun *runs, int n)
     }
 }
 
+/* what, followed by the runs' task when they share one ("Cumulative regret, bandit (trials=100)"). */
+static void what_on_task(const PlotRun *runs, int n, const char *what, char *out, size_t len)
+{
+    const char *task = runs[0].task;
+    for (int i = 1; i < n && task; i++)
+        if (!runs[i].task || strcmp(runs[i].task, task)) task = NULL;
+    if (task) snprintf(out, len, "%s, %s", what, task);
+    else snprintf(out, len, "%s", what);
+}
+
+/* The top of the regret axis: the highest mean + SE of the runs, leaving out
+** runs whose final regret is over twice the next one's (a random agent's
+** straight line would squash the others into the bottom of the figure).
+** off[i] = 1 for a run left out. */
+static double regret_top(const PlotRun *runs, int n, int *off)
+{
+    double fin[PLOT_MAX_FILES];
+    for (int i = 0; i < n; i++) {
+        const BehaviorCurves *c = runs[i].curves;
+        off[i] = 0;
+        fin[i] = c->n_trials > 0 && isfinite(c->regret_mean[c->n_trials - 1]) ? c->regret_mean[c->n_trials - 1] : 0;
+    }
+    for (int left = n; left > 1; left--) {   /* drop the highest while it towers over the next */
+        int top = -1, next = -1;
+        for (int i = 0; i < n; i++) {
+            if (off[i]) continue;
+            if (top < 0 || fin[i] > fin[top]) next = top, top = i;
+            else if (next < 0 || fin[i] > fin[next]) next = i;
+        }
+        if (!(fin[next] > 0 && fin[top] > 2.0 * fin[next])) break;
+        off[top] = 1;
+    }
+    double hi = 0;
+    for (int i = 0; i < n; i++) {
+        const BehaviorCurves *c = runs[i].curves;
+        for (int t = 0; t < c->n_trials && !off[i]; t++) {
+            double v = c->regret_mean[t] + (isfinite(c->regret_se[t]) ? c->regret_se[t] : 0);
+            if (isfinite(v) && v > hi) hi = v;
+        }
+    }
+    return hi > 0 ? hi * 1.08 : NAN;
+}
+
 static void write_regret(Fig *F, const PlotRun *runs, int n)
 {
-    char names[PLOT_MAX_FILES][PLOT_NAME_MAX], title[512];
+    char names[PLOT_MAX_FILES][PLOT_NAME_MAX], title[512], what[400];
     write_curve_data(F, runs, n, names);
     if (F->failed) return;
-    int T = 0;
+    int T = 0, off[PLOT_MAX_FILES];
     for (int i = 0; i < n; i++)
         if (runs[i].curves->n_trials > T) T = runs[i].curves->n_trials;
     FILE *g = F->gp;
-    fig_titled(F, runs, n, "Cumulative regret", title, sizeof title);
+    what_on_task(runs, n, "Cumulative regret", what, sizeof what);
+    fig_titled(F, runs, n, what, title, sizeof title);
     fprintf(g, "set xlabel 'trial within the episode'\n"
                "set ylabel 'cumulative regret (expected rewards lost)'\n");
     fig_range(g, "x", 1, T);
-    fprintf(g, "set yrange [0:*]\nset key top left title 'shaded: ±1 SE across episodes'\n");
+    double hi = regret_top(runs, n, off);
+    fig_range(g, "y", 0, hi);
+    char note[1200] = "";
+    for (int i = 0; i < n; i++) {
+        if (!off[i]) continue;
+        const BehaviorCurves *c = runs[i].curves;
+        fig_cat(note, sizeof note, "%s%s runs off the top (%.3g at trial %d)", note[0] ? "\n" : "",
+                runs[i].label ? runs[i].label : "a run", c->regret_mean[c->n_trials - 1], c->n_trials);
+    }
+    if (note[0]) {
+        fprintf(g, "set label 1 ");
+        fig_quote(g, note);
+        fprintf(g, " at graph 0.98, graph 0.05 right front font sfont tc rgb '#555555'\n");
+    }
+    fprintf(g, "set key top left title 'shaded: ±1 SE across episodes'\n");
     fig_bands(g, runs, n, names, 1, 9, 10, 1);
 }
 
@@ -505,7 +563,9 @@ const FigureKind figures_behavior[] = {
       RA_CURVES, 0, applies_curve, write_curve, numbers_curve },
     { PLOT_REGRET, "regret", "Cumulative regret",
       "Expected reward lost to the best arm, summed over the trials so far (true reward probabilities; shaded: "
-      "±1 SE across episodes). Runs beside a test played the very same task instances.",
+      "±1 SE across episodes). Runs beside a test played the very same task instances. The axis is set by the "
+      "informative agents: a run whose final regret is over twice the next one's (a random agent) runs off the "
+      "top, and the figure says where it ends.",
       RA_CURVES, 0, applies_regret, write_regret, numbers_regret },
     { PLOT_STAY, "stay", "Win-stay, lose-stay",
       "Probability of repeating the previous choice after a rewarded and after an unrewarded trial (error bars: "

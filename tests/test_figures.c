@@ -106,10 +106,57 @@ static void test_training_bins(void **state)
     test_rmdir(dir);
 }
 
+/* Curves of T trials whose cumulative regret grows by slope per trial. */
+static BehaviorCurves *regret_curves(int T, double slope)
+{
+    BehaviorCurves *c = behavior_curves_alloc(T);
+    assert_non_null(c);
+    for (int t = 0; t < T; t++) {
+        c->n_reward[t] = c->n_best[t] = c->n_regret[t] = 50;
+        c->reward_mean[t] = 0.6, c->reward_se[t] = 0.02;
+        c->best_mean[t] = 0.8, c->best_se[t] = 0.02;
+        c->regret_mean[t] = slope * (t + 1), c->regret_se[t] = 0.05 * slope * (t + 1);
+    }
+    return c;
+}
+
+static void test_regret_range(void **state)
+{
+    (void)state;
+    BehaviorCurves *c[4] = { regret_curves(100, 0.024), regret_curves(100, 0.0277), regret_curves(100, 0.0176),
+                             regret_curves(100, 0.167) };
+    const char *labels[4] = { "network (run 2)", "thompson (run 3)", "bayes (run 4)", "random (run 5)" };
+    PlotRun r[4];
+    for (int i = 0; i < 4; i++)
+        r[i] = (PlotRun){ .run_id = 2 + i, .label = labels[i], .curves = c[i], .task = "dependent bandit (trials=100)" };
+    PlotOptions o;
+    plot_options_default(&o);
+    char dir[512], err[256];
+    test_tmpdir(dir, sizeof dir);
+    assert_int_equal(plot_write(PLOT_REGRET, r, 4, &o, dir, "rg", NULL, err, sizeof err), 0);
+    char *gp = slurp(dir, "rg.gp", NULL);
+    assert_non_null(gp);
+    double hi = yrange_hi_before(gp, NULL);
+    assert_true(isfinite(hi) && hi >= 2.77 && hi < 4.0);   /* thompson's 2.77 (+ SE) sets the top, not random's 16.7 */
+    assert_non_null(strstr(gp, "random (run 5) runs off the top (16.7 at trial 100)"));
+    assert_non_null(strstr(gp, "set title 'Cumulative regret, dependent bandit (trials=100) - 4 runs'"));
+    free(gp);
+    test_rmdir(dir);
+    /* without the random agent nothing is left out */
+    test_tmpdir(dir, sizeof dir);
+    assert_int_equal(plot_write(PLOT_REGRET, r, 3, &o, dir, "rg", NULL, err, sizeof err), 0);
+    gp = slurp(dir, "rg.gp", NULL);
+    assert_null(strstr(gp, "runs off the top"));
+    free(gp);
+    test_rmdir(dir);
+    for (int i = 0; i < 4; i++) behavior_curves_free(c[i]);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_training_bins),
+        cmocka_unit_test(test_regret_range),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
