@@ -152,11 +152,84 @@ static void test_regret_range(void **state)
     for (int i = 0; i < 4; i++) behavior_curves_free(c[i]);
 }
 
+static void test_regression_flags(void **state)
+{
+    (void)state;
+    LauGlimcherFit lg[2];
+    memset(lg, 0, sizeof lg);
+    for (int i = 0; i < 2; i++) {
+        lg[i].lags = 3;
+        lg[i].fit.n = 1000;
+        lg[i].fit.converged = i == 0;
+        lg[i].fit.separated = i == 1;
+        for (int k = 0; k < 3; k++) {
+            lg[i].rewarded[k] = i == 0 ? 0.5 / (k + 1) : 25.0 / (k + 1);   /* the separated fit runs off */
+            lg[i].unrewarded[k] = i == 0 ? 0.2 / (k + 1) : -20.0;
+            lg[i].rewarded_se[k] = lg[i].unrewarded_se[k] = i == 0 ? 0.05 : NAN;
+        }
+    }
+    PlotRun r[2] = { { .run_id = 2, .label = "network (run 2)", .lg = &lg[0] },
+                     { .run_id = 3, .label = "greedy (run 3)", .lg = &lg[1] } };
+    PlotOptions o;
+    plot_options_default(&o);
+    char dir[512], err[256];
+    test_tmpdir(dir, sizeof dir);
+    PlotFiles files;
+    assert_int_equal(plot_write(PLOT_REGRESSION, r, 2, &o, dir, "lg", &files, err, sizeof err), 0);
+    char *gp = slurp(dir, "lg.gp", NULL);
+    double hi = yrange_hi_before(gp, NULL);
+    assert_true(isfinite(hi) && hi < 1.0);                      /* the axis on the converged fit */
+    assert_non_null(strstr(gp, "'greedy (run 3), not converged'"));   /* flagged in the key */
+    assert_non_null(strstr(gp, "(above($2))"));                 /* with markers on the edge */
+    assert_null(strstr(gp, "maxrows"));                         /* one legend beside the panels */
+    char *d = slurp(dir, "lg_run3.dat", NULL);
+    assert_non_null(d);
+    assert_non_null(strstr(d, "\n1 25 NaN -20 NaN 0\n"));      /* converged = 0 in the data */
+    free(d);
+    free(gp);
+    test_rmdir(dir);
+}
+
+static void test_rw_flags(void **state)
+{
+    (void)state;
+    enum { N = 20 };
+    RwFit eps[N], pooled = { .alpha = 0.3, .alpha_se = 0.02, .beta = 4, .beta_se = 0.3, .nll = 100, .n_trials = 2000,
+                             .n_episodes = N, .converged = 1 };
+    for (int e = 0; e < N; e++)
+        eps[e] = (RwFit){ .alpha = 0.2 + 0.01 * e, .alpha_se = 0.05, .beta = 3 + 0.1 * e, .beta_se = 1, .nll = 5,
+                          .n_trials = 100, .n_episodes = 1, .converged = 1 };
+    eps[3] = (RwFit){ .alpha = 1.0, .beta = 400, .alpha_se = NAN, .beta_se = NAN, .nll = 3, .n_trials = 100,
+                      .n_episodes = 1, .converged = 1, .at_bound = 1 };   /* a bound hit */
+    eps[4].converged = 0;
+    PlotRun r = { .run_id = 2, .label = "network (run 2)", .rw = &pooled, .rw_eps = eps, .n_rw_eps = N, .n_eps = N };
+    PlotOptions o;
+    plot_options_default(&o);
+    char dir[512], err[256];
+    test_tmpdir(dir, sizeof dir);
+    PlotFiles files;
+    assert_int_equal(plot_write(PLOT_RW, &r, 1, &o, dir, "rw", &files, err, sizeof err), 0);
+    char *gp = slurp(dir, "rw.gp", NULL);
+    double hi = yrange_hi_before(gp, NULL);
+    assert_true(isfinite(hi) && hi < 50);                       /* beta = 400 does not set the axis */
+    assert_non_null(strstr(gp, "2 of 20 episode fits flagged"));
+    assert_non_null(strstr(gp, "open circle: episode fit flagged"));
+    char *d = slurp(dir, "rw_episodes.dat", NULL);
+    assert_non_null(d);
+    assert_non_null(strstr(d, "\n3 - 100 1 NaN 400 NaN 3 1\n"));   /* flag 1: at a bound */
+    assert_non_null(strstr(d, " 2\n5 "));                          /* flag 2: did not converge (episode 4) */
+    free(d);
+    free(gp);
+    test_rmdir(dir);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_training_bins),
         cmocka_unit_test(test_regret_range),
+        cmocka_unit_test(test_regression_flags),
+        cmocka_unit_test(test_rw_flags),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
