@@ -186,7 +186,9 @@ static int reference_lines(FILE *g, const PlotRun *runs, int n, char *note, size
             snprintf(t, sizeof t, "%s %.3g", p->agent, p->regret);
             fprintf(g, "set label %d ", 10 + k);
             fig_quote(g, t);
-            fprintf(g, " at graph 0.98, first %.6g right offset 0,0.55 tc rgb '#444444' font ',9'\n", p->regret);
+            /* labels above and below their lines in turn, so that close references stay legible */
+            fprintf(g, " at graph 0.98, first %.6g right offset 0,%s tc rgb '#444444' font ',9'\n", p->regret,
+                    k % 2 ? "0.55" : "-0.6");
             fig_cat(note, n_note, "%s%s %.3g%s%s%s", k > 1 ? "; " : "reference regret per episode: ", p->agent,
                     p->regret, p->source ? " (" : "", p->source ? p->source : "", p->source ? ")" : "");
         }
@@ -304,11 +306,10 @@ static void write_training_script(Fig *F, const PlotRun *runs, int n, char names
                    "gradient norm", TR_GRAD, S->glo, S->ghi };
     if (S->grad_pos && isfinite(S->glo)) log_tics(g, S->glo, S->ghi);
     if (S->g_off > 0) {
-        snprintf(note, sizeof note, "%ld episode%s above the axis (largest %.3g)", S->g_off, S->g_off == 1 ? "" : "s",
-                 S->g_max);
+        snprintf(note, sizeof note, "%ld episode%s above (max %.2g)", S->g_off, S->g_off == 1 ? "" : "s", S->g_max);
         fprintf(g, "set label 2 ");
         fig_quote(g, note);
-        fprintf(g, " at graph 0.98, graph 0.93 right front font ',9' tc rgb '#B00000'\n");
+        fprintf(g, " at graph 0.98, graph 0.94 right front font ',8' tc rgb '#B00000'\n");
     }
     plot_panel(g, runs, n, names, &gr, x);
     fprintf(g, "unset label 2\nunset logscale y\nset ytics autofreq\nunset multiplot\n");
