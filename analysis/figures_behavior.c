@@ -94,20 +94,78 @@ static void write_curve(Fig *F, const PlotRun *runs, int n)
     }
 }
 
+/* what, followed by the runs' task when they share one ("Cumulative regret, bandit (trials=100)"). */
+static void what_on_task(const PlotRun *runs, int n, const char *what, char *out, size_t len)
+{
+    const char *task = runs[0].task;
+    for (int i = 1; i < n && task; i++)
+        if (!runs[i].task || strcmp(runs[i].task, task)) task = NULL;
+    if (task) snprintf(out, len, "%s, %s", what, task);
+    else snprintf(out, len, "%s", what);
+}
+
+/* The top of the regret axis: the highest mean + SE of the runs, leaving out
+** runs whose final regret is over twice the next one's (a random agent's
+** straight line would squash the others into the bottom of the figure).
+** off[i] = 1 for a run left out. */
+static double regret_top(const PlotRun *runs, int n, int *off)
+{
+    double fin[PLOT_MAX_FILES];
+    for (int i = 0; i < n; i++) {
+        const BehaviorCurves *c = runs[i].curves;
+        off[i] = 0;
+        fin[i] = c->n_trials > 0 && isfinite(c->regret_mean[c->n_trials - 1]) ? c->regret_mean[c->n_trials - 1] : 0;
+    }
+    for (int left = n; left > 1; left--) {   /* drop the highest while it towers over the next */
+        int top = -1, next = -1;
+        for (int i = 0; i < n; i++) {
+            if (off[i]) continue;
+            if (top < 0 || fin[i] > fin[top]) next = top, top = i;
+            else if (next < 0 || fin[i] > fin[next]) next = i;
+        }
+        if (!(fin[next] > 0 && fin[top] > 2.0 * fin[next])) break;
+        off[top] = 1;
+    }
+    double hi = 0;
+    for (int i = 0; i < n; i++) {
+        const BehaviorCurves *c = runs[i].curves;
+        for (int t = 0; t < c->n_trials && !off[i]; t++) {
+            double v = c->regret_mean[t] + (isfinite(c->regret_se[t]) ? c->regret_se[t] : 0);
+            if (isfinite(v) && v > hi) hi = v;
+        }
+    }
+    return hi > 0 ? hi * 1.08 : NAN;
+}
+
 static void write_regret(Fig *F, const PlotRun *runs, int n)
 {
-    char names[PLOT_MAX_FILES][PLOT_NAME_MAX], title[512];
+    char names[PLOT_MAX_FILES][PLOT_NAME_MAX], title[512], what[400];
     write_curve_data(F, runs, n, names);
     if (F->failed) return;
-    int T = 0;
+    int T = 0, off[PLOT_MAX_FILES];
     for (int i = 0; i < n; i++)
         if (runs[i].curves->n_trials > T) T = runs[i].curves->n_trials;
     FILE *g = F->gp;
-    fig_titled(F, runs, n, "Cumulative regret", title, sizeof title);
+    what_on_task(runs, n, "Cumulative regret", what, sizeof what);
+    fig_titled(F, runs, n, what, title, sizeof title);
     fprintf(g, "set xlabel 'trial within the episode'\n"
                "set ylabel 'cumulative regret (expected rewards lost)'\n");
     fig_range(g, "x", 1, T);
-    fprintf(g, "set yrange [0:*]\nset key top left title 'shaded: ±1 SE across episodes'\n");
+    double hi = regret_top(runs, n, off);
+    fig_range(g, "y", 0, hi);
+    char note[1200] = "";
+    for (int i = 0; i < n; i++) {
+        if (!off[i]) continue;
+        const BehaviorCurves *c = runs[i].curves;
+        fig_cat(note, sizeof note, "%s%s runs off the top (%.3g at trial %d)", note[0] ? "\n" : "",
+                runs[i].label ? runs[i].label : "a run", c->regret_mean[c->n_trials - 1], c->n_trials);
+    }
+    if (note[0]) {
+        fprintf(g, "set label 1 ");
+        fig_quote(g, note);
+        fprintf(g, " at graph 0.98, graph 0.05 right front font sfont tc rgb '#555555'\n");
+    }
+    fprintf(g, "set key top left title 'shaded: ±1 SE across episodes'\n");
     fig_bands(g, runs, n, names, 1, 9, 10, 1);
 }
 
@@ -182,22 +240,24 @@ static void write_volatility(Fig *F, const PlotRun *runs, int n)
 
 /* ---- regression kernels ------------------------------------------------------------------ */
 
-static void write_regression(Fig *F, const PlotRun *runs, int n)
+/* Each run's kernel to its data file, with a column saying whether its fit
+** converged; [lo, hi] spans the converged fits' weights +- SE (all of them if none did). */
+static void write_regression_data(Fig *F, const PlotRun *runs, int n, char names[][PLOT_NAME_MAX], double *lo,
+                                  double *hi)
 {
-    char names[PLOT_MAX_FILES][PLOT_NAME_MAX], title[512];
-    double lo = 0.0, hi = 0.0;
-    int K = 1, any_ok = 0;
+    int any_ok = 0;
     for (int i = 0; i < n; i++) any_ok |= runs[i].lg->fit.converged;
+    *lo = *hi = 0.0;
     for (int i = 0; i < n && !F->failed; i++) {
         const LauGlimcherFit *l = runs[i].lg;
-        if (l->lags > K) K = l->lags;
         char what[200];
         snprintf(what, sizeof what, "Lau-Glimcher reward-history regression (%s, n = %d trials)",
                  l->fit.converged ? "converged" : l->fit.separated ? "NOT converged: separation" : "NOT converged",
                  l->fit.n);
         FILE *f = fig_data_open(F, &runs[i], NULL, names[i], PLOT_NAME_MAX, what,
-                            "lag rewarded rewarded_se unrewarded unrewarded_se   (logit P(arm 2) = b0 + sum_k "
-                            "bR_k c r + bU_k c (1 - r), c = +-1 the choice k trials back; se = standard error)");
+                                "lag rewarded rewarded_se unrewarded unrewarded_se converged   (logit P(arm 2) = b0 + "
+                                "sum_k bR_k c r + bU_k c (1 - r), c = +-1 the choice k trials back; se = standard "
+                                "error; converged = 0: the fit did not converge, its weights are not estimates)");
         if (!f) return;
         for (int k = 0; k < l->lags; k++) {
             fprintf(f, "%d", k + 1);
@@ -205,59 +265,101 @@ static void write_regression(Fig *F, const PlotRun *runs, int n)
             fig_num(f, l->rewarded_se[k]);
             fig_num(f, l->unrewarded[k]);
             fig_num(f, l->unrewarded_se[k]);
-            fputc('\n', f);
+            fprintf(f, " %d\n", l->fit.converged ? 1 : 0);
             if (any_ok && !l->fit.converged) continue;   /* a separated fit runs off the scale of the others */
             const double b[2] = { l->rewarded[k], l->unrewarded[k] };
-            const double s[2] = { l->rewarded_se[k], l->unrewarded_se[k] };
+            const double e2[2] = { l->rewarded_se[k], l->unrewarded_se[k] };
             for (int j = 0; j < 2; j++) {
-                double e = isfinite(s[j]) ? s[j] : 0.0;
-                if (isfinite(b[j]) && b[j] - e < lo) lo = b[j] - e;
-                if (isfinite(b[j]) && b[j] + e > hi) hi = b[j] + e;
+                double e = isfinite(e2[j]) ? e2[j] : 0.0;
+                if (isfinite(b[j]) && b[j] - e < *lo) *lo = b[j] - e;
+                if (isfinite(b[j]) && b[j] + e > *hi) *hi = b[j] + e;
             }
         }
         fig_close(F, f, names[i]);
     }
+    double pad = 0.08 * (*hi - *lo > 0 ? *hi - *lo : 1.0);
+    *lo -= pad;
+    *hi += pad;
+}
+
+/* One panel's clauses for run i: a converged fit as filled points with error
+** bars; one that did not converge as open points on a dashed line, clipped to
+** the axis, with a triangle on the edge where a weight runs off it. */
+static void regression_clauses(FILE *g, const PlotRun *r, int i, const char *name, int c, int keyed, int *first)
+{
+    int ok = r->lg->fit.converged;
+    fig_sep(g, first);
+    fig_quote(g, name);
+    if (ok)
+        fprintf(g, " using ($1+jit(%d)):%d:(valid(%d)?$%d:0) with yerrorbars lt %d pt 7 ps 0.9 notitle", i, c, c + 1,
+                c + 1, i + 1);
+    else
+        fprintf(g, " using ($1+jit(%d)):(clip($%d)) with points lt %d pt 6 ps 1.1 notitle", i, c, i + 1);
+    fig_sep(g, first);
+    fig_quote(g, name);
+    fprintf(g, " using ($1+jit(%d)):(clip($%d)) with lines lt %d %s", i, c, i + 1, ok ? "" : "dt 2 ");
+    if (keyed) {
+        char t[600];
+        snprintf(t, sizeof t, "%s%s", r->label ? r->label : "", ok ? "" : ", not converged");
+        fputs("title ", g);
+        fig_quote(g, t);
+    } else {
+        fputs("notitle", g);
+    }
+    if (!ok) {
+        fig_sep(g, first);
+        fig_quote(g, name);
+        fprintf(g, " using ($1+jit(%d)):(above($%d)) with points lt %d pt 9 ps 1.6 notitle", i, c, i + 1);
+        fig_sep(g, first);
+        fig_quote(g, name);
+        fprintf(g, " using ($1+jit(%d)):(below($%d)) with points lt %d pt 11 ps 1.6 notitle", i, c, i + 1);
+    }
+}
+
+static void write_regression(Fig *F, const PlotRun *runs, int n)
+{
+    char names[PLOT_MAX_FILES][PLOT_NAME_MAX], title[512], what[400];
+    double lo, hi;
+    int K = 1, n_bad = 0;
+    for (int i = 0; i < n; i++) {
+        if (runs[i].lg->lags > K) K = runs[i].lg->lags;
+        n_bad += !runs[i].lg->fit.converged;
+    }
+    write_regression_data(F, runs, n, names, &lo, &hi);
     if (F->failed) return;
-    double pad = 0.08 * (hi - lo > 0 ? hi - lo : 1.0);
-    lo -= pad;
-    hi += pad;
     FILE *g = F->gp;
-    fig_title(runs, n, "Reward-history regression (Lau & Glimcher 2005)", title, sizeof title);
+    what_on_task(runs, n, "Reward-history regression (Lau & Glimcher 2005)", what, sizeof what);
+    fig_title(runs, n, what, title, sizeof title);
     fig_preamble(F, title);
     char mtitle[700];
-    if (n == 1 && !runs[0].lg->fit.converged)
+    if (n == 1 && n_bad)
         snprintf(mtitle, sizeof mtitle, "%s\nthe fit did not converge (%s): weights ran off, SEs unknown", title,
                  runs[0].lg->fit.separated ? "quasi-separation, as for a deterministic agent" : "iteration limit");
+    else if (n_bad)
+        snprintf(mtitle, sizeof mtitle, "%s\nopen markers, dashed: fits that did not converge (▲▼: off the axis)",
+                 title);
     else
         snprintf(mtitle, sizeof mtitle, "%s", title);
-    fig_two_panels(g, mtitle, n);
+    /* two panels on the left, one legend of the runs to their right */
+    fprintf(g, "set multiplot layout 1,2 title ");
+    fig_quote(g, mtitle);
+    fprintf(g, " font tfont margins 0.085,%.2f,0.12,0.84 spacing 0.085,0.1\n", n > 1 ? 0.72 : 0.98);
+    if (n > 1) fprintf(g, "set key at screen 0.735, graph 1 left top vertical Left reverse nobox noopaque samplen 1.5 font ',10'\n");
+    else fprintf(g, "set key off\n");
     fprintf(g, "set xlabel 'trials back (lag k)'\nset ylabel 'weight (log-odds toward the earlier choice)'\n"
                "set xtics 1\n");
     fig_range(g, "x", 0.5, K + 0.5);
     fig_range(g, "y", lo, hi);
-    fprintf(g, "N = %d\njit(i) = (i - (N - 1) / 2.0) * 0.07   # sideways shift so error bars do not overlap\n"
+    fprintf(g, "ylo = %.6g; yhi = %.6g   # the axis: the converged fits\n"
+               "clip(y) = y > yhi ? yhi : y < ylo ? ylo : y\nabove(y) = y > yhi ? yhi : NaN\nbelow(y) = y < ylo ? ylo : NaN\n"
+               "N = %d\njit(i) = (i - (N - 1) / 2.0) * 0.07   # sideways shift so error bars do not overlap\n"
                "set arrow 1 from graph 0, first 0 to graph 1, first 0 nohead lc rgb '#888888' back\n",
-            n);
+            lo, hi, n);
     for (int p = 0; p < 2; p++) {
         fprintf(g, "\nset title %s\nplot ",
                 p == 0 ? "'After rewarded choices (bR; error bars ±1 SE)'" : "'After unrewarded choices (bU)'");
-        int first = 1, c = p == 0 ? 2 : 4;
-        for (int i = 0; i < n; i++) {
-            fig_sep(g, &first);
-            fig_quote(g, names[i]);
-            fprintf(g, " using ($1+jit(%d)):%d:(valid(%d)?$%d:0) with yerrorbars lt %d pt 7 ps 0.9", i, c, c + 1, c + 1,
-                    i + 1);
-            fig_sep(g, &first);
-            fig_quote(g, names[i]);
-            fprintf(g, " using ($1+jit(%d)):%d with lines lt %d ", i, c, i + 1);
-            if (p == 0 && n > 1) {
-                char t[600];
-                snprintf(t, sizeof t, "%s%s", runs[i].label ? runs[i].label : "",
-                         runs[i].lg->fit.converged ? "" : " (fit did not converge)");
-                fputs("title ", g);
-                fig_quote(g, t);
-            }
-        }
+        int first = 1;
+        for (int i = 0; i < n; i++) regression_clauses(g, &runs[i], i, names[i], p == 0 ? 2 : 4, p == 0 && n > 1, &first);
         fprintf(g, "\nset key off\n");
     }
     fprintf(g, "unset multiplot\n");
@@ -265,79 +367,127 @@ static void write_regression(Fig *F, const PlotRun *runs, int n)
 
 /* ---- Rescorla-Wagner fits -------------------------------------------------------------------- */
 
-static void write_rw(Fig *F, const PlotRun *runs, int n)
+/* 0: a fit inside the search box that converged; 1: at a bound of the box
+** (beta at its limit, alpha 0 or 1); 2: did not converge. */
+static int rw_flag(const RwFit *x) { return x->at_bound ? 1 : !x->converged ? 2 : 0; }
+
+static void beta_span(double beta, double se, double *bmin, double *bmax)
 {
-    char names[PLOT_MAX_FILES][PLOT_NAME_MAX], pooled[PLOT_MAX_FILES][PLOT_NAME_MAX], title[512];
-    double bmin = INFINITY, bmax = -INFINITY;
-    int any_pooled = 0;
-    for (int i = 0; i < n && !F->failed; i++) {
-        const PlotRun *r = &runs[i];
-        names[i][0] = pooled[i][0] = '\0';
-        if (r->rw_eps) {
-            char what[160];
-            snprintf(what, sizeof what, "Rescorla-Wagner fit of each episode (the first %d of %d)", r->n_rw_eps, r->n_eps);
-            FILE *f = fig_data_open(F, r, "episodes", names[i], PLOT_NAME_MAX, what,
-                                "episode subject trials alpha alpha_se beta beta_se nll   (NaN: too few valid "
-                                "trials to fit alone)");
-            if (!f) return;
-            for (int e = 0; e < r->n_rw_eps; e++) {
-                const RwFit *x = &r->rw_eps[e];
-                const char *subj = r->eps && r->eps[e]->subject[0] ? r->eps[e]->subject : "-";
-                fprintf(f, "%d ", e);
-                for (const char *c = subj; *c; c++) fputc(*c == ' ' || *c == '\t' ? '_' : *c, f);
-                fprintf(f, " %ld", x->n_trials);
-                fig_num(f, x->alpha);
-                fig_num(f, x->alpha_se);
-                fig_num(f, x->beta);
-                fig_num(f, x->beta_se);
-                fig_num(f, x->nll);
-                fputc('\n', f);
-                if (isfinite(x->beta) && x->beta > 0) {
-                    if (x->beta < bmin) bmin = x->beta;
-                    if (x->beta > bmax) bmax = x->beta;
-                }
-            }
-            fig_close(F, f, names[i]);
-        }
-        if (r->rw) {
-            const RwFit *x = r->rw;
-            FILE *f = fig_data_open(F, r, "pooled", pooled[i], PLOT_NAME_MAX, "pooled Rescorla-Wagner fit (all episodes)",
-                                "alpha alpha_se beta beta_se nll trials episodes   (se NaN: optimum at the edge "
-                                "of the search box)");
-            if (!f) return;
+    if (!(isfinite(beta) && beta > 0)) return;
+    se = isfinite(se) ? se : 0.0;
+    double lo = beta - se > 0 ? beta - se : beta;
+    if (lo < *bmin) *bmin = lo;
+    if (beta + se > *bmax) *bmax = beta + se;
+}
+
+/* Range of beta over the good fits (flag 0), or every fit if none is good. */
+typedef struct RwSpan {
+    double bmin, bmax, amin, amax;   /* all fits */
+    double gmin, gmax;               /* good fits */
+    long n_flag, n_fit;              /* per-episode fits flagged, fitted */
+} RwSpan;
+
+static void write_rw_data(Fig *F, const PlotRun *r, char *name, char *pooled, RwSpan *S)
+{
+    name[0] = pooled[0] = '\0';
+    if (r->rw_eps) {
+        char what[160];
+        snprintf(what, sizeof what, "Rescorla-Wagner fit of each episode (the first %d of %d)", r->n_rw_eps, r->n_eps);
+        FILE *f = fig_data_open(F, r, "episodes", name, PLOT_NAME_MAX, what,
+                                "episode subject trials alpha alpha_se beta beta_se nll flag   (NaN: too few valid "
+                                "trials to fit alone; flag 0 = a converged fit inside the search box, 1 = at a bound "
+                                "of the box (beta at its limit, alpha 0 or 1), 2 = did not converge)");
+        if (!f) return;
+        for (int e = 0; e < r->n_rw_eps; e++) {
+            const RwFit *x = &r->rw_eps[e];
+            const char *subj = r->eps && r->eps[e]->subject[0] ? r->eps[e]->subject : "-";
+            fprintf(f, "%d ", e);
+            for (const char *c = subj; *c; c++) fputc(*c == ' ' || *c == '\t' ? '_' : *c, f);
+            fprintf(f, " %ld", x->n_trials);
             fig_num(f, x->alpha);
             fig_num(f, x->alpha_se);
             fig_num(f, x->beta);
             fig_num(f, x->beta_se);
             fig_num(f, x->nll);
-            fprintf(f, " %ld %d\n", x->n_trials, x->n_episodes);
-            fig_close(F, f, pooled[i]);
-            any_pooled = 1;
-            double se = isfinite(x->beta_se) ? x->beta_se : 0.0;
-            if (isfinite(x->beta) && x->beta > 0) {
-                if (x->beta - se < bmin) bmin = x->beta - se > 0 ? x->beta - se : x->beta;
-                if (x->beta + se > bmax) bmax = x->beta + se;
-            }
+            fprintf(f, " %d\n", rw_flag(x));
+            if (!isfinite(x->alpha)) continue;
+            S->n_fit++;
+            S->n_flag += rw_flag(x) != 0;
+            beta_span(x->beta, 0, &S->bmin, &S->bmax);
+            if (!rw_flag(x)) beta_span(x->beta, 0, &S->gmin, &S->gmax);
         }
+        fig_close(F, f, name);
     }
-    if (F->failed) return;
-    if (!(bmin < INFINITY)) bmin = 0.1, bmax = 10;
-    FILE *g = F->gp;
-    fig_titled(F, runs, n, "Rescorla-Wagner fits", title, sizeof title);
-    fprintf(g, "set xlabel 'learning rate α'\nset ylabel 'inverse temperature β (log scale)'\n"
-               "set xrange [-0.02:1.02]\nset logscale y\n");
-    fig_range(g, "y", bmin / 1.6, bmax * 1.6);
-    fprintf(g, "set ytics (");   /* 1, 2, 5 x 10^k inside the range */
+    if (r->rw) {
+        const RwFit *x = r->rw;
+        FILE *f = fig_data_open(F, r, "pooled", pooled, PLOT_NAME_MAX, "pooled Rescorla-Wagner fit (all episodes)",
+                                "alpha alpha_se beta beta_se nll trials episodes flag   (se NaN: optimum at the edge "
+                                "of the search box; flag as in the episodes' file)");
+        if (!f) return;
+        fig_num(f, x->alpha);
+        fig_num(f, x->alpha_se);
+        fig_num(f, x->beta);
+        fig_num(f, x->beta_se);
+        fig_num(f, x->nll);
+        fprintf(f, " %ld %d %d\n", x->n_trials, x->n_episodes, rw_flag(x));
+        fig_close(F, f, pooled);
+        beta_span(x->beta, x->beta_se, &S->bmin, &S->bmax);
+        if (!rw_flag(x)) beta_span(x->beta, x->beta_se, &S->gmin, &S->gmax);
+    }
+}
+
+/* "set ytics (...)" at 1, 2, 5 x 10^k inside [lo, hi]. */
+static void rw_ytics(FILE *g, double lo, double hi)
+{
+    fprintf(g, "set ytics (");
     int first_tic = 1;
     for (int e = -4; e <= 4; e++)
         for (int m = 1; m <= 5; m += m == 1 ? 1 : 3) {
             double v = m * pow(10.0, e);
-            if (v < bmin / 1.6 || v > bmax * 1.6) continue;
+            if (v < lo || v > hi) continue;
             fprintf(g, "%s'%g' %g", first_tic ? "" : ", ", v, v);
             first_tic = 0;
         }
     fprintf(g, first_tic ? "'1' 1)\n" : ")\n");
-    fprintf(g, "set key below horizontal noopaque nobox\n");
+}
+
+static void write_rw(Fig *F, const PlotRun *runs, int n)
+{
+    char names[PLOT_MAX_FILES][PLOT_NAME_MAX], pooled[PLOT_MAX_FILES][PLOT_NAME_MAX], title[512], what[400];
+    RwSpan S = { INFINITY, -INFINITY, 0, 1, INFINITY, -INFINITY, 0, 0 };
+    int any_pooled = 0, pooled_flag = 0;
+    for (int i = 0; i < n && !F->failed; i++) {
+        write_rw_data(F, &runs[i], names[i], pooled[i], &S);
+        any_pooled |= pooled[i][0] != '\0';
+        pooled_flag |= pooled[i][0] && rw_flag(runs[i].rw) != 0;
+    }
+    if (F->failed) return;
+    /* the axis on the good fits; flagged ones beyond it sit on its edge */
+    double bmin = S.gmin < INFINITY ? S.gmin : S.bmin, bmax = S.gmin < INFINITY ? S.gmax : S.bmax;
+    if (!(bmin < INFINITY)) bmin = 0.1, bmax = 10;
+    double ylo = bmin / 1.6, yhi = bmax * 1.6;
+    FILE *g = F->gp;
+    what_on_task(runs, n, "Rescorla-Wagner fits", what, sizeof what);
+    fig_title(runs, n, what, title, sizeof title);
+    fig_preamble(F, title);
+    if (S.n_flag > 0) {   /* beside the plot, under the legend */
+        char note[300];
+        snprintf(note, sizeof note, "%ld of %ld episode fits flagged\n(open circles): at a bound of\nthe search box "
+                 "or not converged;\non the axis' edge when off it", S.n_flag, S.n_fit);
+        fprintf(g, "set label 1 ");
+        fig_quote(g, note);
+        fprintf(g, " at graph 1.06, graph 0.6 left front font sfont tc rgb '#444444'\n");
+    }
+    fprintf(g, "set title ");
+    fig_quote(g, title);
+    fprintf(g, " font tfont\nset xlabel 'learning rate α'\nset ylabel 'inverse temperature β (log scale)'\n"
+               "set xrange [-0.02:1.02]\nset logscale y\n");
+    fig_range(g, "y", ylo, yhi);
+    rw_ytics(g, ylo, yhi);
+    fprintf(g, "ylo = %.6g; yhi = %.6g   # the axis: the converged fits inside the search box\n"
+               "clip(y) = y > yhi ? yhi : y < ylo ? ylo : y\n",
+            ylo, yhi);
+    fprintf(g, "set key outside right top vertical Left reverse noopaque nobox samplen 1 font ',10'\n");
     int first = 1;
     fprintf(g, "plot ");
     for (int i = 0; i < n; i++) {
@@ -345,25 +495,40 @@ static void write_rw(Fig *F, const PlotRun *runs, int n)
         fig_sep(g, &first);
         fig_quote(g, names[i]);
         /* colour #AARRGGBB: AA = 70 makes the points translucent where they pile up */
-        fprintf(g, " using 4:($6>0?$6:NaN) with points pt 7 ps 0.7 lc rgb '#70%s' title ", fig_run_color(i) + 1);
+        fprintf(g, " using 4:($9==0&&$6>0?$6:NaN) with points pt 7 ps 0.7 lc rgb '#70%s' title ", fig_run_color(i) + 1);
         fig_label(g, &runs[i]);
+        fig_sep(g, &first);
+        fig_quote(g, names[i]);
+        fprintf(g, " using 4:($9!=0&&$6>0?clip($6):NaN) with points pt 6 ps 0.8 lc rgb '#40%s' notitle",
+                fig_run_color(i) + 1);
     }
     for (int i = 0; i < n; i++) {
         if (!pooled[i][0]) continue;
         fig_sep(g, &first);
         fig_quote(g, pooled[i]);
-        fprintf(g, " using 1:3:(valid(2)?$1-$2:$1):(valid(2)?$1+$2:$1):(valid(4)&&$3-$4>0?$3-$4:$3):(valid(4)?$3+$4:$3) "
-                   "with xyerrorbars lc rgb '#202020' lw 1.5 pt 7 ps 0");
+        fprintf(g, " using 1:(clip($3)):(valid(2)?$1-$2:$1):(valid(2)?$1+$2:$1):(valid(4)&&$3-$4>0?clip($3-$4):clip($3)):"
+                   "(valid(4)?clip($3+$4):clip($3)) with xyerrorbars lc rgb '#202020' lw 1.5 pt 7 ps 0");
         fig_sep(g, &first);
         fig_quote(g, pooled[i]);
-        fprintf(g, " using 1:3 with points pt 5 ps 2.2 lc rgb '#202020'");
+        fprintf(g, " using 1:(clip($3)) with points pt 5 ps 2.2 lc rgb '#202020'");
         fig_sep(g, &first);
         fig_quote(g, pooled[i]);
-        fprintf(g, " using 1:3 with points pt 5 ps 1.6 lt %d", i + 1);
+        fprintf(g, " using 1:($8==0?clip($3):NaN) with points pt 5 ps 1.6 lt %d", i + 1);
+        fig_sep(g, &first);
+        fig_quote(g, pooled[i]);
+        fprintf(g, " using 1:($8!=0?clip($3):NaN) with points pt 5 ps 1.6 lc rgb '#ffffff'");
     }
     if (any_pooled) {
         fig_sep(g, &first);
-        fprintf(g, "keyentry with points pt 5 ps 1.6 lc rgb '#808080' title 'square: pooled fit over all episodes, ±1 SE'");
+        fprintf(g, "keyentry with points pt 5 ps 1.6 lc rgb '#808080' title 'square: pooled fit, ±1 SE'");
+    }
+    if (pooled_flag) {
+        fig_sep(g, &first);
+        fprintf(g, "keyentry with points pt 4 ps 1.6 lc rgb '#202020' title 'open square: pooled fit flagged'");
+    }
+    if (S.n_flag > 0) {
+        fig_sep(g, &first);
+        fprintf(g, "keyentry with points pt 6 ps 0.8 lc rgb '#202020' title 'open circle: episode fit flagged'");
     }
     fputc('\n', g);
 }
@@ -505,7 +670,9 @@ const FigureKind figures_behavior[] = {
       RA_CURVES, 0, applies_curve, write_curve, numbers_curve },
     { PLOT_REGRET, "regret", "Cumulative regret",
       "Expected reward lost to the best arm, summed over the trials so far (true reward probabilities; shaded: "
-      "±1 SE across episodes). Runs beside a test played the very same task instances.",
+      "±1 SE across episodes). Runs beside a test played the very same task instances. The axis is set by the "
+      "informative agents: a run whose final regret is over twice the next one's (a random agent) runs off the "
+      "top, and the figure says where it ends.",
       RA_CURVES, 0, applies_regret, write_regret, numbers_regret },
     { PLOT_STAY, "stay", "Win-stay, lose-stay",
       "Probability of repeating the previous choice after a rewarded and after an unrewarded trial (error bars: "
@@ -514,12 +681,15 @@ const FigureKind figures_behavior[] = {
     { PLOT_REGRESSION, "regression", "Reward-history regression",
       "Lau & Glimcher (2005) logistic regression of the choice on past choices, split by outcome: weight of a "
       "rewarded (left) and an unrewarded (right) choice k trials back (error bars: ±1 SE). Positive weights "
-      "pull toward repeating the earlier choice; their decay with lag shows how far back the agent integrates.",
+      "pull toward repeating the earlier choice; their decay with lag shows how far back the agent integrates. "
+      "A fit that did not converge (a deterministic agent separates the data) is drawn open and dashed, clipped to "
+      "the converged fits' axis, with triangles on its edge where its weights run off.",
       RA_REGRESSION, 0, applies_regression, write_regression, numbers_regression },
     { PLOT_RW, "rw", "Rescorla-Wagner fits",
       "Maximum-likelihood Rescorla-Wagner learning rate α and inverse temperature β, one point per episode "
-      "(subject; the first 300 at most), with the pooled fit over all episodes (large marker, ±1 SE). β is on a log scale; points at "
-      "the edge of the search box are fits that ran to a bound.",
+      "(subject; the first 300 at most), with the pooled fit over all episodes (large marker, ±1 SE). β is on a log scale "
+      "spanning the converged fits inside the search box; fits at a bound of the box (β at its limit, α 0 or 1) or "
+      "not converged are open markers, drawn on the axis' edge when off it, and counted in the title.",
       RA_RW | RA_RW_EPISODES, 0, applies_rw, write_rw, numbers_rw },
     { PLOT_REVERSAL, "reversal", "Accuracy around reversals",
       "Probability of choosing the currently better arm, aligned on reversals (0 = first trial after the good "

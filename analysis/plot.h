@@ -80,11 +80,23 @@ typedef struct PlotOptions {
     const char *image_ext;   /* extension of the image as the user spelled it ("PNG"); NULL = the format's */
 } PlotOptions;
 
+/* A reference agent's regret per episode on a run's task (the training
+** figure draws it as a line), and where the number comes from: a stored
+** baseline run ("thompson, run 3") or a data file with its source. */
+typedef struct PlotReference {
+    const char *agent;                   /* "thompson", "bayes" */
+    double regret;                       /* expected regret per episode */
+    const char *source;                  /* shown in the figure's note; may be NULL */
+} PlotReference;
+
 /* One run's results to draw. Every pointer may be NULL (not available). */
 typedef struct PlotRun {
     int64_t run_id;
     const char *label;                   /* legend text, e.g. "thompson (run 8)"; any characters */
     int trials_per_episode;              /* train runs: T, for reward per trial (0 = unknown) */
+    const char *task;                    /* task_title() of the run's task, for titles; NULL = unknown */
+    const PlotReference *refs;           /* (n_refs) reference agents on the run's task (train runs) */
+    int n_refs;
     const TrainRow *train;               /* (n_train) training curve of a train run */
     int n_train;
     const BehaviorCurves *curves;

@@ -45,6 +45,15 @@ plot_ok() {
     ok "plot $k $*: PNG + $k.gp + $n_dat .dat, redrawn identically by gnuplot"
 }
 plot_ok training
+# A long training (6,000 stored rows) still gives a .dat of at most 200 bins and a small image.
+"$BIN" train --task bandit --episodes 6000 --hidden 4 --batch 8 --trials 10 --db long.db --quiet > /dev/null || exit 1
+rm -rf figs/long && mkdir -p figs/long
+"$BIN" plot training long.db -o figs/long/long.svg > /dev/null 2>&1
+rows=$(sqlite3 long.db "SELECT count(*) FROM training")
+lines=$(wc -l < figs/long/long.dat 2>/dev/null || echo 0)
+[ "$rows" -ge 6000 ] && [ "$lines" -ge 100 ] && [ "$lines" -le 202 ] && [ "$(wc -c < figs/long/long.svg)" -lt 500000 ] \
+    && ok "training of $rows episodes: $lines lines of .dat (200 bins at most), svg under 500 kB" \
+    || not_ok "training .dat bounded" "$rows rows, $lines lines, $(wc -c < figs/long/long.svg 2>/dev/null) bytes of svg"
 plot_ok curve --run 2 --run "$OBS" --run "$HUMAN"
 plot_ok regret --run 2
 n=$(ls figs/regret/regret_run*.dat | wc -l)
