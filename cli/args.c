@@ -67,16 +67,6 @@ int arg_all(const CmdArgs *a, const char *name, const char **out, int max)
     return n;
 }
 
-int arg_run_id(const CmdArgs *a, const char *value, int64_t *out)
-{
-    (void)a;
-    long v;
-    if (parse_long(value, &v) != 0 || v < 1)
-        return cli_fail(EXIT_USAGE, "--run: '%s' is not a run id (a positive whole number; see `metarl info`)", value);
-    *out = v;
-    return EXIT_OK;
-}
-
 void args_free(CmdArgs *a)
 {
     config_free(a->cfg);
@@ -166,7 +156,9 @@ int args_parse(const Command *cmd, int argc, char **argv, CmdArgs *a)
     if (a->n_pos < cmd->min_pos)
         return cli_fail(EXIT_USAGE, "`metarl %s` needs %s (usage: metarl %s %s)", cmd->name,
                         cmd->min_pos == 1 ? "an argument" : "more arguments", cmd->name, cmd->synopsis);
-    if (config_finalize(a->cfg, err, sizeof err) != 0) return cli_fail(EXIT_USAGE, "%s", err);
+    /* `metarl test` finalizes in its job: its task flags are checked against
+    ** the task of the run it tests, which only the store knows */
+    if (cmd != &cmd_test && config_finalize(a->cfg, err, sizeof err) != 0) return cli_fail(EXIT_USAGE, "%s", err);
     /* labels reach terminals, JSON and file names: checked once, here */
     if (arg_flag(a, "name") && text_check_label(arg_flag(a, "name"), "--name", err, sizeof err) != 0)
         return cli_fail(EXIT_USAGE, "%s", err);

@@ -86,6 +86,8 @@ static void help_line(const char *flag, const char *metavar, const char *text, c
 {
     char left[128];
     snprintf(left, sizeof left, "--%s%s%s", flag, metavar ? " " : "", metavar ? metavar : "");
+    for (char *p = left + 2; *p && *p != ' '; p++)   /* spelled as the table takes it (hyphenate) */
+        if (*p == '_') *p = '-';
     printf("  %-28s %s", left, text);
     if (def) printf(" (default: %s)", def[0] ? def : "\"\"");
     putchar('\n');

@@ -80,7 +80,8 @@ const Command cmd_test = {
     "test", "[--db FILE] [--run ID] [--episodes N] [--seed S] [--json]",
     "test a trained network with frozen weights on fresh instances, beside the reference agents",
     "Task settings may be changed for the test (e.g. --dist dependent on a network trained on\n"
-    "independent arms) as long as the network's inputs stay the same; the network's own settings\n"
-    "come from its training run.",
-    test_declare_all, test_flags, 0, 0, test_run
+    "independent arms, or --schedule blocks on one trained on reversals) as long as the network's\n"
+    "inputs stay the same; they are checked against the task of the tested run (or --task). The\n"
+    "network's own settings come from its training run. --run takes a run id or a run name.",
+    test_declare_cli, test_flags, 0, 0, test_run
 };
