@@ -18,7 +18,7 @@
 #include "core/files.h"
 
 static const CmdFlag export_flags[] = {
-    { "run", "ID", "run to export (default: the newest run)" },
+    { "run", "ID|NAME", "run to export, by id or name (default: the newest run)" },
     { "format", "csv|hbayesdm|activity", "csv: every trial column; hbayesdm: subjID trial choice outcome "
                                           "(tab-separated); activity: one row per trial and unit rate (default: csv)" },
     { "output", "FILE", "write here (atomically: a temporary file renamed at the end; default: stdout)" },

@@ -14,7 +14,7 @@
 
 static const CmdFlag test_flags[] = {
     { "db", "FILE", "the store that holds the training run; the test runs are added to it (default: metarl.db)" },
-    { "run", "ID", "training run to test (default: the newest)" },
+    { "run", "ID|NAME", "training run to test, by id or name (default: the newest)" },
     { "json", NULL, "print one JSON object on stdout instead of the table" },
     { "quiet", NULL, "no progress line on stderr" },
     { NULL, NULL, NULL }
