@@ -94,6 +94,8 @@ static void print_params(const OptSpec *p)
         char left[160];
         snprintf(left, sizeof left, "--%s %s", p->flag && *p->flag ? p->flag : p->key,
                  p->kind == OPT_CHOICE ? p->choices : metavars[p->kind]);
+        for (char *c = left + 2; *c && *c != ' '; c++)   /* flags are spelled with hyphens */
+            if (*c == '_') *c = '-';
         printf("    %-34s %s (default %s)\n", left, p->help, p->def);
     }
 }

@@ -59,5 +59,12 @@ for c in baseline test import info export tasks agents; do
     missing=$("$BIN" "$c" --help | grep -E '^  --[a-z0-9_-]+ [^ ]' | grep -vE 'default|required|^  --(config|set) ' | sed 's/^  \(--[^ ]*\).*/\1/' | tr '\n' ' ')
     [ -z "$missing" ] && ok "$c --help: every option with a value shows its default" || not_ok "$c --help: no default shown for" "$missing"
 done
+# ---- one convention for arms: 0 and 1 (actions, p0/p1); flags with hyphens ---
+all_help() { for c in baseline train test sweep import analyze plot report compare merge info export; do "$BIN" "$c" --help; done
+             "$BIN" tasks; "$BIN" agents; }
+arms=$(all_help | grep -nE "arm 2|arms 1 and 2|arm 1's|first arm|second arm")
+[ -z "$arms" ] && ok "help texts name arms 0 and 1 only" || not_ok "help texts name arms from 1" "$arms"
+under=$(all_help | grep -oE -- "--[a-z0-9]+_[a-z0-9_]+" | sort -u | tr '\n' ' ')
+[ -z "$under" ] && ok "help texts spell every flag with hyphens" || not_ok "flags spelled with _ in help" "$under"
 cd "$ROOT" || exit 1
 finish
