@@ -158,27 +158,63 @@ static void reference_list(TestJob *j)
     }
 }
 
+/* 1 for an agent setting (not agent.name): one of the reference agents' own. */
+static int is_agent_param(const OptSpec *s) { return !strcmp(s->section, "agent") && strcmp(s->key, "name"); }
+
+/* Check the given value v of agent.key against every reference agent of the
+** test: it must be a setting of at least one, and suit that one's range. */
+static int check_agent_param(TestJob *j, const char *key, const char *v, const char *origin)
+{
+    char err[1024], names[512] = "";
+    int takes = 0;
+    for (int i = 0; i < j->n_refs && !j->status; i++) {
+        Config *one = config_alloc();
+        if (!one || agent_declare(one) || config_set(one, "agent", "name", j->refs[i], "test.agents", err, sizeof err))
+            fail(j, JOB_FAILED, "out of memory");
+        else if (config_spec(one, "agent", key)) {
+            takes = 1;
+            if (config_set(one, "agent", key, v, origin, err, sizeof err) || config_finalize(one, err, sizeof err))
+                fail(j, JOB_USAGE, "%s", err);
+        }
+        config_free(one);
+        size_t at = strlen(names);
+        snprintf(names + at, sizeof names - at, "%s%s", i ? ", " : "", j->refs[i]);
+    }
+    if (!j->status && !takes)
+        fail(j, JOB_USAGE, "%s: agent.%s is a setting of none of this test's reference agents (%s; see `metarl "
+                           "agents` and --agents)", origin, key, names[0] ? names : "none");
+    return j->status;
+}
+
 /* Copy the test's own settings and any task settings given over the stored
 ** ones; refuse to change the network's. The given settings were not checked
 ** against a task yet (`metarl test` cannot know the run's task before the
 ** run is read): finalizing the merged Config checks the task flags against
-** the tested run's task (or --task, if given), the agent flags against
-** --agent. */
+** the tested run's task (or --task, if given). The agents' own settings
+** (--alpha) are checked against the reference agents of --agents, then
+** copied: each agent reads those that are its own. */
 static int merge_overrides(TestJob *j)
 {
     const Config *given = j->s->cfg;
     char err[1024];
-    for (size_t i = 0; config_declared(given, i); i++) {
-        const OptSpec *s = config_declared(given, i);
-        const char *origin = "command line", *v = config_given(given, s->section, s->key, &origin);
-        if (!v) continue;
-        if (strcmp(s->section, "test") && strcmp(s->section, "task") && strcmp(s->section, "agent"))
-            return fail(j, JOB_USAGE, "%s.%s comes from the training run and cannot change in a test "
-                                      "(test settings: [test], [task] and [agent])", s->section, s->key);
-        if (config_set(j->cfg, s->section, s->key, v, origin, err, sizeof err) != 0)
-            return fail(j, JOB_USAGE, "%s", err);
+    for (int pass = 0; pass < 2; pass++) {
+        for (size_t i = 0; config_declared(given, i); i++) {
+            const OptSpec *s = config_declared(given, i);
+            const char *origin = "command line", *v = config_given(given, s->section, s->key, &origin);
+            if (!v || is_agent_param(s) != pass) continue;
+            if (strcmp(s->section, "test") && strcmp(s->section, "task") && strcmp(s->section, "agent"))
+                return fail(j, JOB_USAGE, "%s.%s comes from the training run and cannot change in a test "
+                                          "(test settings: [test], [task] and [agent])", s->section, s->key);
+            if (pass && config_is_set(j->cfg, s->section, s->key)) continue;   /* a key of several agents */
+            if (pass && check_agent_param(j, s->key, v, origin) != JOB_OK) return j->status;
+            if (config_set(j->cfg, s->section, s->key, v, origin, err, sizeof err) != 0)
+                return fail(j, JOB_USAGE, "%s", err);
+        }
+        if (pass == 0) {
+            if (config_finalize(j->cfg, err, sizeof err) != 0) return fail(j, JOB_USAGE, "%s", err);
+            reference_list(j);
+        }
     }
-    if (config_finalize(j->cfg, err, sizeof err) != 0) return fail(j, JOB_USAGE, "%s", err);
     return JOB_OK;
 }
 
@@ -237,7 +273,6 @@ static int test_network(TestJob *j)
     j->r->n_units = config_bool(j->cfg, "test", "activity") ? dims.N + dims.S : 0;
     j->r->max_trials = ti->max_trials;
     task_title(j->cfg, j->r->title, sizeof j->r->title);
-    reference_list(j);
     return check_agents_serve(j);
 }
 

@@ -44,6 +44,15 @@ j=$("$BIN" test --db ban.db --agents thompson,rw --episodes 4 --json --quiet)
 [ "$(json_get "$j" '$.reference[0].agent')|$(json_get "$j" '$.reference[1].agent')|$(json_get "$j" '$.reference[2].agent')" = "thompson|rw|" ] \
     && ok "test --agents thompson,rw: each agent once, in order" || not_ok "test --agents list" "$j"
 
+# ---- the agents' own settings go to the agents of --agents that take them ----
+j=$("$BIN" test --db ban.db --agents rw,thompson --alpha 0.2 --episodes 3 --json --quiet 2> err.txt)
+rw=$(json_get "$j" '$.reference[0].run')
+[ -n "$rw" ] && sqlite3 ban.db "SELECT config FROM runs WHERE run_id = $rw" | grep -q "^alpha = 0.2" \
+    && ok "test --agents rw,thompson --alpha 0.2: rw runs with alpha 0.2" || not_ok "test --alpha" "$(cat err.txt)"
+refused ban.db "an agent setting no listed agent takes" "agent.alpha is a setting of none of this test's reference agents (thompson" \
+    test --db ban.db --agents thompson --alpha 0.2 --episodes 3
+refused ban.db "an agent setting with no agents" "agent.beta is a setting of none" test --db ban.db --agents none --beta 3 --episodes 3
+
 # ---- --run by name, in every command that takes --run ------------------------
 j=$("$BIN" test --db rev.db --run rev-net --episodes 4 --agents none --json --quiet 2> err.txt)
 [ "$(json_get "$j" '$.train_run')" = 1 ] && ok "test --run rev-net: the run of that name" || not_ok "test --run NAME" "$(cat err.txt)"
