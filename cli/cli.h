@@ -73,7 +73,10 @@ const char *arg_flag(const CmdArgs *a, const char *name);
 int arg_has(const CmdArgs *a, const char *name);
 /* All values of a repeatable flag, in order; returns the count. */
 int arg_all(const CmdArgs *a, const char *name, const char **out, int max);
-/* Parse a flag value as a positive run id; EXIT_USAGE with a message if not. */
+/* A --run value: a positive run id, or the name of exactly one run in the
+** command's store (--db, else its last positional argument; cli/args_run.c).
+** EXIT_OK with *out, or EXIT_USAGE with a message (several runs of that name
+** are listed by id). */
 int arg_run_id(const CmdArgs *a, const char *value, int64_t *out);
 
 /* Print "metarl: <message>" on stderr. */

@@ -19,19 +19,21 @@ static const CmdFlag import_flags[] = {
     { "format", "hbayesdm|csv", "hbayesdm: tab-separated subjID trial choice outcome (outcome 1/-1); csv: "
                                 "comma-separated subject trial choice reward (reward 1/0) (default: csv)" },
     { "task", "bandit|reversal", "the task the data come from; reversal data need --correct-col (default: bandit)" },
-    { "db", "FILE", "store to add the run to (created if missing)" },
+    { "db", "FILE", "store to add the run to (created if missing; required)" },
     { "name", "TEXT", "label of the run (default: the file's name)" },
-    { "subject-col", "NAME", "column of subject ids" },
-    { "trial-col", "NAME", "column of trial numbers ('none': rows in file order)" },
-    { "choice-col", "NAME", "column of choices" },
-    { "reward-col", "NAME", "column of outcomes" },
-    { "correct-col", "NAME", "column naming the currently better option (coded like choices)" },
-    { "block-col", "NAME", "column of block numbers" },
-    { "choices", "A,B", "codes of the first and second option (default: 1,2)" },
-    { "rewards", "R,U", "codes of rewarded and unrewarded outcomes; alternatives with | (e.g. 1,-1|0)" },
+    { "subject-col", "NAME", "column of subject ids (default: subject; hbayesdm: subjID)" },
+    { "trial-col", "NAME", "column of trial numbers ('none': rows in file order; default: trial)" },
+    { "choice-col", "NAME", "column of choices (default: choice)" },
+    { "reward-col", "NAME", "column of outcomes (default: reward; hbayesdm: outcome)" },
+    { "correct-col", "NAME", "column naming the currently better option, coded like choices (default: none)" },
+    { "block-col", "NAME", "column of block numbers (default: none)" },
+    { "choices", "A,B", "codes of the first and second option, stored as arms 0 and 1 (default: 1,2)" },
+    { "rewards", "R,U", "codes of rewarded and unrewarded outcomes; alternatives with | (e.g. 1,-1|0; "
+                        "default: 1,0; hbayesdm: 1,-1|0)" },
     { "delimiter", "comma|tab|semicolon", "field separator (default: by format)" },
-    { "p-high", "X", "known reward probability of the better option (fills the trials' p0/p1)" },
-    { "p-low", "X", "known reward probability of the worse option" },
+    { "p-high", "X", "known reward probability of the better option (fills the trials' p0/p1, the "
+                     "probabilities of arms 0 and 1; default: none, p0/p1 left missing)" },
+    { "p-low", "X", "known reward probability of the worse option (default: none; goes with --p-high)" },
     { "json", NULL, "print one JSON object on stdout" },
     { NULL, NULL, NULL }
 };

@@ -14,7 +14,7 @@
 
 static const CmdFlag test_flags[] = {
     { "db", "FILE", "the store that holds the training run; the test runs are added to it (default: metarl.db)" },
-    { "run", "ID", "training run to test (default: the newest)" },
+    { "run", "ID|NAME", "training run to test, by id or name (default: the newest)" },
     { "json", NULL, "print one JSON object on stdout instead of the table" },
     { "quiet", NULL, "no progress line on stderr" },
     { NULL, NULL, NULL }
@@ -80,7 +80,8 @@ const Command cmd_test = {
     "test", "[--db FILE] [--run ID] [--episodes N] [--seed S] [--json]",
     "test a trained network with frozen weights on fresh instances, beside the reference agents",
     "Task settings may be changed for the test (e.g. --dist dependent on a network trained on\n"
-    "independent arms) as long as the network's inputs stay the same; the network's own settings\n"
-    "come from its training run.",
-    test_declare_all, test_flags, 0, 0, test_run
+    "independent arms, or --schedule blocks on one trained on reversals) as long as the network's\n"
+    "inputs stay the same; they are checked against the task of the tested run (or --task). The\n"
+    "network's own settings come from its training run. --run takes a run id or a run name.",
+    test_declare_cli, test_flags, 0, 0, test_run
 };

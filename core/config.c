@@ -439,6 +439,13 @@ int config_is_set(const Config *c, const char *section, const char *key)
     return find_entry(c, section, key) != NULL;
 }
 
+const char *config_given(const Config *c, const char *section, const char *key, const char **origin)
+{
+    const Entry *e = find_entry(c, section, key);
+    if (e && origin) *origin = e->origin;
+    return e ? e->value : NULL;
+}
+
 long config_int(const Config *c, const char *section, const char *key)
 {
     const char *v = config_get(c, section, key);

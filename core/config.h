@@ -103,6 +103,10 @@ int config_int_list(const Config *c, const char *section, const char *key,
                     long *out, int max_n);
 /* 1 if section.key was given by a file, flag or --set (not a default). */
 int config_is_set(const Config *c, const char *section, const char *key);
+/* The value section.key was given (and, if origin is not NULL, where from),
+** whether or not it applies to the section's current owner; NULL if not
+** given. For carrying settings into another Config before finalizing it. */
+const char *config_given(const Config *c, const char *section, const char *key, const char **origin);
 
 /* The spec that applies to section.key given the current owners, or NULL. */
 const OptSpec *config_spec(const Config *c, const char *section, const char *key);

@@ -37,6 +37,12 @@ int test_declare(Config *c)
     return config_declare(c, test_specs);
 }
 
+int test_declare_cli(Config *c)
+{
+    if (test_declare(c) || task_declare(c) || agent_declare(c)) return -1;
+    return 0;
+}
+
 int test_declare_all(Config *c)
 {
     if (test_declare(c) || train_declare_run(c) || task_declare(c) || train_declare(c) || agent_declare(c))
@@ -96,16 +102,44 @@ static int auto_agents(const Config *cfg, const char **out)
     return n;
 }
 
-/* Check a test.agents value: auto, none, or known agent names. */
+/* Check a test.agents value: auto, none, or known agent names, each once. */
 static int check_agents(TestJob *j, const char *agents)
 {
     if (!strcmp(agents, "auto") || !strcmp(agents, "none")) return JOB_OK;
     char buf[512];
+    const char *seen[64];
+    int n = 0;
     snprintf(buf, sizeof buf, "%s", agents);
-    for (char *save = NULL, *tok = strtok_r(buf, ",", &save); tok; tok = strtok_r(NULL, ",", &save))
+    for (char *save = NULL, *tok = strtok_r(buf, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
         if (!agent_lookup(tok))
             return fail(j, JOB_USAGE, "--agents: unknown agent '%s' (expected auto, none, or a list of: see "
                                       "`metarl agents`)", tok);
+        for (int k = 0; k < n; k++)
+            if (!strcmp(seen[k], tok))
+                return fail(j, JOB_USAGE, "--agents: agent '%s' is listed twice (each agent runs once)", tok);
+        if (n < 64) seen[n++] = tok;
+    }
+    if (n > TEST_MAX_REFERENCE)
+        return fail(j, JOB_USAGE, "--agents: %d agents listed, at most %d", n, TEST_MAX_REFERENCE);
+    return JOB_OK;
+}
+
+/* Every agent named in an explicit test.agents list must serve the task:
+** refused before anything is written, naming the agent and the task. */
+static int check_agents_serve(TestJob *j)
+{
+    if (!strcmp(config_str(j->cfg, "test", "agents"), "auto")) return JOB_OK;
+    char err[1024], name[64];
+    snprintf(name, sizeof name, "%s", config_str(j->cfg, "agent", "name"));   /* stored with the test run */
+    for (int i = 0; i < j->n_refs; i++) {
+        if (config_set(j->cfg, "agent", "name", j->refs[i], "test.agents", err, sizeof err) != 0)
+            return fail(j, JOB_USAGE, "--agents: %s", err);
+        Agent *ref = agent_alloc(j->cfg, &j->task->info, err, sizeof err);
+        if (!ref)
+            return fail(j, JOB_USAGE, "--agents: %s", err);   /* names the agent and the task */
+        agent_free(ref);
+    }
+    if (config_set(j->cfg, "agent", "name", name, "test", err, sizeof err) != 0) return fail(j, JOB_USAGE, "%s", err);
     return JOB_OK;
 }
 
@@ -124,23 +158,63 @@ static void reference_list(TestJob *j)
     }
 }
 
+/* 1 for an agent setting (not agent.name): one of the reference agents' own. */
+static int is_agent_param(const OptSpec *s) { return !strcmp(s->section, "agent") && strcmp(s->key, "name"); }
+
+/* Check the given value v of agent.key against every reference agent of the
+** test: it must be a setting of at least one, and suit that one's range. */
+static int check_agent_param(TestJob *j, const char *key, const char *v, const char *origin)
+{
+    char err[1024], names[512] = "";
+    int takes = 0;
+    for (int i = 0; i < j->n_refs && !j->status; i++) {
+        Config *one = config_alloc();
+        if (!one || agent_declare(one) || config_set(one, "agent", "name", j->refs[i], "test.agents", err, sizeof err))
+            fail(j, JOB_FAILED, "out of memory");
+        else if (config_spec(one, "agent", key)) {
+            takes = 1;
+            if (config_set(one, "agent", key, v, origin, err, sizeof err) || config_finalize(one, err, sizeof err))
+                fail(j, JOB_USAGE, "%s", err);
+        }
+        config_free(one);
+        size_t at = strlen(names);
+        snprintf(names + at, sizeof names - at, "%s%s", i ? ", " : "", j->refs[i]);
+    }
+    if (!j->status && !takes)
+        fail(j, JOB_USAGE, "%s: agent.%s is a setting of none of this test's reference agents (%s; see `metarl "
+                           "agents` and --agents)", origin, key, names[0] ? names : "none");
+    return j->status;
+}
+
 /* Copy the test's own settings and any task settings given over the stored
-** ones; refuse to change the network's. */
+** ones; refuse to change the network's. The given settings were not checked
+** against a task yet (`metarl test` cannot know the run's task before the
+** run is read): finalizing the merged Config checks the task flags against
+** the tested run's task (or --task, if given). The agents' own settings
+** (--alpha) are checked against the reference agents of --agents, then
+** copied: each agent reads those that are its own. */
 static int merge_overrides(TestJob *j)
 {
     const Config *given = j->s->cfg;
     char err[1024];
-    for (size_t i = 0; config_declared(given, i); i++) {
-        const OptSpec *s = config_declared(given, i);
-        if (!config_is_set(given, s->section, s->key)) continue;
-        if (strcmp(s->section, "test") && strcmp(s->section, "task") && strcmp(s->section, "agent"))
-            return fail(j, JOB_USAGE, "%s.%s comes from the training run and cannot change in a test "
-                                      "(test settings: [test], [task] and [agent])", s->section, s->key);
-        if (config_set(j->cfg, s->section, s->key, config_get(given, s->section, s->key), "command line", err,
-                       sizeof err) != 0)
-            return fail(j, JOB_USAGE, "%s", err);
+    for (int pass = 0; pass < 2; pass++) {
+        for (size_t i = 0; config_declared(given, i); i++) {
+            const OptSpec *s = config_declared(given, i);
+            const char *origin = "command line", *v = config_given(given, s->section, s->key, &origin);
+            if (!v || is_agent_param(s) != pass) continue;
+            if (strcmp(s->section, "test") && strcmp(s->section, "task") && strcmp(s->section, "agent"))
+                return fail(j, JOB_USAGE, "%s.%s comes from the training run and cannot change in a test "
+                                          "(test settings: [test], [task] and [agent])", s->section, s->key);
+            if (pass && config_is_set(j->cfg, s->section, s->key)) continue;   /* a key of several agents */
+            if (pass && check_agent_param(j, s->key, v, origin) != JOB_OK) return j->status;
+            if (config_set(j->cfg, s->section, s->key, v, origin, err, sizeof err) != 0)
+                return fail(j, JOB_USAGE, "%s", err);
+        }
+        if (pass == 0) {
+            if (config_finalize(j->cfg, err, sizeof err) != 0) return fail(j, JOB_USAGE, "%s", err);
+            reference_list(j);
+        }
     }
-    if (config_finalize(j->cfg, err, sizeof err) != 0) return fail(j, JOB_USAGE, "%s", err);
     return JOB_OK;
 }
 
@@ -199,8 +273,7 @@ static int test_network(TestJob *j)
     j->r->n_units = config_bool(j->cfg, "test", "activity") ? dims.N + dims.S : 0;
     j->r->max_trials = ti->max_trials;
     task_title(j->cfg, j->r->title, sizeof j->r->title);
-    reference_list(j);
-    return JOB_OK;
+    return check_agents_serve(j);
 }
 
 static void result_json(Json *js, const TestAgentResult *a)

@@ -25,7 +25,11 @@
 ** activity, batch. Training declares them too, so that one config file can
 ** hold both. */
 int test_declare(Config *c);
-/* Every setting `metarl test` accepts ([test] first, so that --seed and
+/* The settings `metarl test` accepts: [test], [task] and [agent] (the
+** network's and the trainer's come from the training run). */
+int test_declare_cli(Config *c);
+/* Every setting of a test's configuration: a training run's stored
+** settings and the test's ([test] first, so that --seed and
 ** --episodes mean the test's). */
 int test_declare_all(Config *c);
 

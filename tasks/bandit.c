@@ -37,9 +37,9 @@ static const OptSpec bandit_params[] = {
       "independent|dependent|easy|medium|hard|fixed", "bandit",
       "how each episode's arm probabilities are drawn" },
     { "task", "p1", NULL, OPT_DOUBLE, "0.7", 0, 1, NULL, "bandit",
-      "arm 1's reward probability for dist=fixed" },
+      "reward probability of arm 0 (action 0, stored as p0) for dist=fixed" },
     { "task", "p2", NULL, OPT_DOUBLE, "0.3", 0, 1, NULL, "bandit",
-      "arm 2's reward probability for dist=fixed" },
+      "reward probability of arm 1 (action 1, stored as p1) for dist=fixed" },
     { "task", "shuffle", NULL, OPT_BOOL, "true", 0, 0, NULL, "bandit",
       "fixed pairs: draw the better arm's side at random each episode" },
     OPT_END

@@ -10,7 +10,8 @@
 **              arm, then after each further trial with probability
 **              task.delay_hazard (1 = at once; < 1 = a geometric delay, as in
 **              some mouse work); the window restarts at each reversal
-** The first good arm is drawn at random unless task.start is 1 or 2.
+** The first good arm is drawn at random unless task.start is 1 (arm 0) or 2
+** (arm 1); arms are numbered 0 and 1, as actions and the p0/p1 columns are.
 **
 ** Draws: one uniform at reset; three per trial (a reward coin per arm and one
 ** for the schedule), whatever is chosen, so agents run on the same episode
@@ -63,7 +64,7 @@ static const OptSpec reversal_params[] = {
     { "task", "delay_hazard", NULL, OPT_DOUBLE, "1", 0.0001, 1, NULL, "reversal",
       "schedule=criterion: reversal probability per trial once the criterion is met" },
     { "task", "start", NULL, OPT_INT, "0", 0, 2, NULL, "reversal",
-      "first good arm: 1 or 2, or 0 to draw it at random" },
+      "first good arm: 1 for arm 0, 2 for arm 1 (arms are 0 and 1), or 0 to draw it at random" },
     OPT_END
 };
 
