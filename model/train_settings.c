@@ -22,7 +22,7 @@
 
 static const OptSpec train_specs[] = {
     /* [model] */
-    { "model", "hidden", "hidden", OPT_INT, "48", 1, 4096, NULL, NULL,
+    { "model", "hidden", "hidden", OPT_INT, "96", 1, 4096, NULL, NULL,
       "prefrontal units N" },
     { "model", "activation", NULL, OPT_CHOICE, "relu", 0, 0, "tanh|relu|softplus", NULL,
       "rate function f of prefrontal and striatal units" },
@@ -42,7 +42,7 @@ static const OptSpec train_specs[] = {
       "critic also reads the previous action and reward" },
     { "model", "value_trains_pfc", NULL, OPT_BOOL, "true", 0, 0, NULL, NULL,
       "value-loss gradient reaches the prefrontal weights (false: critic learns alone)" },
-    { "model", "time_input", NULL, OPT_BOOL, "false", 0, 0, NULL, NULL,
+    { "model", "time_input", NULL, OPT_BOOL, "true", 0, 0, NULL, NULL,
       "append t/T_max to the network input" },
     /* [train] */
     { "train", "batch", "batch", OPT_INT, "16", 1, 4096, NULL, NULL,

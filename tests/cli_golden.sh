@@ -15,7 +15,7 @@ out=hashes.txt; : > "$out"
 item() {   # name, then the bytes on stdin
     printf '%s %s\n' "$1" "$(sha256sum | cut -c1-64)" >> "$out"
 }
-SMALL="--hidden 6 --batch 4 --trials 20 --seed 3 --set train.anneal_episodes=0 --set train.checkpoint_every=32"
+SMALL="--hidden 6 --set model.time_input=false --batch 4 --trials 20 --seed 3 --set train.anneal_episodes=0 --set train.checkpoint_every=32"
 "$BIN" baseline --task bandit --agent thompson --episodes 40 --seed 2 --db g.db --quiet > /dev/null
 "$BIN" baseline --task reversal --agent observer --episodes 20 --seed 5 --json | sed 's/"wall_s":[^,}]*//' | item baseline_json
 "$BIN" train $SMALL --episodes 128 --workers 2 --db g.db --quiet > /dev/null
