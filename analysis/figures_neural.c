@@ -356,7 +356,7 @@ static void write_trajectories(Fig *F, const PlotRun *runs, int n)
 /* ---- decoding ------------------------------------------------------------------------------------------ */
 
 /* A decode counts as above chance only when it exceeds its null's 95th percentile. */
-static int above_null(const NeuralDecode *d) { return isfinite(d->r2) && isfinite(d->null_p95) && d->r2 > d->null_p95; }
+static int above_null(const NeuralDecode *d) { return neural_decode_above_null(d); }
 
 /* Run r's decoding table: one row per decoded target, the fold scores last. */
 static void decoding_data(Fig *F, const PlotRun *r, const int *pos, char *name, double *lo)

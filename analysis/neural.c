@@ -614,6 +614,11 @@ done:
     return rc;
 }
 
+int neural_decode_above_null(const NeuralDecode *d)
+{
+    return isfinite(d->r2) && isfinite(d->null_p95) && d->r2 > d->null_p95;
+}
+
 /* ---- selectivity ----------------------------------------------------------------- */
 
 NeuralSelectivity *neural_selectivity_alloc(int n_units)

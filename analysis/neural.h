@@ -147,6 +147,9 @@ typedef struct NeuralDecode {
 ** episodes than folds, or a constant target) or ANALYSIS_NOMEM. */
 int neural_decode(EpisodeRecord *const *eps, int n_eps, const double *target, const NeuralDecodeConfig *cfg,
                   NeuralDecode *out);
+/* 1 if d's R^2 exceeds its null's 95th percentile (only then is the decode
+** above chance; a decode AT it is not), else 0 (also when either is NaN). */
+int neural_decode_above_null(const NeuralDecode *d);
 
 /* ---- unit selectivity ------------------------------------------------------------ */
 
