@@ -18,7 +18,8 @@
 **     run<ID>_volatility.tsv   class (volatile|stable|start), trials, alpha, SE, beta, SE
 **     run<ID>_pca_variance.tsv component, eigenvalue, explained, cumulative
 **     run<ID>_pca_scores.tsv   episode, t, action, reward, truth, belief, value, rpe, pc1..pcK
-**     run<ID>_decoding.tsv     target, rows, episodes, folds, lambda, r2, null_mean, null_p95, shuffles
+**     run<ID>_decoding.tsv     target, rows, episodes, folds, lambda, r2, null_mean, null_p95, shuffles,
+**                              r2_fold_sd (SD of the folds' own R2), null_p05, above_null (1 if r2 > null_p95)
 **     run<ID>_selectivity.tsv  unit, coefficient/t/p for intercept, action, reward, interaction
 **     run<ID>_rpe.tsv          term (intercept|reward|value), coef, SE, t, p
 **     run<ID>_rpe_outcome.tsv  rewarded (0|1), n, mean delta, SE

@@ -153,10 +153,16 @@ static void json_neural(const RunAnalysis *A, Json *j)
             if (!A->dec_ok[k]) continue;
             json_key(j, ra_target_names[k]);
             json_object_begin(j);
-            json_knum(j, "r2", A->dec[k].r2);
-            json_knum(j, "null_mean", A->dec[k].null_mean);
-            json_knum(j, "null_p95", A->dec[k].null_p95);
-            json_knum(j, "lambda", A->dec[k].lambda);
+            const NeuralDecode *d = &A->dec[k];
+            json_knum(j, "r2", d->r2);
+            json_knum(j, "fold_sd", d->fold_sd);
+            json_knums(j, "fold_r2", d->fold_r2, d->n_folds < NEURAL_MAX_FOLDS ? d->n_folds : NEURAL_MAX_FOLDS);
+            json_knum(j, "null_mean", d->null_mean);
+            json_knum(j, "null_p05", d->null_p05);
+            json_knum(j, "null_p95", d->null_p95);
+            json_key(j, "above_null");
+            json_bool(j, neural_decode_above_null(d));
+            json_knum(j, "lambda", d->lambda);
             json_object_end(j);
         }
         json_object_end(j);

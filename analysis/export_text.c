@@ -141,12 +141,14 @@ static void text_neural(const RunAnalysis *A, FILE *f)
         int any = 0;
         for (int k = 0; k < RA_N_TARGETS; k++) any |= A->dec_ok[k];
         if (any) {
-            fprintf(f, "  decoding (%d-fold CV by episode, ridge):  %-13s %7s %9s %9s %8s\n", A->dec[0].n_folds, "target",
-                   "R2", "null mean", "null 95%", "lambda");
+            fprintf(f, "  decoding (%d-fold CV by episode, ridge):  %-13s %7s %7s %9s %9s %9s %8s  %s\n",
+                    A->dec[0].n_folds, "target", "R2", "fold SD", "null 5%", "null mean", "null 95%", "lambda",
+                    "above chance (R2 > null 95%)");
             for (int k = 0; k < RA_N_TARGETS; k++)
                 if (A->dec_ok[k])
-                    fprintf(f, "  %41s %-13s %7.3f %9.3f %9.3f %8.2g\n", "", ra_target_names[k], A->dec[k].r2,
-                           A->dec[k].null_mean, A->dec[k].null_p95, A->dec[k].lambda);
+                    fprintf(f, "  %41s %-13s %7.3f %7.3f %9.3f %9.3f %9.3f %8.2g  %s\n", "", ra_target_names[k],
+                            A->dec[k].r2, A->dec[k].fold_sd, A->dec[k].null_p05, A->dec[k].null_mean, A->dec[k].null_p95,
+                            A->dec[k].lambda, neural_decode_above_null(&A->dec[k]) ? "yes" : "no");
         }
         if (A->sel && A->sel->n_rows > 0)
             fprintf(f, "  selectivity (rate ~ previous action, reward, product; p < %.2g): action %d/%d, reward %d/%d, "

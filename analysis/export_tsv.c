@@ -267,7 +267,8 @@ static void tsv_neural(const RunAnalysis *A, ExportDir *o)
         tsv_close(o, &t);
     }
     if (pc && (f = tsv_open(o, &t, "decoding"))) {
-        fprintf(f, "target\trows\tepisodes\tfolds\tlambda\tr2\tnull_mean\tnull_p95\tshuffles\n");
+        fprintf(f, "target\trows\tepisodes\tfolds\tlambda\tr2\tnull_mean\tnull_p95\tshuffles\tr2_fold_sd\tnull_p05\t"
+                   "above_null\n");
         for (int k = 0; k < RA_N_TARGETS; k++) {
             if (!A->dec_ok[k]) continue;
             const NeuralDecode *d = &A->dec[k];
@@ -276,7 +277,10 @@ static void tsv_neural(const RunAnalysis *A, ExportDir *o)
             put(f, d->r2, 0);
             put(f, d->null_mean, 0);
             put(f, d->null_p95, 0);
-            put_int(f, d->n_shuffles, 1);
+            put_int(f, d->n_shuffles, 0);
+            put(f, d->fold_sd, 0);
+            put(f, d->null_p05, 0);
+            put_int(f, neural_decode_above_null(d), 1);
         }
         tsv_close(o, &t);
     }

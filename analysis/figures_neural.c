@@ -115,56 +115,123 @@ static double traj_color(const PlotRun *r, long row, PlotColor c)
     }
 }
 
-static void write_trajectories(Fig *F, const PlotRun *runs, int n)
+/* The figure's own projection: the PCA fitted without each episode's first
+** TRAJ_SKIP trials (the network starts every episode from a zero state, and
+** that transient would otherwise take the first components and squash the
+** rest), every trial scored on it. NULL: fall back on r->pca (too few trials
+** to leave any out), or out of memory (then F has failed). */
+#define TRAJ_SKIP 1
+/* Episode colours (of the lines; the points carry the --color variable) and marker shapes. */
+#define TRAJ_N_STYLES 6
+static const char *const traj_line[TRAJ_N_STYLES] = { "#000000", "#E69F00", "#CC79A7", "#009E73", "#56B4E9", "#8C564B" };
+static const int traj_pt[TRAJ_N_STYLES] = { 7, 9, 5, 11, 13, 15 };
+#define TRAJ_KEYED 12   /* episodes named in the key; the rest are counted */
+
+static NeuralPca *traj_pca(Fig *F, const PlotRun *r)
 {
-    char names[PLOT_MAX_FILES][PLOT_NAME_MAX], title[512];
-    PlotColor c = F->o->color;
-    int n_ep = F->o->n_episodes > 0 ? F->o->n_episodes : 3;
-    int T = 1;
-    for (int i = 0; i < n && !F->failed; i++) {
-        const PlotRun *r = &runs[i];
-        const NeuralPca *p = r->pca;
-        char cols[512];
-        snprintf(cols, sizeof cols,
-                 "episode t trial pc1 pc2 color   (one block per episode, blank line between; trial = t + 1; "
-                 "color = %s; PC%% of variance: %.1f, %.1f)",
-                 c == PLOT_COLOR_TRIAL    ? "trial index"
-                 : c == PLOT_COLOR_REWARD ? "reward of the previous trial (the last outcome this state has seen)"
-                 : c == PLOT_COLOR_P0     ? "true reward probability of arm 1 (action 0)"
-                                          : "ideal observer's P(arm 1 is the good arm) before the choice",
-                 100 * p->explained[0], 100 * p->explained[1]);
-        FILE *f = fig_data_open(F, r, NULL, names[i], PLOT_NAME_MAX, "state-space trajectories in the PC1-PC2 plane", cols);
-        if (!f) return;
-        int shown = 0, last_ep = -1;
-        for (long row = 0; row < p->n_rows; row++) {
-            int ep = p->episode[row];
-            if (ep != last_ep) {
-                if (shown == n_ep) break;
-                if (last_ep >= 0) fputc('\n', f);
-                last_ep = ep;
-                shown++;
-            }
-            fprintf(f, "%d %d %d", ep, p->t[row], p->t[row] + 1);
-            fig_num(f, p->scores[(size_t)row * p->k]);
-            fig_num(f, p->scores[(size_t)row * p->k + 1]);
-            fig_num(f, traj_color(r, row, c));
-            fputc('\n', f);
-            if (p->t[row] + 1 > T) T = p->t[row] + 1;
+    NeuralPca *p = neural_pca_alloc(r->pca->n_units, r->pca->n_rows, 2);
+    int rc = p ? neural_pca_fit(r->eps, r->n_eps, TRAJ_SKIP, p) : ANALYSIS_NOMEM;
+    if (rc == ANALYSIS_OK) return p;
+    neural_pca_free(p);
+    if (rc == ANALYSIS_NOMEM) fig_fail(F, "out of memory for the trajectories' PCA");
+    return NULL;
+}
+
+/* The axis ranges of one panel: the shown trials from TRAJ_SKIP on (the bulk),
+** widened to a first trial within half the bulk's span of it, plus a margin;
+** lim = {x0, x1, y0, y1}. Return TRAJ_IN | TRAJ_OFF: some first trial lies
+** inside the axes, some outside. */
+enum { TRAJ_IN = 1, TRAJ_OFF = 2 };
+
+static int traj_range(const NeuralPca *p, long n_shown, double lim[4])
+{
+    lim[0] = lim[2] = INFINITY, lim[1] = lim[3] = -INFINITY;
+    for (long row = 0; row < n_shown; row++)
+        for (int c = 0; c < 2; c++) {
+            double v = p->scores[(size_t)row * p->k + c];
+            if (p->t[row] < p->skip || !isfinite(v)) continue;
+            if (v < lim[2 * c]) lim[2 * c] = v;
+            if (v > lim[2 * c + 1]) lim[2 * c + 1] = v;
         }
-        fig_close(F, f, names[i]);
+    for (int c = 0; c < 2; c++) {
+        double lo = lim[2 * c], hi = lim[2 * c + 1], s = hi - lo;
+        if (!(s >= 0)) lo = hi = 0, s = 0;
+        for (long row = 0; row < n_shown; row++) {
+            double v = p->scores[(size_t)row * p->k + c];
+            if (p->t[row] >= p->skip || !isfinite(v) || v < lo - 0.5 * s || v > hi + 0.5 * s) continue;
+            if (v < lim[2 * c]) lim[2 * c] = v;
+            if (v > lim[2 * c + 1]) lim[2 * c + 1] = v;
+        }
+        if (!(lim[2 * c + 1] >= lim[2 * c])) lim[2 * c] = lim[2 * c + 1] = 0;
+        double m = 0.05 * (lim[2 * c + 1] - lim[2 * c]);
+        if (m <= 0) m = 0.5;
+        lim[2 * c] -= m, lim[2 * c + 1] += m;
     }
-    if (F->failed) return;
-    FILE *g = F->gp;
-    char what[128];
-    snprintf(what, sizeof what, "State-space trajectories of %d episode%s", n_ep, n_ep == 1 ? "" : "s");
-    fig_title(runs, n, what, title, sizeof title);
-    fig_preamble(F, title);
-    if (n > 1) {
-        fprintf(g, "set multiplot layout %d,%d title ", n > 2 ? 2 : 1, n > 1 ? 2 : 1);
-        fig_quote(g, title);
-        fprintf(g, " font tfont\n");
+    int where = 0;
+    for (long row = 0; row < n_shown; row++) {
+        if (p->t[row] != 0) continue;
+        double x = p->scores[(size_t)row * p->k], y = p->scores[(size_t)row * p->k + 1];
+        if (!isfinite(x) || !isfinite(y)) continue;
+        where |= x >= lim[0] && x <= lim[1] && y >= lim[2] && y <= lim[3] ? TRAJ_IN : TRAJ_OFF;
     }
-    /* colour scale */
+    return where;
+}
+
+/* Side by side the key sits inside the panel, at its top: raise the top of
+** the y range so that its rows (about 19 pixels or hundredths of an inch
+** each, and its box) fit above the data; two entries a row when every label
+** is short enough for two columns to fit a panel, else one. */
+static void traj_headroom(const PlotOptions *o, int n_runs, int n_shown, int where, double lim[4])
+{
+    int entries = (n_shown < TRAJ_KEYED ? n_shown : TRAJ_KEYED + 1) + !!(where & TRAJ_IN) + !!(where & TRAJ_OFF) +
+                  2 * (o->color == PLOT_COLOR_REWARD);
+    int cols = (where & TRAJ_OFF) || n_shown > TRAJ_KEYED ? 1 : 2;   /* their labels are the long ones */
+    double panel = (o->height > 0 ? o->height : 600) / (n_runs > 2 ? 2.0 : 1.0) - 120.0;   /* less titles, labels */
+    double f = (19.0 * ((entries + cols - 1) / cols) + 16.0) / (panel > 100 ? panel : 100);
+    if (f > 0.6) f = 0.6;
+    lim[3] += (f / (1 - f) + 0.03) * (lim[3] - lim[2]);
+}
+
+/* Run r's table (one block per shown episode) into name; the number of rows written. */
+static long traj_data(Fig *F, const PlotRun *r, const NeuralPca *p, int n_ep, char *name, int *T, int *ep_ids)
+{
+    PlotColor c = F->o->color;
+    char cols[700];
+    snprintf(cols, sizeof cols,
+             "episode shown t trial pc1 pc2 color   (one block per episode, blank line between; episode = its index "
+             "among the run's episodes, shown = 1.. its order (colour and marker) in the figure; trial = t + 1; "
+             "color = %s; PCA fitted on trials %d onwards of every episode, all trials scored; PC%% of variance: "
+             "%.1f, %.1f)",
+             c == PLOT_COLOR_TRIAL    ? "trial index"
+             : c == PLOT_COLOR_REWARD ? "reward of the previous trial (the last outcome this state has seen)"
+             : c == PLOT_COLOR_P0     ? "true reward probability of arm 1 (action 0)"
+                                      : "ideal observer's P(arm 1 is the good arm) before the choice",
+             p->skip + 1, 100 * p->explained[0], 100 * p->explained[1]);
+    FILE *f = fig_data_open(F, r, NULL, name, PLOT_NAME_MAX, "state-space trajectories in the PC1-PC2 plane", cols);
+    if (!f) return 0;
+    int shown = 0, last_ep = -1;
+    long row;
+    for (row = 0; row < p->n_rows; row++) {
+        int ep = p->episode[row];
+        if (ep != last_ep) {
+            if (shown == n_ep) break;
+            if (last_ep >= 0) fputc('\n', f);
+            last_ep = ep;
+            ep_ids[shown++] = ep;
+        }
+        fprintf(f, "%d %d %d %d", ep, shown, p->t[row], p->t[row] + 1);
+        fig_num(f, p->scores[(size_t)row * p->k]);
+        fig_num(f, p->scores[(size_t)row * p->k + 1]);
+        fig_num(f, traj_color(r, row, c));
+        fputc('\n', f);
+        if (p->t[row] + 1 > *T) *T = p->t[row] + 1;
+    }
+    fig_close(F, f, name);
+    return row;
+}
+
+static void traj_colors(FILE *g, PlotColor c, int T, int n_runs)
+{
     fprintf(g, "# colours: viridis\nset palette defined (0 '#440154', 0.25 '#3B528B', 0.5 '#21918C', 0.75 '#5EC962', 1 '#FDE725')\n");
     switch (c) {
     case PLOT_COLOR_TRIAL:
@@ -180,34 +247,116 @@ static void write_trajectories(Fig *F, const PlotRun *runs, int n)
         fprintf(g, "unset colorbox\nrew(r) = r > 0.5 ? 0x0072B2 : 0xD55E00   # rewarded: blue, unrewarded: vermillion\n");
         break;
     }
-    fprintf(g, "set key below horizontal noopaque nobox\nset style fill solid 1.0   # (the colour box is drawn with the fill style)\n");
-    for (int i = 0; i < n; i++) {
-        const NeuralPca *p = runs[i].pca;
-        fprintf(g, "\nset title ");
-        if (n == 1) fig_quote(g, title);
-        else fig_label(g, &runs[i]);
-        fprintf(g, "\nset xlabel 'PC1 (%.0f%% of variance)'\nset ylabel 'PC2 (%.0f%% of variance)'\nplot ",
-                100 * p->explained[0], 100 * p->explained[1]);
-        fig_quote(g, names[i]);
-        fprintf(g, " using 4:5 with lines lw 1 lc rgb '#b0b0b0' title 'time order', \\\n     ");
-        fig_quote(g, names[i]);
-        if (c == PLOT_COLOR_REWARD) {
-            fprintf(g, " using 4:5:(rew($6)) with points pt 7 ps 0.8 lc rgb variable, \\\n     ");
-            fprintf(g, "keyentry with points pt 7 ps 1 lc rgb '#0072B2' title 'after a rewarded trial', \\\n     ");
-            fprintf(g, "keyentry with points pt 7 ps 1 lc rgb '#D55E00' title 'after an unrewarded trial', \\\n     ");
-        } else {
-            fprintf(g, " using 4:5:6 with points pt 7 ps 0.8 lc palette, \\\n     ");
-        }
-        fig_quote(g, names[i]);
-        fprintf(g, " every ::0::0 using 4:5 with points pt 4 ps 1.8 lw 2 lc rgb '#000000' title 'first trial'\n");
+    if (n_runs == 1)
+        fprintf(g, "# the key beside the plot (right of the colour box), one entry per episode\n"
+                   "set key outside right top vertical Left reverse opaque box\n");
+    else fprintf(g, "# the key inside each panel, at its top in headroom added to the y range (side by side, one beside\n"
+                    "# the panel would leave the data no room), one entry per episode\n"
+                    "set key inside top center horizontal Left reverse opaque box maxcols 2 width -2\n");
+    fprintf(g, "set style fill solid 1.0   # (the colour box is drawn with the fill style)\n");
+}
+
+/* One panel: per shown episode its line (episode colour) and its points
+** (marker shape of the episode, colour of the --color variable); then the
+** first trials, those off the axes drawn at the edge. */
+static void traj_panel(FILE *g, PlotColor c, const char *name, const double lim[4], int where, int n_shown,
+                       const int *ep_ids)
+{
+    fprintf(g, "X0 = %.7g; X1 = %.7g; Y0 = %.7g; Y1 = %.7g   # the bulk's range (trials %d on)\n", lim[0], lim[1],
+            lim[2], lim[3], TRAJ_SKIP + 1);
+    fprintf(g, "set xrange [X0:X1]\nset yrange [Y0:Y1]\n");
+    fprintf(g, "off(x, y) = x < X0 || x > X1 || y < Y0 || y > Y1\n"
+               "edge(v, lo, hi) = v < lo ? lo : v > hi ? hi : v\nplot ");
+    int first = 1;
+    for (int k = 0; k < n_shown; k++) {
+        /* colour cycles fastest, the marker after each round of colours: 36 distinct pairs */
+        const char *lc = traj_line[k % TRAJ_N_STYLES];
+        int pt = traj_pt[(k / TRAJ_N_STYLES) % TRAJ_N_STYLES];
+        fig_sep(g, &first);
+        fig_quote(g, name);
+        fprintf(g, " every :::%d::%d using 5:6 with lines lw 1.2 lc rgb '%s' notitle", k, k, lc);
+        fig_sep(g, &first);
+        fig_quote(g, name);
+        if (c == PLOT_COLOR_REWARD)
+            fprintf(g, " every :::%d::%d using 5:6:(rew($7)) with points pt %d ps 0.8 lc rgb variable notitle", k, k, pt);
+        else fprintf(g, " every :::%d::%d using 5:6:7 with points pt %d ps 0.8 lc palette notitle", k, k, pt);
+        if (k > TRAJ_KEYED) continue;
+        fig_sep(g, &first);
+        if (k < TRAJ_KEYED)
+            fprintf(g, "keyentry with linespoints lw 1.2 pt %d ps 1 lc rgb '%s' title 'episode %d'", pt, lc, ep_ids[k] + 1);
+        else fprintf(g, "keyentry with points pt -1 lc rgb '#ffffff' title '... and %d more episodes'", n_shown - TRAJ_KEYED);
     }
-    if (n > 1) fprintf(g, "unset multiplot\n");
+    if (c == PLOT_COLOR_REWARD) {
+        fig_sep(g, &first);
+        fprintf(g, "keyentry with points pt 7 ps 1 lc rgb '#0072B2' title 'after reward'");
+        fig_sep(g, &first);
+        fprintf(g, "keyentry with points pt 7 ps 1 lc rgb '#D55E00' title 'after no reward'");
+    }
+    if (where & TRAJ_IN) {
+        fig_sep(g, &first);
+        fig_quote(g, name);
+        fprintf(g, " every ::0::0 using (off($5, $6) ? NaN : $5):6 with points pt 6 ps 2.2 lw 2 lc rgb '#000000' "
+                   "title 'first trial'");
+    }
+    if (where & TRAJ_OFF) {
+        fig_sep(g, &first);
+        fig_quote(g, name);
+        fprintf(g, " every ::0::0 using (off($5, $6) ? edge($5, X0, X1) : NaN):(edge($6, Y0, Y1)) with points pt 8 "
+                   "ps 2.2 lw 2 lc rgb '#000000' title 'first trial, off axes'");
+    }
+    fputc('\n', g);
+}
+
+static void write_trajectories(Fig *F, const PlotRun *runs, int n)
+{
+    char names[PLOT_MAX_FILES][PLOT_NAME_MAX], title[512];
+    int n_ep = F->o->n_episodes > 0 ? F->o->n_episodes : 3;
+    int T = 1;
+    NeuralPca *own[PLOT_MAX_FILES] = { 0 };
+    int *ep_ids = calloc((size_t)n * (size_t)n_ep, sizeof *ep_ids);
+    long *n_rows = calloc((size_t)n, sizeof *n_rows);
+    if (!ep_ids || !n_rows) fig_fail(F, "out of memory for the trajectories");
+    for (int i = 0; i < n && !F->failed; i++) {
+        own[i] = traj_pca(F, &runs[i]);
+        if (F->failed) break;
+        n_rows[i] = traj_data(F, &runs[i], own[i] ? own[i] : runs[i].pca, n_ep, names[i], &T, ep_ids + (size_t)i * n_ep);
+    }
+    if (!F->failed) {
+        FILE *g = F->gp;
+        char what[128];
+        snprintf(what, sizeof what, "State-space trajectories of %d episode%s", n_ep, n_ep == 1 ? "" : "s");
+        fig_title(runs, n, what, title, sizeof title);
+        fig_preamble(F, title);
+        if (n > 1) {
+            fprintf(g, "set multiplot layout %d,%d title ", n > 2 ? 2 : 1, n > 1 ? 2 : 1);
+            fig_quote(g, title);
+            fprintf(g, " font tfont\n");
+        }
+        traj_colors(g, F->o->color, T, n);
+        for (int i = 0; i < n; i++) {
+            const NeuralPca *p = own[i] ? own[i] : runs[i].pca;
+            double lim[4];
+            int where = traj_range(p, n_rows[i], lim), n_shown = 0;
+            for (long row = 0; row < n_rows[i]; row++) n_shown += row == 0 || p->episode[row] != p->episode[row - 1];
+            if (n > 1) traj_headroom(F->o, n, n_shown, where, lim);
+            fprintf(g, "\nset title ");
+            if (n == 1) fig_quote(g, title);
+            else fig_label(g, &runs[i]);
+            fprintf(g, "\nset xlabel 'PC1 (%.0f%% of variance)'\nset ylabel 'PC2 (%.0f%% of variance)'\n",
+                    100 * p->explained[0], 100 * p->explained[1]);
+            traj_panel(g, F->o->color, names[i], lim, where, n_shown, ep_ids + (size_t)i * n_ep);
+        }
+        if (n > 1) fprintf(g, "unset multiplot\n");
+    }
+    for (int i = 0; i < n; i++) neural_pca_free(own[i]);
+    free(ep_ids);
+    free(n_rows);
 }
 
 /* ---- decoding ------------------------------------------------------------------------------------------ */
 
 /* A decode counts as above chance only when it exceeds its null's 95th percentile. */
-static int above_null(const NeuralDecode *d) { return isfinite(d->r2) && isfinite(d->null_p95) && d->r2 > d->null_p95; }
+static int above_null(const NeuralDecode *d) { return neural_decode_above_null(d); }
 
 /* Run r's decoding table: one row per decoded target, the fold scores last. */
 static void decoding_data(Fig *F, const PlotRun *r, const int *pos, char *name, double *lo)
@@ -817,7 +966,11 @@ const FigureKind figures_neural[] = {
       RA_PCA, 0, applies_pca, write_pca, numbers_pca },
     { PLOT_TRAJECTORIES, "trajectories", "State-space trajectories",
       "Prefrontal activity of a few test episodes projected on its first two principal components, one point "
-      "per trial (the state in which the network chose), linked in time order; square = first trial.",
+      "per trial (the state in which the network chose), linked in time order; one line colour and marker "
+      "shape per episode (key), the points coloured by the variable on the colour bar; circle = first trial. "
+      "The components are fitted without each episode's first trial (the network starts every episode from a "
+      "zero state, and that transient would otherwise take the first components) and the axes are set on "
+      "trials 2 onwards: a first trial far outside them is drawn at the edge (large open triangle).",
       RA_PCA, RA_BELIEF, applies_trajectories, write_trajectories, numbers_trajectories },
     { PLOT_DECODING, "decoding", "Decoding latent variables",
       "Cross-validated R² of a ridge decoder reading latent task variables from the prefrontal rates (folds "

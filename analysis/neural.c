@@ -93,33 +93,29 @@ void neural_pca_free(NeuralPca *a)
     free(a);
 }
 
-int neural_pca(EpisodeRecord *const *eps, int n_eps, NeuralPca *a)
+/* Per-unit mean and covariance of the rows with t >= skip (into a->mean and
+** cov, lower triangle mirrored); a->episode and a->t of every row. */
+static void pca_moments(EpisodeRecord *const *eps, int n_eps, int skip, NeuralPca *a, gsl_matrix *cov, double *x)
 {
     int p = a->n_units;
-    if (neural_n_units(eps, n_eps) != p || neural_n_rows(eps, n_eps) != a->n_rows || a->n_rows < 2)
-        return ANALYSIS_NODATA;
-    gsl_matrix *cov = gsl_matrix_calloc((size_t)p, (size_t)p);
-    gsl_matrix *vec = gsl_matrix_alloc((size_t)p, (size_t)p);
-    gsl_vector *val = gsl_vector_alloc((size_t)p);
-    gsl_eigen_symmv_workspace *w = gsl_eigen_symmv_alloc((size_t)p);
-    double *x = malloc((size_t)p * sizeof *x);
-    int rc = ANALYSIS_NOMEM;
-    if (!cov || !vec || !val || !w || !x) goto done;
-
     for (int j = 0; j < p; j++) a->mean[j] = 0.0;
-    long row = 0;
+    long row = 0, n_fit = 0;
     for (int i = 0; i < n_eps; i++) {
         const EpisodeRecord *e = eps[i];
         if (!has_activity(e)) continue;
         for (int t = 0; t < e->n_trials; t++, row++) {
             a->episode[row] = i;
             a->t[row] = t;
+            if (t < skip) continue;
+            n_fit++;
             for (int j = 0; j < p; j++) a->mean[j] += rate(e, t, j);
         }
     }
-    double N = (double)a->n_rows;
+    a->n_fit = n_fit;
+    double N = (double)n_fit;
     for (int j = 0; j < p; j++) a->mean[j] /= N;
     for (long r = 0; r < a->n_rows; r++) {
+        if (a->t[r] < skip) continue;
         const EpisodeRecord *e = eps[a->episode[r]];
         for (int j = 0; j < p; j++) x[j] = rate(e, a->t[r], j) - a->mean[j];
         for (int j = 0; j < p; j++) {
@@ -133,6 +129,34 @@ int neural_pca(EpisodeRecord *const *eps, int n_eps, NeuralPca *a)
             gsl_matrix_set(cov, (size_t)j, (size_t)k, v);
             gsl_matrix_set(cov, (size_t)k, (size_t)j, v);
         }
+}
+
+static long fitted_rows(EpisodeRecord *const *eps, int n_eps, int skip)
+{
+    long n = 0;
+    for (int i = 0; i < n_eps; i++)
+        if (has_activity(eps[i]) && eps[i]->n_trials > skip) n += eps[i]->n_trials - skip;
+    return n;
+}
+
+int neural_pca(EpisodeRecord *const *eps, int n_eps, NeuralPca *a) { return neural_pca_fit(eps, n_eps, 0, a); }
+
+int neural_pca_fit(EpisodeRecord *const *eps, int n_eps, int skip, NeuralPca *a)
+{
+    int p = a->n_units;
+    if (skip < 0) skip = 0;
+    if (neural_n_units(eps, n_eps) != p || neural_n_rows(eps, n_eps) != a->n_rows || fitted_rows(eps, n_eps, skip) < 2)
+        return ANALYSIS_NODATA;
+    gsl_matrix *cov = gsl_matrix_calloc((size_t)p, (size_t)p);
+    gsl_matrix *vec = gsl_matrix_alloc((size_t)p, (size_t)p);
+    gsl_vector *val = gsl_vector_alloc((size_t)p);
+    gsl_eigen_symmv_workspace *w = gsl_eigen_symmv_alloc((size_t)p);
+    double *x = malloc((size_t)p * sizeof *x);
+    int rc = ANALYSIS_NOMEM;
+    if (!cov || !vec || !val || !w || !x) goto done;
+
+    a->skip = skip;
+    pca_moments(eps, n_eps, skip, a, cov, x);
     gsl_eigen_symmv(cov, val, vec, w);
     gsl_eigen_symmv_sort(val, vec, GSL_EIGEN_SORT_VAL_DESC);
     double total = 0.0;
@@ -588,6 +612,11 @@ done:
     free(perm);
     free(nulls);
     return rc;
+}
+
+int neural_decode_above_null(const NeuralDecode *d)
+{
+    return isfinite(d->r2) && isfinite(d->null_p95) && d->r2 > d->null_p95;
 }
 
 /* ---- selectivity ----------------------------------------------------------------- */

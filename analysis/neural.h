@@ -16,6 +16,8 @@
 **   PCA         of the pooled rates, centred per unit: eigen-decomposition of
 **               the (p, p) covariance (gsl_eigen_symmv), components sorted by
 **               variance, each sign fixed so its largest loading is positive.
+**               neural_pca_fit may leave each episode's first trials out of
+**               the fit (not of the scores).
 **   decoding    cross-validated ridge regression of a per-row target from the
 **               z-scored rates (plus an unpenalized intercept): K folds split
 **               by EPISODE (a seeded shuffle of the episodes, dealt round
@@ -78,6 +80,8 @@ typedef struct NeuralPca {
     double *loadings;        /* (p, p) row c = unit weights of component c (unit norm) */
     double *scores;          /* (N, k) projections of the centred rates */
     int *episode, *t;        /* (N) index into eps and trial of each row */
+    int skip;                /* trials 0..skip-1 of each episode were left out of the fit */
+    long n_fit;              /* rows the mean and covariance were taken over */
 } NeuralPca;
 
 /* Allocate for p units, N rows, k scored components; NULL if out of memory
@@ -88,6 +92,12 @@ void neural_pca_free(NeuralPca *pca);
 ** and neural_n_rows). Return ANALYSIS_OK, ANALYSIS_NODATA (fewer than 2 rows
 ** or mismatched sizes) or ANALYSIS_NOMEM. */
 int neural_pca(EpisodeRecord *const *eps, int n_eps, NeuralPca *pca);
+/* The same, with the mean, covariance and components fitted on the rows with
+** t >= skip only (every episode's first `skip` trials left out, e.g. the
+** transient from the network's zero initial state), while every row, those
+** included, is scored on them. neural_pca is skip = 0. ANALYSIS_NODATA also
+** when fewer than 2 rows remain to fit. */
+int neural_pca_fit(EpisodeRecord *const *eps, int n_eps, int skip, NeuralPca *pca);
 
 /* ---- latent targets --------------------------------------------------------- */
 
@@ -137,6 +147,9 @@ typedef struct NeuralDecode {
 ** episodes than folds, or a constant target) or ANALYSIS_NOMEM. */
 int neural_decode(EpisodeRecord *const *eps, int n_eps, const double *target, const NeuralDecodeConfig *cfg,
                   NeuralDecode *out);
+/* 1 if d's R^2 exceeds its null's 95th percentile (only then is the decode
+** above chance; a decode AT it is not), else 0 (also when either is NaN). */
+int neural_decode_above_null(const NeuralDecode *d);
 
 /* ---- unit selectivity ------------------------------------------------------------ */
 

@@ -9,7 +9,9 @@
 **      the right number of rows;
 **   2. the same run as JSON is one line, one object, with its run id first;
 **   3. a directory that does not exist: export_tsv_run returns -1 with the
-**      first failure in err and writes nothing;
+**      first failure in err and writes nothing; a decoding result is written
+**      with its folds' SD, its null's 5th percentile and whether it is above
+**      the null's 95th percentile (a decode at it is not), in TSV, JSON, text;
 **   4. training_final is the last bin of training_bins, bit for bit, and
 **      covers the last ceil(n/10) rows, for n below, at and above 10 bins;
 **      export_tsv_training writes a header and one row per training row;
@@ -40,12 +42,12 @@
 /* Episodes of a reversal task: the good arm (p 0.8 vs 0.2) swaps every 10
 ** trials; the agent picks the good arm except for a deterministic pattern of
 ** mistakes and wins on a deterministic pattern. */
-static EpisodeRecord **make_episodes(void)
+static EpisodeRecord **make_episodes_units(int n_units)
 {
     EpisodeRecord **eps = calloc(N_EPS, sizeof *eps);
     assert_non_null(eps);
     for (int e = 0; e < N_EPS; e++) {
-        assert_non_null(eps[e] = episode_alloc(N_TRIALS, 0));
+        assert_non_null(eps[e] = episode_alloc(N_TRIALS, n_units));
         for (int t = 0; t < N_TRIALS; t++) {
             TrialRecord *tr = &eps[e]->trials[t];
             int block = t / 10, good = block & 1;
@@ -57,12 +59,16 @@ static EpisodeRecord **make_episodes(void)
             tr->action = (t * 7 + e * 3) % 5 == 0 ? !good : good;
             tr->reward = (t * 5 + e) % 4 != 0 ? 1.0 : 0.0;
             tr->probs[0] = tr->probs[1] = tr->value = tr->rpe = NAN;
+            for (int u = 0; u < n_units; u++)   /* the good arm, with a little of the trial and the episode */
+                eps[e]->activity[(size_t)t * n_units + u] = (float)(u == 0 ? good : 0.01 * ((t * (u + 2) + e) % 7));
         }
         eps[e]->n_trials = N_TRIALS;
         episode_summarize(eps[e]);
     }
     return eps;
 }
+
+static EpisodeRecord **make_episodes(void) { return make_episodes_units(0); }
 
 /* Lines of a file; the first copied into header. */
 static int count_lines(const char *path, char *header, size_t n)
@@ -77,6 +83,19 @@ static int count_lines(const char *path, char *header, size_t n)
     }
     fclose(f);
     return lines;
+}
+
+/* The whole file, NUL-terminated (the caller frees). */
+static char *slurp(const char *path)
+{
+    FILE *f = fopen(path, "rb");
+    if (!f) fail_msg("%s: missing", path);
+    char *b = calloc(1, 1 << 16);
+    assert_non_null(b);
+    size_t n = fread(b, 1, (1 << 16) - 1, f);
+    b[n] = '\0';
+    fclose(f);
+    return b;
 }
 
 static int count_files(const char *dir, const char *prefix)
@@ -174,6 +193,78 @@ static void test_tsv_missing_dir(void **state)
     assert_int_equal(o.n_files, 0);
     assert_non_null(strstr(o.err, "/nonexistent/metarl-export-test/.run7_curve.tsv.tmp"));
     assert_non_null(strstr(o.err, ": cannot write ("));
+    run_analysis_free(&A);
+}
+
+/* The decoding results as `analyze` writes them: with the folds' SD, the
+** null's 5th percentile and whether the decode is above the null's 95th
+** percentile (a decode AT it is not), in the TSV, the JSON and the text. */
+static void test_decoding_exports(void **state)
+{
+    (void)state;
+    RunRow row;
+    RunAnalysis A;
+    memset(&row, 0, sizeof row);
+    row.run_id = 7;
+    row.kind = kind_name;
+    row.name = run_name;
+    row.task = task_name;
+    row.agent = agent_name;
+    run_analysis_init(&A, &row);
+    A.eps = make_episodes_units(3);
+    A.n_eps = N_EPS;
+    assert_int_equal(run_analysis_compute(&A, RA_DECODING, 3, 0.0), 0);
+    assert_true(A.dec_ok[0] && A.dec_ok[1]);   /* p0, p1 */
+    /* p0 above its null; p1 exactly at its null's 95th percentile */
+    /* (binary fractions, so that every format prints them exactly) */
+    A.dec[0].r2 = 0.75, A.dec[0].fold_sd = 0.046875, A.dec[0].null_mean = -0.0078125, A.dec[0].null_p05 = -0.03125;
+    A.dec[0].null_p95 = 0.015625;
+    A.dec[1].r2 = 0.25, A.dec[1].fold_sd = 0.078125, A.dec[1].null_mean = 0.125, A.dec[1].null_p05 = 0.046875;
+    A.dec[1].null_p95 = 0.25;
+
+    char dir[256], path[512], header[8192];
+    test_tmpdir(dir, sizeof dir);
+    ExportDir o;
+    export_dir_init(&o, dir);
+    o.run = 7;
+    assert_int_equal(export_tsv_run(&A, &o), 0);
+    snprintf(path, sizeof path, "%s/run7_decoding.tsv", dir);
+    count_lines(path, header, sizeof header);
+    assert_string_equal(header, "target\trows\tepisodes\tfolds\tlambda\tr2\tnull_mean\tnull_p95\tshuffles\tr2_fold_sd\t"
+                                "null_p05\tabove_null\n");
+    char *tsv = slurp(path);
+    assert_non_null(tsv);
+    const char *p0 = strstr(tsv, "\np0\t"), *p1 = strstr(tsv, "\np1\t");
+    assert_true(p0 && p1);
+    assert_non_null(strstr(p0, "\t0.75\t-0.0078125\t0.015625\t"));
+    assert_non_null(strstr(p0, "\t0.046875\t-0.03125\t1\n"));
+    assert_non_null(strstr(p1, "\t0.25\t0.125\t0.25\t"));
+    assert_non_null(strstr(p1, "\t0.078125\t0.046875\t0\n"));
+    free(tsv);
+    test_rmdir(dir);
+
+    char *text = NULL;
+    size_t n = 0;
+    FILE *f = open_memstream(&text, &n);
+    assert_non_null(f);
+    assert_int_equal(export_json_run(&A, f), 0);
+    fclose(f);
+    assert_non_null(strstr(text, "\"p0\":{\"r2\":0.75,\"fold_sd\":0.046875,\"fold_r2\":["));
+    assert_non_null(strstr(text, "\"null_mean\":-0.0078125,\"null_p05\":-0.03125,\"null_p95\":0.015625,\"above_null\":true"));
+    assert_non_null(strstr(text, "\"null_p05\":0.046875,\"null_p95\":0.25,\"above_null\":false"));
+    free(text);
+
+    f = open_memstream(&text, &n);
+    assert_non_null(f);
+    assert_int_equal(export_text_run(&A, NULL, 0, f), 0);
+    fclose(f);
+    assert_non_null(strstr(text, "fold SD   null 5% null mean  null 95%"));
+    assert_non_null(strstr(text, "p0              0.750   0.047    -0.031    -0.008     0.016"));
+    const char *t0 = strstr(text, "p0    "), *t1 = strstr(text, "p1    ");
+    assert_true(t0 && t1);
+    assert_true(!strncmp(strchr(t0, '\n') - 3, "yes", 3));
+    assert_true(!strncmp(strchr(t1, '\n') - 2, "no", 2));
+    free(text);
     run_analysis_free(&A);
 }
 
@@ -278,6 +369,7 @@ int main(void)
         cmocka_unit_test(test_tsv_files),
         cmocka_unit_test(test_json_line),
         cmocka_unit_test(test_tsv_missing_dir),
+        cmocka_unit_test(test_decoding_exports),
         cmocka_unit_test(test_training_final),
         cmocka_unit_test(test_training_final_read),
     };

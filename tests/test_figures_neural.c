@@ -6,6 +6,12 @@
 **             percentiles) and whether it is above the null's 95th
 **             percentile; a decode AT the 95th percentile is not marked; the
 **             script draws the null's box and the error bars.
+**   trajectories  on a run whose first trial of every episode sits at 1000
+**             on PC1 of the pooled PCA: the figure's own PCA (fitted from
+**             trial 2 on) shows the bulk's circle on both axes, the axes
+**             cover the bulk (the first trials drawn at the edge, keyed),
+**             the data carry each episode's order in the figure, and the key
+**             (one entry per episode) sits beside the plot, not below it.
 **   rpe       the network's delta is labelled its striatal critic's, a
 **             reference agent's its own (named, with what its V is), never
 **             the critic's.
@@ -20,7 +26,9 @@
 #include <string.h>
 #include <cmocka.h>
 
+#include "analysis/neural.h"
 #include "analysis/plot.h"
+#include "core/episode.h"
 
 static char dir[256];
 
@@ -140,11 +148,102 @@ static void rpe_labels_name_whose_delta(void **state)
     free(gp);
 }
 
+/* E episodes of T trials, P units: trials t >= 1 on a unit circle in units 0
+** and 1 (angle by t, phase by episode), trial 0 at 1000 on unit 0 and 2. */
+enum { TE = 4, TT = 30, TP = 4 };
+
+static EpisodeRecord **transient_run(void)
+{
+    EpisodeRecord **eps = calloc(TE, sizeof *eps);
+    assert_non_null(eps);
+    for (int i = 0; i < TE; i++) {
+        EpisodeRecord *e = eps[i] = episode_alloc(TT, TP);
+        assert_non_null(e);
+        e->n_trials = TT;
+        for (int t = 0; t < TT; t++) {
+            TrialRecord *tr = &e->trials[t];
+            tr->action = t % 2;
+            tr->reward = (t + i) % 3 == 0;
+            tr->truth.p[0] = tr->truth.p[1] = 0.5;
+            tr->probs[0] = tr->probs[1] = tr->value = tr->rpe = NAN;
+            double a = 0.4 * t + 1.3 * i;
+            float *x = e->activity + (size_t)t * TP;
+            x[0] = (float)cos(a), x[1] = (float)sin(a), x[2] = 0.001f * (float)(t % 5), x[3] = 0.001f * (float)i;
+            if (t == 0) x[0] = x[2] = 1000.0f;
+        }
+    }
+    return eps;
+}
+
+/* The value of "NAME = v" in s. */
+static double gp_value(const char *s, const char *name)
+{
+    const char *p = strstr(s, name);
+    if (!p) fail_msg("no '%s' in the script", name);
+    return strtod(p + strlen(name), NULL);
+}
+
+static void trajectories_show_the_bulk_and_tell_episodes_apart(void **state)
+{
+    (void)state;
+    EpisodeRecord **eps = transient_run();
+    NeuralPca *pca = neural_pca_alloc(TP, TE * TT, 2);   /* the analysis' pooled PCA, as run_analysis makes it */
+    assert_non_null(pca);
+    assert_int_equal(neural_pca(eps, TE, pca), 0);
+    PlotRun r = { .run_id = 2, .label = "network (run 2)", .pca = pca, .eps = eps, .n_eps = TE };
+    PlotOptions o;
+    plot_options_default(&o);
+    char err[256];
+    PlotFiles files;
+    assert_int_equal(plot_write(PLOT_TRAJECTORIES, &r, 1, &o, dir, "traj", &files, err, sizeof err), 0);
+    char *dat = slurp("traj.dat"), *gp = slurp("traj.gp");
+    assert_non_null(strstr(dat, "# episode shown t trial pc1 pc2 color"));
+    assert_non_null(strstr(dat, "PCA fitted on trials 2 onwards"));
+    /* the bulk (trials 2..T) spans both axes: variance ~ 1/2 each (a unit circle) */
+    double s[2] = { 0 }, ss[2] = { 0 };
+    int n = 0, shown_of_ep1 = 0;
+    for (const char *line = strchr(dat, '\n'); line; line = strchr(line + 1, '\n')) {
+        int ep, sh, t, trial;
+        double x, y;
+        if (sscanf(line + 1, "%d %d %d %d %lf %lf", &ep, &sh, &t, &trial, &x, &y) != 6) continue;
+        if (ep == 1) shown_of_ep1 = sh;
+        if (t == 0) continue;
+        s[0] += x, s[1] += y, ss[0] += x * x, ss[1] += y * y, n++;
+    }
+    assert_int_equal(n, 3 * (TT - 1));   /* the first 3 episodes, by default */
+    assert_int_equal(shown_of_ep1, 2);
+    for (int c = 0; c < 2; c++) assert_true(ss[c] / n - (s[c] / n) * (s[c] / n) > 0.3);
+    /* the axes on the bulk (within the circle plus a margin), the far first trials at the edge */
+    assert_true(gp_value(gp, "X1 = ") < 2 && gp_value(gp, "X0 = ") > -2);
+    assert_true(gp_value(gp, "Y1 = ") < 2 && gp_value(gp, "Y0 = ") > -2);
+    assert_non_null(strstr(gp, "title 'first trial, off axes'"));
+    /* one key entry per episode, the key beside the plot, not under the x label */
+    assert_non_null(strstr(gp, "title 'episode 1'"));
+    assert_non_null(strstr(gp, "title 'episode 3'"));
+    assert_null(strstr(gp, "title 'episode 4'"));
+    assert_null(strstr(gp, "set key below"));
+    assert_non_null(strstr(gp, "set key outside right"));
+    free(dat);
+    free(gp);
+    /* side by side: the key inside each panel, in headroom above the data */
+    PlotRun two[2] = { r, r };
+    two[1].run_id = 3;
+    assert_int_equal(plot_write(PLOT_TRAJECTORIES, two, 2, &o, dir, "traj2", &files, err, sizeof err), 0);
+    gp = slurp("traj2.gp");
+    assert_null(strstr(gp, "set key below"));
+    assert_non_null(strstr(gp, "set key inside top"));
+    free(gp);
+    neural_pca_free(pca);
+    for (int i = 0; i < TE; i++) episode_free(eps[i]);
+    free(eps);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(decoding_data_carries_null_and_error_bars),
         cmocka_unit_test(rpe_labels_name_whose_delta),
+        cmocka_unit_test(trajectories_show_the_bulk_and_tell_episodes_apart),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }

@@ -3,7 +3,9 @@
 **
 **   PCA          rates = mean + 2 latent factors x loadings + small noise: the
 **                first two components explain > 95% and span the planted
-**                subspace (projector distance < 0.05);
+**                subspace (projector distance < 0.05); a first-trial
+**                transient that takes PC1 is left out of the fit by
+**                neural_pca_fit (skip 1), which still scores every trial;
 **   decoding     a target that is a planted linear readout of the rates is
 **                decoded with cross-validated R^2 > 0.9 and a shuffled null
 **                near 0; a target unrelated to the rates is not decoded; the
@@ -138,6 +140,55 @@ static void pca_finds_planted_subspace(void **state)
     gsl_matrix_free(R);
     gsl_vector_free(tau);
     neural_pca_free(a);
+    free_episodes(eps, N_EP);
+    gsl_rng_free(r);
+}
+
+/* A first-trial transient (one unit at 1000 on trial 0 of every episode) takes
+** PC1 of the plain PCA; fitted without trial 0 the components span the bulk's
+** planted plane again, while trial 0 is still scored; skip 0 is neural_pca. */
+static void pca_fit_leaves_out_first_trials(void **state)
+{
+    (void)state;
+    enum { N_EP = 10, T = 40, P = 6 };
+    gsl_rng *r = rng_alloc();
+    gsl_rng_set(r, 7);
+    EpisodeRecord **eps = make_episodes(N_EP, T, P, r);
+    for (int i = 0; i < N_EP; i++)
+        for (int t = 0; t < T; t++) {
+            double f1 = gsl_ran_gaussian(r, 1.0), f2 = gsl_ran_gaussian(r, 0.5);
+            for (int j = 0; j < P; j++) *act(eps[i], t, j) = (float)gsl_ran_gaussian(r, 0.01);
+            *act(eps[i], t, 0) += (float)f1;
+            *act(eps[i], t, 1) += (float)f2;
+            if (t == 0) *act(eps[i], t, 5) = 1000.0f;
+        }
+    NeuralPca *plain = neural_pca_alloc(P, N_EP * T, 2), *fit = neural_pca_alloc(P, N_EP * T, 2),
+              *zero = neural_pca_alloc(P, N_EP * T, 2);
+    assert_true(plain && fit && zero);
+    assert_int_equal(neural_pca(eps, N_EP, plain), ANALYSIS_OK);
+    assert_true(fabs(plain->loadings[5]) > 0.99);   /* the transient is PC1 */
+    assert_int_equal(neural_pca_fit(eps, N_EP, 1, fit), ANALYSIS_OK);
+    assert_int_equal(fit->skip, 1);
+    assert_int_equal(fit->n_fit, N_EP * (T - 1));
+    assert_true(fabs(fit->loadings[0]) > 0.99);        /* PC1: unit 0 */
+    assert_true(fabs(fit->loadings[P + 1]) > 0.99);    /* PC2: unit 1 */
+    assert_true(fit->explained[0] + fit->explained[1] > 0.99);
+    /* every row scored, trial 0 included, in neural-row order */
+    assert_int_equal(fit->episode[T], 1);
+    assert_int_equal(fit->t[T], 0);
+    assert_close(fit->scores[(size_t)T * 2], fit->loadings[0] * (*act(eps[1], 0, 0) - fit->mean[0]) +
+                                                 fit->loadings[1] * (*act(eps[1], 0, 1) - fit->mean[1]) +
+                                                 fit->loadings[2] * (*act(eps[1], 0, 2) - fit->mean[2]) +
+                                                 fit->loadings[3] * (*act(eps[1], 0, 3) - fit->mean[3]) +
+                                                 fit->loadings[4] * (*act(eps[1], 0, 4) - fit->mean[4]) +
+                                                 fit->loadings[5] * (*act(eps[1], 0, 5) - fit->mean[5]),
+                 1e-9);
+    assert_int_equal(neural_pca_fit(eps, N_EP, 0, zero), ANALYSIS_OK);
+    assert_memory_equal(zero->scores, plain->scores, sizeof(double) * N_EP * T * 2);
+    assert_int_equal(neural_pca_fit(eps, N_EP, T, zero), ANALYSIS_NODATA);   /* nothing left to fit */
+    neural_pca_free(plain);
+    neural_pca_free(fit);
+    neural_pca_free(zero);
     free_episodes(eps, N_EP);
     gsl_rng_free(r);
 }
@@ -526,6 +577,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(pca_finds_planted_subspace),
+        cmocka_unit_test(pca_fit_leaves_out_first_trials),
         cmocka_unit_test(decoding_recovers_readout),
         cmocka_unit_test(decoding_matches_direct_ridge),
         cmocka_unit_test(decoding_fold_scores),
