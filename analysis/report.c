@@ -14,6 +14,7 @@
 #include <sys/stat.h>
 #include <sys/types.h>
 #include <sys/wait.h>
+#include <signal.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -290,6 +291,7 @@ static void html_begin(FILE *h, const char *title, const char *generator)
                "figure { margin: 1.5em 0; } figure img { max-width: 100%%; border: 1px solid #eee; }\n"
                "figcaption { font-size: 0.92em; color: #333; } figcaption .files { color: #777; font-size: 0.9em; }\n"
                "code { background: #f4f4f4; padding: 0 0.2em; }\n"
+               ".warn { background: #fff4e0; border-left: 4px solid #e69f00; padding: 0.4em 0.8em; }\n"
                "</style>\n</head>\n<body>\n<h1>");
     html_esc(h, title);
     fprintf(h, "</h1>\n");
@@ -503,6 +505,35 @@ static int check_out_dir(const char *dir)
     return empty ? 0 : 1;
 }
 
+/* Remove the folders FINAL.tmp-PID and FINAL.old-PID that a report killed before its end (SIGKILL, power
+** cut) left beside FINAL: only those whose process PID no longer runs, never another live report's. */
+static void remove_stale(const char *final)
+{
+    char parent[4096];
+    const char *slash = strrchr(final, '/');
+    const char *base = slash ? slash + 1 : final;
+    if (slash) snprintf(parent, sizeof parent, "%.*s", slash == final ? 1 : (int)(slash - final), final);
+    else snprintf(parent, sizeof parent, ".");
+    size_t nb = strlen(base);
+    DIR *d = opendir(parent);
+    if (!d) return;
+    struct dirent *e;
+    char path[8300];
+    while ((e = readdir(d))) {
+        const char *name = e->d_name;
+        if (strncmp(name, base, nb) || (strncmp(name + nb, ".tmp-", 5) && strncmp(name + nb, ".old-", 5))) continue;
+        const char *digits = name + nb + 5;
+        char *end;
+        errno = 0;
+        long pid = strtol(digits, &end, 10);
+        if (!*digits || *end || errno || pid <= 0 || pid == (long)getpid()) continue;
+        if (kill((pid_t)pid, 0) == 0 || errno != ESRCH) continue;   /* alive (or not ours to judge) */
+        snprintf(path, sizeof path, "%s/%s", parent, name);
+        remove_tree(path);
+    }
+    closedir(d);
+}
+
 /* A report in the making: a temporary folder beside the final one, and its index.html. */
 typedef struct Report {
     char final[4096], tmp[4200];
@@ -526,6 +557,7 @@ static int report_open(Report *R)
         *slash = '\0';
         if (make_dirs(parent) != 0) return fail(J, REPORT_FAILED, "%s: cannot create the folder (%s)", parent, strerror(errno));
     }
+    remove_stale(R->final);
     remove_tree(R->tmp);
     if (mkdir(R->tmp, 0777) != 0) return fail(J, REPORT_FAILED, "%s: cannot create the folder (%s)", R->tmp, strerror(errno));
     char path[4300];
@@ -985,6 +1017,23 @@ done:
     return status;
 }
 
+/* Runs that differ in task or trials per episode share the figures' axes only loosely: say so, naming
+** the first run and each run that differs from it (into b; empty if all agree). */
+static void compare_mismatch(Loaded *const *L, int n, char *b, size_t nb)
+{
+    b[0] = '\0';
+    const Loaded *a = L[0];
+    for (int i = 1; i < n; i++) {
+        const Loaded *c = L[i];
+        int task = strcmp(a->row.task, c->row.task) != 0;
+        int trials = a->pr.trials_per_episode > 0 && c->pr.trials_per_episode > 0 &&
+                     a->pr.trials_per_episode != c->pr.trials_per_episode;
+        if (!task && !trials) continue;
+        fig_cat(b, nb, "%s%s is %s with %d trials per episode, %s is %s with %d", b[0] ? "; " : "", a->label,
+                a->row.task, a->pr.trials_per_episode, c->label, c->row.task, c->pr.trials_per_episode);
+    }
+}
+
 int report_compare(ReportJob *J)
 {
     char err[2048];
@@ -1012,6 +1061,11 @@ int report_compare(ReportJob *J)
         status = load_compute(J, s, &L[i], RA_ALL & ~RA_RW_RECOVERY, J->lags, 0.0);
     }
     if (status != REPORT_OK) goto done;
+    char mismatch[2048];
+    compare_mismatch(grp, n, mismatch, sizeof mismatch);
+    if (mismatch[0])
+        note(J, "compare: warning: the runs differ in task or trials (%s); their figures share axes but not the "
+                "same task", mismatch);
     if ((status = report_open(&R)) != REPORT_OK) goto done;
     FILE *h = R.html;
     char title[1024] = "metarl compare: runs";
@@ -1019,7 +1073,13 @@ int report_compare(ReportJob *J)
         fig_cat(title, sizeof title, "%s %lld", i == 0 ? "" : i == n - 1 ? " and" : ",", (long long)L[i].row.run_id);
     html_begin(h, title, "compare");
     fprintf(h, "<p>The figures of the runs below, overlaid (one colour per run, in this order). A figure leaves "
-               "out the runs that lack its data and says so.</p>\n<h2>Runs</h2>\n");
+               "out the runs that lack its data and says so.</p>\n");
+    if (mismatch[0]) {
+        fprintf(h, "<p class=\"warn\"><b>Warning: the runs differ in task or trials.</b> ");
+        html_esc(h, mismatch);
+        fprintf(h, ". Curves over trials and regret are not on the same task; read them side by side with care.</p>\n");
+    }
+    fprintf(h, "<h2>Runs</h2>\n");
     RunRow rows[MAX_RUNS];
     for (int i = 0; i < n; i++) rows[i] = L[i].row;
     html_runs(h, rows, n);
