@@ -459,27 +459,6 @@ static void caption_numbers(PlotKind kind, Loaded *const *L, int n, const PlotOp
 
 /* ---- folders ------------------------------------------------------------------------------------ */
 
-/* Remove a tree of plain files and folders (symbolic links are removed, not followed). */
-static int remove_tree(const char *path)
-{
-    struct stat st;
-    if (lstat(path, &st) != 0) return errno == ENOENT ? 0 : -1;
-    if (!S_ISDIR(st.st_mode)) return unlink(path);
-    DIR *d = opendir(path);
-    if (!d) return -1;
-    struct dirent *e;
-    int rc = 0;
-    char sub[4096];
-    while ((e = readdir(d))) {
-        if (!strcmp(e->d_name, ".") || !strcmp(e->d_name, "..")) continue;
-        snprintf(sub, sizeof sub, "%s/%s", path, e->d_name);
-        if (remove_tree(sub) != 0) rc = -1;
-    }
-    closedir(d);
-    if (rmdir(path) != 0) rc = -1;
-    return rc;
-}
-
 /* 0 if dir does not exist, is empty, or holds a metarl report; 1 if it is something else; -1 if not a folder. */
 static int check_out_dir(const char *dir)
 {
@@ -505,35 +484,6 @@ static int check_out_dir(const char *dir)
     return empty ? 0 : 1;
 }
 
-/* Remove the folders FINAL.tmp-PID and FINAL.old-PID that a report killed before its end (SIGKILL, power
-** cut) left beside FINAL: only those whose process PID no longer runs, never another live report's. */
-static void remove_stale(const char *final)
-{
-    char parent[4096];
-    const char *slash = strrchr(final, '/');
-    const char *base = slash ? slash + 1 : final;
-    if (slash) snprintf(parent, sizeof parent, "%.*s", slash == final ? 1 : (int)(slash - final), final);
-    else snprintf(parent, sizeof parent, ".");
-    size_t nb = strlen(base);
-    DIR *d = opendir(parent);
-    if (!d) return;
-    struct dirent *e;
-    char path[8300];
-    while ((e = readdir(d))) {
-        const char *name = e->d_name;
-        if (strncmp(name, base, nb) || (strncmp(name + nb, ".tmp-", 5) && strncmp(name + nb, ".old-", 5))) continue;
-        const char *digits = name + nb + 5;
-        char *end;
-        errno = 0;
-        long pid = strtol(digits, &end, 10);
-        if (!*digits || *end || errno || pid <= 0 || pid == (long)getpid()) continue;
-        if (kill((pid_t)pid, 0) == 0 || errno != ESRCH) continue;   /* alive (or not ours to judge) */
-        snprintf(path, sizeof path, "%s/%s", parent, name);
-        remove_tree(path);
-    }
-    closedir(d);
-}
-
 /* A report in the making: a temporary folder beside the final one, and its index.html. */
 typedef struct Report {
     char final[4096], tmp[4200];
@@ -557,14 +507,14 @@ static int report_open(Report *R)
         *slash = '\0';
         if (make_dirs(parent) != 0) return fail(J, REPORT_FAILED, "%s: cannot create the folder (%s)", parent, strerror(errno));
     }
-    remove_stale(R->final);
-    remove_tree(R->tmp);
+    out_dir_remove_stale(R->final);
+    out_dir_remove_tree(R->tmp);
     if (mkdir(R->tmp, 0777) != 0) return fail(J, REPORT_FAILED, "%s: cannot create the folder (%s)", R->tmp, strerror(errno));
     char path[4300];
     snprintf(path, sizeof path, "%s/index.html", R->tmp);
     if (!(R->html = fopen(path, "w"))) {
         int e = errno;
-        remove_tree(R->tmp);
+        out_dir_remove_tree(R->tmp);
         return fail(J, REPORT_FAILED, "%s: cannot write (%s)", path, strerror(e));
     }
     return REPORT_OK;
@@ -581,7 +531,7 @@ static int report_close(Report *R, int ok)
         R->html = NULL;
     }
     if (!ok) {
-        remove_tree(R->tmp);
+        out_dir_remove_tree(R->tmp);
         return REPORT_FAILED;
     }
     char old[4300];
@@ -590,16 +540,16 @@ static int report_close(Report *R, int ok)
     int had = stat(R->final, &st) == 0;
     if (had && rename(R->final, old) != 0) {
         int e = errno;
-        remove_tree(R->tmp);
+        out_dir_remove_tree(R->tmp);
         return fail(J, REPORT_FAILED, "%s: cannot replace it (%s)", R->final, strerror(e));
     }
     if (rename(R->tmp, R->final) != 0) {
         int e = errno;
         if (had) rename(old, R->final);
-        remove_tree(R->tmp);
+        out_dir_remove_tree(R->tmp);
         return fail(J, REPORT_FAILED, "%s: cannot create it (%s)", R->final, strerror(e));
     }
-    if (had) remove_tree(old);
+    if (had) out_dir_remove_tree(old);
     return REPORT_OK;
 }
 
