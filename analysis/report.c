@@ -1037,12 +1037,12 @@ static const char *targets_default(void)
     ssize_t k = readlink("/proc/self/exe", exe, sizeof exe - 1);
     if (k > 0) {
         exe[k] = '\0';
-        char *slash = strrchr(exe, '/');
-        if (slash) {
-            *slash = '\0';
-            snprintf(path, sizeof path, "%s/../data/targets.tsv", exe);
-            if (access(path, R_OK) == 0) return path;
+        for (int up = 0; up < 2; up++) {   /* build/metarl -> its folder's parent */
+            char *slash = strrchr(exe, '/');
+            if (slash) *slash = '\0';
         }
+        snprintf(path, sizeof path, "%s/data/targets.tsv", exe);
+        if (exe[0] && access(path, R_OK) == 0) return path;
     }
     return "data/targets.tsv";
 }
@@ -1143,6 +1143,49 @@ static int report_kinds(Report *R, const char *sub, Loaded *const *grp, int n, c
     return R->n_figures - before;
 }
 
+/* Question 1's short answer: the network's P(better arm) over the first and the last five trials. */
+static void answer_learn(FILE *h, const Loaded *net)
+{
+    const BehaviorCurves *c = net->A.curves;
+    if (!c || c->n_trials < 10) return;
+    double first = 0, last = 0;
+    int nf = 0, nl = 0;
+    for (int t = 0; t < 5; t++) {
+        if (c->n_best[t] > 0 && isfinite(c->best_mean[t])) first += c->best_mean[t], nf++;
+        int u = c->n_trials - 1 - t;
+        if (c->n_best[u] > 0 && isfinite(c->best_mean[u])) last += c->best_mean[u], nl++;
+    }
+    if (!nf || !nl) return;
+    fprintf(h, "<p><b>In short:</b> the network chose the better arm with P = %.3f over the first five trials and "
+               "%.3f over the last five (of %d).</p>\n", first / nf, last / nl, c->n_trials);
+}
+
+/* Question 2's short answer: the reference agents the network does better and worse than. */
+static void answer_beat(FILE *h, Loaded *const *grp, int n)
+{
+    int regret = headline_is_regret(grp[0]);
+    const RunningMean *m0 = measure(grp[0], regret);
+    if (n < 2 || m0->n == 0) return;
+    char better[1024] = "", worse[1024] = "", b[128];
+    for (int i = 1; i < n; i++) {
+        const RunningMean *m = measure(grp[i], regret);
+        if (m->n == 0) continue;
+        int wins = regret ? m0->mean < m->mean : m0->mean > m->mean;
+        fig_cat(wins ? better : worse, sizeof better, "%s%s (%.3f)", (wins ? better : worse)[0] ? ", " : "",
+                grp[i]->row.agent, m->mean);
+    }
+    mean_pm(b, sizeof b, m0);
+    fprintf(h, "<p><b>In short:</b> the network's %s, %s, is %s ", regret ? "regret per episode" : "P(better arm)", b,
+            regret ? "below" : "above");
+    fprintf(h, "%s", better[0] ? "" : "none of the reference agents'");
+    html_esc(h, better);
+    if (worse[0]) {
+        fprintf(h, " and %s ", regret ? "above" : "below");
+        html_esc(h, worse);
+    }
+    fprintf(h, " on the same instances (± SE over episodes; the paired differences are tighter).</p>\n");
+}
+
 /* One section per question about the network's test grp[0] (its reference agents grp[1..n-1], its
 ** training run train or NULL); then the reference agents' own figures, folded. */
 static void report_questions(Report *R, Loaded *const *grp, int n, Loaded *train)
@@ -1158,6 +1201,7 @@ static void report_questions(Report *R, Loaded *const *grp, int n, Loaded *train
     fprintf(h, "<h2 id=\"q-learn\">1. Does it learn within an episode?</h2>\n<p>With its weights frozen, whatever "
                "improves over an episode's trials is learnt in its recurrent activity. The network is drawn beside "
                "its reference agents.</p>\n");
+    answer_learn(h, grp[0]);
     report_kinds(R, cmp, grp, n, learn, 4);
     if (train) {
         fprintf(h, "<h3 id=\"run%lld\">How it was meta-trained (train run %lld)</h3>\n", (long long)train->row.run_id,
@@ -1168,6 +1212,7 @@ static void report_questions(Report *R, Loaded *const *grp, int n, Loaded *train
         snprintf(own, sizeof own, "run%lld", (long long)grp[0]->row.run_id);
     }
     fprintf(h, "<h2 id=\"q-beat\">2. Does it beat the reference agents?</h2>\n");
+    answer_beat(h, grp, n);
     if (!report_kinds(R, cmp, grp, n, beat, 1))
         fprintf(h, "<p>No regret figure: the runs hold no task truth. See the summary's table.</p>\n");
     fprintf(h, "<h3 id=\"run%lld\">The network's key numbers (test run %lld)</h3>\n", (long long)grp[0]->row.run_id,
