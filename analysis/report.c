@@ -14,6 +14,7 @@
 #include <sys/stat.h>
 #include <sys/types.h>
 #include <sys/wait.h>
+#include <signal.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -290,6 +291,7 @@ static void html_begin(FILE *h, const char *title, const char *generator)
                "figure { margin: 1.5em 0; } figure img { max-width: 100%%; border: 1px solid #eee; }\n"
                "figcaption { font-size: 0.92em; color: #333; } figcaption .files { color: #777; font-size: 0.9em; }\n"
                "code { background: #f4f4f4; padding: 0 0.2em; }\n"
+               ".warn { background: #fff4e0; border-left: 4px solid #e69f00; padding: 0.4em 0.8em; }\n"
                "</style>\n</head>\n<body>\n<h1>");
     html_esc(h, title);
     fprintf(h, "</h1>\n");
@@ -457,27 +459,6 @@ static void caption_numbers(PlotKind kind, Loaded *const *L, int n, const PlotOp
 
 /* ---- folders ------------------------------------------------------------------------------------ */
 
-/* Remove a tree of plain files and folders (symbolic links are removed, not followed). */
-static int remove_tree(const char *path)
-{
-    struct stat st;
-    if (lstat(path, &st) != 0) return errno == ENOENT ? 0 : -1;
-    if (!S_ISDIR(st.st_mode)) return unlink(path);
-    DIR *d = opendir(path);
-    if (!d) return -1;
-    struct dirent *e;
-    int rc = 0;
-    char sub[4096];
-    while ((e = readdir(d))) {
-        if (!strcmp(e->d_name, ".") || !strcmp(e->d_name, "..")) continue;
-        snprintf(sub, sizeof sub, "%s/%s", path, e->d_name);
-        if (remove_tree(sub) != 0) rc = -1;
-    }
-    closedir(d);
-    if (rmdir(path) != 0) rc = -1;
-    return rc;
-}
-
 /* 0 if dir does not exist, is empty, or holds a metarl report; 1 if it is something else; -1 if not a folder. */
 static int check_out_dir(const char *dir)
 {
@@ -526,13 +507,14 @@ static int report_open(Report *R)
         *slash = '\0';
         if (make_dirs(parent) != 0) return fail(J, REPORT_FAILED, "%s: cannot create the folder (%s)", parent, strerror(errno));
     }
-    remove_tree(R->tmp);
+    out_dir_remove_stale(R->final);
+    out_dir_remove_tree(R->tmp);
     if (mkdir(R->tmp, 0777) != 0) return fail(J, REPORT_FAILED, "%s: cannot create the folder (%s)", R->tmp, strerror(errno));
     char path[4300];
     snprintf(path, sizeof path, "%s/index.html", R->tmp);
     if (!(R->html = fopen(path, "w"))) {
         int e = errno;
-        remove_tree(R->tmp);
+        out_dir_remove_tree(R->tmp);
         return fail(J, REPORT_FAILED, "%s: cannot write (%s)", path, strerror(e));
     }
     return REPORT_OK;
@@ -549,7 +531,7 @@ static int report_close(Report *R, int ok)
         R->html = NULL;
     }
     if (!ok) {
-        remove_tree(R->tmp);
+        out_dir_remove_tree(R->tmp);
         return REPORT_FAILED;
     }
     char old[4300];
@@ -558,16 +540,16 @@ static int report_close(Report *R, int ok)
     int had = stat(R->final, &st) == 0;
     if (had && rename(R->final, old) != 0) {
         int e = errno;
-        remove_tree(R->tmp);
+        out_dir_remove_tree(R->tmp);
         return fail(J, REPORT_FAILED, "%s: cannot replace it (%s)", R->final, strerror(e));
     }
     if (rename(R->tmp, R->final) != 0) {
         int e = errno;
         if (had) rename(old, R->final);
-        remove_tree(R->tmp);
+        out_dir_remove_tree(R->tmp);
         return fail(J, REPORT_FAILED, "%s: cannot create it (%s)", R->final, strerror(e));
     }
-    if (had) remove_tree(old);
+    if (had) out_dir_remove_tree(old);
     return REPORT_OK;
 }
 
@@ -916,12 +898,14 @@ static void report_section(Report *R, const RunRow *r, Loaded *const *grp, int n
 }
 
 /* Every run's section; REPORT_OK, or the status of a run that could not be loaded. */
-static int report_sections(Report *R, Store *s, RunRow *rows, int n_rows, Loaded *L)
+static int report_sections(Report *R, Store *s, RunRow *rows, int n_rows, Loaded *L, const int64_t *skip, int n_skip)
 {
     int status = REPORT_OK;
     for (int i = 0; i < n_rows && !R->failed && !stopped(R->J); i++) {
         int64_t ids[MAX_RUNS];
-        int n = report_group(rows, n_rows, i, ids);
+        int skipped = 0;
+        for (int k = 0; k < n_skip; k++) skipped |= skip[k] == rows[i].run_id;
+        int n = skipped ? 0 : report_group(rows, n_rows, i, ids);
         Loaded *grp[MAX_RUNS];
         memset(L, 0, (size_t)n * sizeof *L);
         if (n == 0) continue;
@@ -935,10 +919,379 @@ static int report_sections(Report *R, Store *s, RunRow *rows, int n_rows, Loaded
             if ((status = load_compute(R->J, s, &L[got], RA_ALL & ~RA_RW_RECOVERY, R->J->lags, 0.0)) != REPORT_OK)
                 break;
         }
-        if (status == REPORT_OK && got == n) report_section(R, &rows[i], grp, n);
+        if (status == REPORT_OK && got == n) {
+            fprintf(R->html, "<details>\n<summary>Run %lld: ", (long long)rows[i].run_id);
+            html_esc(R->html, rows[i].kind);
+            fprintf(R->html, " ");
+            html_esc(R->html, rows[i].kind[0] == 'i' ? rows[i].name : rows[i].agent);
+            fprintf(R->html, " on ");
+            html_esc(R->html, rows[i].task);
+            fprintf(R->html, "%s</summary>\n", n > 1 ? ", with its reference agents" : "");
+            report_section(R, &rows[i], grp, n);
+            fprintf(R->html, "</details>\n");
+        }
         for (int j = 0; j < n; j++) loaded_free(&L[j]);
         if (status != REPORT_OK) R->failed = 1;
     }
+    return status;
+}
+
+/* ---- the summary page and the questions -------------------------------------------------------- */
+
+/* One row of the targets file (data/targets.tsv; its header says what the columns mean). */
+typedef struct Target {
+    char task[32], dist[32], metric[16], rel[4], what[256], source[256];
+    double value;
+} Target;
+
+#define MAX_TARGETS 64
+
+/* Read up to max rows of the targets file; their number, or -1 with a message in err. */
+static int targets_read(const char *path, Target *t, int max, char *err, size_t n_err)
+{
+    FILE *f = path ? fopen(path, "r") : NULL;
+    if (!f) {
+        snprintf(err, n_err, "%.4000s: cannot read it (%s)", path ? path : "(no targets file)", path ? strerror(errno) : "none given");
+        return -1;
+    }
+    char line[1024];
+    int n = 0, lineno = 0;
+    while (n < max && fgets(line, sizeof line, f)) {
+        lineno++;
+        line[strcspn(line, "\r\n")] = '\0';
+        if (!line[0] || line[0] == '#' || !strncmp(line, "task\t", 5)) continue;
+        char *field[7], *p = line;
+        int k = 0;
+        for (; k < 7 && p; k++) {
+            field[k] = p;
+            p = strchr(p, '\t');
+            if (p) *p++ = '\0';
+        }
+        char *end;
+        double v = k == 7 ? strtod(field[4], &end) : 0;
+        if (k != 7 || end == field[4] || *end || (strcmp(field[3], "<=") && strcmp(field[3], ">=") && strcmp(field[3], "="))) {
+            fclose(f);
+            snprintf(err, n_err, "%.4000s:%d: not task, dist, metric, relation (<=, >= or =), value, what, source", path, lineno);
+            return -1;
+        }
+        Target *r = &t[n++];
+        snprintf(r->task, sizeof r->task, "%s", field[0]);
+        snprintf(r->dist, sizeof r->dist, "%s", field[1]);
+        snprintf(r->metric, sizeof r->metric, "%s", field[2]);
+        snprintf(r->rel, sizeof r->rel, "%s", field[3]);
+        r->value = v;
+        snprintf(r->what, sizeof r->what, "%s", field[5]);
+        snprintf(r->source, sizeof r->source, "%s", field[6]);
+    }
+    fclose(f);
+    return n;
+}
+
+/* The headline measure of a test: regret per episode on a bandit, P(better arm) on a task that reverses. */
+static int headline_is_regret(const Loaded *L) { return !strcmp(L->row.task, "bandit") && L->A.summary.regret.n > 0; }
+
+static const RunningMean *measure(const Loaded *L, int regret)
+{
+    return regret ? &L->A.summary.regret : &L->A.summary.p_best;
+}
+
+/* "2.402 ± 0.112" (3 digits), or "n/a". */
+static void mean_pm(char *b, size_t nb, const RunningMean *m)
+{
+    b[0] = '\0';
+    if (m->n == 0) snprintf(b, nb, "n/a");
+    else fig_pm(b, nb, m->mean, moments_se(m), 3);
+}
+
+/* The table of the headline numbers: the network first, then each reference agent on the same instances. */
+static void summary_table(FILE *h, Loaded *const *grp, int n, int regret)
+{
+    char b[128];
+    fprintf(h, "<table>\n<tr><th>agent (run)</th><th>%s</th><th>%s</th><th>reward per trial</th></tr>\n",
+            regret ? "<b>regret per episode</b>" : "regret per episode", regret ? "P(better arm)" : "<b>P(better arm)</b>");
+    for (int i = 0; i < n; i++) {
+        const Summary *s = &grp[i]->A.summary;
+        fprintf(h, "<tr><td>%s", i == 0 ? "<b>" : "");
+        html_esc(h, grp[i]->label);
+        fprintf(h, "%s</td>", i == 0 ? "</b>" : "");
+        const RunningMean *cols[3] = { &s->regret, &s->p_best, &s->reward_per_trial };
+        for (int c = 0; c < 3; c++) {
+            mean_pm(b, sizeof b, cols[c]);
+            int bold = i == 0 && c == (regret ? 0 : 1);
+            fprintf(h, "<td class=\"n\">%s%s%s</td>", bold ? "<b>" : "", b, bold ? "</b>" : "");
+        }
+        fprintf(h, "</tr>\n");
+    }
+    fprintf(h, "</table>\n<p>Mean ± SE over the test episodes; every agent played the same task instances with the "
+               "same reward draws. Regret: the better arm's probability minus the chosen arm's, summed over an episode.</p>\n");
+}
+
+/* The targets file the report's summary quotes: $METARL_TARGETS, else data/targets.tsv beside the
+** binary's folder (build/metarl -> data/targets.tsv), else data/targets.tsv of the working folder. */
+static const char *targets_default(void)
+{
+    static char path[4096];
+    const char *env = getenv("METARL_TARGETS");
+    if (env && *env) return env;
+    char exe[4000];
+    ssize_t k = readlink("/proc/self/exe", exe, sizeof exe - 1);
+    if (k > 0) {
+        exe[k] = '\0';
+        for (int up = 0; up < 2; up++) {   /* build/metarl -> its folder's parent */
+            char *slash = strrchr(exe, '/');
+            if (slash) *slash = '\0';
+        }
+        snprintf(path, sizeof path, "%s/data/targets.tsv", exe);
+        if (exe[0] && access(path, R_OK) == 0) return path;
+    }
+    return "data/targets.tsv";
+}
+
+/* The network's numbers beside the targets and measurements of J->targets that concern its task. */
+static void summary_targets(FILE *h, const ReportJob *J, const Loaded *net)
+{
+    Target t[MAX_TARGETS];
+    char err[4600];
+    const char *path = J->targets ? J->targets : targets_default();
+    fprintf(h, "<h3>Beside the targets and earlier measurements</h3>\n");
+    int n = targets_read(path, t, MAX_TARGETS, err, sizeof err);
+    if (n < 0) {
+        fprintf(h, "<p class=\"warn\">No targets shown: ");
+        html_esc(h, err);
+        fprintf(h, ".</p>\n");
+        return;
+    }
+    TaskFacts facts;
+    const char *dist = task_facts_from_text(net->row.config, &facts, err, sizeof err) == 0 && facts.dist ? facts.dist : "-";
+    int shown = 0;
+    char b[128];
+    for (int i = 0; i < n; i++) {
+        if (strcmp(t[i].task, net->row.task) || (strcmp(t[i].dist, "-") && strcmp(t[i].dist, dist))) continue;
+        int regret = !strcmp(t[i].metric, "regret");
+        const RunningMean *m = measure(net, regret);
+        if (!shown++)
+            fprintf(h, "<table>\n<tr><th>number</th><th>value</th><th>this test</th><th></th><th>source</th></tr>\n");
+        fprintf(h, "<tr><td>");
+        html_esc(h, t[i].what);
+        fprintf(h, "</td><td class=\"n\">%s %s%.3f</td>", regret ? "regret" : "P(best)",
+                t[i].rel[0] == '<' ? "≤ " : t[i].rel[0] == '>' ? "≥ " : "", t[i].value);
+        mean_pm(b, sizeof b, m);
+        fprintf(h, "<td class=\"n\">%s</td><td>", b);
+        if (m->n && t[i].rel[0] != '=') {
+            int met = t[i].rel[0] == '<' ? m->mean <= t[i].value : m->mean >= t[i].value;
+            fprintf(h, "%s", met ? "met" : "<b>not met</b>");
+        } else if (m->n) {
+            fprintf(h, "%+.3f", m->mean - t[i].value);
+        }
+        fprintf(h, "</td><td>");
+        html_esc(h, t[i].source);
+        fprintf(h, "</td></tr>\n");
+    }
+    if (shown) fprintf(h, "</table>\n");
+    else fprintf(h, "<p>No target or measurement concerns this task (%s, %s).</p>\n", net->row.task, dist);
+    fprintf(h, "<p>Targets and measurements are read from <code>");
+    html_esc(h, path);
+    fprintf(h, "</code> (one row per number, with its source); one test's number is compared, while the measurements "
+               "are medians over training seeds.</p>\n");
+}
+
+/* The summary page: the headline sentence, the table of agents, the targets, links to the questions. */
+static void report_summary(Report *R, Loaded *const *grp, int n, const Loaded *train)
+{
+    FILE *h = R->html;
+    const Loaded *net = grp[0];
+    int regret = headline_is_regret(net);
+    char b[128];
+    fprintf(h, "<h2 id=\"summary\">Summary: the network's frozen-weight test, run %lld</h2>\n", (long long)net->row.run_id);
+    mean_pm(b, sizeof b, measure(net, regret));
+    fprintf(h, "<p class=\"headline\">The network (test run %lld, weights of train run %lld", (long long)net->row.run_id,
+            (long long)net->row.parent_run);
+    if (train) fprintf(h, " after %d training episodes", train->n_train);
+    fprintf(h, ") played %d fresh ", net->A.n_eps);
+    html_esc(h, net->row.task);
+    fprintf(h, " episodes of %d trials with its weights frozen: <b>%s %s</b>", net->pr.trials_per_episode,
+            regret ? "regret per episode" : "P(better arm)", b);
+    for (int i = 1; i < n; i++) {
+        mean_pm(b, sizeof b, measure(grp[i], regret));
+        fprintf(h, "%s", i == 1 ? "; on the same instances " : i == n - 1 ? " and " : ", ");
+        html_esc(h, grp[i]->row.agent);
+        fprintf(h, " %s", b);
+    }
+    fprintf(h, ".</p>\n");
+    summary_table(h, grp, n, regret);
+    summary_targets(h, R->J, net);
+    fprintf(h, "<h3>The questions</h3>\n<ol>\n<li><a href=\"#q-learn\">Does it learn within an episode?</a></li>\n"
+               "<li><a href=\"#q-beat\">Does it beat the reference agents?</a></li>\n"
+               "<li><a href=\"#q-reversal\">Does it adapt after reversals?</a></li>\n"
+               "<li><a href=\"#q-activity\">What does its activity encode?</a></li>\n"
+               "<li><a href=\"#others\">The reference agents' own figures and the other runs</a></li>\n</ol>\n");
+}
+
+/* Figures of the kinds given for runs grp (overlaid), into sub/; the number drawn. */
+static int report_kinds(Report *R, const char *sub, Loaded *const *grp, int n, const PlotKind *kinds, int nk)
+{
+    int before = R->n_figures;
+    for (int k = 0; k < nk; k++) {
+        if (kinds[k] == PLOT_TRAJECTORIES) {
+            report_figure(R, sub, "trajectories", PLOT_TRAJECTORIES, grp, 1, PLOT_COLOR_TRIAL);
+            if (grp[0]->A.belief) report_figure(R, sub, "trajectories_belief", PLOT_TRAJECTORIES, grp, 1, PLOT_COLOR_BELIEF);
+            else report_figure(R, sub, "trajectories_p0", PLOT_TRAJECTORIES, grp, 1, PLOT_COLOR_P0);
+            continue;
+        }
+        report_figure(R, sub, plot_kind_name(kinds[k]), kinds[k], grp, n, PLOT_COLOR_TRIAL);
+    }
+    return R->n_figures - before;
+}
+
+/* Question 1's short answer: the network's P(better arm) over the first and the last five trials. */
+static void answer_learn(FILE *h, const Loaded *net)
+{
+    const BehaviorCurves *c = net->A.curves;
+    if (!c || c->n_trials < 10) return;
+    double first = 0, last = 0;
+    int nf = 0, nl = 0;
+    for (int t = 0; t < 5; t++) {
+        if (c->n_best[t] > 0 && isfinite(c->best_mean[t])) first += c->best_mean[t], nf++;
+        int u = c->n_trials - 1 - t;
+        if (c->n_best[u] > 0 && isfinite(c->best_mean[u])) last += c->best_mean[u], nl++;
+    }
+    if (!nf || !nl) return;
+    fprintf(h, "<p><b>In short:</b> the network chose the better arm with P = %.3f over the first five trials and "
+               "%.3f over the last five (of %d).</p>\n", first / nf, last / nl, c->n_trials);
+}
+
+/* Question 2's short answer: the reference agents the network does better and worse than. */
+static void answer_beat(FILE *h, Loaded *const *grp, int n)
+{
+    int regret = headline_is_regret(grp[0]);
+    const RunningMean *m0 = measure(grp[0], regret);
+    if (n < 2 || m0->n == 0) return;
+    char better[1024] = "", worse[1024] = "", b[128];
+    for (int i = 1; i < n; i++) {
+        const RunningMean *m = measure(grp[i], regret);
+        if (m->n == 0) continue;
+        int wins = regret ? m0->mean < m->mean : m0->mean > m->mean;
+        fig_cat(wins ? better : worse, sizeof better, "%s%s (%.3f)", (wins ? better : worse)[0] ? ", " : "",
+                grp[i]->row.agent, m->mean);
+    }
+    mean_pm(b, sizeof b, m0);
+    fprintf(h, "<p><b>In short:</b> the network's %s, %s, is %s ", regret ? "regret per episode" : "P(better arm)", b,
+            regret ? "below" : "above");
+    fprintf(h, "%s", better[0] ? "" : "none of the reference agents'");
+    html_esc(h, better);
+    if (worse[0]) {
+        fprintf(h, " and %s ", regret ? "above" : "below");
+        html_esc(h, worse);
+    }
+    fprintf(h, " on the same instances (± SE over episodes; the paired differences are tighter).</p>\n");
+}
+
+/* One section per question about the network's test grp[0] (its reference agents grp[1..n-1], its
+** training run train or NULL); then the reference agents' own figures, folded. */
+static void report_questions(Report *R, Loaded *const *grp, int n, Loaded *train)
+{
+    FILE *h = R->html;
+    char cmp[64], own[64];
+    snprintf(cmp, sizeof cmp, "run%lld_compare", (long long)grp[0]->row.run_id);
+    snprintf(own, sizeof own, "run%lld", (long long)grp[0]->row.run_id);
+    static const PlotKind learn[] = { PLOT_CURVE, PLOT_STAY, PLOT_REGRESSION, PLOT_RW };
+    static const PlotKind beat[] = { PLOT_REGRET };
+    static const PlotKind rev[] = { PLOT_REVERSAL, PLOT_VOLATILITY };
+    static const PlotKind act[] = { PLOT_PCA, PLOT_TRAJECTORIES, PLOT_DECODING, PLOT_SELECTIVITY, PLOT_RPE };
+    fprintf(h, "<h2 id=\"q-learn\">1. Does it learn within an episode?</h2>\n<p>With its weights frozen, whatever "
+               "improves over an episode's trials is learnt in its recurrent activity. The network is drawn beside "
+               "its reference agents.</p>\n");
+    answer_learn(h, grp[0]);
+    report_kinds(R, cmp, grp, n, learn, 4);
+    if (train) {
+        fprintf(h, "<h3 id=\"run%lld\">How it was meta-trained (train run %lld)</h3>\n", (long long)train->row.run_id,
+                (long long)train->row.run_id);
+        html_key_numbers(h, train);
+        snprintf(own, sizeof own, "run%lld", (long long)train->row.run_id);
+        report_run_figures(R, own, train);
+        snprintf(own, sizeof own, "run%lld", (long long)grp[0]->row.run_id);
+    }
+    fprintf(h, "<h2 id=\"q-beat\">2. Does it beat the reference agents?</h2>\n");
+    answer_beat(h, grp, n);
+    if (!report_kinds(R, cmp, grp, n, beat, 1))
+        fprintf(h, "<p>No regret figure: the runs hold no task truth. See the summary's table.</p>\n");
+    fprintf(h, "<h3 id=\"run%lld\">The network's key numbers (test run %lld)</h3>\n", (long long)grp[0]->row.run_id,
+            (long long)grp[0]->row.run_id);
+    html_key_numbers(h, grp[0]);
+    fprintf(h, "<h2 id=\"q-reversal\">3. Does it adapt after reversals?</h2>\n");
+    if (!report_kinds(R, cmp, grp, n, rev, 2)) {
+        fprintf(h, "<p>Not asked of this test: its task (");
+        html_esc(h, grp[0]->row.task);
+        fprintf(h, ") has no reversals. A network trained and tested on the reversal task (data/configs/reversal.ini) "
+                   "answers it.</p>\n");
+    }
+    fprintf(h, "<h2 id=\"q-activity\">4. What does its activity encode?</h2>\n");
+    if (!report_kinds(R, own, grp, 1, act, 5))
+        fprintf(h, "<p>The test stored no unit rates, so its activity cannot be analysed.</p>\n");
+    if (n > 1) {
+        fprintf(h, "<h2 id=\"others\">The reference agents' own figures and the other runs</h2>\n");
+        for (int j = 1; j < n && !R->failed; j++) {
+            fprintf(h, "<details>\n<summary>");
+            html_esc(h, grp[j]->label);
+            fprintf(h, ": every figure of this reference agent</summary>\n");
+            html_section(h, grp[j], "h3", 1);
+            html_key_numbers(h, grp[j]);
+            char sub[64];
+            snprintf(sub, sizeof sub, "run%lld", (long long)grp[j]->row.run_id);
+            report_run_figures(R, sub, grp[j]);
+            fprintf(h, "</details>\n");
+        }
+    }
+}
+
+/* The headline test: the newest test run of the store (0 if none). */
+static int64_t headline_test(const RunRow *rows, int n_rows)
+{
+    int64_t id = 0;
+    for (int i = 0; i < n_rows; i++)
+        if (!strcmp(rows[i].kind, "test") && rows[i].run_id > id) id = rows[i].run_id;
+    return id;
+}
+
+/* Load run id into L (all its analyses); REPORT_OK or a status with J->err. */
+static int load_one(Report *R, Store *s, Loaded *L, int64_t id)
+{
+    memset(L, 0, sizeof *L);
+    if (store_run_get(s, id, &L->row) != 0) return fail(R->J, REPORT_FAILED, "%s", store_errmsg(s));
+    return load_compute(R->J, s, L, RA_ALL & ~RA_RW_RECOVERY, R->J->lags, 0.0);
+}
+
+/* The summary and the questions of test run `test`; its group's ids (and its train run's) in *done. */
+static int report_headline(Report *R, Store *s, const RunRow *rows, int n_rows, int64_t test, Loaded *L,
+                           int64_t *done, int *n_done)
+{
+    int64_t ids[MAX_RUNS];
+    int at = -1;
+    for (int i = 0; i < n_rows; i++)
+        if (rows[i].run_id == test) at = i;
+    int n = report_group(rows, n_rows, at, ids), status = REPORT_OK, got = 0;
+    Loaded *grp[MAX_RUNS], train, *tr = NULL;
+    memset(&train, 0, sizeof train);
+    for (; got < n && status == REPORT_OK && !stopped(R->J); got++) {
+        grp[got] = &L[got];
+        status = load_one(R, s, &L[got], ids[got]);
+        done[(*n_done)++] = ids[got];
+    }
+    int64_t parent = L[0].row.parent_run;
+    for (int i = 0; i < n_rows && status == REPORT_OK && parent; i++)
+        if (rows[i].run_id == parent && !strcmp(rows[i].kind, "train")) {
+            status = load_one(R, s, &train, parent);
+            tr = &train;
+            done[(*n_done)++] = parent;
+        }
+    if (status == REPORT_OK && got == n && !stopped(R->J)) {
+        report_summary(R, grp, n, tr);
+        report_questions(R, grp, n, tr);
+        if (!R->J->quiet) note(R->J, "report: test run %lld, its reference agents and training: %d figures", (long long)test, R->n_figures);
+    }
+    for (int j = 0; j < got; j++) loaded_free(&L[j]);
+    loaded_free(&train);
+    if (status != REPORT_OK) R->failed = 1;
     return status;
 }
 
@@ -969,11 +1322,24 @@ int report_write(ReportJob *J)
     char title[4400];
     snprintf(title, sizeof title, "metarl report: %s", J->db);
     html_begin(h, title, "report");
-    fprintf(h, "<p>%d runs. Each section shows the figures that apply to a run; a test run comes first with the "
-               "reference agents that played its very task instances, overlaid.</p>\n<h2>Runs</h2>\n",
-            n_rows);
+    int64_t done[MAX_RUNS + 1], test = headline_test(rows, n_rows);
+    int n_done = 0;
+    if (test) {
+        status = report_headline(&R, s, rows, n_rows, test, L, done, &n_done);
+    } else {
+        fprintf(h, "<h2 id=\"summary\">Summary</h2>\n<p class=\"warn\">This store holds no test run, so there is no "
+                   "network result to lead with: train a network (<code>metarl train</code>), then test it with frozen "
+                   "weights beside the reference agents (<code>metarl test</code>). Every run's figures follow.</p>\n");
+    }
+    if (status == REPORT_OK && n_done < n_rows) {
+        if (!test) fprintf(h, "<h2 id=\"others\">The runs</h2>\n");
+        else fprintf(h, "<h2 id=\"other-runs\">Other runs in the store</h2>\n");
+        fprintf(h, "<p>Each run's figures (a test run beside the reference agents that played its very task "
+                   "instances); open a run to see them.</p>\n");
+        status = report_sections(&R, s, rows, n_rows, L, done, n_done);
+    }
+    fprintf(h, "<h2 id=\"runs\">All runs (%d)</h2>\n", n_rows);
     html_runs(h, rows, n_rows);
-    status = report_sections(&R, s, rows, n_rows, L);
     html_footer_note(h, J->db, J->o.command ? J->o.command : "", J->version);
     J->n_runs = n_rows;
     status = report_finish(&R, status);
@@ -983,6 +1349,23 @@ done:
     if (rows) store_runs_free(rows, n_rows);
     store_close(s);
     return status;
+}
+
+/* Runs that differ in task or trials per episode share the figures' axes only loosely: say so, naming
+** the first run and each run that differs from it (into b; empty if all agree). */
+static void compare_mismatch(Loaded *const *L, int n, char *b, size_t nb)
+{
+    b[0] = '\0';
+    const Loaded *a = L[0];
+    for (int i = 1; i < n; i++) {
+        const Loaded *c = L[i];
+        int task = strcmp(a->row.task, c->row.task) != 0;
+        int trials = a->pr.trials_per_episode > 0 && c->pr.trials_per_episode > 0 &&
+                     a->pr.trials_per_episode != c->pr.trials_per_episode;
+        if (!task && !trials) continue;
+        fig_cat(b, nb, "%s%s is %s with %d trials per episode, %s is %s with %d", b[0] ? "; " : "", a->label,
+                a->row.task, a->pr.trials_per_episode, c->label, c->row.task, c->pr.trials_per_episode);
+    }
 }
 
 int report_compare(ReportJob *J)
@@ -1012,6 +1395,11 @@ int report_compare(ReportJob *J)
         status = load_compute(J, s, &L[i], RA_ALL & ~RA_RW_RECOVERY, J->lags, 0.0);
     }
     if (status != REPORT_OK) goto done;
+    char mismatch[2048];
+    compare_mismatch(grp, n, mismatch, sizeof mismatch);
+    if (mismatch[0])
+        note(J, "compare: warning: the runs differ in task or trials (%s); their figures share axes but not the "
+                "same task", mismatch);
     if ((status = report_open(&R)) != REPORT_OK) goto done;
     FILE *h = R.html;
     char title[1024] = "metarl compare: runs";
@@ -1019,7 +1407,13 @@ int report_compare(ReportJob *J)
         fig_cat(title, sizeof title, "%s %lld", i == 0 ? "" : i == n - 1 ? " and" : ",", (long long)L[i].row.run_id);
     html_begin(h, title, "compare");
     fprintf(h, "<p>The figures of the runs below, overlaid (one colour per run, in this order). A figure leaves "
-               "out the runs that lack its data and says so.</p>\n<h2>Runs</h2>\n");
+               "out the runs that lack its data and says so.</p>\n");
+    if (mismatch[0]) {
+        fprintf(h, "<p class=\"warn\"><b>Warning: the runs differ in task or trials.</b> ");
+        html_esc(h, mismatch);
+        fprintf(h, ". Curves over trials and regret are not on the same task; read them side by side with care.</p>\n");
+    }
+    fprintf(h, "<h2>Runs</h2>\n");
     RunRow rows[MAX_RUNS];
     for (int i = 0; i < n; i++) rows[i] = L[i].row;
     html_runs(h, rows, n);

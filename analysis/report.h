@@ -10,6 +10,13 @@
 ** numbers. Nothing here prints: a failure returns a status and a message in
 ** J->err; progress lines and gnuplot's warnings go to J->note.
 **
+** The report leads with a summary of the newest test run (the network's
+** frozen-weight result beside its reference agents and beside the targets
+** and measurements of J->targets, each with its source), then one section
+** per question about it (learning within an episode, the reference agents,
+** reversals, activity); the reference agents' own figures and the other
+** runs follow, folded in <details>.
+**
 ** Every input is checked before anything is written. report and compare build
 ** the whole folder under a temporary name beside J->out and rename it into
 ** place at the end, so the folder is never a half-written report; an existing
@@ -48,6 +55,8 @@ typedef struct ReportJob {
     int lags;                        /* reward-history regression length */
     int quiet;                       /* report, compare: no progress lines */
     const char *version;             /* metarl's, in index.html's footer */
+    const char *targets;             /* report: the targets file its summary quotes; NULL: $METARL_TARGETS,
+                                        else data/targets.tsv beside the binary's folder or here */
     volatile sig_atomic_t *stop;     /* set by a signal handler: stop between figures (may be NULL) */
     void (*note)(const char *line);  /* progress and gnuplot's warnings (may be NULL) */
     /* results */

@@ -11,7 +11,11 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <dirent.h>
+#include <signal.h>
 #include <sys/stat.h>
+#include <sys/types.h>
+#include <unistd.h>
 
 #include "analysis/run_analysis.h"
 #include "tasks/task.h"
@@ -195,4 +199,107 @@ int run_analysis_compute(RunAnalysis *A, unsigned what, int lags, double ridge)
         if (nomem(neural_selectivity(eps, n, RA_SEL_LEVEL, A->sel))) return -1;
     }
     return 0;
+}
+
+/* ---- output folders built under a temporary name -------------------------------------------- */
+
+/* Remove a tree of plain files and folders (symbolic links are removed, not followed). */
+int out_dir_remove_tree(const char *path)
+{
+    struct stat st;
+    if (lstat(path, &st) != 0) return errno == ENOENT ? 0 : -1;
+    if (!S_ISDIR(st.st_mode)) return unlink(path);
+    DIR *d = opendir(path);
+    if (!d) return -1;
+    struct dirent *e;
+    int rc = 0;
+    char sub[4096];
+    while ((e = readdir(d))) {
+        if (!strcmp(e->d_name, ".") || !strcmp(e->d_name, "..")) continue;
+        snprintf(sub, sizeof sub, "%s/%s", path, e->d_name);
+        if (out_dir_remove_tree(sub) != 0) rc = -1;
+    }
+    closedir(d);
+    if (rmdir(path) != 0) rc = -1;
+    return rc;
+}
+
+/* Remove the folders FINAL.tmp-PID and FINAL.old-PID that a report killed before its end (SIGKILL, power
+** cut) left beside FINAL: only those whose process PID no longer runs, never another live report's. */
+void out_dir_remove_stale(const char *final)
+{
+    char parent[4096];
+    const char *slash = strrchr(final, '/');
+    const char *base = slash ? slash + 1 : final;
+    if (slash) snprintf(parent, sizeof parent, "%.*s", slash == final ? 1 : (int)(slash - final), final);
+    else snprintf(parent, sizeof parent, ".");
+    size_t nb = strlen(base);
+    DIR *d = opendir(parent);
+    if (!d) return;
+    struct dirent *e;
+    char path[8300];
+    while ((e = readdir(d))) {
+        const char *name = e->d_name;
+        if (strncmp(name, base, nb) || (strncmp(name + nb, ".tmp-", 5) && strncmp(name + nb, ".old-", 5))) continue;
+        const char *digits = name + nb + 5;
+        char *end;
+        errno = 0;
+        long pid = strtol(digits, &end, 10);
+        if (!*digits || *end || errno || pid <= 0 || pid == (long)getpid()) continue;
+        if (kill((pid_t)pid, 0) == 0 || errno != ESRCH) continue;   /* alive (or not ours to judge) */
+        snprintf(path, sizeof path, "%s/%s", parent, name);
+        out_dir_remove_tree(path);
+    }
+    closedir(d);
+}
+
+int out_dir_begin(const char *dir, char *tmp, size_t n_tmp)
+{
+    struct stat st;
+    if (stat(dir, &st) == 0 && !S_ISDIR(st.st_mode)) {
+        errno = ENOTDIR;
+        return -1;
+    }
+    size_t len = strlen(dir);
+    while (len > 1 && dir[len - 1] == '/') len--;
+    if (snprintf(tmp, n_tmp, "%.*s.tmp-%ld", (int)len, dir, (long)getpid()) >= (int)n_tmp) {
+        errno = ENAMETOOLONG;
+        return -1;
+    }
+    char parent[4096];
+    snprintf(parent, sizeof parent, "%s", tmp);
+    char *slash = strrchr(parent, '/');
+    if (slash && slash != parent) {
+        *slash = '\0';
+        if (make_dirs(parent) != 0) return -1;
+    }
+    char final[4096];
+    snprintf(final, sizeof final, "%.*s", (int)len, dir);
+    out_dir_remove_stale(final);
+    out_dir_remove_tree(tmp);
+    return mkdir(tmp, 0777);
+}
+
+int out_dir_commit(const char *dir, const char *tmp)
+{
+    if (rename(tmp, dir) == 0) return 0;   /* dir did not exist (or was empty) */
+    if (errno != EEXIST && errno != ENOTEMPTY) return -1;
+    DIR *d = opendir(tmp);
+    if (!d) return -1;
+    struct dirent *e;
+    char from[8300], to[8300];
+    int rc = 0;
+    while ((e = readdir(d)) && rc == 0) {
+        if (!strcmp(e->d_name, ".") || !strcmp(e->d_name, "..")) continue;
+        snprintf(from, sizeof from, "%s/%s", tmp, e->d_name);
+        snprintf(to, sizeof to, "%s/%s", dir, e->d_name);
+        rc = rename(from, to);
+    }
+    int e2 = errno;
+    closedir(d);
+    if (rc != 0) {
+        errno = e2;
+        return -1;
+    }
+    return rmdir(tmp);
 }

@@ -114,4 +114,16 @@ int run_analysis_compute(RunAnalysis *A, unsigned what, int lags, double ridge);
 /* mkdir -p; 0, or -1 with errno set. */
 int make_dirs(const char *path);
 
+/* An output folder built under a temporary name and put in place at the end, so a failure leaves
+** nothing of it (`metarl analyze --out`, `metarl report`). out_dir_begin creates DIR.tmp-PID (into
+** tmp) and its parents, after removing the stale DIR.tmp-PID/DIR.old-PID of processes no longer
+** running; out_dir_commit renames it to DIR or, if DIR exists, moves its files into DIR (replacing
+** same-named ones, keeping the rest). Both: 0, or -1 with errno set. On failure remove tmp with
+** out_dir_remove_tree (a tree of plain files and folders; links are removed, not followed). */
+int out_dir_begin(const char *dir, char *tmp, size_t n_tmp);
+int out_dir_commit(const char *dir, const char *tmp);
+int out_dir_remove_tree(const char *path);
+/* Remove FINAL.tmp-PID and FINAL.old-PID beside FINAL whose process PID no longer runs. */
+void out_dir_remove_stale(const char *final);
+
 #endif

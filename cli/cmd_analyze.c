@@ -11,7 +11,9 @@
 **   TSV      one file per analysis in --out DIR (default: DB's name with
 **            ".analysis" for its extension, beside it: results/demo.db ->
 **            results/demo.analysis/), named run<ID>_<analysis>.tsv; the list
-**            of files is in analysis/export.h.
+**            of files is in analysis/export.h. They are written into
+**            DIR.tmp-PID and moved into DIR at the end: a failed analyze
+**            leaves DIR as it was.
 **
 ** Bad input (unreadable or foreign file, unknown run, bad --lags/--ridge)
 ** is reported before anything is written: one "metarl: ..." line, exit 2.
@@ -141,16 +143,20 @@ static int analyze_run(CmdArgs *a)
     char dir[4096];
     if ((v = arg_flag(a, "out"))) snprintf(dir, sizeof dir, "%s", v);
     else default_out_dir(db, dir, sizeof dir);
-    if (make_dirs(dir) != 0) {
+    char tmp[4200];   /* the files go to DIR.tmp-PID, moved into DIR only once all are written */
+    if (out_dir_begin(dir, tmp, sizeof tmp) != 0) {
         status = cli_fail(EXIT_FAILED, "%s: cannot create the output directory (%s)", dir, strerror(errno));
         goto done;
     }
     ExportDir o;
-    export_dir_init(&o, dir);
+    export_dir_init(&o, tmp);
     for (int i = 0; i < n_rows && status == EXIT_OK; i++) {
         status = analyze_one(s, &rows[i], json, (int)lags, ridge, &o);
         if (fflush(stdout) != 0 && status == EXIT_OK) status = cli_fail(EXIT_FAILED, "stdout: write failed (%s)", strerror(errno));
     }
+    if (status == EXIT_OK && out_dir_commit(dir, tmp) != 0)
+        status = cli_fail(EXIT_FAILED, "%s: cannot put the files in place (%s)", dir, strerror(errno));
+    if (status != EXIT_OK) out_dir_remove_tree(tmp);
     if (status == EXIT_OK) fprintf(stderr, "metarl: wrote %d TSV file%s to %s/\n", o.n_files, o.n_files == 1 ? "" : "s", dir);
 done:
     if (rows) {

@@ -193,9 +193,10 @@ static int report_run(CmdArgs *a)
 const Command cmd_report = {
     "report", "DB -o DIR [--format png|svg] [--size WxH] [--quiet]",
     "draw every figure of every run in a database into DIR, with an index.html",
-    "Every figure that applies to each run (no unit rates: no neural figures; no reversals: no reversal figure; "
-    "no task truth: no regret), each test run overlaid with the reference agents that played its task "
-    "instances, and DIR/index.html with the runs, the figures, captions and key numbers. The folder is built "
+    "DIR/index.html opens on a summary of the newest test run (its headline number beside the reference agents "
+    "that played its task instances, and beside the targets of data/targets.tsv or $METARL_TARGETS), then one "
+    "section per question; every figure that applies to each run follows (no unit rates: no neural figures; no "
+    "reversals: no reversal figure; no task truth: no regret), folded. The folder is built "
     "under a temporary name and renamed at the end; an existing DIR is replaced only if it holds a metarl report.",
     NULL, report_flags, 1, 1, report_run
 };
@@ -231,7 +232,8 @@ const Command cmd_compare = {
     "compare", "DB --run A --run B [--run C ...] -o DIR [--format png|svg] [--size WxH]",
     "overlay the figures of two or more runs (network, observer, human data...) in DIR, with an index.html",
     "Every figure that applies to at least one of the runs, with the runs overlaid in the order given "
-    "(trajectories side by side), and DIR/index.html with the runs, key numbers and captions. Built under a "
+    "(trajectories side by side), and DIR/index.html with the runs, key numbers and captions; a warning names "
+    "runs that differ in task or trials. Built under a "
     "temporary name and renamed into place; an existing DIR is replaced only if it holds a metarl report.",
     NULL, compare_flags, 1, 1, compare_run
 };

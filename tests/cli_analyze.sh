@@ -80,6 +80,21 @@ j3=$("$BIN" analyze a.db --run 2 --json --lags 3 --out lag3 2> /dev/null)
 "$BIN" analyze a.db --out again > /dev/null 2>&1
 diff -r a.analysis again > /dev/null && ok "analyze: the same TSV files on a second run" || not_ok "determinism" "$(diff -r a.analysis again | head -5)"
 
+# ---- a failure mid-way (a damaged store: run 4's first action out of range, after runs 1-3 are written)
+# leaves no partial --out folder, and an earlier folder exactly as it was
+cp a.db bad.db
+sqlite3 bad.db "UPDATE trials SET action = 7 WHERE run_id = 4 AND episode = 0 AND t = 0" || exit 1
+"$BIN" analyze bad.db --out part > /dev/null 2> err.txt; rc=$?
+if [ "$rc" = 1 ] && grep -q 'out of range' err.txt && [ ! -e part ] && ! ls -d part.tmp-* > /dev/null 2>&1; then
+    ok "analyze failing at run 4 of $N_RUNS: exit 1, no partial --out folder"
+else not_ok "analyze failing mid-way leaves nothing" "exit $rc: $(cat err.txt); $(ls -d part* 2>&1)"; fi
+f=$(cd again && ls run1_* | head -1); echo '# the earlier analysis' >> "again/$f"   # marks the earlier folder
+cp -r again kept
+"$BIN" analyze bad.db --out again > /dev/null 2>&1
+diff -r kept again > /dev/null && ! ls -d again.tmp-* > /dev/null 2>&1 \
+    && ok "analyze failing mid-way leaves the earlier --out folder as it was" || not_ok "earlier folder intact" "$(diff -r kept again | head -3)"
+rm -rf kept bad.db err.txt
+
 # ---- bad input: one line, exit 2, nothing written
 printf 'not a database\n' > notes.db
 refusals <<'TABLE'

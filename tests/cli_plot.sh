@@ -94,6 +94,15 @@ if "$BIN" compare r.db --run 2 --run "$OBS" --run "$HUMAN" --output cmp --quiet 
 else not_ok "compare of 3 runs" "$(cat err.txt)"; fi
 "$BIN" compare r.db --run "$OBS" --run "$HUMAN" --output cmp2 --quiet 2> err.txt && grep -q 'regression.png' cmp2/index.html \
     && ok "compare of 2 runs (observer and human data)" || not_ok "compare of 2 runs" "$(cat err.txt)"
+# compare: runs of different tasks or trials are named in a warning (stderr and index.html); same task, none
+"$BIN" compare r.db --run 2 --run "$NOTRUTH" --output cmp3 --quiet 2> err.txt
+if grep -q 'differ in task or trials' err.txt && grep -q "(run 2) is reversal with 30 trials" err.txt \
+   && grep -q "(run $NOTRUTH) is bandit" err.txt && grep -q 'differ in task or trials' cmp3/index.html; then
+    ok "compare of a reversal and a bandit run warns, naming both"
+else not_ok "compare of different tasks warns" "$(cat err.txt)"; fi
+"$BIN" compare r.db --run 2 --run "$OBS" --output cmp4 --quiet 2> err.txt
+grep -q 'differ' err.txt cmp4/index.html && not_ok "compare of one task: no warning" "$(cat err.txt)" \
+    || ok "compare of runs on one task: no warning"
 
 # report: every link of index.html exists; neural figures only where there are unit rates
 links_exist() {   # every src= and href= in DIR/index.html names a file in DIR
@@ -114,6 +123,15 @@ else not_ok "report exits 0" "$(cat err.txt)"; fi
 grep -q 'Rescorla-Wagner, pooled fit' rep/index.html && grep -q '<table>' rep/index.html \
     && ok "report: runs table and key numbers" || not_ok "report key numbers"
 ls -d rep.tmp-* > /dev/null 2>&1 && not_ok "report leaves no temporary folder" || ok "report leaves no temporary folder"
+# a report killed (SIGKILL) leaves rep.tmp-PID: a later report removes it once PID is gone, never a live one's
+sh -c 'exit 0' & dead=$!; wait "$dead"
+sleep 60 & live=$!
+mkdir -p "rep.tmp-$dead/run1" "rep.tmp-$live/run1" "rep.old-$dead" && touch "rep.tmp-$dead/index.html" "rep.tmp-$live/index.html"
+"$BIN" report r.db --output rep --quiet 2> err.txt
+if [ ! -e "rep.tmp-$dead" ] && [ ! -e "rep.old-$dead" ] && [ -f "rep.tmp-$live/index.html" ]; then
+    ok "report removes a dead report's rep.tmp-PID and keeps a live one's"
+else not_ok "stale temporary folders" "$(ls -d rep.* 2>&1 | tr '\n' ' ') $(cat err.txt)"; fi
+kill "$live" 2> /dev/null; wait "$live" 2> /dev/null; rm -rf "rep.tmp-$live"
 "$BIN" report r.db --output rep --quiet 2> err.txt && [ -s rep/index.html ] && ok "report over an earlier report replaces it" \
     || not_ok "report again" "$(cat err.txt)"
 
