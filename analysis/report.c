@@ -26,6 +26,7 @@
 
 #define MAX_RUNS REPORT_MAX_RUNS
 #define RW_EPISODES 300   /* per-episode RW fits drawn (the first ones): enough points for a scatter */
+#define REPORT_MAX_REFS 4   /* reference lines of a training figure */
 #define GNUPLOT "gnuplot"
 #define REPORT_MARK "<meta name=\"generator\" content=\"metarl"
 
@@ -63,6 +64,10 @@ typedef struct Loaded {
     int n_train;
     int is_train;
     char label[200];
+    char task[256];        /* task_title of the run's stored task, "" if unknown */
+    PlotReference refs[REPORT_MAX_REFS];   /* train runs: reference agents of its tests */
+    char ref_source[REPORT_MAX_REFS][64];
+    int n_refs;
     PlotRun pr;
 } Loaded;
 
@@ -114,9 +119,13 @@ static void fill_plotrun(Loaded *L)
     char err[256];
     /* the run's own task settings; 0 (no per-trial scale) if they cannot be read */
     p->trials_per_episode = task_facts_from_text(L->row.config, &facts, err, sizeof err) == 0 ? facts.n_trials : 0;
+    if (task_title_from_text(L->row.config, L->task, sizeof L->task, err, sizeof err) == 0 && strcmp(L->row.kind, "import"))
+        p->task = L->task;
     if (L->is_train) {
         p->train = L->train;
         p->n_train = L->n_train;
+        p->refs = L->refs;
+        p->n_refs = L->n_refs;
         return;
     }
     if (A->n_eps == 0) return;
@@ -140,6 +149,39 @@ static void fill_plotrun(Loaded *L)
 
 /* Read run L->row.run_id's data and compute `mask`. REPORT_OK, or REPORT_FAILED
 ** with a message in J->err. */
+/* A train run's reference lines: the mean regret per episode of the
+** thompson and bayes baselines stored beside its newest test run (the same
+** test instances). None if it has no such test. */
+static void load_references(Store *s, Loaded *L)
+{
+    static const char *const agents[] = { "thompson", "bayes" };
+    int64_t *tests = NULL, *refs = NULL;
+    int n_tests = 0, n = 0;
+    L->n_refs = 0;
+    if (store_children(s, L->row.run_id, &tests, &n_tests) != 0 || n_tests == 0) goto done;
+    if (store_children(s, tests[n_tests - 1], &refs, &n) != 0) goto done;
+    for (int i = 0; i < n && L->n_refs < REPORT_MAX_REFS; i++) {
+        RunRow r;
+        if (store_run_get(s, refs[i], &r) != 0) continue;
+        for (size_t a = 0; a < sizeof agents / sizeof *agents; a++) {
+            char sql[160], v[64];
+            if (!r.agent || strcmp(r.agent, agents[a])) continue;
+            snprintf(sql, sizeof sql, "SELECT avg(regret) FROM episodes WHERE run_id = %lld", (long long)refs[i]);
+            if (store_query_text(s, sql, v, sizeof v) != 0 || !v[0]) continue;
+            PlotReference *p = &L->refs[L->n_refs];
+            snprintf(L->ref_source[L->n_refs], sizeof L->ref_source[0], "run %lld, the same test instances",
+                     (long long)refs[i]);
+            p->agent = agents[a];
+            p->regret = strtod(v, NULL);
+            p->source = L->ref_source[L->n_refs++];
+        }
+        store_run_clear(&r);
+    }
+done:
+    free(tests);
+    free(refs);
+}
+
 static int load_compute(ReportJob *J, Store *s, Loaded *L, unsigned mask, int lags, double ridge)
 {
     L->is_train = !strcmp(L->row.kind, "train");
@@ -149,6 +191,7 @@ static int load_compute(ReportJob *J, Store *s, Loaded *L, unsigned mask, int la
     if (L->is_train) {
         if (store_read_training(s, L->row.run_id, &L->train, &L->n_train) != 0)
             return fail(J, REPORT_FAILED, "%s", store_errmsg(s));
+        load_references(s, L);
     } else {
         if (store_read_episodes(s, L->row.run_id, needs_activity(mask), &L->A.eps, &L->A.n_eps) != 0)
             return fail(J, REPORT_FAILED, "%s", store_errmsg(s));

@@ -106,23 +106,40 @@ int task_facts_of(const Config *cfg, TaskFacts *out, char *err, size_t n_err)
     return 0;
 }
 
-int task_facts_from_text(const char *ini, TaskFacts *out, char *err, size_t n_err)
+/* A Config holding the [task] section of a run's stored INI text, finalized;
+** NULL with a message in err. */
+static Config *stored_task_config(const char *ini, char *err, size_t n_err)
 {
     Config *c = config_alloc();
-    Task *t = NULL;
-    int rc = -1;
     if (!c || task_declare(c) != 0) {
         snprintf(err, n_err, "out of memory");
-        goto done;
+        config_free(c);
+        return NULL;
     }
     if (config_load_text_section(c, ini ? ini : "", "task", "stored configuration", err, n_err) != 0 ||
-        config_finalize(c, err, n_err) != 0)
-        goto done;
-    if (!(t = task_alloc(c, err, n_err))) goto done;
-    task_facts(t, out);   /* its strings are the task's own static names, not c's */
-    rc = 0;
-done:
+        config_finalize(c, err, n_err) != 0) {
+        config_free(c);
+        return NULL;
+    }
+    return c;
+}
+
+int task_facts_from_text(const char *ini, TaskFacts *out, char *err, size_t n_err)
+{
+    Config *c = stored_task_config(ini, err, n_err);
+    if (!c) return -1;
+    Task *t = task_alloc(c, err, n_err);
+    if (t) task_facts(t, out);   /* its strings are the task's own static names, not c's */
     task_free(t);
     config_free(c);
-    return rc;
+    return t ? 0 : -1;
+}
+
+int task_title_from_text(const char *ini, char *out, size_t n, char *err, size_t n_err)
+{
+    Config *c = stored_task_config(ini, err, n_err);
+    if (!c) return -1;
+    task_title(c, out, n);
+    config_free(c);
+    return 0;
 }

@@ -149,5 +149,8 @@ int task_facts_of(const Config *cfg, TaskFacts *out, char *err, size_t n_err);
 ** (the runs.config column): its [task] section is read by the one INI parser
 ** and the task is built from it. Return 0, or -1 with a message in err. */
 int task_facts_from_text(const char *ini, TaskFacts *out, char *err, size_t n_err);
+/* task_title() of the task a run was configured with, from its stored INI
+** text. Return 0, or -1 with a message in err. */
+int task_title_from_text(const char *ini, char *out, size_t n, char *err, size_t n_err);
 
 #endif
