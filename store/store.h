@@ -151,7 +151,8 @@ int store_query_text(Store *s, const char *sql, char *out, size_t n_out);
 ** from; ids inside the rest of the summary are that file's). A run that
 ** already carries merged_from keeps it, so provenance points at the original
 ** file through any number of merges. A run counts as already present when s
-** holds a run with the same kind, name, task, agent, config, seed, rng,
+** holds a run with the same kind, name, task, agent, config (but for
+** run.episodes, which a resume may raise; an update takes the new one), seed, rng,
 ** version, start time and original run id: it is skipped if s's copy is as
 ** far along (episodes + training rows + newest checkpoint, then finish time),
 ** and replaced in place (same id in s) if the input's copy went further (a
