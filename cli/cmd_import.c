@@ -108,13 +108,16 @@ static int import_run(CmdArgs *a)
 
     EpisodeRecord **eps;
     int n;
-    if (import_read(path, &spec, &eps, &n, err, sizeof err) != 0) return cli_fail(EXIT_USAGE, "%s", err);
+    if (import_read(path, &spec, &eps, &n, err, sizeof err) != 0) {   /* out of memory is not bad input */
+        size_t len = strlen(err), k = strlen(": out of memory");
+        return cli_fail(len >= k && !strcmp(err + len - k, ": out of memory") ? EXIT_FAILED : EXIT_USAGE, "%s", err);
+    }
 
-    int status = EXIT_OK;
-    Store *s = store_open(db, STORE_WRITE, err, sizeof err);
+    int status = EXIT_OK, runtime = 0;
+    Store *s = store_open_rt(db, STORE_WRITE, &runtime, err, sizeof err);
     if (!s) {
         import_free(eps, n);
-        return cli_fail(EXIT_USAGE, "%s", err);
+        return cli_fail(runtime ? EXIT_FAILED : EXIT_USAGE, "%s", err);   /* disk full: 1; a file it cannot use: 2 */
     }
     /* The settings, as INI text, stored as the run's configuration. */
     char config[2048];

@@ -53,12 +53,14 @@ static int merge_run(CmdArgs *a)
         struct stat si;
         if (out_exists && stat(a->pos[i], &si) == 0 && si.st_dev == so.st_dev && si.st_ino == so.st_ino)
             return cli_fail(EXIT_USAGE, "%s: is the output file itself (usage: metarl merge OUT IN...)", a->pos[i]);
-        Store *in = store_open(a->pos[i], STORE_READ, err, sizeof err);
-        if (!in) return cli_fail(EXIT_USAGE, "%s", err);
+        int runtime = 0;
+        Store *in = store_open_rt(a->pos[i], STORE_READ, &runtime, err, sizeof err);
+        if (!in) return cli_fail(runtime ? EXIT_FAILED : EXIT_USAGE, "%s", err);
         store_close(in);
     }
-    Store *s = store_open(out, STORE_WRITE, err, sizeof err);
-    if (!s) return cli_fail(EXIT_USAGE, "%s", err);
+    int runtime = 0;   /* disk full or out of memory: 1; a file that cannot be used: 2 */
+    Store *s = store_open_rt(out, STORE_WRITE, &runtime, err, sizeof err);
+    if (!s) return cli_fail(runtime ? EXIT_FAILED : EXIT_USAGE, "%s", err);
 
     int status = EXIT_OK, quiet = arg_has(a, "quiet");
     StoreMergeCounts total = { 0, 0, 0 }, c[CLI_MAX_POSITIONAL];

@@ -106,6 +106,9 @@ static int train_run_hook(CmdArgs *a, const TrainHook *hook)
     if (!quiet && shown.tty) fprintf(stderr, "\r%*s\r", 79, "");
     if (status != EXIT_OK) {
         cli_error("%s", err);
+        if (r.resumable)
+            cli_error("run %lld keeps its last checkpoint; resume with: metarl train --resume --db %s --run %lld",
+                      (long long)r.run, s.db, (long long)r.run);
     } else {
         print_result(a, s.db, &r);
         if (r.stopped) {

@@ -66,6 +66,7 @@ typedef struct {
     Store *store;
     void *params;
     size_t n_params;
+    int64_t value_limit;   /* the largest value the store takes (an activity row), in bytes */
     const char *refs[TEST_MAX_REFERENCE];
     int n_refs;
     int status;
@@ -231,6 +232,7 @@ static int test_load(TestJob *j)
     if (!st) return fail(j, JOB_USAGE, "%s", j->err);
     if (!run) run = store_last_run(st, "train");
     j->r->train_run = run;
+    j->value_limit = store_value_limit(st);
     if (!run) fail(j, JOB_USAGE, "%s holds no training run (train one with `metarl train --db %s`)", db, db);
     else if (store_run_get(st, run, &row) != 0) fail(j, JOB_USAGE, "%s", store_errmsg(st));
     else if (strcmp(row.kind, "train"))
@@ -267,6 +269,20 @@ static int test_network(TestJob *j)
         return fail(j, JOB_USAGE, "run %lld: the checkpoint holds %zu parameters, but this task and network need "
                                   "%zu (was a task setting changed that alters the inputs?)",
                     run, j->n_params / sizeof(double), dims.n_params);
+    const double *w = j->params;
+    for (size_t i = 0; i < dims.n_params; i++)
+        if (!isfinite(w[i]))
+            return fail(j, JOB_USAGE, "run %lld: its checkpoint (episode %lld) holds non-finite weights (NaN or Inf); "
+                                      "it cannot be tested", run, (long long)j->r->checkpoint_episode);
+    /* one activity row per module and episode: trials x units float32, within SQLite's limit per value */
+    int widest = dims.N > dims.S ? dims.N : dims.S;
+    double bytes = (double)ti->max_trials * widest * sizeof(float);
+    if (config_bool(j->cfg, "test", "activity") && bytes > (double)j->value_limit)
+        return fail(j, JOB_USAGE, "run %lld: one episode's unit rates would be %.0f bytes (%d trials x %d %s units x 4), "
+                                  "over the store's limit of %lld bytes per value: lower task.trials (--trials) or "
+                                  "store no rates (--set test.activity=false)",
+                    run, bytes, ti->max_trials, widest, widest == dims.N ? "prefrontal" : "striatal",
+                    (long long)j->value_limit);
     void *ns = net_agent_alloc(&j->tc, ti, j->params, j->err, j->n_err);
     if (!ns || !(j->net = agent_wrap(agent_type_network, ns)))
         return fail(j, JOB_USAGE, "%s", ns ? "out of memory" : j->err);

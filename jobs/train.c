@@ -83,6 +83,7 @@ typedef struct {
     void *buf;
     size_t n_buf;
     EpisodeRecord *rec;
+    int owns_run;   /* the run row is ours (created, or locked and loaded): a failure marks it */
     int status;
     char *err;
     size_t n_err;
@@ -99,6 +100,29 @@ static int fail(TrainJob *j, int status, const char *fmt, ...)
 }
 
 static int store_fail(TrainJob *j) { return fail(j, JOB_FAILED, "%s", store_errmsg(j->store)); }
+
+/* The store at s->db, or a failure: 2 for a file that cannot be used, 1 for the machine's (disk full, memory). */
+static Store *open_store(TrainJob *j, StoreMode mode)
+{
+    int runtime = 0;
+    Store *st = store_open_rt(j->s->db, mode, &runtime, j->err, j->n_err);
+    if (!st) fail(j, runtime ? JOB_FAILED : JOB_USAGE, "%s", j->err);
+    return st;
+}
+
+/* 1 if every weight and every number of the optimizer state is finite. A
+** finite loss and gradient do not make it so: the optimizer's step can still
+** divide 0 by 0 (train.eps = 0 and a weight whose gradient is 0). */
+static int weights_finite(const Trainer *tr)
+{
+    size_t np, no;
+    const double *p = trainer_params(tr, &np), *o = trainer_optim_state(tr, &no);
+    for (size_t i = 0; i < np; i++)
+        if (!isfinite(p[i])) return 0;
+    for (size_t i = 0; i < no; i++)
+        if (!isfinite(o[i])) return 0;
+    return 1;
+}
 
 /* Commit the open batch of training rows together with a checkpoint. */
 static int checkpoint(TrainJob *j)
@@ -117,22 +141,39 @@ static int checkpoint(TrainJob *j)
 /* For a resume: the stored settings of the run, with a new run.episodes if
 ** one was given. Any other setting given is refused: the network must
 ** continue exactly as it began. */
+/* Whether section.key has the same value in both (as numbers where it is one: "3" = "3.0"). */
+static int same_value(const Config *a, const Config *b, const char *section, const char *key)
+{
+    const char *va = config_get(a, section, key), *vb = config_get(b, section, key);
+    const OptSpec *sp = config_spec(b, section, key);
+    if (!va || !vb || !sp) return !va && !vb;
+    if (sp->kind == OPT_INT || sp->kind == OPT_DOUBLE) {
+        double da, db;
+        return parse_double(va, &da) == 0 && parse_double(vb, &db) == 0 ? da == db : !strcmp(va, vb);
+    }
+    if (sp->kind == OPT_BOOL) return config_bool(a, section, key) == config_bool(b, section, key);
+    return !strcmp(va, vb);
+}
+
 static int resume_config(TrainJob *j, const RunRow *row)
 {
     const Config *given = j->s->cfg;
     char err[1024];
+    Config *c = j->owned = config_alloc();
+    if (!c || train_declare_all(c) != 0) return fail(j, JOB_FAILED, "out of memory");
+    if (config_load_text(c, row->config, "stored configuration", err, sizeof err) != 0)
+        return fail(j, JOB_USAGE, "run %lld: %s", (long long)row->run_id, err);
     for (size_t i = 0; config_declared(given, i); i++) {
         const OptSpec *s = config_declared(given, i);
         if (!config_is_set(given, s->section, s->key)) continue;
         if (!strcmp(s->section, "run") && !strcmp(s->key, "episodes")) continue;
-        if (!strcmp(s->section, "test")) continue;
-        return fail(j, JOB_USAGE, "--resume: %s.%s cannot change when a run resumes (it continues with its "
-                                  "stored settings; only --episodes may be raised)", s->section, s->key);
+        if (!strcmp(s->section, "test") || same_value(given, c, s->section, s->key)) continue;
+        const char *was = config_get(c, s->section, s->key), *now = config_get(given, s->section, s->key);
+        return fail(j, JOB_USAGE, "--resume: %s.%s cannot change when a run resumes (run %lld has %s, given %s; it "
+                                  "continues with its stored settings; only --episodes may be raised)",
+                    s->section, s->key, (long long)row->run_id, was ? was : "(none)", now ? now : "(none)");
     }
-    Config *c = j->owned = config_alloc();
-    if (!c || train_declare_all(c) != 0) return fail(j, JOB_FAILED, "out of memory");
-    if (config_load_text(c, row->config, "stored configuration", err, sizeof err) != 0 ||
-        (config_is_set(given, "run", "episodes") &&
+    if ((config_is_set(given, "run", "episodes") &&
          config_set(c, "run", "episodes", config_str(given, "run", "episodes"), "--episodes", err, sizeof err) != 0) ||
         config_finalize(c, err, sizeof err) != 0)
         return fail(j, JOB_USAGE, "run %lld: %s", (long long)row->run_id, err);
@@ -146,8 +187,8 @@ static int resume_find(TrainJob *j)
     const char *db = j->s->db;
     RunRow row;
     memset(&row, 0, sizeof row);
-    Store *st = store_open(db, STORE_READ, j->err, j->n_err);
-    if (!st) return fail(j, JOB_USAGE, "%s", j->err);
+    Store *st = open_store(j, STORE_READ);
+    if (!st) return j->status;
     int64_t run = j->s->run ? j->s->run : store_last_run(st, "train");
     if (!run) fail(j, JOB_USAGE, "--resume: %s holds no training run", db);
     else if (store_run_get(st, run, &row) != 0) fail(j, JOB_USAGE, "--resume: %s", store_errmsg(st));
@@ -183,10 +224,18 @@ static int resume_load(TrainJob *j)
     free(o);
     free(st);
     if (bad) return fail(j, JOB_USAGE, "--resume: run %lld: damaged checkpoint: %s", (long long)run, err);
+    if (ep >= 0 && !weights_finite(j->tr))
+        return fail(j, JOB_USAGE, "--resume: run %lld: its checkpoint (episode %lld) holds non-finite weights (NaN or "
+                                   "Inf); it cannot go on", (long long)run, (long long)ep);
     if (ep < 0) ep = 0;   /* killed before its first checkpoint: start again */
-    if (store_begin(j->store) || store_delete_after(j->store, run, ep) || store_run_reopen(j->store, run) ||
-        store_commit(j->store))
-        return store_fail(j);
+    char *text = NULL;   /* a new target: the stored settings say it, for the next resume and for readers */
+    if (config_is_set(j->s->cfg, "run", "episodes") && !(text = config_dump(j->cfg)))
+        return fail(j, JOB_FAILED, "out of memory");
+    int rc = store_begin(j->store) || store_delete_after(j->store, run, ep) || store_run_reopen(j->store, run) ||
+             (text && store_run_set_config(j->store, run, text)) || store_commit(j->store);
+    free(text);
+    if (rc) return store_fail(j);
+    j->owns_run = 1;
     char line[256];
     snprintf(line, sizeof line, "resuming run %lld at episode %lld of %ld", (long long)run, (long long)ep,
              j->tc.episodes);
@@ -200,6 +249,7 @@ static int create_run(TrainJob *j)
     const char *name = j->s->name ? j->s->name : config_str(j->cfg, "task", "name");
     if (run_create(j->store, "train", name, 0, j->cfg, "network", j->s->version, &j->r->run, j->err, j->n_err) != 0)
         return fail(j, JOB_FAILED, "%s", j->err);
+    j->owns_run = 1;
     if (store_lock_run(j->store, j->r->run) != 0) return store_fail(j);
     if (store_begin(j->store) != 0 || checkpoint(j) != 0) return store_fail(j);
     char title[256], line[512];
@@ -219,7 +269,7 @@ static int train_begin(TrainJob *j)
     if (!(j->tr = trainer_alloc(&j->tc, j->cfg, j->err, j->n_err))) return fail(j, JOB_USAGE, "%s", j->err);
     j->n_buf = trainer_checkpoint_size(j->tr);
     if (!(j->buf = malloc(j->n_buf))) return fail(j, JOB_FAILED, "out of memory");
-    if (!(j->store = store_open(j->s->db, STORE_WRITE, j->err, j->n_err))) return fail(j, JOB_USAGE, "%s", j->err);
+    if (!(j->store = open_store(j, STORE_WRITE))) return j->status;
     if ((j->s->resume ? resume_load(j) : create_run(j)) != JOB_OK) return j->status;
     if (j->hook->start && j->hook->start(j->hook->ctx, j->cfg, &j->tr, j->buf, j->err, j->n_err) != 0) {
         return fail(j, JOB_FAILED, "data-parallel start: %s", j->err);
@@ -249,8 +299,8 @@ static int store_batch(TrainJob *j, const TrainStats *st, double wall)
     return 0;
 }
 
-/* Non-finite numbers: drop the batch and the rows since the last checkpoint. */
-static int train_failed(TrainJob *j)
+/* Non-finite numbers (why: what was not finite; hint: "" or what to change): drop the batch and the rows since the last checkpoint. */
+static int train_failed(TrainJob *j, const char *why, const char *hint)
 {
     store_rollback(j->store);
     store_run_finish(j->store, j->r->run, "failed", NULL);
@@ -261,9 +311,10 @@ static int train_failed(TrainJob *j)
     free(p);
     free(o);
     free(s2);
-    return fail(j, JOB_FAILED, "training stopped at episode %ld: the loss or the gradient is not finite (NaN or "
-                               "Inf); the last good checkpoint (episode %lld) is kept in %s, run %lld",
-                trainer_episode(j->tr), (long long)ck, j->s->db, (long long)j->r->run);
+    j->owns_run = 0;   /* marked failed: resuming would meet the same numbers */
+    return fail(j, JOB_FAILED, "training stopped at episode %ld: %s is not finite (NaN or Inf)%s; the last "
+                               "good checkpoint (episode %lld) is kept in %s, run %lld",
+                trainer_episode(j->tr), why, hint, (long long)ck, j->s->db, (long long)j->r->run);
 }
 
 /* Batches until the target, a stop or a failure; checkpoints on the way
@@ -286,7 +337,13 @@ static int train_loop(TrainJob *j)
         if (step != 0) {
             r->wall_s = now_s() - t0;
             r->final_episode = trainer_episode(j->tr);
-            return train_failed(j);
+            return train_failed(j, "the loss or the gradient", "");
+        }
+        if (!weights_finite(j->tr)) {
+            r->wall_s = now_s() - t0;
+            r->final_episode = trainer_episode(j->tr);
+            return train_failed(j, "after the update, a weight or the optimizer state",
+                                " (train.eps = 0 divides 0 by 0 for a weight whose gradient is 0: use train.eps > 0)");
         }
         if (store_batch(j, &st, now_s() - t0) != 0) return store_fail(j);
         long done = trainer_episode(j->tr);
@@ -358,6 +415,10 @@ int train_job_run(const TrainSettings *s, TrainResult *r, char *err, size_t n_er
     if ((!s->resume || resume_find(&j) == JOB_OK) && train_begin(&j) == JOB_OK && train_loop(&j) == JOB_OK)
         train_end(&j);
     if (j.status == JOB_FAILED && j.store) store_rollback(j.store);
+    if (j.status != JOB_OK && j.owns_run) {   /* disk full, out of memory: the run can go on from its checkpoint */
+        r->resumable = 1;
+        store_run_finish(j.store, r->run, "interrupted", NULL);   /* if the store still takes a write */
+    }
     r->hidden = j.tc.hidden;
     r->batch = j.tc.batch;
     episode_free(j.rec);

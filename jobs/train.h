@@ -96,6 +96,8 @@ typedef struct TrainResult {
     TrainingFinal final;       /* final training performance (training_final_read: the last tenth) */
     int hidden, batch;
     int stopped;               /* the signal number that stopped it, 0 if it ran to the end */
+    int resumable;             /* failed (disk full, out of memory) after the run began: it is marked
+                                  interrupted (if the store took the write) and --resume continues it */
     char *json;                /* the run's summary as stored (free with train_result_clear) */
 } TrainResult;
 

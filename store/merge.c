@@ -27,6 +27,36 @@
                       " WHEN json_extract(summary, '$.merged_from') IS NOT NULL THEN summary" \
                       " ELSE json_set(summary, '$.merged_from', json_object('file', ?3, 'run', run_id)) END"
 
+/* SQL metarl_run_identity(config): the settings without the [run] section's
+** `episodes` line, which a resume with a new target rewrites: the same run
+** before and after such a resume is one run. */
+static void run_identity(sqlite3_context *ctx, int argc, sqlite3_value **argv)
+{
+    (void)argc;
+    const char *c = (const char *)sqlite3_value_text(argv[0]);
+    if (!c) {
+        sqlite3_result_null(ctx);
+        return;
+    }
+    const char *sec = strstr(c, "[run]\n");
+    const char *end = sec ? strstr(sec, "\n[") : NULL;
+    const char *line = sec ? strstr(sec, "\nepisodes = ") : NULL;
+    if (!line || (end && line > end)) {
+        sqlite3_result_text(ctx, c, -1, SQLITE_TRANSIENT);
+        return;
+    }
+    const char *next = strchr(line + 1, '\n');
+    size_t head = (size_t)(line - c), tail = next ? strlen(next) : 0;
+    char *out = sqlite3_malloc64(head + tail + 1);
+    if (!out) {
+        sqlite3_result_error_nomem(ctx);
+        return;
+    }
+    memcpy(out, c, head);
+    memcpy(out + head, next ? next : "", tail + 1);
+    sqlite3_result_text(ctx, out, (int)(head + tail), sqlite3_free);
+}
+
 typedef struct {
     int64_t old_id, new_id;
 } MergeMap;
@@ -100,18 +130,20 @@ static int merge_runs(Store *s, const char *label, StoreMergeCounts *c)
     sqlite3_stmt *src = NULL, *find = NULL, *ins = NULL, *upd = NULL;
     MergeMap *map = NULL;
     int n_map = 0, cap = 0, ret = -1, rc;
-    if (sqlite3_prepare_v2(s->db, "SELECT run_id, parent_run, kind, name, task, agent, config, seed, rng, version,"
+    if (sqlite3_create_function(s->db, "metarl_run_identity", 1, SQLITE_UTF8 | SQLITE_DETERMINISTIC, NULL,
+                                run_identity, NULL, NULL) != SQLITE_OK ||
+        sqlite3_prepare_v2(s->db, "SELECT run_id, parent_run, kind, name, task, agent, config, seed, rng, version,"
                                   " started, " MERGE_ORIGIN("") ", " MERGE_PROGRESS("merge_src", "runs.") ","
                                   " coalesce(finished, '') FROM merge_src.runs ORDER BY run_id", -1, &src, NULL) != SQLITE_OK ||
         sqlite3_prepare_v2(s->db, "SELECT run_id, " MERGE_PROGRESS("main", "r.") ", coalesce(finished, '')"
                                   " FROM main.runs r WHERE kind = ?1 AND name = ?2 AND task = ?3 AND agent = ?4"
-                                  " AND config = ?5 AND seed = ?6 AND rng = ?7 AND version = ?8 AND started = ?9"
+                                  " AND metarl_run_identity(config) = metarl_run_identity(?5) AND seed = ?6 AND rng = ?7 AND version = ?8 AND started = ?9"
                                   " AND " MERGE_ORIGIN("r.") " = ?10 ORDER BY run_id LIMIT 1", -1, &find, NULL) != SQLITE_OK ||
         sqlite3_prepare_v2(s->db, "INSERT INTO main.runs (kind, name, parent_run, task, agent, config, seed, rng,"
                                   " version, started, finished, status, summary) SELECT kind, name, ?1, task, agent,"
                                   " config, seed, rng, version, started, finished, status, " MERGE_SUMMARY
                                   " FROM merge_src.runs WHERE run_id = ?2", -1, &ins, NULL) != SQLITE_OK ||
-        sqlite3_prepare_v2(s->db, "UPDATE main.runs SET (finished, status, summary) = (SELECT finished, status, "
+        sqlite3_prepare_v2(s->db, "UPDATE main.runs SET (config, finished, status, summary) = (SELECT config, finished, status, "
                                   MERGE_SUMMARY " FROM merge_src.runs WHERE run_id = ?2) WHERE run_id = ?1",
                            -1, &upd, NULL) != SQLITE_OK) {
         store_sql_fail(s, "merge: prepare");

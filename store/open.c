@@ -63,6 +63,7 @@ static int check_wal(Store *s);
 
 int store_fail(Store *s, const char *fmt, ...)
 {
+    s->runtime = 0;
     va_list ap;
     va_start(ap, fmt);
     vsnprintf(s->err, sizeof s->err, fmt, ap);
@@ -70,11 +71,22 @@ int store_fail(Store *s, const char *fmt, ...)
     return -1;
 }
 
+static int sql_fail_message(Store *s, const char *what);
+
 int store_sql_fail(Store *s, const char *what)
+{
+    int code = sqlite3_extended_errcode(s->db) & 0xff;
+    sql_fail_message(s, what);
+    s->runtime = code == SQLITE_IOERR || code == SQLITE_FULL || code == SQLITE_NOMEM;
+    return -1;
+}
+
+static int sql_fail_message(Store *s, const char *what)
 {
     int code = sqlite3_extended_errcode(s->db);
     int sys = sqlite3_system_errno(s->db);
     const char *msg = sqlite3_errmsg(s->db);
+    if ((code & 0xff) == SQLITE_NOMEM) return store_fail(s, "%s: %s: out of memory", s->path, what);
     if ((code & 0xff) == SQLITE_IOERR && (sys == ENOSPC || sys == EFBIG))
         return store_fail(s, "%s: %s: disk full (%s)", s->path, what, strerror(sys));
     /* SQLite does not always keep errno of a failed write: say what it most
@@ -91,6 +103,8 @@ int store_sql_fail(Store *s, const char *what)
 }
 
 const char *store_errmsg(const Store *s) { return s->err; }
+int store_err_runtime(const Store *s) { return s->runtime; }
+int64_t store_value_limit(const Store *s) { return sqlite3_limit(s->db, SQLITE_LIMIT_LENGTH, -1); }
 const char *store_path(const Store *s) { return s->path; }
 void store_now_iso(char *buf, size_t n)
 {
@@ -219,7 +233,13 @@ fail:
 
 Store *store_open(const char *path, StoreMode mode, char *err, size_t n_err)
 {
+    return store_open_rt(path, mode, NULL, err, n_err);
+}
+
+Store *store_open_rt(const char *path, StoreMode mode, int *runtime, char *err, size_t n_err)
+{
     Store *s = calloc(1, sizeof *s);
+    if (runtime) *runtime = 1;   /* until a failure says otherwise: only out of memory comes before */
     if (!s) {
         snprintf(err, n_err, "%s: out of memory", path);
         return NULL;
@@ -291,9 +311,11 @@ Store *store_open(const char *path, StoreMode mode, char *err, size_t n_err)
             }
         checkpointer_start(s);
     }
+    if (runtime) *runtime = 0;
     return s;
 fail_msg:
     snprintf(err, n_err, "%s", s->err[0] ? s->err : "out of memory");
+    if (runtime) *runtime = !s->err[0] || s->runtime;
     store_close(s);
     if (created) {   /* leave no half-made file behind */
         char side[4096];

@@ -54,9 +54,18 @@ typedef struct TrainRow {
 ** a store with a newer schema, leaving the file untouched. Return NULL with a
 ** message in err. */
 Store *store_open(const char *path, StoreMode mode, char *err, size_t n_err);
+/* The same; *runtime (if not NULL) says whether a failure is the machine's
+** (disk full, an I/O error, out of memory: exit 1) rather than the input's
+** (a missing, foreign, damaged or read-only file: exit 2). */
+Store *store_open_rt(const char *path, StoreMode mode, int *runtime, char *err, size_t n_err);
 /* Close; safe on NULL. Rolls back an open transaction. */
 void store_close(Store *s);
 const char *store_errmsg(const Store *s);
+/* 1 if the last failure on s was the machine's (disk full, I/O, out of memory), 0 if the input's. */
+int store_err_runtime(const Store *s);
+/* The largest value (a blob such as one activity row) the store accepts, in
+** bytes: SQLite's SQLITE_LIMIT_LENGTH on this connection. */
+int64_t store_value_limit(const Store *s);
 const char *store_path(const Store *s);
 
 int store_begin(Store *s);
@@ -69,6 +78,8 @@ int store_run_create(Store *s, const RunRow *row, int64_t *run_id);
 int store_run_finish(Store *s, int64_t run_id, const char *status, const char *summary);
 /* Set the status of a run back to 'running' (a resumed training). */
 int store_run_reopen(Store *s, int64_t run_id);
+/* Replace the stored configuration text of a run (a resume with a new target). */
+int store_run_set_config(Store *s, int64_t run_id, const char *config);
 /* Claim run_id for this process until store_close(): one trainer per run.
 ** The lock is the kernel's (an open-file-description lock on one byte of
 ** the file, far from SQLite's own lock bytes), so a killed process leaves
@@ -140,7 +151,8 @@ int store_query_text(Store *s, const char *sql, char *out, size_t n_out);
 ** from; ids inside the rest of the summary are that file's). A run that
 ** already carries merged_from keeps it, so provenance points at the original
 ** file through any number of merges. A run counts as already present when s
-** holds a run with the same kind, name, task, agent, config, seed, rng,
+** holds a run with the same kind, name, task, agent, config (but for
+** run.episodes, which a resume may raise; an update takes the new one), seed, rng,
 ** version, start time and original run id: it is skipped if s's copy is as
 ** far along (episodes + training rows + newest checkpoint, then finish time),
 ** and replaced in place (same id in s) if the input's copy went further (a

@@ -28,12 +28,14 @@ struct Store {
     int version;          /* the file's schema version (a read-only version-1 file has no stages) */
     int merge_src_stages; /* the file being merged in has a stages table */
     int lock_fd;          /* holds store_lock_run's locks; -1 if none */
+    int runtime;          /* the last failure was the machine's (disk full, I/O, memory), not the input's */
     char err[512];
 };
 
 /* Set the store's message; return -1. */
 int store_fail(Store *s, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-/* Record the SQLite error of the connection, naming what failed; return -1. */
+/* Record the SQLite error of the connection, naming what failed; return -1.
+** Disk full, I/O errors and out of memory also set s->runtime. */
 int store_sql_fail(Store *s, const char *what);
 /* The current UTC time as ISO 8601. */
 void store_now_iso(char *buf, size_t n);

@@ -78,6 +78,12 @@ int store_run_reopen(Store *s, int64_t run_id)
                       "i", run_id);
 }
 
+int store_run_set_config(Store *s, int64_t run_id, const char *config)
+{
+    return store_exec_bound(s, "store the run's settings", "UPDATE runs SET config = ?1 WHERE run_id = ?2", "ti",
+                            config, run_id);
+}
+
 /* ---- episodes ----------------------------------------------------------- */
 
 static void bind_real(sqlite3_stmt *st, int i, double v)
@@ -123,7 +129,13 @@ static int put_activity(Store *s, int64_t run_id, int64_t episode, const Episode
     sqlite3_bind_text(st, 3, module, -1, SQLITE_STATIC);
     sqlite3_bind_int(st, 4, e->n_trials);
     sqlite3_bind_int(st, 5, count);
-    sqlite3_bind_blob(st, 6, s->blob, (int)(n * sizeof(float)), SQLITE_STATIC);
+    if (sqlite3_bind_blob64(st, 6, s->blob, n * sizeof(float), SQLITE_STATIC) != SQLITE_OK) {
+        sqlite3_reset(st);
+        sqlite3_clear_bindings(st);
+        return store_fail(s, "%s: run %lld episode %lld: the %s rates (%d trials x %d units, %zu bytes) exceed "
+                             "SQLite's limit of %d bytes per value", s->path, (long long)run_id, (long long)episode,
+                          module, e->n_trials, count, n * sizeof(float), sqlite3_limit(s->db, SQLITE_LIMIT_LENGTH, -1));
+    }
     return store_step_reset(s, st, "write activity");
 }
 

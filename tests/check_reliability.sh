@@ -11,7 +11,9 @@
 #   - SIGINT / SIGTERM: the batch finishes, a checkpoint is written, exit
 #     130 / 143 with a line saying how to resume.
 #   - a full disk (RLIMIT_FSIZE), a read-only file, a database locked by
-#     another writer: a clear error, a non-zero exit, no corruption.
+#     another writer: a clear error, a non-zero exit, no corruption; disk
+#     full is exit 1 (not 2, bad input) in train, merge and import, and a
+#     train it stops is marked interrupted with a resume line that works.
 #   - NaN in training: stops with the episode number, the last good
 #     checkpoint kept.
 #   - readers (analyze, plot, a long-held snapshot) on a run while it trains:
@@ -172,6 +174,28 @@ else not_ok "disk full" "rc=$rc" "$(cat err.txt)"; fi
 committed=$(sqlite3 full.db "SELECT count(*) FROM episodes WHERE run_id = 2")
 whole=$(sqlite3 full.db "SELECT count(*) FROM episodes e WHERE run_id = 2 AND n_trials = (SELECT count(*) FROM trials t WHERE t.run_id = 2 AND t.episode = e.episode)")
 [ "$committed" -gt 0 ] && [ "$committed" = "$whole" ] && ok "disk full: the $committed episodes committed before it are whole" || not_ok "disk full: partial episodes"
+
+# train: the disk fills mid-training; exit 1, the run marked interrupted, a resume hint that works
+rm -f fullt.db
+(trap '' XFSZ; ulimit -f 300; exec "$BIN" train --episodes 100000 --hidden 8 --batch 8 --set run.record_every=1 \
+    --db fullt.db --quiet > /dev/null 2> err.txt)
+rc=$?
+st=$(sqlite3 fullt.db "SELECT status FROM runs WHERE run_id = 1")
+if [ "$rc" = 1 ] && grep -q "disk full" err.txt && grep -q "resume with: metarl train --resume --db fullt.db --run 1" err.txt \
+    && [ "$st" = interrupted ] && integrity fullt.db && "$BIN" train --resume --db fullt.db --run 1 --episodes 64 --quiet > /dev/null; then
+    ok "train, disk full mid-run: exit 1, status interrupted, '$(tail -1 err.txt)', and that resume works"
+else not_ok "train, disk full mid-run" "rc=$rc status=$st" "$(cat err.txt)"; fi
+# train, merge and import on a store that cannot even be created: disk full is exit 1, not 2 (bad input)
+"$BIN" baseline --episodes 200 --db msrc.db --quiet > /dev/null
+printf 'subject,trial,choice,reward\ns1,1,1,0\ns1,2,2,1\n' > small.csv
+for c in "train --episodes 64 --hidden 8 --batch 8 --db new.db" "merge new.db msrc.db" "import small.csv --db new.db"; do
+    rm -f new.db new.db-wal new.db-shm
+    # shellcheck disable=SC2086
+    (trap '' XFSZ; ulimit -f 20; exec "$BIN" $c > /dev/null 2> err.txt)
+    rc=$?
+    [ "$rc" = 1 ] && grep -q "disk full" err.txt && [ ! -e new.db ] && ok "disk full creating the store: '$c' exits 1, no file left" \
+        || not_ok "disk full: '$c'" "rc=$rc" "$(cat err.txt)"
+done
 
 if command -v setpriv > /dev/null && [ "$(id -u)" = 0 ]; then
     rm -f ro.db; "$BIN" baseline --episodes 2 --db ro.db --quiet > /dev/null; chmod 644 ro.db; chmod 777 .

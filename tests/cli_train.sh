@@ -27,6 +27,47 @@ rows=$(sqlite3 c.db "SELECT count(*), max(episode) FROM training WHERE run_id = 
 "$BIN" train --resume --hidden 16 --db c.db > /dev/null 2> err.txt
 [ $? = 2 ] && grep -q "model.hidden cannot change" err.txt && ok "resume refuses to change the network" || not_ok "resume change" "$(cat err.txt)"
 
+# a resume with a new target stores it: the next resume continues towards it
+"$BIN" train $SMALL --episodes 64 --db r.db > /dev/null
+"$BIN" train --resume --episodes 128 --db r.db --quiet > /dev/null
+"$BIN" train --resume --db r.db > /dev/null 2> err.txt
+grep -q "^episodes = 128$" "$(sqlite3 r.db "SELECT config FROM runs WHERE run_id = 1" > cfg.txt; echo cfg.txt)" \
+    && grep -q "resuming run 1 at episode 128 of 128" err.txt && ok "resume --episodes 128: stored in the run's settings, the next resume's target" \
+    || not_ok "resume target" "$(grep '^episodes' cfg.txt)" "$(cat err.txt)"
+"$BIN" train --resume --episodes 192 --seed 4 --hidden 8 --db r.db > /dev/null 2> err.txt
+rc=$?
+[ $rc = 0 ] && grep -q "resuming run 1 at episode 128 of 192" err.txt && ok "resume with flags equal to the stored values (--seed 4 --hidden 8): accepted" \
+    || not_ok "resume same values" "rc=$rc" "$(cat err.txt)"
+"$BIN" train --resume --seed 5 --db r.db > /dev/null 2> err.txt
+rc=$?
+[ $rc = 2 ] && grep -q "run.seed cannot change .*has 4, given 5" err.txt && ok "resume --seed 5 on a seed-4 run: refused, naming the key and both values" \
+    || not_ok "resume changed seed" "rc=$rc" "$(cat err.txt)"
+
+# non-finite weights after an update (train.eps = 0: 0/0 in the optimizer) never end "done"
+"$BIN" train --episodes 32 --hidden 4 --trials 10 --batch 8 --eps 0 --db nan.db > /dev/null 2> err.txt
+rc=$?
+st=$(sqlite3 nan.db "SELECT status FROM runs WHERE run_id = 1")
+[ $rc = 1 ] && [ "$st" = failed ] && grep -q "not finite" err.txt \
+    && "$BIN" test --db nan.db --episodes 2 --agents none --quiet > /dev/null 2>&1 \
+    && ok "train --eps 0 (NaN weights): exit 1, status failed, the kept checkpoint is finite" || not_ok "NaN weights" "rc=$rc status=$st" "$(cat err.txt)"
+# the first weight NaN, in the parameter block and in the trainer's image (after its 32-byte header)
+sqlite3 nan.db "UPDATE checkpoints SET params = CAST(x'000000000000F87F' || substr(params, 9) AS BLOB),
+                state = CAST(substr(state, 1, 32) || x'000000000000F87F' || substr(state, 41) AS BLOB)"
+"$BIN" test --db nan.db --episodes 2 --agents none --quiet > /dev/null 2> err.txt
+rc=$?
+[ $rc = 2 ] && grep -q "non-finite weights" err.txt && ok "test refuses a checkpoint holding NaN" || not_ok "test of a NaN checkpoint" "rc=$rc" "$(cat err.txt)"
+"$BIN" train --resume --db nan.db --quiet > /dev/null 2> err.txt
+rc=$?
+[ $rc = 2 ] && grep -q "non-finite weights" err.txt && ok "resume refuses a checkpoint holding NaN" || not_ok "resume of a NaN checkpoint" "rc=$rc" "$(cat err.txt)"
+
+# an activity row over SQLite's limit per value is refused before any episode runs
+"$BIN" train --hidden 4 --set model.striatum_units=4096 --trials 1 --episodes 8 --batch 8 --db big.db --quiet > /dev/null
+timeout 20 "$BIN" test --db big.db --trials 100000 --episodes 1 --agents none --quiet > /dev/null 2> err.txt
+rc=$?
+[ $rc = 2 ] && grep -q "over the store's limit .*--trials.*test.activity=false" err.txt \
+    && [ "$(sqlite3 big.db "SELECT count(*) FROM runs")" = 1 ] && ok "test whose rates would pass 1 GB per row: exit 2 at once, nothing written" \
+    || not_ok "activity over the limit" "rc=$rc" "$(cat err.txt)"
+
 before=$(params a.db)
 j=$("$BIN" test --db a.db --episodes 30 --json --quiet)
 [ "$(params a.db)" = "$before" ] && ok "test leaves the weights unchanged" || not_ok "test changed the weights"
