@@ -66,8 +66,9 @@ int baseline_job_run(const BaselineSettings *s, BaselineResult *r, char *err, si
         goto done;
     }
     if (s->db) {
-        if (!(store = store_open(s->db, STORE_WRITE, err, n_err))) {
-            status = JOB_USAGE;
+        int runtime = 0;
+        if (!(store = store_open_rt(s->db, STORE_WRITE, &runtime, err, n_err))) {
+            status = runtime ? JOB_FAILED : JOB_USAGE;   /* a full disk is not bad input */
             goto done;
         }
         if (run_create(store, "baseline", s->name ? s->name : agent_name, 0, cfg, agent_name, s->version,

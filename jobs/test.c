@@ -384,7 +384,9 @@ static int test_end(TestJob *j, int rc)
 static int test_play(TestJob *j)
 {
     TestResult *r = j->r;
-    if (!(j->store = store_open(j->s->db, STORE_WRITE, j->err, j->n_err))) return fail(j, JOB_USAGE, "%s", j->err);
+    int runtime = 0;
+    if (!(j->store = store_open_rt(j->s->db, STORE_WRITE, &runtime, j->err, j->n_err)))
+        return fail(j, runtime ? JOB_FAILED : JOB_USAGE, "%s", j->err);   /* a full disk is not bad input */
     EvalOptions o = eval_options(j);
     r->seed = o.seed;
     r->episodes = o.episodes;

@@ -188,7 +188,8 @@ else not_ok "train, disk full mid-run" "rc=$rc status=$st" "$(cat err.txt)"; fi
 # train, merge and import on a store that cannot even be created: disk full is exit 1, not 2 (bad input)
 "$BIN" baseline --episodes 200 --db msrc.db --quiet > /dev/null
 printf 'subject,trial,choice,reward\ns1,1,1,0\ns1,2,2,1\n' > small.csv
-for c in "train --episodes 64 --hidden 8 --batch 8 --db new.db" "merge new.db msrc.db" "import small.csv --db new.db"; do
+for c in "train --episodes 64 --hidden 8 --batch 8 --db new.db" "merge new.db msrc.db" "import small.csv --db new.db" \
+         "baseline --episodes 50 --db new.db"; do
     rm -f new.db new.db-wal new.db-shm
     # shellcheck disable=SC2086
     (trap '' XFSZ; ulimit -f 20; exec "$BIN" $c > /dev/null 2> err.txt)
@@ -196,6 +197,13 @@ for c in "train --episodes 64 --hidden 8 --batch 8 --db new.db" "merge new.db ms
     [ "$rc" = 1 ] && grep -q "disk full" err.txt && [ ! -e new.db ] && ok "disk full creating the store: '$c' exits 1, no file left" \
         || not_ok "disk full: '$c'" "rc=$rc" "$(cat err.txt)"
 done
+# test on a store that cannot grow: the test's episodes do not fit, exit 1 (not 2), the store intact
+"$BIN" train --episodes 64 --hidden 8 --batch 8 --db tfull.db --quiet > /dev/null
+limit=$(( $(stat -c %s tfull.db) / 1024 + 8 ))
+(trap '' XFSZ; ulimit -f "$limit"; exec "$BIN" test --db tfull.db --episodes 2000 --quiet > /dev/null 2> err.txt)
+rc=$?
+[ "$rc" = 1 ] && grep -q "disk full" err.txt && integrity tfull.db && ok "test, disk full: exit 1, '$(tail -1 err.txt)', store intact" \
+    || not_ok "test, disk full" "rc=$rc" "$(cat err.txt)"
 
 if command -v setpriv > /dev/null && [ "$(id -u)" = 0 ]; then
     rm -f ro.db; "$BIN" baseline --episodes 2 --db ro.db --quiet > /dev/null; chmod 644 ro.db; chmod 777 .
