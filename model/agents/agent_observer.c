@@ -1,4 +1,5 @@
-/* model/agents/agent_observer.c: the ideal observer of probabilistic reversal.
+/* model/agents/agent_observer.c: the ideal observer of probabilistic reversal
+** (and of the two-step task's wang variant, below).
 **
 ** The observer knows the task's structure: one arm pays with probability
 ** p_high, the other with p_low, and after each trial they swap with
@@ -218,7 +219,7 @@ double agent_observer_hazard(const void *state)
 }
 
 const AgentType agent_observer = {
-    "observer", "ideal observer of reversals: Bayesian belief with known p_high, p_low and hazard",
+    "observer", "ideal observer of reversals (and of twostep wang): Bayesian belief with known p_high, p_low, hazard",
     observer_params, observer_alloc, observer_reset, observer_act, observer_learn, free,
     observer_trace
 };
