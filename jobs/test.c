@@ -90,11 +90,16 @@ static int auto_agents(const Config *cfg, const char **out)
     static const char *const bandit_ind[] = { "bayes", "thompson", "ucb1", "greedy", "random", NULL };
     static const char *const bandit_other[] = { "bayes", "thompson", "greedy", "random", NULL };
     static const char *const reversal[] = { "observer", "wsls", "rw", "random", NULL };
+    static const char *const twostep_wang[] = { "observer", "mb", "hybrid", "mf", "random", NULL };
+    static const char *const twostep_daw[] = { "mb", "hybrid", "mf", "random", NULL };
     const char *const *list = reversal;
     TaskFacts f;
     char err[256];
-    if (task_facts_of(cfg, &f, err, sizeof err) == 0 && f.dist)
+    int known = task_facts_of(cfg, &f, err, sizeof err) == 0;
+    if (known && f.dist)
         list = !strcmp(f.dist, "independent") ? bandit_ind : bandit_other;
+    else if (known && f.variant)
+        list = !strcmp(f.variant, "wang") ? twostep_wang : twostep_daw;
     int n = 0;
     while (list[n] && n < TEST_MAX_REFERENCE) {
         out[n] = list[n];

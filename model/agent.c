@@ -8,7 +8,8 @@
 **   model/agents/agent_simple.c    random, wsls, rw          (any task)
 **   model/agents/agent_bandit.c    thompson, ucb1, greedy    (any task; stationary beliefs)
 **   model/agents/agent_bayes.c     bayes                     (bandit: exact dynamic programming)
-**   model/agents/agent_observer.c  observer                  (reversal, fixed-pair bandits)
+**   model/agents/agent_observer.c  observer                  (reversal, fixed-pair bandits, twostep wang)
+**   model/agents/agent_twostep.c   mf, mb, hybrid            (twostep: Daw 2011's learners)
 */
 #include <math.h>
 #include <stdio.h>
@@ -25,10 +26,13 @@ extern const AgentType agent_ucb1;
 extern const AgentType agent_greedy;
 extern const AgentType agent_bayes;
 extern const AgentType agent_observer;
+extern const AgentType agent_mf;
+extern const AgentType agent_mb;
+extern const AgentType agent_hybrid;
 
 const AgentType *const agent_types[] = {
     &agent_random, &agent_wsls, &agent_rw, &agent_thompson, &agent_ucb1, &agent_greedy,
-    &agent_bayes, &agent_observer, NULL
+    &agent_bayes, &agent_observer, &agent_mf, &agent_mb, &agent_hybrid, NULL
 };
 
 const AgentType *agent_lookup(const char *name)
