@@ -226,6 +226,42 @@ static void hessian_se(const Objective *o, const double *x, double f0, double *s
         se[i] = rank == dim && min_eig > 0.0 && Hi[i * dim + i] > 0.0 ? sqrt(Hi[i * dim + i]) : NAN;
 }
 
+/* The 3 x 3 grid misses optima at small alpha and large beta (issue 12:
+** Reiter Subject08 stopped at alpha 0.655, beta 1.93, -log L 92.65; the
+** optimum is alpha 0.011, beta 28.55, -log L 79.08). After the grid's
+** polished best, a second grid reaching those corners, alpha in {0.01, 0.05,
+** 0.2, 0.5, 0.8} x beta in {10, 30, 100} (every alpha at the same start), is
+** searched the same way; its polished best replaces the first only when it
+** is better by more than 1e-6, so a fit the first grid had right stays
+** bit-identical. */
+static void extra_starts(gsl_multimin_fminimizer *m, const Objective *o, OptResult *res)
+{
+    static const double a0[5] = { 0.01, 0.05, 0.2, 0.5, 0.8 }, b0[3] = { 10.0, 30.0, 100.0 };
+    double x0[RW_MAX_CLASSES + 1], x[RW_MAX_CLASSES + 1], bx[RW_MAX_CLASSES + 1], f, bf = INFINITY;
+    for (int ia = 0; ia < 5; ia++)
+        for (int ib = 0; ib < 3; ib++) {
+            for (int j = 0; j < o->n_free; j++) x0[j] = log(a0[ia] / (1.0 - a0[ia]));
+            x0[o->n_free] = log(b0[ib]);
+            simplex_run(m, o, x0, 1.0, 1e-2, x, &f);
+            if (f < bf) {
+                bf = f;
+                memcpy(bx, x, sizeof x);
+            }
+        }
+    int conv = simplex_run(m, o, bx, 0.1, 1e-6, x, &f);
+    int conv2 = simplex_run(m, o, x, 0.1, 1e-6, x0, &bf);   /* a restart from the end: a simplex can stall */
+    if (bf <= f) {
+        f = bf;
+        conv = conv2;
+        memcpy(x, x0, sizeof x);
+    }
+    if (f < res->f - 1e-6) {
+        res->f = f;
+        res->converged = conv;
+        memcpy(res->x, x, sizeof x);
+    }
+}
+
 /* Minimize o to a coarse tolerance (simplex size 1e-2 in the transformed
 ** coordinates) from each start of the 3 x 3 grid, or, if warm is not NULL,
 ** from warm = (logit alpha, log beta) alone, every alpha starting there; then
@@ -257,6 +293,7 @@ static int optimize(const Objective *o, const double *warm, OptResult *res)
         res->converged = conv;
         memcpy(res->x, x, sizeof x);
     }
+    if (!warm) extra_starts(m, o, res);
     gsl_multimin_fminimizer_free(m);
     res->at_bound = 0;
     for (int j = 0; j < o->n_free; j++)

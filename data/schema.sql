@@ -1,12 +1,13 @@
--- metarl store: the SQLite schema, version 2 (version 1 lacked `stages`;
--- metarl adds it when it first writes to such a file).
+-- metarl store: the SQLite schema, version 3 (version 1 lacked `stages`,
+-- version 2 `fits`; metarl adds what is missing when it first writes to such
+-- a file).
 --
 -- One file holds any number of runs: reference-agent baselines, network
 -- trainings, frozen-weight tests and imported behavioural data, so that one
 -- query (or one `metarl compare`) can set them side by side.
 --
 -- Identification: PRAGMA application_id = 1296389202 (0x4D455452, "METR")
--- and PRAGMA user_version = 2 (the schema version). metarl refuses files with
+-- and PRAGMA user_version = 3 (the schema version). metarl refuses files with
 -- another application id, or a newer schema than it knows.
 --
 -- Conventions: trials are numbered t = 0, 1, ... within an episode; episodes
@@ -143,4 +144,32 @@ CREATE TABLE IF NOT EXISTS checkpoints (
     state     BLOB NOT NULL,             -- trainer counters
     created   TEXT NOT NULL,
     PRIMARY KEY (run_id, episode)
+) STRICT, WITHOUT ROWID;
+
+-- fits: cognitive models fitted to the choices of one subject (episode) of a
+-- run by `metarl fit` (analysis/fit.h; the models and their parameters are
+-- the table in analysis/fit_models.c). Fitting again replaces the row.
+-- loglik is the log-likelihood (nats) of the subject's valid trials at the
+-- fitted parameters (ML, or MAP with method 'map'; the prior is not in it);
+-- heldout_loglik the sum over cv_folds contiguous blocks of trials of each
+-- block's log-likelihood under the parameters fitted to the other blocks
+-- (NULL without cross-validation). at_bound counts the parameters that ended
+-- on a bound of their range (their value is then a limit, not an estimate).
+-- No foreign key to episodes: a resumed or merged run may drop and rewrite
+-- its episodes; `metarl merge` does not copy fits (fit the merged run again).
+CREATE TABLE IF NOT EXISTS fits (
+    run_id         INTEGER NOT NULL REFERENCES runs (run_id),
+    episode        INTEGER NOT NULL,
+    subject        TEXT,                 -- episodes.subject (NULL for agents)
+    model          TEXT NOT NULL,        -- e.g. 'rw'
+    method         TEXT NOT NULL CHECK (method IN ('ml', 'map')),
+    params         TEXT NOT NULL,        -- JSON object, e.g. {"alpha":0.3,"beta":5.1}
+    loglik         REAL NOT NULL,
+    heldout_loglik REAL,
+    cv_folds       INTEGER NOT NULL,     -- 0: no cross-validation
+    n_trials       INTEGER NOT NULL,     -- valid trials in the likelihood
+    n_params       INTEGER NOT NULL,
+    converged      INTEGER NOT NULL,     -- 1 if the final simplex met its tolerance
+    at_bound       INTEGER NOT NULL,
+    PRIMARY KEY (run_id, episode, model, method)
 ) STRICT, WITHOUT ROWID;

@@ -201,8 +201,9 @@ static int check_wal(Store *s)
     return 0;
 }
 
-/* Bring a version-1 file to version 2 (the stages table) before writing to
-** it; the schema text creates only what is missing. */
+/* Bring an older file to the current version before writing to it (1 -> 2:
+** the stages table; 2 -> 3: the fits table); the schema text creates only
+** what is missing. */
 static int upgrade_schema(Store *s)
 {
     if (s->version >= STORE_SCHEMA_VERSION) return 0;

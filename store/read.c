@@ -490,3 +490,67 @@ int store_query_text(Store *s, const char *sql, char *out, size_t n_out)
     if (rc != SQLITE_ROW && rc != SQLITE_DONE) return store_sql_fail(s, "query");
     return 0;
 }
+
+/* ---- fits ------------------------------------------------------------------ */
+
+void store_fits_free(FitRow *rows, int n)
+{
+    if (!rows) return;
+    for (int i = 0; i < n; i++) {
+        free(rows[i].subject);
+        free(rows[i].params);
+    }
+    free(rows);
+}
+
+int store_read_fits(Store *s, int64_t run_id, FitRow **rows, int *n)
+{
+    sqlite3_stmt *st;
+    *rows = NULL;
+    *n = 0;
+    if (s->version < 3) return 0;
+    if (sqlite3_prepare_v2(s->db, "SELECT episode, subject, model, method, params, loglik, heldout_loglik, cv_folds,"
+                                  " n_trials, n_params, converged, at_bound FROM fits WHERE run_id = ?1"
+                                  " ORDER BY episode, model, method", -1, &st, NULL) != SQLITE_OK)
+        return store_sql_fail(s, "read fits");
+    sqlite3_bind_int64(st, 1, run_id);
+    int cap = 0, rc;
+    while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+        if (*n == cap) {
+            cap = cap ? 2 * cap : 64;
+            FitRow *p = realloc(*rows, (size_t)cap * sizeof *p);
+            if (!p) {
+                sqlite3_finalize(st);
+                store_fits_free(*rows, *n);
+                *rows = NULL;
+                *n = 0;
+                return store_fail(s, "%s: out of memory", s->path);
+            }
+            *rows = p;
+        }
+        FitRow *r = &(*rows)[*n];
+        memset(r, 0, sizeof *r);
+        r->run_id = run_id;
+        r->episode = sqlite3_column_int64(st, 0);
+        r->subject = col_text(st, 1);
+        snprintf(r->model, sizeof r->model, "%s", (const char *)sqlite3_column_text(st, 2));
+        snprintf(r->method, sizeof r->method, "%s", (const char *)sqlite3_column_text(st, 3));
+        r->params = col_text(st, 4);
+        r->loglik = col_real(st, 5);
+        r->heldout_loglik = col_real(st, 6);
+        r->cv_folds = col_int(st, 7);
+        r->n_trials = col_int(st, 8);
+        r->n_params = col_int(st, 9);
+        r->converged = col_int(st, 10);
+        r->at_bound = col_int(st, 11);
+        (*n)++;
+    }
+    sqlite3_finalize(st);
+    if (rc != SQLITE_DONE) {
+        store_fits_free(*rows, *n);
+        *rows = NULL;
+        *n = 0;
+        return store_sql_fail(s, "read fits");
+    }
+    return 0;
+}

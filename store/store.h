@@ -21,7 +21,7 @@
 
 #include "core/episode.h"
 
-#define STORE_SCHEMA_VERSION 2          /* 2: the stages table (added to a version-1 file on first write) */
+#define STORE_SCHEMA_VERSION 3          /* 2: the stages table, 3: fits (added to older files on first write) */
 #define STORE_APPLICATION_ID 0x4D455452   /* "METR" */
 #define STORE_MAX_TRIALS 1000000          /* per episode; a stored count above it is damage */
 
@@ -135,6 +135,25 @@ int store_read_training(Store *s, int64_t run_id, TrainRow **rows, int *n);
 int store_read_training_from(Store *s, int64_t run_id, int64_t skip, TrainRow **rows, int *n);
 /* The number of training rows of a run. */
 int store_count_training(Store *s, int64_t run_id, int64_t *n);
+
+/* A row of the fits table (data/schema.sql). Strings are owned by the
+** caller on put; on read, params and subject are malloc'ed (store_fits_free). */
+typedef struct FitRow {
+    int64_t run_id, episode;
+    char *subject;            /* NULL if none */
+    char model[32];           /* e.g. "rw" */
+    char method[4];           /* "ml" or "map" */
+    char *params;             /* JSON */
+    double loglik, heldout_loglik;   /* heldout NaN = NULL */
+    int cv_folds, n_trials, n_params, converged, at_bound;
+} FitRow;
+
+/* Insert or replace one fit (inside store_begin/commit). */
+int store_put_fit(Store *s, const FitRow *row);
+/* Every fit of a run, by episode then model; a store older than version 3
+** has none (0 rows). *rows malloc'ed; free with store_fits_free(). */
+int store_read_fits(Store *s, int64_t run_id, FitRow **rows, int *n);
+void store_fits_free(FitRow *rows, int n);
 
 /* Run any read-only SQL that yields one text or number (for tests and info). */
 int store_query_text(Store *s, const char *sql, char *out, size_t n_out);

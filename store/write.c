@@ -262,3 +262,31 @@ int store_delete_after(Store *s, int64_t run_id, int64_t episode)
 }
 
 /* ---- reading runs ------------------------------------------------------- */
+
+/* ---- fits ------------------------------------------------------------------ */
+
+int store_put_fit(Store *s, const FitRow *row)
+{
+    sqlite3_stmt *st;
+    if (sqlite3_prepare_v2(s->db, "INSERT OR REPLACE INTO fits (run_id, episode, subject, model, method, params,"
+                                  " loglik, heldout_loglik, cv_folds, n_trials, n_params, converged, at_bound)"
+                                  " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13)",
+                           -1, &st, NULL) != SQLITE_OK)
+        return store_sql_fail(s, "write fit");
+    sqlite3_bind_int64(st, 1, row->run_id);
+    sqlite3_bind_int64(st, 2, row->episode);
+    store_bind_text(st, 3, row->subject && row->subject[0] ? row->subject : NULL);
+    store_bind_text(st, 4, row->model);
+    store_bind_text(st, 5, row->method);
+    store_bind_text(st, 6, row->params);
+    sqlite3_bind_double(st, 7, row->loglik);
+    bind_real(st, 8, row->heldout_loglik);
+    sqlite3_bind_int(st, 9, row->cv_folds);
+    sqlite3_bind_int(st, 10, row->n_trials);
+    sqlite3_bind_int(st, 11, row->n_params);
+    sqlite3_bind_int(st, 12, row->converged);
+    sqlite3_bind_int(st, 13, row->at_bound);
+    int rc = sqlite3_step(st);
+    sqlite3_finalize(st);
+    return rc == SQLITE_DONE ? 0 : store_sql_fail(s, "write fit");
+}

@@ -1,0 +1,190 @@
+/* analysis/fit.h: fitting cognitive models to the choices of subjects by
+** maximum likelihood (or MAP), with within-subject cross-validation,
+** comparison statistics and parameter recovery. `metarl fit` (jobs/fit.c,
+** cli/cmd_fit.c) is its user; the models are one table, analysis/fit_models.c.
+**
+** A subject is one episode: its valid trials (action 0 or 1, finite reward)
+** in order. Every model is a step machine over the trials: init(theta) sets
+** its state, p1(theta, state) is P(choose arm 1) before a trial, update(theta,
+** state, a, r) learns from the trial's choice and reward. A missed trial
+** neither enters the likelihood nor updates a state (the observer still
+** applies its change-point transition). Rewards are read as given (imported
+** data are 0/1).
+**
+** Parameters: each has bounds [lo, hi] and is optimised in an unbounded
+** coordinate u: x = lo + (hi - lo) sigmoid(u) (FIT_LINEAR), or log x = log lo
+** + (log hi - log lo) sigmoid(u) (FIT_LOG, for inverse temperatures). u is
+** kept in [-FIT_U_LIM, FIT_U_LIM] by evaluating at the edge plus a quadratic
+** penalty. A fit is at_bound when a parameter ends with |u| > FIT_U_BOUND
+** (within about 0.1% of the range of its coordinate from an end): its value
+** is then a limit, not an estimate.
+**
+** Search: GSL's Nelder-Mead simplex (nmsimplex2) from a grid of starts (the
+** model's grid values of its first two parameters, the others at their
+** default) and FIT_RANDOM_STARTS seeded random starts (u uniform in [-3, 3]),
+** each to a coarse tolerance (simplex size 1e-3 in u), then the best two are
+** polished to 1e-7 and restarted once from their end (a simplex can stall;
+** a fresh one around the end point cannot be worse). converged = the best
+** polish shrank below its tolerance.
+**
+** MAP (FitOptions.map): the objective adds minus the log prior density of
+** each parameter in its natural coordinate: Beta(a, b) on (x - lo)/(hi - lo),
+** Gamma(shape a, scale b), or Normal(mean a, sd b). The priors are weak (see
+** the table); the stored loglik is always the likelihood alone.
+**
+** Cross-validation over blocks (FitOptions.cv = K >= 2): the subject's valid
+** trials are cut into K contiguous blocks; for each block the model is fitted
+** to the other K-1 (the state still runs through every trial, so the
+** held-out block is predicted from the subject's own history) and the
+** held-out block's log-likelihood summed. heldout_loglik is the sum over the
+** K blocks; NaN with K < 2.
+*/
+#ifndef METARL_FIT_H
+#define METARL_FIT_H
+
+#include <stdio.h>
+#include <gsl/gsl_rng.h>
+
+#include "core/episode.h"
+
+#define FIT_MAX_PARAMS 6
+#define FIT_STATE_MAX 8
+#define FIT_U_LIM 15.0
+#define FIT_U_BOUND 6.9
+#define FIT_RANDOM_STARTS 6
+#define FIT_MIN_TRIALS 10     /* fewer valid trials: a subject is not fitted */
+#define FIT_MAX_MODELS 16
+
+enum { FIT_OK = 0, FIT_NODATA = 1, FIT_NOMEM = 2, FIT_BADARG = 3 };
+enum { FIT_LINEAR = 0, FIT_LOG = 1 };
+enum { FIT_PRIOR_BETA = 0, FIT_PRIOR_GAMMA = 1, FIT_PRIOR_NORMAL = 2 };
+
+typedef struct FitParam {
+    const char *name;
+    double lo, hi;
+    int transform;              /* FIT_LINEAR or FIT_LOG */
+    int prior;                  /* FIT_PRIOR_* */
+    double prior_a, prior_b;
+    double start;               /* default start (natural coordinate) */
+    double grid[3];             /* grid starts of the first two parameters */
+    double rec_lo, rec_hi;      /* parameter recovery draws uniformly from this range */
+    const char *doc;
+} FitParam;
+
+/* What a model may know of the task: the reward probabilities of the good
+** and the bad arm (the observer), from the episode's truth, else 0.8/0.2. */
+typedef struct FitTask {
+    double p_high, p_low;
+} FitTask;
+
+typedef struct FitModel {
+    const char *name;
+    const char *summary;
+    int n_params;
+    FitParam params[FIT_MAX_PARAMS];
+    void (*init)(const double *x, const FitTask *task, double *state);
+    double (*p1)(const double *x, const double *state);
+    void (*update)(const double *x, const FitTask *task, double *state, int action, double reward);
+} FitModel;
+
+/* The model table (analysis/fit_models.c), NULL-terminated. */
+extern const FitModel *const fit_models[];
+const FitModel *fit_model_find(const char *name);
+/* "rw, rw2, ..." into buf: the known names, for messages. */
+void fit_model_names(char *buf, size_t n);
+
+/* One subject's valid trials. */
+typedef struct FitSubject {
+    int n;                      /* trials (valid and missed) */
+    const int *a;               /* (n) 0/1, or -1 missed */
+    const double *r;            /* (n) reward (ignored when missed) */
+    FitTask task;
+} FitSubject;
+
+typedef struct FitOptions {
+    int cv;                     /* K folds of contiguous blocks; < 2: none */
+    int map;                    /* add the log priors */
+    unsigned long seed;         /* random starts */
+    int random_starts;          /* FIT_RANDOM_STARTS unless set >= 0; -1 = default */
+} FitOptions;
+
+void fit_options_default(FitOptions *o);
+
+typedef struct FitResult {
+    double x[FIT_MAX_PARAMS];   /* natural coordinates */
+    double loglik;              /* at x, all valid trials */
+    double heldout_loglik;      /* NaN without cv */
+    int n_trials;               /* valid trials */
+    int n_params;
+    int converged;
+    int at_bound;               /* number of parameters at a bound */
+    unsigned bound_mask;        /* bit j: parameter j at a bound */
+} FitResult;
+
+/* Negative log-likelihood of the subject's valid trials under x (natural
+** coordinates), with weight w[t] in {0, 1} per trial (NULL = all). */
+double fit_nll(const FitModel *m, const FitSubject *s, const double *x, const unsigned char *w);
+
+/* Fit m to s. Return FIT_OK, FIT_NODATA (< FIT_MIN_TRIALS valid trials) or
+** FIT_NOMEM. subject_index varies the random starts between subjects. */
+int fit_subject(const FitModel *m, const FitSubject *s, const FitOptions *o, int subject_index, FitResult *res);
+
+/* An episode's trials as a FitSubject; a and r are (e->n_trials) arrays the
+** caller provides. Return the number of valid trials. */
+int fit_subject_from_episode(const EpisodeRecord *e, int *a, double *r, FitSubject *s);
+
+/* Parameters as a JSON object {"alpha":0.3,...} into buf. */
+void fit_params_json(const FitModel *m, const double *x, char *buf, size_t n);
+
+/* ---- comparison ------------------------------------------------------------
+** Over the subjects fitted by every model: per model the summed and per-trial
+** NLL (in-sample and held-out), the normalised likelihood exp(-NLL/trial),
+** AIC = 2k + 2 NLL and BIC = k ln n + 2 NLL summed over subjects, the subjects
+** it wins (lowest held-out NLL, or BIC without cv), and the paired difference
+** in per-trial NLL to the best model (mean and SE across subjects). */
+typedef struct FitCompareRow {
+    const FitModel *model;
+    int n_subjects;
+    long n_trials;
+    double nll, nll_per_trial, norm_lik;
+    double heldout_nll, heldout_per_trial, heldout_norm_lik;   /* NaN without cv */
+    double aic, bic;
+    int wins;
+    double diff_mean, diff_se;      /* per-trial (held-out, else BIC/2n) NLL minus the best model's */
+} FitCompareRow;
+
+/* res[model * n_subjects + subject]; a subject counts if every model fitted
+** it (n_trials > 0). rows has n_models entries; *best = the best row. */
+void fit_compare(const FitModel *const *models, int n_models, const FitResult *res, int n_subjects,
+                 FitCompareRow *rows, int *best);
+void fit_compare_print(const FitCompareRow *rows, int n_models, int best, FILE *f);
+
+/* ---- simulation and recovery ----------------------------------------------- */
+
+/* A two-armed schedule: a reversal task (hazard > 0) or a fixed bandit. */
+typedef struct FitEnv {
+    int n_trials;
+    double p_high, p_low, hazard;
+} FitEnv;
+
+/* Simulate m with x on env: a[], r[] of env->n_trials, s filled. */
+void fit_simulate(const FitModel *m, const double *x, const FitEnv *env, gsl_rng *rng, int *a, double *r,
+                  FitSubject *s);
+
+typedef struct FitRecoveryParam {
+    double r;            /* Pearson correlation of true and fitted over subjects */
+    double bias;         /* mean(fitted - true) */
+    double true_mean;
+} FitRecoveryParam;
+
+/* Parameter recovery: n_subjects simulated with parameters drawn uniformly
+** from each parameter's recovery range (rec_lo..rec_hi in the table),
+** refitted by ML. out has m->n_params entries. */
+int fit_recover(const FitModel *m, const FitEnv *env, int n_subjects, unsigned long seed, FitRecoveryParam *out);
+
+/* Model recovery: each of models simulated for n_subjects, all fitted, the
+** winner by BIC counted: confusion[gen * n_models + winner]. */
+int fit_confusion(const FitModel *const *models, int n_models, const FitEnv *env, int n_subjects,
+                  unsigned long seed, int *confusion);
+
+#endif

@@ -1,0 +1,209 @@
+/* analysis/fit_models.c: the table of cognitive models that `metarl fit`
+** fits (analysis/fit.h says how a model is written and fitted).
+**
+** Every model chooses between two arms; Q-learners start at Q0 = 0.5 for
+** both arms in every subject. Notation: sigma(z) = 1 / (1 + e^-z), a the
+** choice, r its reward, delta = r - Q_a.
+**
+**   rw        alpha, beta               P(1) = sigma(beta (Q1 - Q0)); Q_a += alpha delta
+**   rw2       alpha+, alpha-, beta      as rw, alpha+ when delta > 0, alpha- when delta < 0
+**   rwf       alpha, beta, forget       as rw; the unchosen Q_u += forget (Q0 - Q_u)
+**   rwp       alpha, beta, tau, phi     as rw plus a choice kernel C (C_a += tau (1 - C_a),
+**                                       C_u += tau (0 - C_u)): P(1) = sigma(beta dQ + phi dC)
+**   wsls      lapse                     stay after a win, shift after a loss, each with
+**                                       probability 1 - lapse/2 (first trial: 1/2)
+**   wsls2     p_stay_win, p_shift_loss  the two stay probabilities free
+**   observer  hazard, beta, lapse       the reversal ideal observer (core/belief.c: reward
+**                                       probabilities of the task, hazard free); P(0) =
+**                                       (1 - lapse) sigma(beta (E[r|0] - E[r|1])) + lapse/2
+**   bayes     beta, lapse               the posterior-mean learner of a bandit: Beta(1, 1)
+**                                       per arm, E_a = (wins_a + 1) / (n_a + 2), softmax and lapse
+**
+** Wins are r > 0.5 for wsls (imported rewards are 0/1). Bounds, priors (MAP),
+** starts and recovery ranges are in each row. Place reserved: the frozen
+** meta-RL network as a model (teacher-forced on the subject's choices and
+** rewards; free parameters a softmax temperature on its logits and a lapse)
+** and the tiny fitted recurrent networks of issue 12 are to be rows of this
+** table too (their state will be a pointer into a per-subject context).
+*/
+#include <math.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "analysis/fit.h"
+#include "core/belief.h"
+
+static double sig(double z) { return 1.0 / (1.0 + exp(-z)); }
+
+/* ---- Rescorla-Wagner family ---------------------------------------------- */
+
+static void rw_init(const double *x, const FitTask *t, double *s) { s[0] = s[1] = 0.5; s[2] = s[3] = 0.0; }
+static double rw_p1(const double *x, const double *s) { return sig(x[1] * (s[1] - s[0])); }
+static void rw_update(const double *x, const FitTask *t, double *s, int a, double r)
+{
+    if (a < 0) return;
+    s[a] += x[0] * (r - s[a]);
+}
+
+/* rw2: x = (alpha+, alpha-, beta) */
+static double rw2_p1(const double *x, const double *s) { return sig(x[2] * (s[1] - s[0])); }
+static void rw2_update(const double *x, const FitTask *t, double *s, int a, double r)
+{
+    if (a < 0) return;
+    double d = r - s[a];
+    s[a] += (d > 0.0 ? x[0] : x[1]) * d;
+}
+
+/* rwf: x = (alpha, beta, forget) */
+static void rwf_update(const double *x, const FitTask *t, double *s, int a, double r)
+{
+    if (a < 0) return;
+    s[a] += x[0] * (r - s[a]);
+    s[1 - a] += x[2] * (0.5 - s[1 - a]);
+}
+
+/* rwp: x = (alpha, beta, tau, phi); s = (Q0, Q1, C0, C1) */
+static double rwp_p1(const double *x, const double *s) { return sig(x[1] * (s[1] - s[0]) + x[3] * (s[3] - s[2])); }
+static void rwp_update(const double *x, const FitTask *t, double *s, int a, double r)
+{
+    if (a < 0) return;
+    s[a] += x[0] * (r - s[a]);
+    s[2 + a] += x[2] * (1.0 - s[2 + a]);
+    s[3 - a] += x[2] * (0.0 - s[3 - a]);
+}
+
+/* ---- win-stay / lose-shift: s = (previous action or -1, previous win) ------- */
+
+static void wsls_init(const double *x, const FitTask *t, double *s) { s[0] = -1.0; s[1] = 0.0; }
+static double wsls_stay_p1(double stay, const double *s)
+{
+    if (s[0] < 0.0) return 0.5;
+    return s[0] > 0.5 ? stay : 1.0 - stay;
+}
+static double wsls_p1(const double *x, const double *s)
+{
+    return wsls_stay_p1(s[1] > 0.5 ? 1.0 - 0.5 * x[0] : 0.5 * x[0], s);
+}
+static double wsls2_p1(const double *x, const double *s)
+{
+    return wsls_stay_p1(s[1] > 0.5 ? x[0] : 1.0 - x[1], s);
+}
+static void wsls_update(const double *x, const FitTask *t, double *s, int a, double r)
+{
+    if (a < 0) return;
+    s[0] = a;
+    s[1] = r > 0.5 ? 1.0 : 0.0;
+}
+
+/* ---- the reversal ideal observer: x = (hazard, beta, lapse), s = (b) --------- */
+
+static void obs_init(const double *x, const FitTask *t, double *s) { s[0] = 0.5; s[1] = t->p_high - t->p_low; }
+static double obs_p1(const double *x, const double *s)
+{
+    double p0 = sig(x[1] * (2.0 * s[0] - 1.0) * s[1]);
+    return (1.0 - x[2]) * (1.0 - p0) + 0.5 * x[2];
+}
+static void obs_update(const double *x, const FitTask *t, double *s, int a, double r)
+{
+    s[0] = belief_reversal_step(s[0], a, a < 0 ? NAN : r, 0.5, t->p_high, t->p_low, x[0]);
+}
+
+/* ---- the posterior-mean learner: x = (beta, lapse), s = (wins0, n0, wins1, n1) */
+
+static void bayes_init(const double *x, const FitTask *t, double *s) { s[0] = s[1] = s[2] = s[3] = 0.0; }
+static double bayes_p1(const double *x, const double *s)
+{
+    double m0 = (s[0] + 1.0) / (s[1] + 2.0), m1 = (s[2] + 1.0) / (s[3] + 2.0);
+    return (1.0 - x[1]) * sig(x[0] * (m1 - m0)) + 0.5 * x[1];
+}
+static void bayes_update(const double *x, const FitTask *t, double *s, int a, double r)
+{
+    if (a < 0) return;
+    s[2 * a] += r;
+    s[2 * a + 1] += 1.0;
+}
+
+/* ---- the table ------------------------------------------------------------ */
+
+/* name, lo, hi, transform, prior (kind, a, b), start, grid, recovery range, doc */
+#define P_ALPHA(nm, doc) \
+    { nm, 0.0, 1.0, FIT_LINEAR, FIT_PRIOR_BETA, 1.1, 1.1, 0.3, { 0.05, 0.3, 0.8 }, 0.1, 0.8, doc }
+#define P_BETA(doc) \
+    { "beta", 1e-3, 500.0, FIT_LOG, FIT_PRIOR_GAMMA, 1.2, 10.0, 5.0, { 1.0, 5.0, 20.0 }, 2.0, 10.0, doc }
+#define P_LAPSE \
+    { "lapse", 0.0, 1.0, FIT_LINEAR, FIT_PRIOR_BETA, 1.1, 3.0, 0.05, { 0.01, 0.1, 0.3 }, 0.02, 0.3, \
+      "probability of a uniformly random choice" }
+
+static const FitModel m_rw = {
+    "rw", "Rescorla-Wagner, softmax", 2,
+    { P_ALPHA("alpha", "learning rate"), P_BETA("inverse temperature") },
+    rw_init, rw_p1, rw_update
+};
+static const FitModel m_rw2 = {
+    "rw2", "Rescorla-Wagner, separate learning rates for positive and negative errors", 3,
+    { P_ALPHA("alpha_pos", "learning rate after a positive error"),
+      P_ALPHA("alpha_neg", "learning rate after a negative error"), P_BETA("inverse temperature") },
+    rw_init, rw2_p1, rw2_update
+};
+static const FitModel m_rwf = {
+    "rwf", "Rescorla-Wagner with forgetting of the unchosen value (towards Q0 = 0.5)", 3,
+    { P_ALPHA("alpha", "learning rate"), P_BETA("inverse temperature"),
+      { "forget", 0.0, 1.0, FIT_LINEAR, FIT_PRIOR_BETA, 1.1, 1.1, 0.1, { 0.01, 0.1, 0.5 }, 0.05, 0.6,
+        "decay rate of the unchosen value" } },
+    rw_init, rw_p1, rwf_update
+};
+static const FitModel m_rwp = {
+    "rwp", "Rescorla-Wagner with a choice kernel (perseveration)", 4,
+    { P_ALPHA("alpha", "learning rate"), P_BETA("inverse temperature"),
+      { "tau", 0.0, 1.0, FIT_LINEAR, FIT_PRIOR_BETA, 1.1, 1.1, 0.3, { 0.1, 0.5, 0.9 }, 0.1, 0.9,
+        "choice-kernel learning rate" },
+      { "phi", -20.0, 20.0, FIT_LINEAR, FIT_PRIOR_NORMAL, 0.0, 5.0, 0.5, { -1.0, 0.5, 2.0 }, -2.0, 3.0,
+        "choice-kernel weight (> 0: perseveration)" } },
+    rw_init, rwp_p1, rwp_update
+};
+static const FitModel m_wsls = {
+    "wsls", "win-stay / lose-shift with a lapse", 1,
+    { P_LAPSE },
+    wsls_init, wsls_p1, wsls_update
+};
+static const FitModel m_wsls2 = {
+    "wsls2", "win-stay / lose-shift with the two stay probabilities free", 2,
+    { { "p_stay_win", 0.0, 1.0, FIT_LINEAR, FIT_PRIOR_BETA, 1.1, 1.1, 0.8, { 0.5, 0.8, 0.95 }, 0.5, 0.95,
+        "P(stay | win)" },
+      { "p_shift_loss", 0.0, 1.0, FIT_LINEAR, FIT_PRIOR_BETA, 1.1, 1.1, 0.5, { 0.2, 0.5, 0.8 }, 0.2, 0.8,
+        "P(shift | loss)" } },
+    wsls_init, wsls2_p1, wsls_update
+};
+static const FitModel m_observer = {
+    "observer", "reversal ideal observer (hazard free), softmax and lapse", 3,
+    { { "hazard", 0.0, 0.5, FIT_LINEAR, FIT_PRIOR_BETA, 1.1, 5.0, 0.05, { 0.01, 0.05, 0.2 }, 0.02, 0.3,
+        "assumed probability of a reversal after each trial" },
+      P_BETA("inverse temperature on E[r|0] - E[r|1]"), P_LAPSE },
+    obs_init, obs_p1, obs_update
+};
+static const FitModel m_bayes = {
+    "bayes", "posterior-mean learner of a bandit (Beta(1,1) per arm), softmax and lapse", 2,
+    { P_BETA("inverse temperature on the posterior means"), P_LAPSE },
+    bayes_init, bayes_p1, bayes_update
+};
+
+const FitModel *const fit_models[] = {
+    &m_rw, &m_rw2, &m_rwf, &m_rwp, &m_wsls, &m_wsls2, &m_observer, &m_bayes,
+    /* reserved: "network" (the frozen meta-RL network, --network DB:RUN) and "rnnK" (tiny fitted RNNs) */
+    NULL
+};
+
+const FitModel *fit_model_find(const char *name)
+{
+    for (const FitModel *const *m = fit_models; *m; m++)
+        if (!strcmp((*m)->name, name)) return *m;
+    return NULL;
+}
+
+void fit_model_names(char *buf, size_t n)
+{
+    size_t k = 0;
+    buf[0] = '\0';
+    for (const FitModel *const *m = fit_models; *m && k < n; m++)
+        k += (size_t)snprintf(buf + k, n - k, "%s%s", m == fit_models ? "" : ", ", (*m)->name);
+}

@@ -1,0 +1,211 @@
+/* cli/cmd_fit.c: `metarl fit DB --run ID --model M[,M...]`: fit cognitive
+** models to each subject (episode) of a run, store the fits, print them and
+** the model comparison; `metarl fit --recover M[,M...]`: parameter recovery
+** (and, for several models, the model-recovery confusion matrix) on simulated
+** subjects. The work is jobs/fit_job.c and analysis/fit.c; this file parses and
+** prints.
+*/
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cli/cli.h"
+#include "jobs/fit_job.h"
+
+static const CmdFlag fit_flags[] = {
+    { "run", "ID", "the run whose subjects (episodes) to fit: an id or a run name" },
+    { "model", "M,...", "models to fit (see --help), or 'all' for every one" },
+    { "cv", "K", "cross-validate over K contiguous blocks of trials per subject (default 5; 0 = none)" },
+    { "map", NULL, "maximum a posteriori with the models' weak priors instead of maximum likelihood" },
+    { "compare", NULL, "print the model comparison (printed anyway for several models)" },
+    { "json", NULL, "one JSON object per fit and one for the comparison, a line each" },
+    { "seed", "S", "seed of the random starts and of the simulations (default 1)" },
+    { "recover", "M,...", "parameter (and, for several models, model) recovery on simulated subjects" },
+    { "subjects", "N", "simulated subjects per model for --recover (default 50)" },
+    { "trials", "T", "trials per simulated subject for --recover (default 200)" },
+    { "schedule", "S", "--recover's task: reversal (0.8/0.2, hazard 0.05; default) or bandit (0.7/0.3)" },
+    { NULL, NULL, NULL }
+};
+
+/* "rw,rw2" or "all" into models; EXIT_USAGE naming an unknown model. */
+static int parse_models(const char *flag, const char *v, const FitModel **models, int *n)
+{
+    *n = 0;
+    if (!strcmp(v, "all")) {
+        for (const FitModel *const *m = fit_models; *m && *n < FIT_MAX_MODELS; m++) models[(*n)++] = *m;
+        return EXIT_OK;
+    }
+    char buf[512], names[512];
+    snprintf(buf, sizeof buf, "%s", v);
+    for (char *save = NULL, *tok = strtok_r(buf, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
+        const FitModel *m = fit_model_find(tok);
+        if (!m) {
+            fit_model_names(names, sizeof names);
+            return cli_fail(EXIT_USAGE, "--%s: unknown model '%s' (known: %s, or all)", flag, tok, names);
+        }
+        for (int i = 0; i < *n; i++)
+            if (models[i] == m) return cli_fail(EXIT_USAGE, "--%s: model '%s' named twice", flag, tok);
+        if (*n == FIT_MAX_MODELS) return cli_fail(EXIT_USAGE, "--%s: more than %d models", flag, FIT_MAX_MODELS);
+        models[(*n)++] = m;
+    }
+    if (*n == 0) return cli_fail(EXIT_USAGE, "--%s: no model named", flag);
+    return EXIT_OK;
+}
+
+static int flag_long(const CmdArgs *a, const char *name, long lo, long hi, long *out)
+{
+    const char *v = arg_flag(a, name);
+    if (v && (parse_long(v, out) != 0 || *out < lo || *out > hi))
+        return cli_fail(EXIT_USAGE, "--%s: '%s' is not a whole number from %ld to %ld", name, v, lo, hi);
+    return EXIT_OK;
+}
+
+static int recover(const CmdArgs *a, const FitModel **models, int n_models, unsigned long seed)
+{
+    long n_sub = 50, n_tr = 200;
+    if (flag_long(a, "subjects", 3, 100000, &n_sub) || flag_long(a, "trials", FIT_MIN_TRIALS, 1000000, &n_tr))
+        return EXIT_USAGE;
+    const char *sch = arg_flag(a, "schedule");
+    FitEnv env = { (int)n_tr, 0.8, 0.2, 0.05 };
+    if (sch && !strcmp(sch, "bandit")) env = (FitEnv){ (int)n_tr, 0.7, 0.3, 0.0 };
+    else if (sch && strcmp(sch, "reversal"))
+        return cli_fail(EXIT_USAGE, "--schedule: unknown schedule '%s' (known: reversal, bandit)", sch);
+    printf("parameter recovery: %ld subjects x %ld trials, %s schedule, parameters uniform in each recovery range\n",
+           n_sub, n_tr, env.hazard > 0.0 ? "reversal" : "bandit");
+    printf("%-9s %-13s %7s %8s %9s\n", "model", "parameter", "r", "bias", "true_mean");
+    for (int m = 0; m < n_models; m++) {
+        FitRecoveryParam p[FIT_MAX_PARAMS];
+        if (fit_recover(models[m], &env, (int)n_sub, seed, p) != FIT_OK) return cli_fail(EXIT_FAILED, "out of memory");
+        for (int j = 0; j < models[m]->n_params; j++)
+            printf("%-9s %-13s %7.3f %+8.4f %9.4f\n", models[m]->name, models[m]->params[j].name, p[j].r, p[j].bias,
+                   p[j].true_mean);
+    }
+    if (n_models < 2) return EXIT_OK;
+    int conf[FIT_MAX_MODELS * FIT_MAX_MODELS], diag = 0;
+    if (fit_confusion(models, n_models, &env, (int)n_sub, seed, conf) != FIT_OK)
+        return cli_fail(EXIT_FAILED, "out of memory");
+    printf("\nmodel recovery (rows: generating model, columns: winner by BIC, counts of %ld subjects)\n%-9s", n_sub,
+           "");
+    for (int m = 0; m < n_models; m++) printf(" %8s", models[m]->name);
+    printf("\n");
+    for (int g = 0; g < n_models; g++) {
+        printf("%-9s", models[g]->name);
+        for (int m = 0; m < n_models; m++) printf(" %8d", conf[g * n_models + m]);
+        printf("\n");
+        diag += conf[g * n_models + g];
+    }
+    printf("diagonal: %.1f%%\n", 100.0 * diag / (double)(n_sub * n_models));
+    return EXIT_OK;
+}
+
+static void print_fits(const FitJob *j, const FitJobResult *r, int json)
+{
+    char params[1024];
+    if (!json)
+        printf("%-12s %-9s %7s %9s %9s %4s %5s  %s\n", "subject", "model", "trials", "-logL", "cv -logL", "conv",
+               "bound", "parameters");
+    for (int q = 0; q < r->n_subjects; q++)
+        for (int m = 0; m < j->n_models; m++) {
+            const FitResult *f = &r->res[(size_t)m * (size_t)r->n_subjects + (size_t)q];
+            fit_params_json(j->models[m], f->x, params, sizeof params);
+            char sub[80];
+            if (r->subjects[q][0]) snprintf(sub, sizeof sub, "%s", r->subjects[q]);
+            else snprintf(sub, sizeof sub, "ep%lld", (long long)r->episodes[q]);
+            if (json) {
+                printf("{\"run\":%lld,\"episode\":%lld,\"subject\":\"%s\",\"model\":\"%s\",\"method\":\"%s\","
+                       "\"params\":%s,\"loglik\":%.10g,\"heldout_loglik\":",
+                       (long long)j->run, (long long)r->episodes[q], r->subjects[q], j->models[m]->name,
+                       j->opt.map ? "map" : "ml", params, f->loglik);
+                if (isfinite(f->heldout_loglik)) printf("%.10g", f->heldout_loglik);
+                else printf("null");
+                printf(",\"n_trials\":%d,\"converged\":%d,\"at_bound\":%d}\n", f->n_trials, f->converged, f->at_bound);
+            } else {
+                printf("%-12s %-9s %7d %9.3f %9.3f %4s %5d  ", sub, j->models[m]->name, f->n_trials, -f->loglik,
+                       -f->heldout_loglik, f->converged ? "yes" : "no", f->at_bound);
+                for (int p = 0; p < j->models[m]->n_params; p++)
+                    printf("%s%s %.4g%s", p ? ", " : "", j->models[m]->params[p].name, f->x[p],
+                           (f->bound_mask >> p) & 1u ? " (bound)" : "");
+                printf("\n");
+            }
+        }
+}
+
+static void print_compare_json(const FitJob *j, const FitJobResult *r)
+{
+    printf("{\"run\":%lld,\"compare\":[", (long long)j->run);
+    for (int m = 0; m < j->n_models; m++) {
+        const FitCompareRow *w = &r->rows[m];
+        printf("%s{\"model\":\"%s\",\"subjects\":%d,\"trials\":%ld,\"nll_per_trial\":%.8g,\"norm_lik\":%.8g,"
+               "\"heldout_nll_per_trial\":%.8g,\"heldout_norm_lik\":%.8g,\"aic\":%.8g,\"bic\":%.8g,\"wins\":%d,"
+               "\"diff_mean\":%.8g,\"diff_se\":%.8g}",
+               m ? "," : "", w->model->name, w->n_subjects, w->n_trials, w->nll_per_trial, w->norm_lik,
+               isfinite(w->heldout_per_trial) ? w->heldout_per_trial : -1.0,
+               isfinite(w->heldout_norm_lik) ? w->heldout_norm_lik : -1.0, w->aic, w->bic, w->wins,
+               w->diff_mean, isfinite(w->diff_se) ? w->diff_se : -1.0);
+    }
+    printf("],\"best\":\"%s\",\"seconds\":%.3f}\n", r->rows[r->best].model->name, r->seconds);
+}
+
+static int fit_run(CmdArgs *a)
+{
+    const FitModel *models[FIT_MAX_MODELS];
+    int n_models = 0;
+    long seed = 1, cv = 5;
+    if (flag_long(a, "seed", 0, 2147483647L, &seed) || flag_long(a, "cv", 0, 50, &cv)) return EXIT_USAGE;
+    if (cv == 1) return cli_fail(EXIT_USAGE, "--cv: 1 is not a number of folds (0 = none, or 2 to 50)");
+    const char *v = arg_flag(a, "recover");
+    if (v) {
+        if (parse_models("recover", v, models, &n_models) != EXIT_OK) return EXIT_USAGE;
+        return recover(a, models, n_models, (unsigned long)seed);
+    }
+    if (a->n_pos != 1) return cli_fail(EXIT_USAGE, "fit: name the store (metarl fit DB --run ID --model M)");
+    if (!(v = arg_flag(a, "model"))) return cli_fail(EXIT_USAGE, "fit: --model M[,M...] is required (or 'all')");
+    if (parse_models("model", v, models, &n_models) != EXIT_OK) return EXIT_USAGE;
+    if (!(v = arg_flag(a, "run"))) return cli_fail(EXIT_USAGE, "fit: --run ID is required");
+    FitJob j;
+    memset(&j, 0, sizeof j);
+    if (arg_run_id(a, v, &j.run) != EXIT_OK) return EXIT_USAGE;
+    j.db = a->pos[0];
+    memcpy(j.models, models, sizeof models);
+    j.n_models = n_models;
+    fit_options_default(&j.opt);
+    j.opt.cv = (int)cv;
+    j.opt.map = arg_has(a, "map");
+    j.opt.seed = (unsigned long)seed;
+    j.store = 1;
+    FitJobResult r;
+    char err[1024];
+    int rc = fit_job_run(&j, &r, err, sizeof err);
+    if (rc != FIT_JOB_OK) return cli_fail(rc == FIT_JOB_BADINPUT ? EXIT_USAGE : EXIT_FAILED, "%s", err);
+    int json = arg_has(a, "json");
+    print_fits(&j, &r, json);
+    if (n_models > 1 || arg_has(a, "compare")) {
+        if (json) {
+            print_compare_json(&j, &r);
+        } else {
+            printf("\nmodel comparison, run %lld: %d subjects, %s, %s\n", (long long)j.run, r.n_subjects,
+                   j.opt.map ? "MAP" : "maximum likelihood",
+                   cv >= 2 ? "held-out NLL from block cross-validation" : "no cross-validation (wins by BIC)");
+            fit_compare_print(r.rows, n_models, r.best, stdout);
+        }
+    }
+    fprintf(stderr, "metarl: stored %d fit%s of run %lld in %s (%.2f s fitting)\n", r.n_subjects * n_models,
+            r.n_subjects * n_models == 1 ? "" : "s", (long long)j.run, j.db, r.seconds);
+    fit_job_free(&r);
+    return EXIT_OK;
+}
+
+const Command cmd_fit = {
+    "fit", "DB --run ID --model M[,M...] [--cv K] [--map] [--compare] [--json] | --recover M[,M...]",
+    "fit cognitive models to each subject's choices; compare them; recovery checks",
+    "Models: rw (alpha, beta), rw2 (alpha_pos, alpha_neg, beta), rwf (alpha, beta, forget), rwp (alpha, beta, "
+    "tau, phi: a choice kernel), wsls (lapse), wsls2 (p_stay_win, p_shift_loss), observer (the reversal ideal "
+    "observer: hazard, beta, lapse), bayes (the posterior-mean bandit learner: beta, lapse); 'all' names every "
+    "one. Each subject (episode) is fitted by maximum likelihood (or --map) from a grid and random starts; the "
+    "fits go to the store's fits table (fitting again replaces them). With several models (or --compare) the "
+    "comparison follows: held-out NLL per trial from --cv K block cross-validation, normalised likelihood, "
+    "AIC, BIC, subjects won, and the paired difference to the best model (mean +- SE across subjects). "
+    "--recover simulates subjects with known parameters (--subjects, --trials, --schedule) and refits them.",
+    NULL, fit_flags, 0, 1, fit_run
+};

@@ -1,0 +1,53 @@
+#!/bin/sh
+# tests/cli_fit.sh: `metarl fit` through the real binary: the shipped Reiter
+# reversal data fitted per subject (Subject08 reaches the optimum the old
+# 3 x 3 grid missed, -log L <= 79.1), the fits stored and replaced on a
+# second fit, the comparison printed for several models, JSON lines, an agent
+# run fitted too, recovery; bad input (unknown model naming the known ones,
+# unknown run, a run without enough choices, bad --cv) exits 2 with nothing
+# stored.
+. tests/lib_cli.sh
+SRC=$PWD/data/human
+cd "$WORK" || exit 1
+
+"$BIN" import "$SRC/prl_reiter2017_predchange.csv" --task reversal --db r.db --choice-col A --reward-col R \
+    --correct-col S --rewards 1,-1 --p-high 0.8 --p-low 0.2 > /dev/null || exit 1
+"$BIN" baseline --task bandit --agent thompson --episodes 4 --set task.trials=50 --db r.db --quiet > /dev/null || exit 1
+"$BIN" baseline --task bandit --agent thompson --episodes 2 --set task.trials=5 --db r.db --name short --quiet > /dev/null || exit 1
+nfits() { sqlite3 r.db "SELECT count(*) FROM fits" 2>/dev/null || echo 0; }
+
+"$BIN" fit r.db --run 1 --model rw --cv 0 > fit.txt 2> fit.err
+check "fit rw exits 0" test $? -eq 0
+s08=$(sqlite3 r.db "SELECT -loglik FROM fits WHERE subject = 'Subject08' AND model = 'rw'")
+check "Subject08: -log L $s08 <= 79.1 (the 3x3 grid stopped at 92.65)" awk "BEGIN { exit !($s08 <= 79.1) }"
+check "22 rw fits stored" test "$(nfits)" -eq 22
+check "the table names Subject08" grep -q "^Subject08 *rw" fit.txt
+check "schema version 3" test "$(sqlite3 r.db 'PRAGMA user_version')" -eq 3
+check "at_bound counted" test -n "$(sqlite3 r.db 'SELECT sum(at_bound) FROM fits')"
+
+"$BIN" fit r.db --run 1 --model rw,wsls,observer --cv 3 > cmp.txt 2>/dev/null
+check "fit of three models with cv exits 0" test $? -eq 0
+check "rw refitted, not duplicated: 66 fits" test "$(nfits)" -eq 66
+check "comparison printed" grep -q "^model comparison" cmp.txt
+check "comparison has a best model" grep -q "(best)" cmp.txt
+check "held-out NLL stored" test "$(sqlite3 r.db "SELECT count(*) FROM fits WHERE heldout_loglik < loglik AND cv_folds = 3")" -eq 66
+
+"$BIN" fit r.db --run 2 --model rw,bayes --json --map --cv 0 > j.txt 2>/dev/null
+check "an agent run fits, JSON lines" test "$(grep -c '"method":"map"' j.txt)" -eq 8
+check "JSON comparison line" grep -q '"compare":\[' j.txt
+check "MAP fits stored beside ML" test "$(sqlite3 r.db "SELECT count(*) FROM fits WHERE method = 'map'")" -eq 8
+
+"$BIN" fit --recover rw --subjects 20 --trials 200 > rec.txt 2>/dev/null
+check "recovery prints r per parameter" grep -q "^rw *beta" rec.txt
+
+n_before=$(nfits)
+refusals <<ROWS
+unknown model    | unknown model 'rx' (known: rw, rw2, rwf, rwp, wsls, wsls2, observer, bayes | fit r.db --run 1 --model rw,rx
+unknown run      | no run 99                   | fit r.db --run 99 --model rw
+too few choices  | no subject with 10 or more  | fit r.db --run 3 --model rw
+bad --cv         | --cv                        | fit r.db --run 1 --model rw --cv 1
+no --model       | --model                     | fit r.db --run 1
+unknown schedule | unknown schedule            | fit --recover rw --schedule maze
+ROWS
+check "nothing stored by the refusals" test "$(nfits)" -eq "$n_before"
+finish
