@@ -8,7 +8,7 @@
 /* The registry. Each task file (tasks/NAME.c) exports one TaskType object,
 ** task_NAME; the rest of the file is static. A new task is its file plus
 ** its name in this one line. */
-#define TASKS(X) X(bandit) X(reversal) X(twostep)
+#define TASKS(X) X(bandit) X(reversal) X(twostep) X(harlow) X(baited) X(volatility)
 
 #define TASK_EXTERN(name) extern const TaskType task_##name;
 #define TASK_ENTRY(name) &task_##name,
