@@ -22,9 +22,9 @@ static void trace_step(const Agent *agent, EpisodeRecord *rec, float *row, doubl
     }
 }
 
-/* A multi-stage task: a trial record per trial (its first stage's truth,
-** policy, value and unit rates, its first-stage action, the sum of its
-** stages' rewards) and a stage row per step. */
+/* A multi-stage task: a trial record per trial (its choice stage's truth,
+** policy, value, unit rates and action; the sum of its stages' rewards) and
+** a stage row per step. */
 static void episode_stages(Task *task, Agent *agent, gsl_rng *r_task, gsl_rng *r_agent, double gamma,
                            EpisodeRecord *rec)
 {
@@ -48,19 +48,21 @@ static void episode_stages(Task *task, Agent *agent, gsl_rng *r_task, gsl_rng *r
         assert(a >= 0 && a < task->info.n_actions);
         assert(stage > 0 || rec->n_trials < rec->cap_trials);
         if (stage == 0) {
-            tr = &rec->trials[rec->n_trials];
-            trace_step(agent, rec, rec->n_units ? rec->activity + (size_t)rec->n_trials * rec->n_units : NULL, &value);
-            rec->n_trials++;
+            tr = &rec->trials[rec->n_trials++];
+            tr->reward = 0.0;
+            tr->rpe = NAN;
+        }
+        assert(tr);
+        if (stage == task->info.choice_stage) {   /* the trial's choice: what its record reports */
+            const int t = rec->n_trials - 1;
+            trace_step(agent, rec, rec->n_units ? rec->activity + (size_t)t * rec->n_units : NULL, &value);
             tr->truth = truth;
             for (int k = 0; k < TASK_MAX_ACTIONS; k++) tr->probs[k] = probs[k];
             tr->value = value;
             tr->action = a;
-            tr->reward = 0.0;
-            tr->rpe = NAN;
         } else {
             trace_step(agent, rec, NULL, &value);
         }
-        assert(tr);
         double reward = tt->step(task->state, a, r_task, &done);
         at->learn(agent->state, a, reward);
         tr->reward += reward;

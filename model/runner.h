@@ -21,8 +21,8 @@
 ** rec must hold task->info.max_trials trials. Allocates nothing.
 ** A multi-stage task (max_stages > 1) also fills a stage row per step (rec
 ** must have task_max_steps() stage rows reserved); each trial record then
-** holds its first stage's truth, policy, value and rates, the first-stage
-** action and the sum of the stages' rewards. */
+** holds its choice stage's (TaskInfo.choice_stage) truth, policy, value,
+** rates and action, and the sum of the stages' rewards. */
 void runner_episode(Task *task, Agent *agent, gsl_rng *r_task, gsl_rng *r_agent,
                     double gamma, EpisodeRecord *rec);
 

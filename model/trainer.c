@@ -317,8 +317,8 @@ static void lane_loss(Trainer *tr, TrainLane *L, double beta_e, TrainEpisodeStat
         const TaskTruth *tt = &L->truth[t];
         const int a = nl->action[t];
         reward += nl->reward[t];
-        if (L->stage[t] != 0) continue;   /* regret and P(best) count a trial's first choice */
-        n_trials++;
+        n_trials += L->stage[t] == 0;
+        if (L->stage[t] != tr->info.choice_stage) continue;   /* regret and P(best) count the trial's choice */
         const double g = episode_trial_regret(tt, a);
         if (isnan(g)) regret_known = 0;
         else regret += g;
@@ -573,7 +573,8 @@ static void step_to_trial(const Trainer *tr, const TrainLane *L, int t, TrialRec
     }
 }
 
-/* A multi-stage episode: a trial per first stage (its reward the sum of its
+/* A multi-stage episode: a trial per first stage, reporting its choice
+** stage's truth, policy, value, rates and action (its reward the sum of its
 ** stages', its delta the last stage's, at the outcome), a stage row per step. */
 static int stages_to_episode(const Trainer *tr, const TrainLane *L, EpisodeRecord *rec)
 {
@@ -588,7 +589,10 @@ static int stages_to_episode(const Trainer *tr, const TrainLane *L, EpisodeRecor
             rec->n_trials++;
         } else if (rec->n_trials > 0) {
             TrialRecord *r = &rec->trials[rec->n_trials - 1];
-            r->reward += nl->reward[t];
+            double reward = r->reward + nl->reward[t];
+            if (L->stage[t] == tr->info.choice_stage)   /* the trial's choice (Harlow: after fixation) */
+                step_to_trial(tr, L, t, r, units ? rec->activity + (size_t)(rec->n_trials - 1) * rec->n_units : NULL);
+            r->reward = reward;
             r->rpe = L->delta[t];
         }
         StageRecord g = { rec->n_trials - 1, L->stage[t], L->truth[t].state, nl->action[t], nl->reward[t],

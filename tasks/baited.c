@@ -75,7 +75,7 @@ static void *baited_alloc(const Config *cfg, char *err, size_t n_err)
 static void baited_info(const void *s, TaskInfo *out)
 {
     const Baited *b = s;
-    *out = (TaskInfo){ 2, 0, b->n_trials, 1 };
+    *out = (TaskInfo){ 2, 0, b->n_trials, 1, 0 };
 }
 
 static void baited_reset(void *s, gsl_rng *r)

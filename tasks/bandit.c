@@ -73,7 +73,7 @@ static void *bandit_alloc(const Config *cfg, char *err, size_t n_err)
 static void bandit_info(const void *s, TaskInfo *out)
 {
     const Bandit *b = s;
-    *out = (TaskInfo){ 2, 0, b->n_trials, 1 };
+    *out = (TaskInfo){ 2, 0, b->n_trials, 1, 0 };
 }
 
 static void bandit_reset(void *s, gsl_rng *r)

@@ -130,7 +130,7 @@ oom:
 static void harlow_info(const void *s, TaskInfo *out)
 {
     const Harlow *h = s;
-    *out = (TaskInfo){ 2, 1 + 2 * h->n_features, h->n_trials, 2 };
+    *out = (TaskInfo){ 2, 1 + 2 * h->n_features, h->n_trials, 2, 1 };   /* the trial's choice follows fixation */
 }
 
 static void harlow_reset(void *s, gsl_rng *r)

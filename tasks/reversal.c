@@ -117,7 +117,7 @@ oom:
 static void reversal_info(const void *s, TaskInfo *out)
 {
     const Reversal *v = s;
-    *out = (TaskInfo){ 2, 0, v->n_trials, 1 };
+    *out = (TaskInfo){ 2, 0, v->n_trials, 1, 0 };
 }
 
 static void reversal_reset(void *s, gsl_rng *r)

@@ -48,6 +48,8 @@ typedef struct TaskInfo {
     int obs_dim;     /* numbers observe() writes (0 for bandits) */
     int max_trials;  /* longest possible episode: buffers are sized by it */
     int max_stages;  /* stages per trial (1: a trial is one choice) */
+    int choice_stage; /* multi-stage: the stage whose choice the trial record reports (two-step: 0, the
+                         first-stage choice; Harlow: 1, the choice after fixation) */
 } TaskInfo;
 
 /* The most steps (stages) an episode can take: what a network's time axis

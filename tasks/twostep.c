@@ -106,7 +106,7 @@ static void *twostep_alloc(const Config *cfg, char *err, size_t n_err)
 static void twostep_info(const void *s, TaskInfo *out)
 {
     const TwoStep *w = s;
-    *out = (TaskInfo){ 2, 3, w->n_trials, 2 };
+    *out = (TaskInfo){ 2, 3, w->n_trials, 2, 0 };   /* the trial reports its first-stage choice */
 }
 
 static void twostep_reset(void *s, gsl_rng *r)

@@ -160,7 +160,7 @@ oom:
 static void volatility_info(const void *s, TaskInfo *out)
 {
     const Volatility *v = s;
-    *out = (TaskInfo){ 2, 0, v->n_trials, 1 };
+    *out = (TaskInfo){ 2, 0, v->n_trials, 1, 0 };
 }
 
 /* The kind of stretch i: 0 stable, 1 volatile. */
