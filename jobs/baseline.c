@@ -33,7 +33,7 @@ static void baseline_json(const BaselineSettings *s, const char *agent, Baseline
     if (json_text_begin(&j, &r->json) != 0) return;
     json_kstr(&j, "command", "baseline");
     json_kstr(&j, "agent", agent);
-    json_kstr(&j, "task", config_str(s->cfg, "task", "name"));
+    json_kstr(&j, "task", task_name(s->cfg));
     task_json(s->cfg, &j);
     json_kint(&j, "seed", (long long)r->seed);
     summary_json(&r->s, &j);

@@ -22,7 +22,7 @@ int run_create(Store *s, const char *kind, const char *name, int64_t parent, con
     row.kind = (char *)kind;
     row.name = (char *)name;
     row.parent_run = parent;
-    row.task = (char *)config_str(cfg, "task", "name");
+    row.task = (char *)task_name(cfg);
     row.agent = (char *)agent;
     row.config = text;
     row.seed = config_get(cfg, "run", "seed") ? config_int(cfg, "run", "seed") : 0;

@@ -362,7 +362,7 @@ static int test_end(TestJob *j, int rc)
     Json js;
     if (json_text_begin(&js, &r->json) == 0) {
         json_kstr(&js, "command", "test");
-        json_kstr(&js, "task", config_str(j->cfg, "task", "name"));
+        json_kstr(&js, "task", task_name(j->cfg));
         task_json(j->cfg, &js);
         json_kstr(&js, "db", j->s->db);
         json_kint(&js, "train_run", r->train_run);

@@ -246,7 +246,7 @@ static int resume_load(TrainJob *j)
 /* A new run row, and its episode-0 checkpoint: the first resume point. */
 static int create_run(TrainJob *j)
 {
-    const char *name = j->s->name ? j->s->name : config_str(j->cfg, "task", "name");
+    const char *name = j->s->name ? j->s->name : task_name(j->cfg);
     if (run_create(j->store, "train", name, 0, j->cfg, "network", j->s->version, &j->r->run, j->err, j->n_err) != 0)
         return fail(j, JOB_FAILED, "%s", j->err);
     j->owns_run = 1;
@@ -376,7 +376,7 @@ static int train_end(TrainJob *j)
     Json js;
     if (json_text_begin(&js, &r->json) == 0) {
         json_kstr(&js, "command", "train");
-        json_kstr(&js, "task", config_str(cfg, "task", "name"));
+        json_kstr(&js, "task", task_name(cfg));
         task_json(cfg, &js);
         json_kstr(&js, "db", j->s->db);
         json_kint(&js, "run", r->run);

@@ -191,7 +191,7 @@ static int dp_start(void *ctx, const Config *cfg, Trainer **tr, void *buf, char 
     TrainMpi *m = ctx;
     if (trainer_task_info(*tr)->max_stages > 1) {   /* the exchange packs trial records only */
         snprintf(err, n_err, "multi-stage tasks (task %s) do not train under MPI yet; train with --workers",
-                 config_str(cfg, "task", "name"));
+                 task_name(cfg));
         return -1;
     }
     char *text = config_dump(cfg);

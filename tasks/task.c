@@ -72,6 +72,12 @@ void task_free(Task *t)
     free(t);
 }
 
+const char *task_name(const Config *cfg)
+{
+    const char *name = config_get(cfg, "task", "name");
+    return name ? name : "";
+}
+
 void task_title(const Config *cfg, char *out, size_t n)
 {
     const char *name = config_str(cfg, "task", "name");

@@ -127,6 +127,10 @@ const TaskType *task_lookup(const char *name);
 /* The arm pair of bandit dist easy|medium|hard (arm 0 first, unshuffled):
 ** the bandit's own table, for agents that know it. -1 for other dists. */
 
+/* The name of the task a Config selects (task.name), or "" if it declares
+** none: the one reader of the key outside the config layer. */
+const char *task_name(const Config *cfg);
+
 /* Declare task.name and every task's parameters in c. */
 int task_declare(Config *c);
 

@@ -26,14 +26,13 @@ int agent_argmax(const double *x, int n, double tol, gsl_rng *r, double *probs)
 
 const char *agent_task_name(const Config *cfg)
 {
-    const char *name = config_get(cfg, "task", "name");
-    return name ? name : "";
+    return task_name(cfg);
 }
 
 int agent_task_facts(const Config *cfg, TaskFacts *f)
 {
     char err[256];
-    if (config_get(cfg, "task", "name")) return task_facts_of(cfg, f, err, sizeof err);
+    if (task_name(cfg)[0]) return task_facts_of(cfg, f, err, sizeof err);
     memset(f, 0, sizeof *f);
     f->task = "";
     return -1;
