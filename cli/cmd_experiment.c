@@ -6,6 +6,7 @@
 ** closing lines, and returns the job's status (bad input: one line, exit 2,
 ** nothing written; interrupted: 130 or 143 after a checkpoint).
 */
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -49,7 +50,12 @@ static void list_one(const Experiment *e)
     const char *kind = e->target.kind == TARGET_BELOW ? "below" : e->target.kind == TARGET_WITHIN ? "within" : "at least";
     printf("; target: median %s %s", e->metrics[0], kind);
     if (e->target.kind == TARGET_WITHIN) printf(" %g of", e->target.tol);
-    printf(" %s's (data/published/experiments.tsv); figures %s\n\n", e->target.reference, e->figures);
+    PublishedRow pub[64];
+    int n_pub = experiment_published(e->name, pub, 64, err, sizeof err);
+    double ref = NAN;
+    for (int i = 0; i < n_pub; i++)
+        if (!strcmp(pub[i].reference, e->target.reference) && !strcmp(pub[i].metric, e->metrics[0])) ref = pub[i].value;
+    printf(" %s's %g (data/published/experiments.tsv); figures %s\n\n", e->target.reference, ref, e->figures);
     config_free(c);
 }
 

@@ -41,16 +41,16 @@ const ExperimentMetric experiment_metrics[] = {
 const Experiment experiments[] = {
     { "bandit", "data/configs/bandit.ini", "independent two-armed bandit (Wang et al. 2016)", 5,
       2, 40000, 200, 16, { "regret", "reward_per_trial", "p_best" }, { TARGET_BELOW, "thompson", 0 },
-      "training,regret,curve", "about 4 min per seed on one core (20 min for 5)", "about 10 s" },
+      "training,regret,curve", "about 2.5 min per seed on one core (13 min for 5)", "about 15 s" },
     { "dependent", "data/configs/dependent.ini", "dependent two-armed bandit, p2 = 1 - p1 (Wang et al. 2016)", 5,
       2, 40000, 200, 16, { "regret", "reward_per_trial", "p_best" }, { TARGET_BELOW, "thompson", 0 },
-      "training,regret,curve", "about 3 min per seed on one core (15 min for 5)", "about 10 s" },
+      "training,regret,curve", "about 70 s per seed on one core (6 min for 5)", "about 15 s" },
     { "reversal", "data/configs/reversal.ini", "probabilistic reversal learning, 0.8/0.2, hazard 0.05", 5,
       2, 10000, 200, 16, { "p_best", "post_reversal", "reward_per_trial" }, { TARGET_WITHIN, "observer", 0.03 },
-      "training,reversal,curve", "about 3 min per seed on one core (15 min for 5)", "about 10 s" },
+      "training,reversal,curve", "about 90 s per seed on one core (8 min for 5)", "about 15 s" },
     { "twostep", "data/experiments/twostep.ini", "two-step task, Wang 2018 variant (0.8/0.2, 0.9/0.1, switch 0.025)",
       8, 2, 5000, 200, 16, { "reward_per_trial", "p_best" }, { TARGET_AT_LEAST, "target", 0 },
-      "training,curve", "about 1 min per seed on one core (8 min for 8)", "about 10 s" },
+      "training,curve", "under 1 min per seed on one core (about 5 min for 8)", "about 10 s" },
     { NULL, NULL, NULL, 0, 0, 0, 0, 0, { NULL }, { TARGET_BELOW, NULL, 0 }, NULL, NULL, NULL }
 };
 
