@@ -59,14 +59,14 @@ static void list_one(const Experiment *e)
     config_free(c);
 }
 
-static int parse_count(const CmdArgs *a, const char *flag, int *out)
+static int parse_count(const CmdArgs *a, const char *flag, long max, int *out)
 {
     const char *v = arg_flag(a, flag);
     *out = 0;
     if (!v) return EXIT_OK;
     long n;
-    if (parse_long(v, &n) != 0 || n < 1 || n > 256)
-        return cli_fail(EXIT_USAGE, "--%s %s: expected a whole number from 1 to 256", flag, v);
+    if (parse_long(v, &n) != 0 || n < 1 || n > max)
+        return cli_fail(EXIT_USAGE, "--%s %s: expected a whole number from 1 to %ld", flag, v, max);
     *out = (int)n;
     return EXIT_OK;
 }
@@ -81,7 +81,8 @@ static int experiment_cmd(CmdArgs *a)
     }
     ExperimentSettings s = { name, 0, arg_has(a, "quick"), arg_flag(a, "db"), arg_flag(a, "output"), 0,
                              metarl_version, &cli_stop_signal, arg_has(a, "quiet") ? NULL : show, NULL };
-    if (parse_count(a, "seeds", &s.seeds) != EXIT_OK || parse_count(a, "workers", &s.workers) != EXIT_OK)
+    if (parse_count(a, "seeds", EXPERIMENT_MAX_SEEDS, &s.seeds) != EXIT_OK ||
+        parse_count(a, "workers", 256, &s.workers) != EXIT_OK)
         return EXIT_USAGE;
     ExperimentResult *r = calloc(1, sizeof *r);
     if (!r) return cli_fail(EXIT_FAILED, "out of memory");
