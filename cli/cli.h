@@ -94,6 +94,6 @@ extern const char metarl_version[];
 
 /* Commands. */
 extern const Command cmd_baseline, cmd_train, cmd_test, cmd_info, cmd_export, cmd_tasks, cmd_agents,
-    cmd_import, cmd_analyze, cmd_plot, cmd_report, cmd_compare, cmd_sweep, cmd_merge, cmd_fit;
+    cmd_import, cmd_analyze, cmd_plot, cmd_report, cmd_compare, cmd_sweep, cmd_merge, cmd_fit, cmd_experiment;
 
 #endif

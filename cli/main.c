@@ -19,7 +19,8 @@
 const char metarl_version[] = METARL_VERSION;
 
 static const Command *const commands[] = {
-    &cmd_baseline, &cmd_train, &cmd_test, &cmd_sweep, &cmd_import, &cmd_analyze, &cmd_plot, &cmd_report, &cmd_compare, &cmd_fit, &cmd_merge, &cmd_info, &cmd_export, &cmd_tasks, &cmd_agents, NULL
+    &cmd_baseline, &cmd_train, &cmd_test, &cmd_sweep, &cmd_experiment, &cmd_import, &cmd_analyze, &cmd_plot,
+    &cmd_report, &cmd_compare, &cmd_fit, &cmd_merge, &cmd_info, &cmd_export, &cmd_tasks, &cmd_agents, NULL
 };
 
 static void usage(FILE *f)

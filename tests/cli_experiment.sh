@@ -1,0 +1,86 @@
+#!/bin/sh
+# tests/cli_experiment.sh: `metarl experiment` through the real binary:
+# `list` names every experiment with its settings and says that quick
+# numbers are not the result; `experiment bandit --quick` trains, tests and
+# writes results.tsv, summary.md and figures; a second run with the same
+# store trains nothing (the run count stays); bad input (an unknown name,
+# --seeds 0, an -o folder that is not an experiment's) exits 2 with one line
+# and writes nothing.
+. tests/lib_cli.sh
+cd "$WORK" || exit 1
+
+# list
+if "$BIN" experiment list > list.txt 2> err.txt; then
+    miss=""
+    for e in bandit dependent reversal twostep; do grep -q "^$e: " list.txt || miss="$miss $e"; done
+    if [ -n "$miss" ]; then not_ok "experiment list: every experiment" "missing:$miss"
+    elif ! grep -q "not the result" list.txt; then not_ok "experiment list: says quick numbers are not the result"
+    elif ! grep -q "seeds x" list.txt || ! grep -q "task bandit" list.txt; then not_ok "experiment list: seeds and task" "$(cat list.txt)"
+    else ok "experiment list: 4 experiments with task, settings, seeds and time"
+    fi
+else
+    not_ok "experiment list: exit 0" "$(cat err.txt)"
+fi
+
+# bandit --quick, end to end
+is_png() { [ "$(head -c 8 "$1" | od -An -tx1 | tr -d ' \n')" = 89504e470d0a1a0a ]; }
+if "$BIN" experiment bandit --quick --db q.db -o out --quiet > out.txt 2> err.txt; then
+    ok "experiment bandit --quick: exit 0"
+else
+    not_ok "experiment bandit --quick: exit 0" "$(cat err.txt)"
+fi
+head -1 out/results.tsv 2>/dev/null | grep -q "^agent	metric	median	min	max	seeds	seed1	seed2$" \
+    && [ "$(grep -c '^network	' out/results.tsv)" -eq 3 ] && grep -q '^thompson	regret	' out/results.tsv \
+    && ok "results.tsv: header, network rows for 3 metrics, the reference agents" \
+    || not_ok "results.tsv" "$(cat out/results.tsv 2>/dev/null)"
+grep -q '^\*\*Signature reproduced: \(yes\|no\)' out/summary.md 2>/dev/null && grep -q "not the result" out/summary.md \
+    && grep -q '| thompson | regret | .* | 2.765 | ' out/summary.md \
+    && ok "summary.md: the verdict line, quick warning, measured vs published with source" \
+    || not_ok "summary.md" "$(cat out/summary.md 2>/dev/null)"
+figs=0
+for k in training regret curve; do
+    is_png "out/figures/$k.png" && [ -s "out/figures/$k.gp" ] && figs=$((figs + 1))
+done
+[ "$figs" -eq 3 ] && ok "figures: training, regret and curve PNGs with their scripts" || not_ok "figures" "$(ls out/figures)"
+ls -d out.tmp-* out.old-* > /dev/null 2>&1 && not_ok "no temporary folder left" "$(ls)" || ok "no temporary folder left"
+n1=$(sqlite3 q.db "SELECT count(*) FROM runs")
+t1=$(sqlite3 q.db "SELECT count(*) FROM runs WHERE kind = 'train' AND name LIKE 'bandit-quick-seed%' AND status = 'done'")
+[ "$t1" -eq 2 ] && ok "two training runs named bandit-quick-seed1, -seed2" || not_ok "two named training runs" "$t1"
+
+# a second run resumes: nothing trained or tested again
+cp out/results.tsv first.tsv
+if "$BIN" experiment bandit --quick --db q.db -o out --quiet > out2.txt 2> err.txt; then
+    n2=$(sqlite3 q.db "SELECT count(*) FROM runs")
+    [ "$n1" -eq "$n2" ] && grep -q "(0 trained, 0 resumed, 2 done earlier)" out2.txt && cmp -s first.tsv out/results.tsv \
+        && ok "second run: no new run ($n2 runs), same results.tsv" \
+        || not_ok "second run retrains nothing" "runs $n1 -> $n2; $(cat out2.txt)"
+else
+    not_ok "second run: exit 0" "$(cat err.txt)"
+fi
+
+# interrupted during the first seed (SIGINT after 1 s): exit 130, no folder; the rerun resumes that seed
+timeout --preserve-status -s INT 1 "$BIN" experiment bandit --quick --db i.db -o iout --quiet > /dev/null 2> err.txt
+rc=$?
+if [ "$rc" -ne 130 ] || [ -e iout ] || ls -d iout.tmp-* > /dev/null 2>&1; then
+    not_ok "interrupted: exit 130, nothing written" "rc $rc; $(cat err.txt); $(ls)"
+elif "$BIN" experiment bandit --quick --db i.db -o iout --quiet > out3.txt 2> err.txt \
+    && grep -q "(1 trained, 1 resumed, 0 done earlier)" out3.txt \
+    && [ "$(sqlite3 i.db "SELECT count(*) FROM runs WHERE kind = 'train'")" -eq 2 ]; then
+    ok "interrupted: exit 130, nothing written; the rerun resumes seed 1 and trains seed 2"
+else
+    not_ok "rerun after an interrupt resumes" "$(cat out3.txt err.txt)"
+fi
+
+# bad input: exit 2, one line, nothing written
+mkdir bad && cd bad || exit 1
+mkdir notours && echo x > notours/file.txt
+refusals <<'EOF'
+unknown experiment     | unknown experiment 'nope' (experiments: bandit, dependent, reversal, twostep) | experiment nope --quick
+--seeds 0              | --seeds 0                 | experiment bandit --quick --seeds 0
+--seeds abc            | --seeds abc               | experiment bandit --quick --seeds abc
+--workers 0            | --workers 0               | experiment bandit --quick --workers 0
+-o a foreign folder    | is not an experiment's output | experiment bandit --quick -o notours
+--db not a store       | notours/file.txt          | experiment bandit --quick --db notours/file.txt
+no experiment named    | usage                     | experiment
+EOF
+finish
