@@ -11,7 +11,8 @@
 **   3. the hBayesDM example data (data/human/hBayesDM_ts_exampleData.txt)
 **      imported and measured: its stay probabilities against the values in
 **      data/published/twostep_stay.tsv (row hbayesdm_ts_example), and bad
-**      input rejected with the line and column named.
+**      input rejected with the line and column named;
+**   4. the `twostep` figure's files (data per run, the references, the script).
 ** Every random number comes from a seeded generator.
 */
 #include <setjmp.h>
@@ -27,7 +28,10 @@
 #include <gsl/gsl_randist.h>
 #include <gsl/gsl_rng.h>
 
+#include <unistd.h>
+
 #include "analysis/import.h"
+#include "analysis/plot.h"
 #include "analysis/twostep.h"
 #include "core/episode.h"
 
@@ -337,6 +341,53 @@ static void import_bad_input(void **state)
     assert_int_equal(import_text(buf, err, sizeof err), 0);
 }
 
+static int file_has(const char *path, const char *text)
+{
+    FILE *f = fopen(path, "r");
+    if (!f) return 0;
+    static char buf[1 << 16];
+    size_t n = fread(buf, 1, sizeof buf - 1, f);
+    fclose(f);
+    buf[n] = '\0';
+    return strstr(buf, text) != NULL;
+}
+
+/* The figure: one data file per run plus the references, a script naming
+** each reference with its kind; a run without stage rows is refused. */
+static void figure_twostep(void **state)
+{
+    (void)state;
+    const double p[TS_N_CELLS] = { 0.9, 0.6, 0.5, 0.8 };
+    EpisodeRecord **eps = planted_cells(20, 50, p, 14);
+    PlotRun runs[2] = { { .run_id = 4, .label = "network (run 4)", .eps = eps, .n_eps = 10 },
+                        { .run_id = 5, .label = "data (run 5)", .eps = eps + 10, .n_eps = 10 } };
+    char dir[] = "/tmp/metarl-twostep-fig-XXXXXX", why[256], err[512], path[600];
+    assert_non_null(mkdtemp(dir));
+    PlotFiles files;
+    assert_int_equal(plot_kind_lookup("twostep"), PLOT_TWOSTEP);
+    assert_true(plot_applies(PLOT_TWOSTEP, &runs[0], NULL, why, sizeof why));
+    if (plot_write(PLOT_TWOSTEP, runs, 2, NULL, dir, "ts", &files, err, sizeof err) != 0) fail_msg("%s", err);
+    assert_int_equal(files.n_data, 3);   /* two runs, the references */
+    snprintf(path, sizeof path, "%s/ts.gp", dir);
+    assert_true(file_has(path, "Wang 2018 network (Fig. 5b) [published]"));
+    assert_true(file_has(path, "network (run 4)"));
+    snprintf(path, sizeof path, "%s/ts_run4.dat", dir);
+    assert_true(file_has(path, "rewarded_common 0.00"));
+    for (int i = 0; i < files.n_data; i++) {
+        snprintf(path, sizeof path, "%s/%s", dir, files.data[i]);
+        unlink(path);
+    }
+    snprintf(path, sizeof path, "%s/ts.gp", dir);
+    unlink(path);
+    rmdir(dir);
+    EpisodeRecord *flat = episode_alloc(3, 0);
+    PlotRun r = { .run_id = 6, .label = "bandit", .eps = &flat, .n_eps = 1 };
+    assert_false(plot_applies(PLOT_TWOSTEP, &r, NULL, why, sizeof why));
+    assert_non_null(strstr(why, "stage rows"));
+    episode_free(flat);
+    free_eps(eps, 20);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -348,6 +399,7 @@ int main(void)
         cmocka_unit_test(references_file),
         cmocka_unit_test(hbayesdm_example_data),
         cmocka_unit_test(import_bad_input),
+        cmocka_unit_test(figure_twostep),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
