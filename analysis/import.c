@@ -598,3 +598,24 @@ int import_read_twostep(const char *path, EpisodeRecord ***eps_out, int *n_out, 
     fclose(f);
     return rc;
 }
+
+int import_is_twostep(const char *path)
+{
+    char err[512];
+    if (files_check_input(path, "the data file", err, sizeof err) != 0) return 0;   /* no FIFO, no device */
+    FILE *f = fopen(path, "r");
+    if (!f) return 0;
+    char line[4096];
+    int found = 0;
+    for (int k = 0; k < 64 && fgets(line, sizeof line, f); k++)   /* a few lines at most: a header comes first */
+        if (strspn(line, " \t\r\n") != strlen(line)) {
+            char *h[MAX_FIELDS];
+            int col[MAX_FIELDS];
+            line[strcspn(line, "\n")] = '\0';
+            int n = split(line, '\t', h, col, MAX_FIELDS);
+            found = n > 0 && find_col(h, n, "level1_choice") >= 0 && find_col(h, n, "level2_choice") >= 0;
+            break;
+        }
+    fclose(f);
+    return found;
+}

@@ -58,6 +58,10 @@ void import_free(EpisodeRecord **eps, int n);
 ** tasks/twostep.c. NA in level1_choice marks a missed trial. Return 0, or -1
 ** with "FILE:LINE:COLUMN: ..." in err and nothing allocated. */
 int import_read_twostep(const char *path, EpisodeRecord ***eps, int *n_eps, char *err, size_t n_err);
+/* 1 if the first non-blank line of path is a tab-separated header naming
+** level1_choice and level2_choice (the hBayesDM two-step layout), else 0
+** (also when the file cannot be read: import_read says why). */
+int import_is_twostep(const char *path);
 int import_stream_twostep(FILE *f, const char *path, EpisodeRecord ***eps, int *n_eps, char *err, size_t n_err);
 
 /* The same from an open stream; `path` names it in messages. */

@@ -19,7 +19,7 @@ static const CmdFlag import_flags[] = {
     { "format", "hbayesdm|hbayesdm-ts|csv", "hbayesdm: tab-separated subjID trial choice outcome (outcome 1/-1); "
                                 "hbayesdm-ts: hBayesDM's two-step layout, subjID trial level1_choice level2_choice "
                                 "reward; csv: comma-separated subject trial choice reward (reward 1/0) (default: csv; "
-                                "hbayesdm-ts with --task twostep)" },
+                                "hbayesdm-ts with --task twostep or a header naming level1_choice and level2_choice)" },
     { "task", "bandit|reversal|twostep", "the task the data come from; reversal data need --correct-col; twostep "
                                          "data are read as hbayesdm-ts (default: bandit)" },
     { "db", "FILE", "store to add the run to (created if missing; required)" },
@@ -77,7 +77,9 @@ static int import_run(CmdArgs *a)
 {
     char err[1024], cbuf[128], rbuf[128];
     const char *path = a->pos[0];
-    const char *task = arg_flag(a, "task") ? arg_flag(a, "task") : "bandit";
+    /* with neither --task nor --format, a header naming level1_choice and level2_choice is the two-step layout */
+    int sniffed = !arg_flag(a, "task") && !arg_flag(a, "format") && import_is_twostep(path);
+    const char *task = arg_flag(a, "task") ? arg_flag(a, "task") : sniffed ? "twostep" : "bandit";
     const char *format = arg_flag(a, "format") ? arg_flag(a, "format") : !strcmp(task, "twostep") ? "hbayesdm-ts" : "csv";
     const char *db = arg_flag(a, "db");
     int twostep = !strcmp(format, "hbayesdm-ts");

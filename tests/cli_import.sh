@@ -38,6 +38,9 @@ done
 mf=$(json_get "$j" '$.twostep.regression.reward'); mb=$(json_get "$j" '$.twostep.regression.interaction')
 awk -v a="$mf" -v b="$mb" 'BEGIN { exit !(a > 0 && b > a) }' && ok "two-step example data: reward weight $mf, interaction $mb" \
     || not_ok "two-step regression" "$mf $mb"
+j=$("$BIN" import "$SRC/hBayesDM_ts_exampleData.txt" --db f.db --json)
+[ "$(json_get "$j" '$.task')" = twostep ] && [ "$(json_get "$j" '$.trials')" = 2211 ] \
+    && ok "two-step layout detected from its header without --format or --task" || not_ok "two-step detection" "$j"
 "$BIN" import "$SRC/hBayesDM_ts_exampleData.txt" --format hbayesdm-ts --task bandit --db e.db > out.txt 2> err.txt
 [ $? = 2 ] && [ ! -e e.db ] && grep -q "go together" err.txt && ok "hbayesdm-ts with --task bandit: refused, nothing written" \
     || not_ok "format/task mismatch" "$(cat err.txt)"
