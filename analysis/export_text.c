@@ -141,7 +141,7 @@ static void text_twostep(const RunAnalysis *A, FILE *f)
                "(%ld pairs)\n  %-22s", s->n_pairs, "");
     for (int c = 0; c < TS_N_CELLS; c++) fprintf(f, " %19s", twostep_cell_labels[c]);
     fprintf(f, "\n  %-22s", "P(stay) ± SE");
-    for (int c = 0; c < TS_N_CELLS; c++) fprintf(f, "       %6.3f±%-5.3f", s->p[c], s->se[c]);
+    for (int c = 0; c < TS_N_CELLS; c++) fprintf(f, "      %6.3f±%-6.4f", s->p[c], s->se[c]);
     fprintf(f, "\n  %-22s", "pairs");
     for (int c = 0; c < TS_N_CELLS; c++) fprintf(f, " %19ld", s->n[c]);
     fprintf(f, "\n  %-22s", "per episode median");

@@ -145,10 +145,12 @@ static void numbers_twostep(const PlotRun *p, const RunAnalysis *A, const PlotOp
 {
     TwoStepStay s;
     if (!p->eps || twostep_stay(p->eps, p->n_eps, &s) != ANALYSIS_OK) return;
-    fig_cat(b, nb, "P(stay) %.2f / %.2f / %.2f / %.2f after rewarded-common, rewarded-rare, unrewarded-common, "
-                   "unrewarded-rare", s.p[0], s.p[1], s.p[2], s.p[3]);
-    if (A && A->ts_reg_ok)
-        fig_cat(b, nb, "; reward weight %.2f, reward x transition %.2f", A->ts_reg.reward, A->ts_reg.interaction);
+    fig_cat(b, nb, "P(stay) rewarded common/rare %.2f/%.2f, unrewarded common/rare %.2f/%.2f", s.p[0], s.p[1],
+            s.p[2], s.p[3]);
+    if (A && A->ts_reg_ok && A->ts_reg.fit.converged)
+        fig_cat(b, nb, "; weights: reward %.2f, reward x transition %.2f", A->ts_reg.reward, A->ts_reg.interaction);
+    else if (A && A->ts_reg_ok)
+        fig_cat(b, nb, "; the stay regression did not converge (a deterministic policy separates the data)");
 }
 
 const FigureKind figures_twostep[] = {
