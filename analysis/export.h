@@ -24,6 +24,10 @@
 **     run<ID>_rpe.tsv          term (intercept|reward|value), coef, SE, t, p
 **     run<ID>_rpe_outcome.tsv  rewarded (0|1), n, mean delta, SE
 **     run<ID>_rpe_reversal.tsv lag, n, mean delta, SE
+**     run<ID>_twostep_stay.tsv two-step runs: cell, pairs, stays, p_stay, se, ci_lo/hi (Wilson 95%),
+**                              episodes, episode_median, episode_q25/q75
+**     run<ID>_twostep_regression.tsv  term (intercept|reward|transition|interaction), coef, se
+**     run<ID>_twostep_lagged.tsv      lag, choice, reward, transition, interaction (each + _se)
 **     run<ID>_summary.tsv      key, value, se: every scalar above
 **
 ** Usage:

@@ -9,6 +9,7 @@
 #include "analysis/export.h"
 #include "analysis/neural.h"
 #include "analysis/rwfit.h"
+#include "analysis/twostep.h"
 #include "core/json.h"
 #include "core/summary.h"
 
@@ -138,6 +139,76 @@ static void json_reversals_rpe(const RunAnalysis *A, Json *j)
     }
 }
 
+/* two-step: stay by previous reward x transition, the stay regression, its multi-lag form */
+static void json_twostep(const RunAnalysis *A, Json *j)
+{
+    if (!A->ts_stay_ok) return;
+    const TwoStepStay *s = &A->ts_stay;
+    json_key(j, "twostep");
+    json_object_begin(j);
+    json_key(j, "stay");
+    json_object_begin(j);
+    json_kint(j, "pairs", s->n_pairs);
+    for (int c = 0; c < TS_N_CELLS; c++) {
+        json_key(j, twostep_cell_names[c]);
+        json_object_begin(j);
+        json_knum(j, "p", s->p[c]);
+        json_knum(j, "se", s->se[c]);
+        json_knums(j, "ci95", s->ci[c], 2);
+        json_kint(j, "n", s->n[c]);
+        json_kint(j, "stays", s->stays[c]);
+        json_kint(j, "episodes", s->n_eps[c]);
+        json_knum(j, "episode_median", s->ep_median[c]);
+        double iqr[2] = { s->ep_q25[c], s->ep_q75[c] };
+        json_knums(j, "episode_iqr", iqr, 2);
+        json_object_end(j);
+    }
+    json_object_end(j);
+    if (A->ts_reg_ok) {
+        const TwoStepRegression *r = &A->ts_reg;
+        json_key(j, "regression");
+        json_object_begin(j);
+        json_knum(j, "reward", r->reward);
+        json_knum(j, "reward_se", r->reward_se);
+        json_knum(j, "transition", r->transition);
+        json_knum(j, "transition_se", r->transition_se);
+        json_knum(j, "interaction", r->interaction);
+        json_knum(j, "interaction_se", r->interaction_se);
+        json_knum(j, "intercept", r->intercept);
+        json_knum(j, "intercept_se", r->intercept_se);
+        json_kint(j, "n", r->fit.n);
+        json_knum(j, "loglik", r->fit.loglik);
+        json_knum(j, "ridge", r->fit.lambda);
+        json_key(j, "converged");
+        json_bool(j, r->fit.converged);
+        json_object_end(j);
+    }
+    if (A->ts_lag_ok) {
+        const TwoStepLagged *L = &A->ts_lag;
+        int K = L->lags;
+        double lagv[TWOSTEP_MAX_LAGS];
+        for (int k = 0; k < K; k++) lagv[k] = k + 1;
+        json_key(j, "lagged");
+        json_object_begin(j);
+        json_knums(j, "lags", lagv, K);
+        json_knums(j, "choice", L->choice, K);
+        json_knums(j, "choice_se", L->choice_se, K);
+        json_knums(j, "reward", L->reward, K);
+        json_knums(j, "reward_se", L->reward_se, K);
+        json_knums(j, "transition", L->transition, K);
+        json_knums(j, "transition_se", L->transition_se, K);
+        json_knums(j, "interaction", L->interaction, K);
+        json_knums(j, "interaction_se", L->interaction_se, K);
+        json_knum(j, "bias", L->bias);
+        json_knum(j, "bias_se", L->bias_se);
+        json_kint(j, "n", L->fit.n);
+        json_key(j, "converged");
+        json_bool(j, L->fit.converged);
+        json_object_end(j);
+    }
+    json_object_end(j);
+}
+
 /* PCA, decoding, selectivity */
 static void json_neural(const RunAnalysis *A, Json *j)
 {
@@ -187,6 +258,7 @@ int export_json_run(const RunAnalysis *A, FILE *f)
     json_run_keys(&j, A->row);
     json_behavior(A, &j);
     json_reversals_rpe(A, &j);
+    json_twostep(A, &j);
     json_neural(A, &j);
     json_object_end(&j);
     return ferror(f) ? -1 : 0;

@@ -10,6 +10,7 @@
 #include "analysis/export.h"
 #include "analysis/neural.h"
 #include "analysis/rwfit.h"
+#include "analysis/twostep.h"
 #include "core/summary.h"
 
 static void pm(FILE *f, const char *label, double v, double se)
@@ -126,6 +127,54 @@ static void text_reversals_rpe(const RunAnalysis *A, FILE *f)
     }
 }
 
+static const char *fit_state(const LogitFit *fit)
+{
+    return fit->converged ? "converged" : fit->separated ? "NOT converged (separation)" : "NOT converged";
+}
+
+/* two-step: stay by previous reward x transition, the stay regression, its multi-lag form */
+static void text_twostep(const RunAnalysis *A, FILE *f)
+{
+    if (!A->ts_stay_ok) return;
+    const TwoStepStay *s = &A->ts_stay;
+    fprintf(f, "two-step: P(stay with the first-stage choice) by the previous trial's outcome and transition "
+               "(%ld pairs)\n  %-22s", s->n_pairs, "");
+    for (int c = 0; c < TS_N_CELLS; c++) fprintf(f, " %19s", twostep_cell_labels[c]);
+    fprintf(f, "\n  %-22s", "P(stay) ± SE");
+    for (int c = 0; c < TS_N_CELLS; c++) fprintf(f, "      %6.3f±%-6.4f", s->p[c], s->se[c]);
+    fprintf(f, "\n  %-22s", "pairs");
+    for (int c = 0; c < TS_N_CELLS; c++) fprintf(f, " %19ld", s->n[c]);
+    fprintf(f, "\n  %-22s", "per episode median");
+    for (int c = 0; c < TS_N_CELLS; c++) fprintf(f, " %19.3f", s->ep_median[c]);
+    fprintf(f, "\n  %-22s", "  IQR");
+    for (int c = 0; c < TS_N_CELLS; c++) fprintf(f, "       [%5.3f,%5.3f]", s->ep_q25[c], s->ep_q75[c]);
+    fputc('\n', f);
+    if (A->ts_reg_ok) {
+        const TwoStepRegression *r = &A->ts_reg;
+        fprintf(f, "  stay ~ reward + transition + reward x transition (±1 coding), n = %d, %s:\n   ", r->fit.n,
+                fit_state(&r->fit));
+        pm(f, " reward (model-free)", r->reward, r->reward_se);
+        pm(f, ", interaction (model-based)", r->interaction, r->interaction_se);
+        pm(f, ", transition", r->transition, r->transition_se);
+        pm(f, ", intercept", r->intercept, r->intercept_se);
+        fputc('\n', f);
+    }
+    if (A->ts_lag_ok) {
+        const TwoStepLagged *L = &A->ts_lag;
+        fprintf(f, "  multi-lag: choice ~ past choice x (1, reward, transition, reward x transition), K = %d, n = %d, %s\n"
+                   "  %-11s", L->lags, L->fit.n, fit_state(&L->fit), "lag");
+        for (int k = 0; k < L->lags; k++) fprintf(f, " %13d", k + 1);
+        const char *names[4] = { "choice", "reward", "transition", "interaction" };
+        const double *v[4] = { L->choice, L->reward, L->transition, L->interaction };
+        const double *se[4] = { L->choice_se, L->reward_se, L->transition_se, L->interaction_se };
+        for (int q = 0; q < 4; q++) {
+            fprintf(f, "\n  %-11s", names[q]);
+            for (int k = 0; k < L->lags; k++) coef_se(f, v[q][k], se[q][k]);
+        }
+        fputc('\n', f);
+    }
+}
+
 /* PCA, decoding, selectivity */
 static void text_neural(const RunAnalysis *A, FILE *f)
 {
@@ -177,6 +226,7 @@ int export_text_run(const RunAnalysis *A, const int64_t *children, int n_childre
     text_curves(A, f);
     text_behavior(A, f);
     text_reversals_rpe(A, f);
+    text_twostep(A, f);
     text_neural(A, f);
     fputc('\n', f);
     return ferror(f) ? -1 : 0;

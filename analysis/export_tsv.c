@@ -16,6 +16,7 @@
 #include "analysis/export.h"
 #include "analysis/neural.h"
 #include "analysis/rwfit.h"
+#include "analysis/twostep.h"
 
 typedef struct Tsv {
     FILE *f;
@@ -302,6 +303,56 @@ static void tsv_neural(const RunAnalysis *A, ExportDir *o)
     }
 }
 
+/* two-step: twostep_stay, twostep_regression, twostep_lagged */
+static void tsv_twostep(const RunAnalysis *A, ExportDir *o)
+{
+    Tsv t;
+    FILE *f;
+    if (A->ts_stay_ok && (f = tsv_open(o, &t, "twostep_stay"))) {
+        const TwoStepStay *s = &A->ts_stay;
+        fprintf(f, "cell\tpairs\tstays\tp_stay\tse\tci_lo\tci_hi\tepisodes\tepisode_median\tepisode_q25\tepisode_q75\n");
+        for (int c = 0; c < TS_N_CELLS; c++) {
+            fprintf(f, "%s\t", twostep_cell_names[c]);
+            put_int(f, s->n[c], 0);
+            put_int(f, s->stays[c], 0);
+            put(f, s->p[c], 0);
+            put(f, s->se[c], 0);
+            put(f, s->ci[c][0], 0);
+            put(f, s->ci[c][1], 0);
+            put_int(f, s->n_eps[c], 0);
+            put(f, s->ep_median[c], 0);
+            put(f, s->ep_q25[c], 0);
+            put(f, s->ep_q75[c], 1);
+        }
+        tsv_close(o, &t);
+    }
+    if (A->ts_reg_ok && (f = tsv_open(o, &t, "twostep_regression"))) {
+        const TwoStepRegression *r = &A->ts_reg;
+        fprintf(f, "term\tcoef\tse\n");
+        summary_row(f, "intercept", r->intercept, r->intercept_se);
+        summary_row(f, "reward", r->reward, r->reward_se);
+        summary_row(f, "transition", r->transition, r->transition_se);
+        summary_row(f, "interaction", r->interaction, r->interaction_se);
+        tsv_close(o, &t);
+    }
+    if (A->ts_lag_ok && (f = tsv_open(o, &t, "twostep_lagged"))) {
+        const TwoStepLagged *L = &A->ts_lag;
+        fprintf(f, "lag\tchoice\tchoice_se\treward\treward_se\ttransition\ttransition_se\tinteraction\tinteraction_se\n");
+        for (int k = 0; k < L->lags; k++) {
+            put_int(f, k + 1, 0);
+            put(f, L->choice[k], 0);
+            put(f, L->choice_se[k], 0);
+            put(f, L->reward[k], 0);
+            put(f, L->reward_se[k], 0);
+            put(f, L->transition[k], 0);
+            put(f, L->transition_se[k], 0);
+            put(f, L->interaction[k], 0);
+            put(f, L->interaction_se[k], 1);
+        }
+        tsv_close(o, &t);
+    }
+}
+
 /* summary: every scalar, with its SE where there is one */
 static void tsv_summary(const RunAnalysis *A, ExportDir *o)
 {
@@ -336,6 +387,15 @@ static void tsv_summary(const RunAnalysis *A, ExportDir *o)
         summary_row(f, "alpha_stable", A->vol.alpha_stable, A->vol.alpha_stable_se);
         summary_row(f, "rpe_b_reward", A->rpe.fit.coef[RPE_REWARD], A->rpe.fit.se[RPE_REWARD]);
         summary_row(f, "rpe_b_value", A->rpe.fit.coef[RPE_VALUE], A->rpe.fit.se[RPE_VALUE]);
+        for (int c = 0; c < TS_N_CELLS && A->ts_stay_ok; c++) {   /* two-step runs only */
+            char key[64];
+            snprintf(key, sizeof key, "twostep_stay_%s", twostep_cell_names[c]);
+            summary_row(f, key, A->ts_stay.p[c], A->ts_stay.se[c]);
+        }
+        if (A->ts_reg_ok) {
+            summary_row(f, "twostep_reward", A->ts_reg.reward, A->ts_reg.reward_se);
+            summary_row(f, "twostep_interaction", A->ts_reg.interaction, A->ts_reg.interaction_se);
+        }
         tsv_close(o, &t);
     }
 }
@@ -347,6 +407,7 @@ int export_tsv_run(const RunAnalysis *A, ExportDir *o)
     tsv_reversals(A, o);
     tsv_rpe(A, o);
     tsv_neural(A, o);
+    tsv_twostep(A, o);
     tsv_summary(A, o);
     return o->failed ? -1 : 0;
 }

@@ -366,3 +366,256 @@ void import_free(EpisodeRecord **eps, int n)
     for (int i = 0; i < n; i++) episode_free(eps[i]);
     free(eps);
 }
+
+/* ---- the hBayesDM two-step layout (import_read_twostep) ---- */
+
+#define TS_MAX_TRIAL 100000L
+
+typedef struct {
+    long trial;      /* the file's trial number (>= 1) */
+    int a1, l2;      /* level1_choice - 1 (0/1, -1 missed), level2_choice (1..4, 0 if missed) */
+    double reward;   /* 1/0, NaN if missed */
+} TsRow;
+
+typedef struct {
+    char subject[64];
+    TsRow *rows;
+    int n, cap;
+} TsSubject;
+
+typedef struct {
+    TsSubject *s;
+    int n, cap;
+} TsSubjects;
+
+static void ts_subjects_free(TsSubjects *ss)
+{
+    for (int i = 0; i < ss->n; i++) free(ss->s[i].rows);
+    free(ss->s);
+}
+
+enum { TS_SUBJ, TS_TRIAL, TS_L1, TS_L2, TS_REW, TS_NCOL };
+
+/* One data line's fields into row; 0, or -1 with the message in err. */
+static int ts_parse_row(char **field, const int *fcol, const int *c, const char *path, int lineno, TsRow *row,
+                        char *err, size_t n_err)
+{
+    long v;
+    if (parse_long(field[c[TS_TRIAL]], &v) != 0 || v < 1 || v > TS_MAX_TRIAL)
+        return fail(err, n_err, "%s:%d:%d: expected a trial number (1 to %ld), found '%s'", path, lineno,
+                    fcol[c[TS_TRIAL]], TS_MAX_TRIAL, field[c[TS_TRIAL]]);
+    row->trial = v;
+    const char *l1 = field[c[TS_L1]], *l2 = field[c[TS_L2]], *rw = field[c[TS_REW]];
+    if (is_missing(l1)) {
+        row->a1 = -1;
+        row->l2 = 0;
+        row->reward = NAN;
+        return 0;
+    }
+    if (strcmp(l1, "1") && strcmp(l1, "2"))
+        return fail(err, n_err, "%s:%d:%d: expected level1_choice 1 or 2 (or NA for a missed trial), found '%s'", path,
+                    lineno, fcol[c[TS_L1]], l1);
+    row->a1 = l1[0] - '1';
+    if (parse_long(l2, &v) != 0 || v < 1 || v > 4)
+        return fail(err, n_err, "%s:%d:%d: expected level2_choice 1 to 4 (1, 2 in the state A1 leads to commonly; "
+                                "3, 4 in A2's), found '%s'", path, lineno, fcol[c[TS_L2]], l2);
+    row->l2 = (int)v;
+    if (!strcmp(rw, "1")) row->reward = 1.0;
+    else if (!strcmp(rw, "0")) row->reward = 0.0;
+    else return fail(err, n_err, "%s:%d:%d: expected a reward 1 or 0, found '%s'", path, lineno, fcol[c[TS_REW]], rw);
+    return 0;
+}
+
+/* The record of one subject (trials 1..last, gaps as missed trials); NULL if out of memory. */
+static EpisodeRecord *ts_episode(const TsSubject *s, const char *path)
+{
+    int T = (int)s->rows[s->n - 1].trial;
+    EpisodeRecord *e = episode_alloc_stages(T, 2, 0);
+    if (!e) return NULL;
+    for (int t = 0; t < T; t++) {
+        TrialRecord *tr = &e->trials[t];
+        memset(tr, 0, sizeof *tr);
+        tr->truth = (TaskTruth){ { NAN, NAN }, -1, -1, -1, 0 };
+        tr->probs[0] = tr->probs[1] = tr->value = tr->rpe = NAN;
+        tr->action = -1;
+        tr->reward = NAN;
+    }
+    e->n_trials = T;
+    for (int i = 0; i < s->n; i++) {
+        const TsRow *r = &s->rows[i];
+        int t = (int)r->trial - 1;
+        if (r->a1 < 0) continue;
+        e->trials[t].action = r->a1;
+        e->trials[t].reward = r->reward;
+        StageRecord g0 = { t, 0, 0, r->a1, 0.0, NAN, NAN };
+        StageRecord g1 = { t, 1, r->l2 <= 2 ? 1 : 2, (r->l2 - 1) % 2, r->reward, NAN, NAN };
+        episode_add_stage(e, &g0);
+        episode_add_stage(e, &g1);
+    }
+    snprintf(e->subject, sizeof e->subject, "%s", s->subject);
+    snprintf(e->instance, sizeof e->instance, "{\"source\":\"%.200s\",\"subject\":\"%s\"}", base_name(path),
+             s->subject);
+    episode_summarize(e);
+    return e;
+}
+
+/* The header's columns into c (TS_NCOL); 0, or -1 with the message in err. */
+static int ts_header(char **header, int n_header, const char *path, int lineno, int *c, char *err, size_t n_err)
+{
+    static const char *const names[TS_NCOL] = { "subjID", "trial", "level1_choice", "level2_choice", "reward" };
+    for (int k = 0; k < TS_NCOL; k++)
+        if ((c[k] = find_col(header, n_header, names[k])) < 0)
+            return fail(err, n_err, "%s:%d: no column '%s' in the header (the hBayesDM two-step layout is "
+                                    "tab-separated: subjID trial level1_choice level2_choice reward)", path, lineno,
+                        names[k]);
+    return 0;
+}
+
+/* The subject that row lines of subj go to (a new one at the end if subj
+** changes); NULL with the message in err. */
+static TsSubject *ts_subject(TsSubjects *ss, const char *subj, const char *path, int lineno, int col, char *err,
+                             size_t n_err)
+{
+    TsSubject *s = ss->n ? &ss->s[ss->n - 1] : NULL;
+    if (s && !strcmp(s->subject, subj)) return s;
+    if (!*subj || strlen(subj) >= sizeof s->subject || strpbrk(subj, "\"\\\t\r")) {
+        fail(err, n_err, "%s:%d:%d: expected a subject id (1 to 63 characters, no quotes or backslashes), found '%s'",
+             path, lineno, col, subj);
+        return NULL;
+    }
+    for (int i = 0; i < ss->n; i++)
+        if (!strcmp(ss->s[i].subject, subj)) {
+            fail(err, n_err, "%s:%d:%d: subject '%s' appears again after other subjects (rows must be grouped by "
+                             "subject)", path, lineno, col, subj);
+            return NULL;
+        }
+    if (ss->n == ss->cap) {
+        int nc = ss->cap ? 2 * ss->cap : 16;
+        TsSubject *p = realloc(ss->s, (size_t)nc * sizeof *p);
+        if (!p) {
+            fail(err, n_err, "%s: out of memory", path);
+            return NULL;
+        }
+        ss->s = p;
+        ss->cap = nc;
+    }
+    s = &ss->s[ss->n++];
+    memset(s, 0, sizeof *s);
+    snprintf(s->subject, sizeof s->subject, "%s", subj);
+    return s;
+}
+
+int import_stream_twostep(FILE *f, const char *path, EpisodeRecord ***eps_out, int *n_out, char *err, size_t n_err)
+{
+    *eps_out = NULL;
+    *n_out = 0;
+    char *line = NULL, *header_line = NULL, *header[MAX_FIELDS], *field[MAX_FIELDS];
+    size_t cap = 0;
+    ssize_t len;
+    int hcol[MAX_FIELDS], fcol[MAX_FIELDS], c[TS_NCOL], n_header = 0, lineno = 0, ret = -1;
+    TsSubjects ss = { NULL, 0, 0 };
+    EpisodeRecord **eps = NULL;
+    while ((len = getline(&line, &cap, f)) >= 0) {
+        lineno++;
+        if (len > 0 && strspn(line, " \t\r\n") != (size_t)len) break;
+    }
+    if (len < 0) {
+        fail(err, n_err, "%s: empty file (expected a header line naming the columns)", path);
+        goto done;
+    }
+    line[strcspn(line, "\n")] = '\0';
+    if (!(header_line = strdup(line))) goto oom;
+    n_header = split(header_line, '\t', header, hcol, MAX_FIELDS);
+    if (n_header < 0) {
+        fail(err, n_err, "%s:%d: more than %d columns", path, lineno, MAX_FIELDS);
+        goto done;
+    }
+    if (ts_header(header, n_header, path, lineno, c, err, n_err) != 0) goto done;
+    while ((len = getline(&line, &cap, f)) >= 0) {
+        lineno++;
+        line[strcspn(line, "\n")] = '\0';
+        if (strspn(line, " \t\r") == strlen(line)) continue;
+        int n = split(line, '\t', field, fcol, MAX_FIELDS);
+        if (n != n_header) {
+            fail(err, n_err, "%s:%d: expected %d tab-separated fields like the header, found %d", path, lineno,
+                 n_header, n < 0 ? MAX_FIELDS : n);
+            goto done;
+        }
+        TsSubject *s = ts_subject(&ss, field[c[TS_SUBJ]], path, lineno, fcol[c[TS_SUBJ]], err, n_err);
+        if (!s) goto done;
+        TsRow row;
+        if (ts_parse_row(field, fcol, c, path, lineno, &row, err, n_err) != 0) goto done;
+        if (s->n > 0 && row.trial <= s->rows[s->n - 1].trial) {
+            fail(err, n_err, "%s:%d:%d: trial %ld of subject '%s' does not follow trial %ld (rows must be in trial "
+                             "order)", path, lineno, fcol[c[TS_TRIAL]], row.trial, s->subject, s->rows[s->n - 1].trial);
+            goto done;
+        }
+        if (s->n == s->cap) {
+            int nc = s->cap ? 2 * s->cap : 128;
+            TsRow *p = realloc(s->rows, (size_t)nc * sizeof *p);
+            if (!p) goto oom;
+            s->rows = p;
+            s->cap = nc;
+        }
+        s->rows[s->n++] = row;
+    }
+    if (ss.n == 0) {
+        fail(err, n_err, "%s: no data rows after the header", path);
+        goto done;
+    }
+    if (!(eps = calloc((size_t)ss.n, sizeof *eps))) goto oom;
+    for (int i = 0; i < ss.n; i++)
+        if (!(eps[i] = ts_episode(&ss.s[i], path))) goto oom;
+    *eps_out = eps;
+    *n_out = ss.n;
+    eps = NULL;
+    ret = 0;
+    goto done;
+oom:
+    fail(err, n_err, "%s: out of memory", path);
+done:
+    if (eps) import_free(eps, ss.n);
+    ts_subjects_free(&ss);
+    free(line);
+    free(header_line);
+    return ret;
+}
+
+int import_read_twostep(const char *path, EpisodeRecord ***eps_out, int *n_out, char *err, size_t n_err)
+{
+    *eps_out = NULL;
+    *n_out = 0;
+    if (files_check_input(path, "the data file", err, n_err) != 0) return -1;
+    FILE *f = fopen(path, "r");
+    if (!f) return fail(err, n_err, "%s: cannot read (%s)", path, strerror(errno));
+    int rc = import_stream_twostep(f, path, eps_out, n_out, err, n_err);
+    if (rc == 0 && ferror(f)) {
+        import_free(*eps_out, *n_out);
+        *eps_out = NULL;
+        *n_out = 0;
+        rc = fail(err, n_err, "%s: read error", path);
+    }
+    fclose(f);
+    return rc;
+}
+
+int import_is_twostep(const char *path)
+{
+    char err[512];
+    if (files_check_input(path, "the data file", err, sizeof err) != 0) return 0;   /* no FIFO, no device */
+    FILE *f = fopen(path, "r");
+    if (!f) return 0;
+    char line[4096];
+    int found = 0;
+    for (int k = 0; k < 64 && fgets(line, sizeof line, f); k++)   /* a few lines at most: a header comes first */
+        if (strspn(line, " \t\r\n") != strlen(line)) {
+            char *h[MAX_FIELDS];
+            int col[MAX_FIELDS];
+            line[strcspn(line, "\n")] = '\0';
+            int n = split(line, '\t', h, col, MAX_FIELDS);
+            found = n > 0 && find_col(h, n, "level1_choice") >= 0 && find_col(h, n, "level2_choice") >= 0;
+            break;
+        }
+    fclose(f);
+    return found;
+}

@@ -161,6 +161,18 @@ int run_analysis_compute(RunAnalysis *A, unsigned what, int lags, double ridge)
         if (nomem(rc)) return -1;
         A->rpe_ok = rc == ANALYSIS_OK;
     }
+    int is_twostep = !A->row || !A->row->task || !strcmp(A->row->task, "twostep");
+    if ((what & RA_TWOSTEP) && is_twostep && twostep_applies(eps, n)) {
+        rc = twostep_stay(eps, n, &A->ts_stay);
+        if (nomem(rc)) return -1;
+        A->ts_stay_ok = rc == ANALYSIS_OK;
+        rc = twostep_regression(eps, n, ridge, &A->ts_reg);
+        if (nomem(rc)) return -1;
+        A->ts_reg_ok = rc == ANALYSIS_OK;
+        rc = twostep_lagged(eps, n, lags, ridge, &A->ts_lag);
+        if (nomem(rc)) return -1;
+        A->ts_lag_ok = rc == ANALYSIS_OK;
+    }
 
     /* neural: prefrontal activity, if recorded */
     A->n_units = neural_n_units(eps, n);

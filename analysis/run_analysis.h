@@ -30,6 +30,7 @@
 #include "analysis/behavior.h"
 #include "analysis/neural.h"
 #include "analysis/rwfit.h"
+#include "analysis/twostep.h"
 #include "store/store.h"
 #include "core/summary.h"
 
@@ -54,7 +55,8 @@ enum {
     RA_DECODING = 1u << 10,     /* cross-validated decoding of latent variables (implies RA_PCA) */
     RA_BELIEF = 1u << 11,       /* the ideal observer's belief per neural row (reversal runs; implies RA_PCA) */
     RA_SELECTIVITY = 1u << 12,  /* unit selectivity (implies RA_PCA) */
-    RA_ALL = (1u << 13) - 1
+    RA_TWOSTEP = 1u << 13,      /* two-step stay probabilities and regressions (runs with stage rows) */
+    RA_ALL = (1u << 14) - 1
 };
 
 extern const char *const ra_target_names[RA_N_TARGETS];   /* "p0", "p1", "best", "block_parity", "belief" */
@@ -92,6 +94,13 @@ typedef struct RunAnalysis {
     int vol_ok;
     NeuralRpe rpe;
     int rpe_ok;
+    /* two-step task (analysis/twostep.h): computed when the episodes have stage rows */
+    TwoStepStay ts_stay;
+    int ts_stay_ok;
+    TwoStepRegression ts_reg;
+    int ts_reg_ok;
+    TwoStepLagged ts_lag;
+    int ts_lag_ok;
     /* neural: prefrontal activity, if recorded */
     int n_units;
     long n_rows;

@@ -16,9 +16,12 @@
 #include "store/store.h"
 
 static const CmdFlag import_flags[] = {
-    { "format", "hbayesdm|csv", "hbayesdm: tab-separated subjID trial choice outcome (outcome 1/-1); csv: "
-                                "comma-separated subject trial choice reward (reward 1/0) (default: csv)" },
-    { "task", "bandit|reversal", "the task the data come from; reversal data need --correct-col (default: bandit)" },
+    { "format", "hbayesdm|hbayesdm-ts|csv", "hbayesdm: tab-separated subjID trial choice outcome (outcome 1/-1); "
+                                "hbayesdm-ts: hBayesDM's two-step layout, subjID trial level1_choice level2_choice "
+                                "reward; csv: comma-separated subject trial choice reward (reward 1/0) (default: csv; "
+                                "hbayesdm-ts with --task twostep or a header naming level1_choice and level2_choice)" },
+    { "task", "bandit|reversal|twostep", "the task the data come from; reversal data need --correct-col; twostep "
+                                         "data are read as hbayesdm-ts (default: bandit)" },
     { "db", "FILE", "store to add the run to (created if missing; required)" },
     { "name", "TEXT", "label of the run (default: the file's name)" },
     { "subject-col", "NAME", "column of subject ids (default: subject; hbayesdm: subjID)" },
@@ -74,15 +77,23 @@ static int import_run(CmdArgs *a)
 {
     char err[1024], cbuf[128], rbuf[128];
     const char *path = a->pos[0];
-    const char *format = arg_flag(a, "format") ? arg_flag(a, "format") : "csv";
-    const char *task = arg_flag(a, "task") ? arg_flag(a, "task") : "bandit";
+    /* with neither --task nor --format, a header naming level1_choice and level2_choice is the two-step layout */
+    int sniffed = !arg_flag(a, "task") && !arg_flag(a, "format") && import_is_twostep(path);
+    const char *task = arg_flag(a, "task") ? arg_flag(a, "task") : sniffed ? "twostep" : "bandit";
+    const char *format = arg_flag(a, "format") ? arg_flag(a, "format") : !strcmp(task, "twostep") ? "hbayesdm-ts" : "csv";
     const char *db = arg_flag(a, "db");
+    int twostep = !strcmp(format, "hbayesdm-ts");
     ImportSpec spec;
     if (!strcmp(format, "hbayesdm")) import_spec_hbayesdm(&spec);
     else if (!strcmp(format, "csv")) import_spec_csv(&spec);
-    else return cli_fail(EXIT_USAGE, "--format: unknown format '%s' (expected hbayesdm or csv)", format);
-    if (strcmp(task, "bandit") && strcmp(task, "reversal"))
-        return cli_fail(EXIT_USAGE, "--task: unknown task '%s' (expected bandit or reversal)", task);
+    else if (twostep) spec = (ImportSpec){ '\t', "subjID", "trial", "level1_choice", "reward", NULL, NULL,
+                                           { "1", "2" }, { "1", "0" }, NAN, NAN };   /* as the run's config records */
+    else return cli_fail(EXIT_USAGE, "--format: unknown format '%s' (expected hbayesdm, hbayesdm-ts or csv)", format);
+    if (strcmp(task, "bandit") && strcmp(task, "reversal") && strcmp(task, "twostep"))
+        return cli_fail(EXIT_USAGE, "--task: unknown task '%s' (expected bandit, reversal or twostep)", task);
+    if (twostep != !strcmp(task, "twostep"))
+        return cli_fail(EXIT_USAGE, "--format hbayesdm-ts and --task twostep go together (given: --format %s, --task %s)",
+                        format, task);
     if (!db) return cli_fail(EXIT_USAGE, "--db: give the store to import into (e.g. --db data.db)");
     const char *v;
     if ((v = arg_flag(a, "subject-col"))) spec.subject_col = v;
@@ -108,7 +119,8 @@ static int import_run(CmdArgs *a)
 
     EpisodeRecord **eps;
     int n;
-    if (import_read(path, &spec, &eps, &n, err, sizeof err) != 0) {   /* out of memory is not bad input */
+    if ((twostep ? import_read_twostep(path, &eps, &n, err, sizeof err) : import_read(path, &spec, &eps, &n, err, sizeof err))
+        != 0) {   /* out of memory is not bad input */
         size_t len = strlen(err), k = strlen(": out of memory");
         return cli_fail(len >= k && !strcmp(err + len - k, ": out of memory") ? EXIT_FAILED : EXIT_USAGE, "%s", err);
     }
@@ -186,6 +198,7 @@ const Command cmd_import = {
     "import behavioural choice data (one episode per subject) beside the agents",
     "Examples:\n"
     "  metarl import hBayesDM_bandit2arm_exampleData.txt --format hbayesdm --db data.db\n"
+    "  metarl import data/human/hBayesDM_ts_exampleData.txt --format hbayesdm-ts --task twostep --db data.db\n"
     "  metarl import data/human/prl_reiter2017_predchange.csv --format csv --task reversal --db data.db \\\n"
     "      --choice-col A --reward-col R --correct-col S --rewards 1,-1 --p-high 0.8 --p-low 0.2",
     NULL, import_flags, 1, 1, import_run
