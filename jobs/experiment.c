@@ -13,6 +13,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "analysis/twostep.h"
 #include "jobs/experiment.h"
 #include "jobs/run_util.h"
 #include "jobs/sweep.h"
@@ -22,10 +23,7 @@
 
 /* ---- the tables ------------------------------------------------------------------------------------- */
 
-/* Metrics. The two-step stay probabilities (P(stay) by reward x transition,
-** the model-based weight) go here as rows with their own function reading
-** the stored episodes, once the analysis exists; the twostep row below then
-** names them. */
+/* Metrics: a row per metric, its function reading one stored run. */
 const ExperimentMetric experiment_metrics[] = {
     { "regret", "frozen-weight regret at T (sum over trials of max p - p chosen)", "regret",
       experiment_metric_summary },
@@ -33,6 +31,17 @@ const ExperimentMetric experiment_metrics[] = {
     { "reward_per_trial", "reward per trial", "reward_per_trial", experiment_metric_summary },
     { "post_reversal", "accuracy on trials 1-10 after a reversal", "post_reversal_accuracy",
       experiment_metric_summary },
+    { "stay_rewarded_common", "two-step: P(stay) after a rewarded, common trial", "rewarded_common",
+      experiment_metric_twostep },
+    { "stay_rewarded_rare", "two-step: P(stay) after a rewarded, rare trial", "rewarded_rare",
+      experiment_metric_twostep },
+    { "stay_unrewarded_common", "two-step: P(stay) after an unrewarded, common trial", "unrewarded_common",
+      experiment_metric_twostep },
+    { "stay_unrewarded_rare", "two-step: P(stay) after an unrewarded, rare trial", "unrewarded_rare",
+      experiment_metric_twostep },
+    { "mf_weight", "two-step: stay regression's reward weight (model-free)", "mf_weight", experiment_metric_twostep },
+    { "mb_weight", "two-step: stay regression's reward x transition weight (model-based)", "mb_weight",
+      experiment_metric_twostep },
     { NULL, NULL, NULL, NULL }
 };
 
@@ -49,8 +58,11 @@ const Experiment experiments[] = {
       2, 10000, 200, 16, { "p_best", "post_reversal", "reward_per_trial" }, { TARGET_WITHIN, "observer", 0.03 },
       "training,reversal,curve", "about 90 s per seed on one core (8 min for 5)", "about 15 s" },
     { "twostep", "data/experiments/twostep.ini", "two-step task, Wang 2018 variant (0.8/0.2, 0.9/0.1, switch 0.025)",
-      8, 2, 5000, 200, 16, { "reward_per_trial", "p_best" }, { TARGET_AT_LEAST, "target", 0 },
-      "training,curve", "under 1 min per seed on one core (about 5 min for 8)", "about 10 s" },
+      8, 2, 5000, 200, 16,
+      { "reward_per_trial", "stay_rewarded_common", "stay_rewarded_rare", "stay_unrewarded_common",
+        "stay_unrewarded_rare", "mf_weight", "mb_weight", "p_best" },
+      { TARGET_AT_LEAST, "target", 0 },
+      "training,twostep,curve", "under 1 min per seed on one core (about 5 min for 8)", "about 10 s" },
     { NULL, NULL, NULL, 0, 0, 0, 0, 0, { NULL }, { TARGET_BELOW, NULL, 0 }, NULL, NULL, NULL }
 };
 
@@ -88,6 +100,43 @@ int experiment_metric_summary(Store *s, int64_t run, const ExperimentMetric *m, 
         return -1;
     }
     if (v[0]) *value = strtod(v, NULL);
+    return 0;
+}
+
+/* The last run's two-step analysis: a run's six metrics are read in a row,
+** and reading its stages once is what costs. (The job is single-threaded.) */
+static struct {
+    const Store *store;
+    int64_t run;
+    int ok_stay, ok_reg;
+    TwoStepStay stay;
+    TwoStepRegression reg;
+} twostep_cache;
+
+int experiment_metric_twostep(Store *s, int64_t run, const ExperimentMetric *m, double *value, char *err,
+                              size_t n_err)
+{
+    *value = NAN;
+    if (twostep_cache.store != s || twostep_cache.run != run) {
+        EpisodeRecord **eps;
+        int n;
+        if (store_read_episodes(s, run, 0, &eps, &n) != 0) {
+            snprintf(err, n_err, "run %lld: %s", (long long)run, store_errmsg(s));
+            return -1;
+        }
+        twostep_cache.ok_stay = twostep_stay(eps, n, &twostep_cache.stay) == ANALYSIS_OK;
+        twostep_cache.ok_reg = twostep_regression(eps, n, 0.0, &twostep_cache.reg) == ANALYSIS_OK &&
+                               twostep_cache.reg.fit.converged;
+        store_episodes_free(eps, n);
+        twostep_cache.store = s;
+        twostep_cache.run = run;
+    }
+    if (!strcmp(m->key, "mf_weight") || !strcmp(m->key, "mb_weight")) {
+        if (twostep_cache.ok_reg) *value = m->key[1] == 'f' ? twostep_cache.reg.reward : twostep_cache.reg.interaction;
+        return 0;
+    }
+    for (int c = 0; c < TS_N_CELLS; c++)
+        if (twostep_cache.ok_stay && !strcmp(m->key, twostep_cell_names[c])) *value = twostep_cache.stay.p[c];
     return 0;
 }
 

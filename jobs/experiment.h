@@ -32,7 +32,7 @@
 #include "core/config.h"
 #include "store/store.h"
 
-#define EXPERIMENT_MAX_METRICS 4
+#define EXPERIMENT_MAX_METRICS 8
 #define EXPERIMENT_MAX_SEEDS 64
 #define EXPERIMENT_MAX_AGENTS 17      /* the network and TEST_MAX_REFERENCE agents */
 
@@ -53,6 +53,12 @@ struct ExperimentMetric {
 /* The metric table (ended by a row with name NULL). */
 extern const ExperimentMetric experiment_metrics[];
 const ExperimentMetric *experiment_metric(const char *name);
+/* The two-step metrics: m->key is a stay cell ("rewarded_common", ...) or
+** "mf_weight" / "mb_weight" (the stay regression's reward and reward x
+** transition weights), from the run's stored trials and stages
+** (analysis/twostep.h). */
+int experiment_metric_twostep(Store *s, int64_t run, const ExperimentMetric *m, double *value, char *err,
+                              size_t n_err);
 /* The default metric function: the run's stored summary, key m->key. */
 int experiment_metric_summary(Store *s, int64_t run, const ExperimentMetric *m, double *value, char *err,
                               size_t n_err);

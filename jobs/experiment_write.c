@@ -199,9 +199,12 @@ static void write_comparison(const ExperimentResult *r, FILE *md, const Publishe
         const PublishedRow *p = &pub[i];
         const ExperimentAgent *A = agent_named(r, p->reference);
         int m = metric_index(r, p->metric);
+        /* a row that names no agent run here (a target, a paper's network, people) is set beside the network */
+        const char *vs = "";
+        if (!A && (A = agent_named(r, "network"))) vs = "network: ";
         fprintf(md, "| %s | %s | ", p->reference, p->metric);
         if (A && m >= 0 && !isnan(A->median[m]))
-            fprintf(md, "%.4g [%.4g, %.4g]", A->median[m], A->min[m], A->max[m]);
+            fprintf(md, "%s%.4g [%.4g, %.4g]", vs, A->median[m], A->min[m], A->max[m]);
         else
             fprintf(md, "not measured here");
         fprintf(md, " | %.4g | %s |\n", p->value, p->source);
