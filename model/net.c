@@ -74,6 +74,21 @@ int net_dims(const NetConfig *cfg, NetDims *d, char *err, size_t n_err)
         snprintf(err, n_err, "network: noise and gain must be >= 0");
         return -1;
     }
+    const int ep_on = cfg->ep_fix || cfg->ep_choice || cfg->ep_outcome || cfg->ep_iti;
+    if (ep_on && (cfg->ep_fix < 0 || cfg->ep_choice < 1 || cfg->ep_outcome < 1 || cfg->ep_iti < 0
+                  || (long)cfg->ep_fix + cfg->ep_choice + cfg->ep_outcome + cfg->ep_iti > 1000)) {
+        snprintf(err, n_err, "network: epochs %d,%d,%d,%d (fixation, choice, outcome, iti) need choice >= 1, "
+                 "outcome >= 1, none negative, at most 1000 steps", cfg->ep_fix, cfg->ep_choice,
+                 cfg->ep_outcome, cfg->ep_iti);
+        return -1;
+    }
+    d->K = ep_on ? cfg->ep_fix + cfg->ep_choice + cfg->ep_outcome + cfg->ep_iti : 1;
+    d->C = ep_on ? cfg->ep_fix + cfg->ep_choice - 1 : 0;
+    if ((long long)cfg->max_trials * d->K > INT32_MAX / 64) {
+        snprintf(err, n_err, "network: %d trials of %d steps is too many", cfg->max_trials, d->K);
+        return -1;
+    }
+    d->Ts_max = cfg->max_trials * d->K;
     d->N = cfg->n_hidden;
     d->S = cfg->n_striatum;
     d->A = cfg->n_actions;
@@ -217,7 +232,7 @@ NetLane *net_lane_alloc(const Net *net)
 {
     const NetDims *d = &net->d;
     size_t T = (size_t)d->T_max, N = (size_t)d->N, S = (size_t)d->S, A = (size_t)d->A;
-    size_t I = (size_t)d->I, Z = (size_t)d->Z;
+    size_t I = (size_t)d->I, Z = (size_t)d->Z, TS = (size_t)d->Ts_max;
     int noise = net->cfg.noise_sd > 0.0;
     size_t npre = N > S ? N : S;
     /* list room: the forward products (I + N terms, or Z for the critic),
@@ -225,9 +240,9 @@ NetLane *net_lane_alloc(const Net *net)
     size_t nl = I + N;
     if (Z > nl) nl = Z;
     if (N + A + S + 1 > nl) nl = N + A + S + 1;
-    if ((size_t)COMB_BLOCK * T > nl) nl = (size_t)COMB_BLOCK * T;
+    if ((size_t)COMB_BLOCK * TS > nl) nl = (size_t)COMB_BLOCK * TS;
     if (nl > (size_t)INT32_MAX) return NULL;
-    size_t n = T * (I + N + N + (noise ? N : 0) + Z + S + A + A + 1 + 1 + N + S) + npre + 3 * N + nl;
+    size_t n = TS * (I + N + N + (noise ? N : 0) + N) + T * (Z + S + A + A + 1 + 1 + S) + npre + 3 * N + nl;
     NetLane *L = calloc(1, sizeof *L);
     if (!L) return NULL;
     L->mem = calloc(n, sizeof(double));
@@ -239,17 +254,17 @@ NetLane *net_lane_alloc(const Net *net)
     }
     double *m = L->mem;
 #define TAKE(ptr, cnt) do { (ptr) = m; m += (cnt); } while (0)
-    TAKE(L->u, T * I);
-    TAKE(L->x, T * N);
-    TAKE(L->r, T * N);
-    if (noise) TAKE(L->xi, T * N);
+    TAKE(L->u, TS * I);
+    TAKE(L->x, TS * N);
+    TAKE(L->r, TS * N);
+    if (noise) TAKE(L->xi, TS * N);
     TAKE(L->z, T * Z);
     TAKE(L->h, T * S);
     TAKE(L->logp, T * A);
     TAKE(L->probs, T * A);
     TAKE(L->V, T);
     TAKE(L->reward, T);
-    TAKE(L->gp, T * N);
+    TAKE(L->gp, TS * N);
     TAKE(L->dh, T * S);
     TAKE(L->pre, npre);
     TAKE(L->dr, N);
@@ -260,6 +275,7 @@ NetLane *net_lane_alloc(const Net *net)
     assert((size_t)(m - L->mem) == n);
     L->n_list = (int)nl;
     L->T_max = d->T_max;
+    L->Ts_max = d->Ts_max;
     net_lane_reset(L);
     return L;
 }
@@ -276,37 +292,64 @@ void net_lane_free(NetLane *lane)
 void net_lane_reset(NetLane *lane)
 {
     lane->t = 0;
+    lane->ns = 0;
     lane->prev_action = -1;
     lane->prev_reward = 0.0;
 }
 
 /* ---------------------------------------------------------------- forward */
 
-/* Up to COMB_BLOCK lanes, one trial each (net_forward_lanes). */
-static void forward_block(const Net *net, NetLane *const *lanes, int n, const double *const *obs,
-                          gsl_rng *const *rng)
+int net_step_epoch(const Net *net, int s)
+{
+    const NetConfig *c = &net->cfg;
+    const int e = s % net->d.K;
+    if (net->d.K == 1 && !c->ep_choice) return 1;
+    if (e < c->ep_fix) return 0;
+    if (e < c->ep_fix + c->ep_choice) return 1;
+    return e < c->ep_fix + c->ep_choice + c->ep_outcome ? 2 : 3;
+}
+
+/* u_s of lane L's next step s = L->ns (net.h): without epochs, the trial's
+** [obs, onehot(a_{t-1}), r_{t-1}, t/T_max]; with epochs, what its epoch shows
+** (obs: the current trial's, for fixation and choice steps). */
+static void step_input(const Net *net, const NetLane *L, const double *ob, double *u)
+{
+    const NetDims *d = &net->d;
+    const int O = d->O, A = d->A, s = L->ns, t = s / d->K;
+    const int ep_on = net->cfg.ep_choice > 0;
+    const int ep = ep_on ? net_step_epoch(net, s) : 1;
+    const int show_obs = ep <= 1, show_prev = !ep_on, show_out = ep == 2;
+    assert(!show_obs || t == L->t);
+    assert(!show_out || t == L->t - 1);
+    assert(O == 0 || !show_obs || ob);
+    for (int k = 0; k < O; k++) u[k] = show_obs ? ob[k] : 0.0;
+    const int a = show_prev ? L->prev_action : show_out ? L->action[t] : -1;
+    for (int k = 0; k < A; k++) u[O + k] = k == a ? 1.0 : 0.0;
+    u[O + A] = show_prev ? L->prev_reward : show_out ? L->reward[t] : 0.0;
+    if (net->cfg.time_input) u[O + A + 1] = (double)t / (double)d->T_max;
+}
+
+/* One step (index L->ns) of up to COMB_BLOCK lanes:
+**   pre = b + W_in u_s + W_rec r_{s-1}   (net_comb_run, net_kernels.c)
+**   x_s = leak x_{s-1} + alpha pre + sigma xi_s,   r_s = f(x_s) */
+static void step_block(const Net *net, NetLane *const *lanes, int n, const double *const *obs,
+                       gsl_rng *const *rng)
 {
     const NetDims *d = &net->d;
     const NetParams *p = &net->p;
-    const int N = d->N, A = d->A, O = d->O, I = d->I;
+    const int N = d->N, I = d->I;
     const double alpha = net->cfg.alpha, leak = 1.0 - alpha;
     Comb cb[COMB_BLOCK];
 
-    /* u_t = [obs, onehot(a_{t-1}), r_{t-1}, t/T_max], and
-    ** pre = b + W_in u_t + W_rec r_{t-1}: the terms of u, then those of r */
+    /* the terms of u, then those of r */
     for (int j = 0; j < n; j++) {
         NetLane *L = lanes[j];
-        const int t = L->t;
-        assert(t >= 0 && t < L->T_max);
-        const double *ob = obs ? obs[j] : NULL;
-        assert(O == 0 || ob);
-        double *u = L->u + (size_t)t * I;
-        for (int k = 0; k < O; k++) u[k] = ob[k];
-        for (int a = 0; a < A; a++) u[O + a] = a == L->prev_action ? 1.0 : 0.0;
-        u[O + A] = L->prev_reward;
-        if (net->cfg.time_input) u[O + A + 1] = (double)t / (double)d->T_max;
+        const int s = L->ns;
+        assert(s >= 0 && s < L->Ts_max);
+        double *u = L->u + (size_t)s * I;
+        step_input(net, L, obs ? obs[j] : NULL, u);
         const int nu = net_list_nz(L->idx, L->vals, u, I);
-        const int nr = t > 0 ? net_list_nz(L->idx + I, L->vals + I, L->r + (size_t)(t - 1) * N, N) : 0;
+        const int nr = s > 0 ? net_list_nz(L->idx + I, L->vals + I, L->r + (size_t)(s - 1) * N, N) : 0;
         cb[j] = (Comb){ L->pre, p->b,
                         { net_seg(net->W_in_T, net->ld_N, L->idx, L->vals, nu),
                           net_seg(net->W_rec_T, net->ld_N, L->idx + I, L->vals + I, nr) }, 2 };
@@ -315,19 +358,50 @@ static void forward_block(const Net *net, NetLane *const *lanes, int n, const do
 
     for (int j = 0; j < n; j++) {
         NetLane *L = lanes[j];
-        const int t = L->t;
-        double *x = L->x + (size_t)t * N, *rt = L->r + (size_t)t * N;
-
-        /* x_t = leak x_{t-1} + alpha pre + sigma xi_t,  r_t = f(x_t) */
+        const int s = L->ns;
+        double *x = L->x + (size_t)s * N, *rt = L->r + (size_t)s * N;
         double *xi = NULL;
         if (net->cfg.noise_sd > 0.0) {
-            xi = L->xi + (size_t)t * N;
+            xi = L->xi + (size_t)s * N;
             if (rng)
                 for (int i = 0; i < N; i++) xi[i] = gsl_ran_gaussian(rng[j], 1.0);
         }
-        net_leak_vec(x, t > 0 ? x - N : NULL, L->pre, xi, alpha, leak, net->cfg.noise_sd, N);
+        net_leak_vec(x, s > 0 ? x - N : NULL, L->pre, xi, alpha, leak, net->cfg.noise_sd, N);
         net_act_vec(net->cfg.activation, rt, x, N);
+        L->ns++;
+    }
+}
 
+/* Up to COMB_BLOCK lanes, one trial each (net_forward_lanes): the steps up to
+** the trial's read step t K + C, then the policy and the critic there. */
+static void forward_block(const Net *net, NetLane *const *lanes, int n, const double *const *obs,
+                          gsl_rng *const *rng)
+{
+    const NetDims *d = &net->d;
+    const NetParams *p = &net->p;
+    const int N = d->N, A = d->A;
+    NetLane *run[COMB_BLOCK];
+    const double *ob[COMB_BLOCK];
+    gsl_rng *rg[COMB_BLOCK];
+
+    for (;;) {
+        int m = 0;
+        for (int j = 0; j < n; j++) {
+            NetLane *L = lanes[j];
+            assert(L->t >= 0 && L->t < L->T_max);
+            if (L->ns > L->t * d->K + d->C) continue;
+            run[m] = L;
+            ob[m] = obs ? obs[j] : NULL;
+            rg[m++] = rng ? rng[j] : NULL;
+        }
+        if (m == 0) break;
+        step_block(net, run, m, obs ? ob : NULL, rng ? rg : NULL);
+    }
+
+    for (int j = 0; j < n; j++) {
+        NetLane *L = lanes[j];
+        const int t = L->t;
+        const double *rt = net_lane_rates(net, L, t);
         /* policy: log-softmax of the logits W_pi r_t + b_pi */
         double *lp = L->logp + (size_t)t * A, *pr = L->probs + (size_t)t * A;
         double mx = -INFINITY;
@@ -349,6 +423,11 @@ static void forward_block(const Net *net, NetLane *const *lanes, int n, const do
 
     /* the critic reads r_t (and the inputs): V_t */
     striatum_forward(net, lanes, n);
+}
+
+const double *net_lane_rates(const Net *net, const NetLane *lane, int t)
+{
+    return lane->r + ((size_t)t * net->d.K + (size_t)net->d.C) * net->d.N;
 }
 
 void net_forward_lanes(const Net *net, NetLane *const *lanes, int n, const double *const *obs,
@@ -382,10 +461,12 @@ void net_lane_record(NetLane *lane, int action, double reward)
 
 /* --------------------------------------------------------------- backward */
 
-/* Trial t of up to COMB_BLOCK lanes (all with t < their length), backward:
-** dr_t, then gx_t and gp_t (stored in L->gp for the weight gradients). */
+/* Step s of up to COMB_BLOCK lanes (all with s < their step count), backward:
+** dr_s, then gx_s and gp_s (stored in L->gp for the weight gradients). The
+** policy and critic terms enter at a trial's read step s = t K + C only
+** (every step without epochs); elsewhere their segments are empty. */
 static void backward_block(const Net *net, NetLane *const *lanes, int n, const int *jl,
-                           const double *const *dlogits, const double *const *dV, int t)
+                           const double *const *dlogits, const double *const *dV, int s)
 {
     const NetDims *d = &net->d;
     const NetParams *p = &net->p;
@@ -393,21 +474,21 @@ static void backward_block(const Net *net, NetLane *const *lanes, int n, const i
     const double alpha = net->cfg.alpha, leak = 1.0 - alpha;
     Comb cb[COMB_BLOCK] = { { 0 } };
 
-    /* dr_t = W_rec^T gp_{t+1} + W_pi^T dlogits_t + the critic's path, summed
-    ** in that order (gp_{t+1} = 0 on a lane's last trial) */
+    /* dr_s = W_rec^T gp_{s+1} + W_pi^T dlogits_t + the critic's path, summed
+    ** in that order (gp_{s+1} = 0 on a lane's last step) */
+    const int t = s / d->K, read = s % d->K == d->C;
     for (int k = 0; k < n; k++) {
         NetLane *L = lanes[k];
         const int j = jl[k];
-        const double *dl = dlogits[j] + (size_t)t * A;
         int *ix = L->idx;
         double *vl = L->vals;
         int ng = 0;
-        if (t + 1 < L->t) ng = net_list_nz(ix, vl, L->gp + (size_t)(t + 1) * N, N);
+        if (s + 1 < L->ns) ng = net_list_nz(ix, vl, L->gp + (size_t)(s + 1) * N, N);
         else memset(L->gx_next, 0, (size_t)N * sizeof(double));
-        const int na = net_list_nz(ix + N, vl + N, dl, A);
+        const int na = read ? net_list_nz(ix + N, vl + N, dlogits[j] + (size_t)t * A, A) : 0;
         Comb c = { L->dr, NULL,
                    { net_seg(net->W_rec_c, net->ld_N, ix, vl, ng), net_seg(p->W_pi, N, ix + N, vl + N, na) }, 2 };
-        striatum_backward(net, L, t, &dV[j][t], ix + N + A, vl + N + A, &c);
+        striatum_backward(net, L, t, read ? &dV[j][t] : NULL, ix + N + A, vl + N + A, &c);
         cb[k] = c;
     }
     net_comb_run(cb, n, N);
@@ -416,7 +497,7 @@ static void backward_block(const Net *net, NetLane *const *lanes, int n, const i
     for (int k = 0; k < n; k++) {
         NetLane *L = lanes[k];
         double *gx = L->gx;
-        net_bwd_vec(net->cfg.activation, gx, L->gp + (size_t)t * N, L->dr, L->r + (size_t)t * N,
+        net_bwd_vec(net->cfg.activation, gx, L->gp + (size_t)s * N, L->dr, L->r + (size_t)s * N,
                     L->gx_next, alpha, leak, N);
         L->gx = L->gx_next;
         L->gx_next = gx;
@@ -424,17 +505,18 @@ static void backward_block(const Net *net, NetLane *const *lanes, int n, const i
 }
 
 /* grad += the weight and bias gradients of lane L's episode from the stored
-** gp, dh and forward quantities: sums over trials t = 0..T-1 in order. */
+** gp, dh and forward quantities: sums over steps s = 0..ns-1 (W_in, W_rec, b)
+** or trials t = 0..T-1 (the readouts, at the read steps) in order. */
 static void lane_weight_grads(const Net *net, NetLane *L, const double *dlogits, const double *dV,
                               const NetParams *g)
 {
     const NetDims *d = &net->d;
-    const int N = d->N, A = d->A, I = d->I, T = L->t;
+    const int N = d->N, A = d->A, I = d->I, T = L->t, TS = L->ns;
     if (T == 0) return;
-    net_colsum_acc(g->b, L->gp, (size_t)N, T, N);
-    net_gemm_gp(L, g->W_in, g->W_rec, N, I, T);
+    net_colsum_acc(g->b, L->gp, (size_t)N, TS, N);
+    net_gemm_gp(L, g->W_in, g->W_rec, N, I, TS);
     net_colsum_acc(g->b_pi, dlogits, (size_t)A, T, A);
-    net_gemm_tn(L, g->W_pi, (size_t)N, A, dlogits, (size_t)A, L->r, (size_t)N, T, N);
+    net_gemm_tn(L, g->W_pi, (size_t)N, A, dlogits, (size_t)A, net_lane_rates(net, L, 0), (size_t)N * d->K, T, N);
     striatum_weight_grads(net, L, dV, g);
 }
 
@@ -445,14 +527,14 @@ void net_backward_lanes(const Net *net, NetLane *const *lanes, int n,
     net_params_point(&net->d, grad, &g);
     int T = 0;
     for (int j = 0; j < n; j++)
-        if (lanes[j]->t > T) T = lanes[j]->t;
-    /* the sweep, trial by trial, over the lanes still inside their episode */
+        if (lanes[j]->ns > T) T = lanes[j]->ns;
+    /* the sweep, step by step, over the lanes still inside their episode */
     NetLane *blk[COMB_BLOCK];
     int jl[COMB_BLOCK];
     for (int t = T - 1; t >= 0; t--) {
         int m = 0;
         for (int j = 0; j < n; j++) {
-            if (lanes[j]->t <= t) continue;
+            if (lanes[j]->ns <= t) continue;
             blk[m] = lanes[j];
             jl[m++] = j;
             if (m == COMB_BLOCK) {
@@ -479,7 +561,8 @@ double net_flops_per_step(const NetDims *d)
     ** carried W_rec^T gp), and the optimizer's ~10 flops per parameter spread
     ** over the trials of the batch is left out (it depends on B and T). */
     double N = d->N, I = d->I, A = d->A, S = d->S, Z = d->Z, Zv = d->Zv;
-    double fwd = N * N + N * I + A * N + S * Z + Zv;
-    double bwd = 2 * N * N + N * I + 2 * A * N + 2 * S * Z + Zv;
+    double K = d->K;
+    double fwd = K * (N * N + N * I) + A * N + S * Z + Zv;
+    double bwd = K * (2 * N * N + N * I) + 2 * A * N + 2 * S * Z + Zv;
     return 2.0 * (fwd + bwd);
 }

@@ -24,6 +24,18 @@
 ** into the prefrontal weights (Wang et al. 2018's shared network).
 ** model/net.md derives the backward pass.
 **
+** Time within a trial (ep_* > 0, model.epochs): each trial is K = fix +
+** choice + outcome + iti steps s = t K + e of the same equation (x, r, xi
+** indexed by step; x_{s-1}, r_{s-1} the previous step's, across trials):
+**   fixation and choice steps:  u_s = [ obs_t , 0 , 0 , t/T_max ]
+**   outcome steps:              u_s = [ 0 , onehot(a_t) , r_t , t/T_max ]
+**   inter-trial steps:          u_s = [ 0 , 0 , 0 , t/T_max ]
+** pi_t and V_t read r at the last choice step C = fix + choice - 1 (z_t's
+** critic_input part is onehot(a_{t-1}), r_{t-1} as above), and the outcome
+** and inter-trial steps of trial t run once a_t and r_t are recorded, at the
+** start of trial t+1's forward step (the last trial's never run: nothing reads
+** them). Without epochs K = 1, C = 0 and every step is the trial above.
+**
 ** Shape legend:
 **   N = prefrontal units, S = striatal units (0 = linear critic),
 **   A = actions, O = obs_dim, I = O + A + 1 (+1 with time_input) inputs,
@@ -75,6 +87,10 @@ typedef struct NetConfig {
     double noise_sd;       /* sigma >= 0 */
     NetInit init;
     double gain;           /* g: W_rec scale (Gaussian: sd g/sqrt(N); orthogonal: g Q) */
+    /* epochs within a trial (net.md "Time within a trial"): steps of the fixation,
+    ** choice, outcome and inter-trial epochs; all 0: one step per trial (the
+    ** trial-level network); otherwise choice >= 1 and outcome >= 1 */
+    int ep_fix, ep_choice, ep_outcome, ep_iti;
 } NetConfig;
 
 #define NET_NUM_TENSORS 9
@@ -94,6 +110,9 @@ typedef struct NetParams {
 
 typedef struct NetDims {
     int N, S, A, O, I, Z, Zv, T_max;
+    int K;        /* steps per trial (1 without epochs) */
+    int C;        /* the step of a trial whose rates the policy and critic read: ep_fix + ep_choice - 1 */
+    int Ts_max;   /* T_max K: steps a lane holds */
     size_t n_params;                    /* P */
     size_t sizes[NET_NUM_TENSORS];      /* element count of each tensor, block order */
 } NetDims;
@@ -114,14 +133,17 @@ typedef struct Net {
 
 typedef struct NetLane {
     int T_max;
+    int Ts_max;          /* steps the lane holds (T_max K) */
     int t;               /* trials recorded so far (index of the next forward step) */
+    int ns;              /* steps run so far (= t without epochs) */
     int prev_action;     /* a_{t-1}, -1 before the first trial */
     double prev_reward;  /* r_{t-1}, 0 before the first trial */
+    /* per step s (row s = trial s / K, epoch step s mod K), (Ts_max, .) row-major */
+    double *u;           /* (Ts_max, I) inputs */
+    double *x;           /* (Ts_max, N) potentials */
+    double *r;           /* (Ts_max, N) rates */
+    double *xi;          /* (Ts_max, N) noise samples, NULL if sigma = 0 */
     /* per trial, (T_max, .) row-major */
-    double *u;           /* (T_max, I) inputs */
-    double *x;           /* (T_max, N) potentials */
-    double *r;           /* (T_max, N) rates */
-    double *xi;          /* (T_max, N) noise samples, NULL if sigma = 0 */
     double *z;           /* (T_max, Z) critic inputs */
     double *h;           /* (T_max, S) striatal rates */
     double *logp;        /* (T_max, A) log pi */
@@ -130,7 +152,7 @@ typedef struct NetLane {
     int *action;         /* (T_max) recorded a_t */
     double *reward;      /* (T_max) recorded r_t */
     /* backward, per trial: kept for the weight gradients after the sweep */
-    double *gp;          /* (T_max, N) dL/dpre_t */
+    double *gp;          /* (Ts_max, N) dL/dpre_s, per step */
     double *dh;          /* (T_max, S) dL/d(striatal input)_t */
     /* scratch, forward and backward */
     double *pre;         /* (max(N, S)) */
@@ -192,8 +214,17 @@ void net_forward_step(const Net *net, NetLane *lane, const double *obs, gsl_rng 
 const double *net_lane_probs(const Net *net, const NetLane *lane);
 
 /* Record the action taken and the reward received on trial lane->t and
-** advance to the next trial. */
+** advance to the next trial. (With epochs, the outcome and inter-trial steps
+** that show them run at the start of the next net_forward_step.) */
 void net_lane_record(NetLane *lane, int action, double reward);
+
+/* The prefrontal rates (N) the policy and critic read on trial t < lane->t
+** (or the current trial): step t K + C. */
+const double *net_lane_rates(const Net *net, const NetLane *lane, int t);
+
+/* The epoch of step s: 0 fixation, 1 choice, 2 outcome, 3 inter-trial
+** (always 1 without epochs). */
+int net_step_epoch(const Net *net, int s);
 
 /* Backpropagate through the lane's recorded episode (lane->t trials):
 **   grad += dL/dtheta  given  dlogits = dL/dlogits (T, A)  and  dV = dL/dV (T)

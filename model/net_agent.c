@@ -74,7 +74,7 @@ static int net_agent_act(void *s, const double *obs, gsl_rng *r, double *probs)
     const double *pi = net_lane_probs(net, g->lane);
     if (probs)
         for (int a = 0; a < A; a++) probs[a] = pi[a];
-    memcpy(g->units, g->lane->r + (size_t)t * N, (size_t)N * sizeof(double));
+    memcpy(g->units, net_lane_rates(net, g->lane, t), (size_t)N * sizeof(double));
     if (S > 0) memcpy(g->units + N, g->lane->h + (size_t)t * S, (size_t)S * sizeof(double));
     g->value = g->lane->V[t];
     return rng_categorical(pi, A, r);

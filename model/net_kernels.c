@@ -150,7 +150,7 @@ NET_HOT void net_comb_run(const Comb *c, int n_out, int cols)
 static void tn_lists(NetLane *L, const double *a, size_t lda, int i0, int nb, int T, int shift,
                      int *cnt)
 {
-    const size_t cap = (size_t)L->T_max;
+    const size_t cap = (size_t)L->Ts_max;
     for (int k = 0; k < nb; k++) cnt[k] = 0;
     for (int t = 0; t < T; t++) {
         const double *at = a + (size_t)t * lda + i0;
@@ -172,7 +172,7 @@ void net_gemm_tn(NetLane *L, double *G, size_t ldg, int m, const double *a, size
 {
     Comb cb[COMB_BLOCK];
     int cnt[COMB_BLOCK];
-    const size_t cap = (size_t)L->T_max;
+    const size_t cap = (size_t)L->Ts_max;
     for (int i0 = 0; i0 < m; i0 += COMB_BLOCK) {
         const int nb = m - i0 < COMB_BLOCK ? m - i0 : COMB_BLOCK;
         tn_lists(L, a, lda, i0, nb, T, 0, cnt);
@@ -192,7 +192,7 @@ void net_gemm_gp(NetLane *L, double *dW_in, double *dW_rec, int N, int I, int T)
 {
     Comb ci[COMB_BLOCK], cr[COMB_BLOCK];
     int cnt[COMB_BLOCK];
-    const size_t cap = (size_t)L->T_max;
+    const size_t cap = (size_t)L->Ts_max;
     for (int i0 = 0; i0 < N; i0 += COMB_BLOCK) {
         const int nb = N - i0 < COMB_BLOCK ? N - i0 : COMB_BLOCK;
         tn_lists(L, L->gp, (size_t)N, i0, nb, T, 1, cnt);

@@ -32,7 +32,7 @@ void striatum_forward(const Net *net, NetLane *const *lanes, int n)
 {
     const NetDims *d = &net->d;
     const NetParams *p = &net->p;
-    const int N = d->N, S = d->S, A = d->A, O = d->O, I = d->I, Z = d->Z;
+    const int N = d->N, S = d->S, A = d->A, Z = d->Z;
     Comb cb[COMB_BLOCK];
     assert(n <= COMB_BLOCK);
     if (n < 1) return;
@@ -42,8 +42,11 @@ void striatum_forward(const Net *net, NetLane *const *lanes, int n)
         NetLane *L = lanes[j];
         const int t = L->t;
         double *z = L->z + (size_t)t * Z;
-        memcpy(z, L->r + (size_t)t * N, (size_t)N * sizeof(double));
-        if (net->cfg.critic_input) memcpy(z + N, L->u + (size_t)t * I + O, (size_t)(A + 1) * sizeof(double));
+        memcpy(z, net_lane_rates(net, L, t), (size_t)N * sizeof(double));
+        if (net->cfg.critic_input) {
+            for (int a = 0; a < A; a++) z[N + a] = a == L->prev_action ? 1.0 : 0.0;
+            z[N + A] = L->prev_reward;
+        }
     }
 
     /* S = 0: V_t = w_v . z_t + b_v */
@@ -78,6 +81,10 @@ void striatum_backward(const Net *net, NetLane *L, int t, const double *dv, int 
     const NetParams *p = &net->p;
     const int S = d->S, Z = d->Z;
     const int vtp = net->cfg.value_trains_pfc;
+    if (!dv) {   /* a step that reads no value (epochs): the same segment, empty */
+        if (vtp) c->seg[c->nseg++] = S > 0 ? net_seg(p->W_s, Z, ix, vl, 0) : net_seg(p->w_v, 0, &zero, NULL, 0);
+        return;
+    }
     if (S > 0) {
         const double *h = L->h + (size_t)t * S;
         double *dh = L->dh + (size_t)t * S;

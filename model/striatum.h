@@ -1,7 +1,7 @@
 /* model/striatum.h: the striatal critic and the one reward-prediction error.
 **
 ** The critic of the network (net.h, Blanco-Pozo et al. 2024) reads the
-** prefrontal rates r_t, and with critic_input also onehot(a_{t-1}) and
+** prefrontal rates r_t (with epochs, those of the trial's choice step), and with critic_input also onehot(a_{t-1}) and
 ** r_{t-1}, as z_t, and gives the value estimate
 **
 **   S > 0:  h_t = f(W_s z_t + b_s),   V_t = w_v . h_t + b_v
@@ -48,7 +48,9 @@ void striatum_forward(const Net *net, NetLane *const *lanes, int n);
 
 /* Critic backward at trial t of lane L given *dv = dL/dV_t: dh_t (S > 0),
 ** and, with value_trains_pfc, the critic's segment of dr_t appended to c
-** (its term list written at ix, vl: room for S entries). */
+** (its term list written at ix, vl: room for S entries). dv NULL: a step
+** that is not the trial's read step (epochs): an empty segment of the same
+** matrix (value_trains_pfc), nothing else. */
 void striatum_backward(const Net *net, NetLane *L, int t, const double *dv, int *ix, double *vl, Comb *c);
 
 /* g += the critic's weight and bias gradients over lane L's episode (dV (T)). */

@@ -44,6 +44,9 @@ static const OptSpec train_specs[] = {
       "value-loss gradient reaches the prefrontal weights (false: critic learns alone)" },
     { "model", "time_input", NULL, OPT_BOOL, "true", 0, 0, NULL, NULL,
       "append t/T_max to the network input" },
+    { "model", "epochs", NULL, OPT_INT_LIST, "0", 0, 1000, NULL, NULL,
+      "time within a trial: steps of the fixation, choice, outcome and inter-trial epochs, e.g. "
+      "1,1,2,1 (with dt < tau: leaky units; model/net.md); 0 = one step per trial" },
     /* [train] */
     { "train", "batch", "batch", OPT_INT, "16", 1, 4096, NULL, NULL,
       "episodes per weight update (B)" },
@@ -109,6 +112,15 @@ int train_config_from(const Config *c, TrainConfig *tc, char *err, size_t n_err)
     tc->critic_input = config_bool(c, "model", "critic_input");
     tc->value_trains_pfc = config_bool(c, "model", "value_trains_pfc");
     tc->time_input = config_bool(c, "model", "time_input");
+    long ep[5] = { 0 };
+    const int n_ep = config_int_list(c, "model", "epochs", ep, 5);
+    if (!(n_ep == 1 && ep[0] == 0) && !(n_ep == 4 && ep[1] >= 1 && ep[2] >= 1)) {
+        snprintf(err, n_err, "model.epochs = '%s': give 0 (one step per trial) or four step counts "
+                 "fixation,choice,outcome,iti with choice >= 1 and outcome >= 1",
+                 config_str(c, "model", "epochs"));
+        return -1;
+    }
+    for (int k = 0; k < 4; k++) tc->epochs[k] = n_ep == 4 ? (int)ep[k] : 0;
 
     tc->batch = (int)config_int(c, "train", "batch");
     tc->workers = (int)config_int(c, "train", "workers");
@@ -157,6 +169,10 @@ void train_net_config(const TrainConfig *tc, int n_actions, int obs_dim, int max
     out->noise_sd = tc->noise;
     out->init = tc->init;
     out->gain = tc->gain;
+    out->ep_fix = tc->epochs[0];
+    out->ep_choice = tc->epochs[1];
+    out->ep_outcome = tc->epochs[2];
+    out->ep_iti = tc->epochs[3];
 }
 
 /* Fraction of the annealing done at `episode`, in [0, 1]. */

@@ -28,6 +28,7 @@ typedef struct TrainConfig {
     int critic_input;
     int value_trains_pfc;
     int time_input;
+    int epochs[4];              /* steps of fixation, choice, outcome, iti; all 0 = one step per trial */
     /* [train] */
     int batch;                  /* B episodes per update */
     int workers;                /* W threads sharing each batch (trainer.h) */

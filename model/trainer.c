@@ -568,7 +568,8 @@ static void step_to_trial(const Trainer *tr, const TrainLane *L, int t, TrialRec
     r->value = nl->V[t];
     r->rpe = L->delta[t];   /* the delta the advantages were built from */
     if (row) {
-        for (int i = 0; i < N; i++) row[i] = (float)nl->r[(size_t)t * N + i];
+        const double *rt = net_lane_rates(tr->net, nl, t);   /* the choice step's, with epochs */
+        for (int i = 0; i < N; i++) row[i] = (float)rt[i];
         for (int j = 0; j < S; j++) row[N + j] = (float)nl->h[(size_t)t * S + j];
     }
 }

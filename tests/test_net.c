@@ -82,6 +82,10 @@ static double loss_at(double theta, void *vc)
     return L;
 }
 
+/* Epochs within a trial of the next case built (fixation, choice, outcome,
+** iti; all 0: one step per trial). */
+static int gc_ep[4];
+
 /* Build the case, check every parameter; return the max relative error. */
 static double gradient_check(NetActivation f, int vtp, int S, int critic_input, double noise,
                              double alpha, unsigned long seed)
@@ -89,7 +93,8 @@ static double gradient_check(NetActivation f, int vtp, int S, int critic_input, 
     NetConfig nc = { .n_hidden = 5, .n_striatum = S, .n_actions = 2, .obs_dim = GC_O,
                      .max_trials = GC_T, .critic_input = critic_input, .value_trains_pfc = vtp,
                      .time_input = 1, .activation = f, .alpha = alpha, .noise_sd = noise,
-                     .init = NET_INIT_GAUSSIAN, .gain = 1.0 };
+                     .init = NET_INIT_GAUSSIAN, .gain = 1.0, .ep_fix = gc_ep[0], .ep_choice = gc_ep[1],
+                     .ep_outcome = gc_ep[2], .ep_iti = gc_ep[3] };
     char err[256];
     GradCase c = { 0 };
     c.net = net_alloc(&nc, err, sizeof err);
@@ -146,8 +151,8 @@ static double gradient_check(NetActivation f, int vtp, int S, int critic_input, 
     }
     /* Parameters the loss cannot reach stay exactly zero: with vtp = 0 the
     ** value loss reaches no prefrontal weight, but the policy loss does. */
-    print_message("# gradcheck f=%d vtp=%d S=%d ci=%d noise=%g alpha=%g: %zu params, max rel err %.2e, sum|g| %.3g\n",
-                  (int)f, vtp, S, critic_input, noise, alpha, P, max_rel, total);
+    print_message("# gradcheck f=%d vtp=%d S=%d ci=%d noise=%g alpha=%g K=%d: %zu params, max rel err %.2e, sum|g| %.3g\n",
+                  (int)f, vtp, S, critic_input, noise, alpha, c.net->d.K, P, max_rel, total);
     assert_int_equal(bad, 0);
     assert_true(total > 1e-3);   /* not trivially zero */
     free(grad);
@@ -189,6 +194,89 @@ static void test_gradcheck_noise_and_linear_critic(void **state)
 
 /* The value loss must not reach prefrontal weights when vtp = 0: with only
 ** a value loss (dlogits = 0) their gradient is exactly zero. */
+/* Time within a trial (net.h): leaky units (alpha 0.15, 0.2), noise, K = 5
+** and 7 steps per trial, the policy read at the choice step; the gradient
+** flows through every step (the outcome steps carry the reward into the next
+** trial's choice), through both critic regimes. */
+static void test_gradcheck_epochs(void **state)
+{
+    (void)state;
+    const int layouts[3][4] = { { 1, 1, 2, 1 }, { 2, 1, 1, 3 }, { 0, 2, 1, 0 } };
+    gc_ep[0] = layouts[0][0], gc_ep[1] = layouts[0][1], gc_ep[2] = layouts[0][2], gc_ep[3] = layouts[0][3];
+    gradient_check(NET_TANH, 1, 3, 1, 0.3, 0.2, 51);
+    gradient_check(NET_SOFTPLUS, 0, 3, 1, 0.2, 0.15, 52);
+    gradient_check(NET_TANH, 1, 0, 0, 0.0, 0.2, 53);
+    memcpy(gc_ep, layouts[1], sizeof gc_ep);
+    gradient_check(NET_TANH, 0, 0, 1, 0.3, 0.15, 54);
+    gradient_check(NET_SOFTPLUS, 1, 2, 0, 0.1, 0.2, 55);
+    memcpy(gc_ep, layouts[2], sizeof gc_ep);
+    gradient_check(NET_TANH, 1, 3, 1, 0.2, 0.2, 56);
+    memset(gc_ep, 0, sizeof gc_ep);
+}
+
+/* Epochs: what each step shows (net.h's table), where the policy is read, the
+** outcome steps of trial t run at the start of trial t+1, and one step per
+** trial with all-zero epochs. */
+static void test_epoch_inputs(void **state)
+{
+    (void)state;
+    NetConfig nc = { .n_hidden = 4, .n_striatum = 0, .n_actions = 2, .obs_dim = 1, .max_trials = 3,
+                     .time_input = 1, .activation = NET_TANH, .alpha = 0.2, .noise_sd = 0.0,
+                     .init = NET_INIT_GAUSSIAN, .gain = 1.0, .ep_fix = 1, .ep_choice = 1, .ep_outcome = 2,
+                     .ep_iti = 1 };
+    char err[256];
+    Net *net = net_alloc(&nc, err, sizeof err);
+    assert_non_null(net);
+    assert_int_equal(net->d.K, 5);
+    assert_int_equal(net->d.C, 1);
+    assert_int_equal(net->d.Ts_max, 15);
+    const int want_ep[5] = { 0, 1, 2, 2, 3 };
+    for (int s = 0; s < 10; s++) assert_int_equal(net_step_epoch(net, s), want_ep[s % 5]);
+    gsl_rng *r = rng_alloc();
+    rng_seed_episode(r, 9, RNG_STREAM_INIT, 0);
+    assert_int_equal(net_init(net, r), 0);
+    NetLane *L = net_lane_alloc(net);
+    const double obs0 = 0.5, obs1 = -1.5;
+    net_forward_step(net, L, &obs0, NULL);
+    assert_int_equal(L->ns, 2);   /* fixation and choice of trial 0 */
+    net_lane_record(L, 1, 0.75);
+    net_forward_step(net, L, &obs1, NULL);
+    assert_int_equal(L->ns, 7);   /* trial 0's outcome (2) and iti (1), trial 1's fixation and choice */
+    const int I = net->d.I;       /* [obs, a0, a1, r, t/T] */
+    assert_int_equal(I, 5);
+    const double want[7][5] = { { 0.5, 0, 0, 0, 0 },     { 0.5, 0, 0, 0, 0 },
+                                { 0, 0, 1, 0.75, 0 },    { 0, 0, 1, 0.75, 0 }, { 0, 0, 0, 0, 0 },
+                                { -1.5, 0, 0, 0, 1.0 / 3 }, { -1.5, 0, 0, 0, 1.0 / 3 } };
+    for (int s = 0; s < 7; s++)
+        for (int k = 0; k < I; k++) assert_true(L->u[s * I + k] == want[s][k]);
+    assert_ptr_equal(net_lane_rates(net, L, 1), L->r + 6 * 4);
+    /* the policy of trial 1 is the softmax of W_pi r_6 + b_pi */
+    double lg[2];
+    for (int a = 0; a < 2; a++) {
+        lg[a] = net->p.b_pi[a];
+        for (int i = 0; i < 4; i++) lg[a] += net->p.W_pi[a * 4 + i] * L->r[6 * 4 + i];
+    }
+    const double p1 = 1.0 / (1.0 + exp(lg[0] - lg[1]));
+    assert_true(fabs(net_lane_probs(net, L)[1] - p1) < 1e-12);
+    /* leak: x_2 = 0.8 x_1 + 0.2 (b + W_in u_2 + W_rec r_1) */
+    for (int i = 0; i < 4; i++) {
+        double pre = net->p.b[i];
+        for (int k = 0; k < I; k++) pre += net->p.W_in[i * I + k] * L->u[2 * I + k];
+        for (int k = 0; k < 4; k++) pre += net->p.W_rec[i * 4 + k] * L->r[1 * 4 + k];
+        assert_true(fabs(L->x[2 * 4 + i] - (0.8 * L->x[1 * 4 + i] + 0.2 * pre)) < 1e-12);
+    }
+    net_lane_free(L);
+    net_free(net);
+    /* bad layouts are refused with a message */
+    nc.ep_choice = 0;
+    assert_null(net_alloc(&nc, err, sizeof err));
+    assert_non_null(strstr(err, "epochs"));
+    nc.ep_choice = 1;
+    nc.ep_outcome = 0;
+    assert_null(net_alloc(&nc, err, sizeof err));
+    gsl_rng_free(r);
+}
+
 static void test_stop_gradient(void **state)
 {
     (void)state;
@@ -225,14 +313,15 @@ static void test_stop_gradient(void **state)
 ** on. net_forward_lanes over the lanes still running gives every lane the
 ** bits net_forward_step gives it alone; net_backward_lanes gives the bits of
 ** net_backward called lane after lane on one gradient block. */
-static void lockstep_case(NetActivation f, int S)
+static void lockstep_case(NetActivation f, int S, int epochs)
 {
     enum { NL = 3, TM = 9 };
     const int len[NL] = { 5, 9, 2 };
     NetConfig nc = { .n_hidden = 7, .n_striatum = S, .n_actions = 3, .obs_dim = 2,
                      .max_trials = TM, .critic_input = 1, .value_trains_pfc = 1, .time_input = 1,
                      .activation = f, .alpha = 0.8, .noise_sd = 0.2, .init = NET_INIT_GAUSSIAN,
-                     .gain = 1.2 };
+                     .gain = 1.2, .ep_fix = epochs ? 1 : 0, .ep_choice = epochs ? 1 : 0,
+                     .ep_outcome = epochs ? 2 : 0, .ep_iti = epochs ? 1 : 0 };
     char err[256];
     Net *net = net_alloc(&nc, err, sizeof err);
     assert_non_null(net);
@@ -282,11 +371,12 @@ static void lockstep_case(NetActivation f, int S)
         }
     const int N = 7, Z = net->d.Z;
     for (int j = 0; j < NL; j++) {
-        const size_t T = (size_t)len[j];
+        const size_t T = (size_t)len[j], TS = (size_t)lb[j]->ns;
         assert_int_equal(lb[j]->t, len[j]);
+        assert_int_equal(lb[j]->ns, (len[j] - 1) * net->d.K + net->d.C + 1);
         assert_memory_equal(lb[j]->action, ls[j]->action, T * sizeof(int));
-        assert_memory_equal(lb[j]->x, ls[j]->x, T * N * sizeof(double));
-        assert_memory_equal(lb[j]->r, ls[j]->r, T * N * sizeof(double));
+        assert_memory_equal(lb[j]->x, ls[j]->x, TS * N * sizeof(double));
+        assert_memory_equal(lb[j]->r, ls[j]->r, TS * N * sizeof(double));
         assert_memory_equal(lb[j]->z, ls[j]->z, T * Z * sizeof(double));
         if (S > 0) assert_memory_equal(lb[j]->h, ls[j]->h, T * S * sizeof(double));
         assert_memory_equal(lb[j]->logp, ls[j]->logp, T * 3 * sizeof(double));
@@ -315,9 +405,11 @@ static void lockstep_case(NetActivation f, int S)
 static void test_lockstep_equals_one_lane(void **state)
 {
     (void)state;
-    lockstep_case(NET_TANH, 3);
-    lockstep_case(NET_RELU, 0);
-    lockstep_case(NET_SOFTPLUS, 2);
+    lockstep_case(NET_TANH, 3, 0);
+    lockstep_case(NET_RELU, 0, 0);
+    lockstep_case(NET_SOFTPLUS, 2, 0);
+    lockstep_case(NET_TANH, 3, 1);
+    lockstep_case(NET_RELU, 0, 1);
 }
 
 /* Orthogonal init gives g Q with Q^T Q = I. */
@@ -435,6 +527,8 @@ int main(void)
         cmocka_unit_test(test_gradcheck_relu),
         cmocka_unit_test(test_gradcheck_softplus),
         cmocka_unit_test(test_gradcheck_noise_and_linear_critic),
+        cmocka_unit_test(test_gradcheck_epochs),
+        cmocka_unit_test(test_epoch_inputs),
         cmocka_unit_test(test_stop_gradient),
         cmocka_unit_test(test_lockstep_equals_one_lane),
         cmocka_unit_test(test_orthogonal_init),

@@ -531,10 +531,9 @@ static void test_learns_easy_bandit_two_workers(void **state)
 
 /* The agent replays a training episode bit for bit (same weights, same
 ** episode seeds), and a test phase leaves the given weights untouched. */
-static void test_agent_matches_training(void **state)
+static void agent_matches_training(const char *const *sets)
 {
-    (void)state;
-    Config *c = make_config(small_sets);
+    Config *c = make_config(sets);
     TrainConfig tc;
     Trainer *tr = make_trainer(c, &tc);
     run_updates(tr, 2);
@@ -596,6 +595,40 @@ static void test_agent_matches_training(void **state)
     config_free(c);
 }
 
+/* small_sets with time within a trial: leaky units (alpha 0.2), noise, 5
+** steps per trial (model.epochs). */
+static const char *const epoch_sets[] = {
+    "task.name=bandit", "task.trials=20", "model.hidden=8", "model.striatum_units=3",
+    "model.critic_input=true", "model.noise=0.1", "model.dt=0.2", "model.epochs=1,1,2,1",
+    "train.batch=3", "run.seed=7", NULL
+};
+
+static void test_agent_matches_training(void **state)
+{
+    (void)state;
+    agent_matches_training(small_sets);
+    agent_matches_training(epoch_sets);
+}
+
+/* Epochs: training is deterministic, learns something (the weights move, the
+** loss is finite), and a checkpoint resumes bit-identically. */
+static void test_epochs_train(void **state)
+{
+    (void)state;
+    Config *c = make_config(epoch_sets);
+    TrainConfig tc;
+    Trainer *a = make_trainer(c, &tc), *b = make_trainer(c, &tc);
+    assert_int_equal(trainer_net(a)->d.K, 5);
+    run_updates(a, 3);
+    run_updates(b, 3);
+    size_t P;
+    const double *pa = trainer_params(a, &P);
+    assert_memory_equal(pa, trainer_params(b, NULL), P * sizeof(double));
+    trainer_free(a);
+    trainer_free(b);
+    check_resume(c);   /* frees c */
+}
+
 /* The one delta: the rpe the episode record stores is, bit for bit, the
 ** delta the trainer built its advantages from (striatum_deltas), and with
 ** lambda = 0 the advantage itself; and the record's regret (episode_summarize)
@@ -651,6 +684,15 @@ static void test_bad_settings(void **state)
     assert_int_equal(train_config_from(c, &tc, err, sizeof err), -1);
     assert_non_null(strstr(err, "tau"));
     config_free(c);
+    /* model.epochs: 0, or four counts with choice and outcome >= 1 */
+    const char *const bad[][2] = { { "model.epochs=1,1,2", NULL }, { "model.epochs=1,0,2,1", NULL },
+                                   { "model.epochs=1,1,0,1", NULL }, { "model.epochs=3", NULL } };
+    for (size_t k = 0; k < sizeof bad / sizeof bad[0]; k++) {
+        c = make_config(bad[k]);
+        assert_int_equal(train_config_from(c, &tc, err, sizeof err), -1);
+        assert_non_null(strstr(err, "model.epochs"));
+        config_free(c);
+    }
 }
 
 /* Linear schedules: anneal_episodes = -1 means run.episodes (here 200);
@@ -680,6 +722,7 @@ int main(void)
         cmocka_unit_test(test_determinism),
         cmocka_unit_test(test_checkpoint_resume),
         cmocka_unit_test(test_agent_matches_training),
+        cmocka_unit_test(test_epochs_train),
         cmocka_unit_test(test_stored_delta_is_the_trained_delta),
         cmocka_unit_test(test_learns_easy_bandit),
         cmocka_unit_test(test_learns_easy_bandit_two_workers),
