@@ -56,6 +56,11 @@ typedef struct AgentType {
     void (*free)(void *state);
     /* Optional (NULL if none): what the agent computed on the last act(). */
     void (*trace)(const void *state, AgentTrace *out);
+    /* Multi-stage tasks: 1 if the agent acts and learns at every stage (it
+    ** reads the stage from obs: the network, the two-step agents); 0 if it
+    ** only makes each trial's choice (TaskInfo.choice_stage) and learns
+    ** from the trial's total reward, the runner taking action 0 elsewhere. */
+    int every_stage;
 } AgentType;
 
 typedef struct Agent {

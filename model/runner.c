@@ -24,7 +24,9 @@ static void trace_step(const Agent *agent, EpisodeRecord *rec, float *row, doubl
 
 /* A multi-stage task: a trial record per trial (its choice stage's truth,
 ** policy, value, unit rates and action; the sum of its stages' rewards) and
-** a stage row per step. */
+** a stage row per step. An agent that is not every_stage acts at the choice
+** stage only (action 0 elsewhere) and learns once per trial, from its
+** choice and the trial's total reward. */
 static void episode_stages(Task *task, Agent *agent, gsl_rng *r_task, gsl_rng *r_agent, double gamma,
                            EpisodeRecord *rec)
 {
@@ -44,7 +46,9 @@ static void episode_stages(Task *task, Agent *agent, gsl_rng *r_task, gsl_rng *r
         tt->truth(task->state, &truth);
         tt->observe(task->state, obs);
         for (int k = 0; k < TASK_MAX_ACTIONS; k++) probs[k] = NAN;
-        int a = at->act(agent->state, obs, r_agent, probs);
+        /* an agent of single choices (wsls, rw, ...) makes the trial's choice only */
+        const int acts = at->every_stage || stage == task->info.choice_stage;
+        int a = acts ? at->act(agent->state, obs, r_agent, probs) : 0;
         assert(a >= 0 && a < task->info.n_actions);
         assert(stage > 0 || rec->n_trials < rec->cap_trials);
         if (stage == 0) {
@@ -60,12 +64,15 @@ static void episode_stages(Task *task, Agent *agent, gsl_rng *r_task, gsl_rng *r
             for (int k = 0; k < TASK_MAX_ACTIONS; k++) tr->probs[k] = probs[k];
             tr->value = value;
             tr->action = a;
-        } else {
+        } else if (acts) {
             trace_step(agent, rec, NULL, &value);
+        } else {
+            value = NAN;
         }
         double reward = tt->step(task->state, a, r_task, &done);
-        at->learn(agent->state, a, reward);
         tr->reward += reward;
+        if (at->every_stage) at->learn(agent->state, a, reward);
+        else if (done || tt->stage(task->state) == 0) at->learn(agent->state, tr->action, tr->reward);   /* the trial's outcome */
         StageRecord g = { rec->n_trials - 1, stage, truth.state, a, reward, value, NAN };
         int full = episode_add_stage(rec, &g);
         assert(full == 0);

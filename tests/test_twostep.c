@@ -13,6 +13,7 @@
 **      stages', its action the first-stage choice) and a stage row per step.
 **   5. The trainer's recorded episode has the same shape, and a trial's
 **      stored delta is its last stage's, the one the advantages used.
+**   6. An agent of single choices (wsls) acts once per trial, at its choice.
 ** Rates are checked within 5 standard errors at fixed seeds.
 */
 #include <math.h>
@@ -248,6 +249,40 @@ static void runner_stores_stages(void **state)
     config_free(c);
 }
 
+/* An agent of single choices (wsls) makes each trial's first-stage choice
+** and learns from the trial's total reward: it stays after a rewarded trial
+** and shifts after an unrewarded one; at stage 1 it does not act (action 0,
+** no policy). */
+static void single_choice_agents_choose_once_per_trial(void **state)
+{
+    (void)state;
+    Config *c;
+    char err[512];
+    Task *t = make_task((const char *[]){ "task.name=twostep", "task.trials=100", "agent.name=wsls", NULL }, &c);
+    Agent *ag = agent_alloc(c, &t->info, err, sizeof err);
+    if (!ag) fail_msg("%s", err);
+    assert_false(ag->type->every_stage);
+    EpisodeRecord *rec = episode_alloc_stages(t->info.max_trials, t->info.max_stages, 0);
+    gsl_rng *rt = rng_alloc(), *ra = rng_alloc();
+    rng_seed_episode(rt, 2, RNG_STREAM_TASK, 0);
+    rng_seed_episode(ra, 2, RNG_STREAM_POLICY, 0);
+    runner_episode(t, ag, rt, ra, 0.9, rec);
+    for (int i = 0; i < rec->n_trials; i++) {
+        const StageRecord *g1 = &rec->stages[2 * i + 1];
+        assert_int_equal(g1->action, 0);
+        if (i + 1 < rec->n_trials) {
+            int stay = rec->trials[i + 1].action == rec->trials[i].action;
+            assert_int_equal(stay, rec->trials[i].reward > 0);
+        }
+    }
+    gsl_rng_free(rt);
+    gsl_rng_free(ra);
+    episode_free(rec);
+    agent_free(ag);
+    task_free(t);
+    config_free(c);
+}
+
 static void trainer_records_stages(void **state)
 {
     (void)state;
@@ -287,6 +322,7 @@ int main(void)
         cmocka_unit_test(daw_drift_sd),
         cmocka_unit_test(same_seed_same_instance),
         cmocka_unit_test(runner_stores_stages),
+        cmocka_unit_test(single_choice_agents_choose_once_per_trial),
         cmocka_unit_test(trainer_records_stages),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

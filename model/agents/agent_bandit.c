@@ -120,7 +120,7 @@ static const OptSpec thompson_params[] = { OPT_END };
 
 const AgentType agent_thompson = {
     "thompson", "Thompson sampling with Beta(1,1) priors", thompson_params,
-    thompson_alloc, counts_reset, thompson_act, counts_learn, free, counts_trace
+    thompson_alloc, counts_reset, thompson_act, counts_learn, free, counts_trace, 0
 };
 
 /* ---- UCB1 ------------------------------------------------------------------- */
@@ -159,7 +159,7 @@ static int ucb1_act(void *state, const double *obs, gsl_rng *r, double *probs)
 
 const AgentType agent_ucb1 = {
     "ucb1", "UCB1 (Auer et al. 2002): each arm once, then mean + sqrt(c ln n / n_a)", ucb1_params,
-    ucb1_alloc, counts_reset, ucb1_act, counts_learn, free, counts_trace
+    ucb1_alloc, counts_reset, ucb1_act, counts_learn, free, counts_trace, 0
 };
 
 /* ---- greedy ----------------------------------------------------------------- */
@@ -182,5 +182,5 @@ static const OptSpec greedy_params[] = { OPT_END };
 
 const AgentType agent_greedy = {
     "greedy", "greedy on the posterior mean (s+1)/(n+2), ties at random", greedy_params,
-    greedy_alloc, counts_reset, greedy_act, counts_learn, free, counts_trace
+    greedy_alloc, counts_reset, greedy_act, counts_learn, free, counts_trace, 0
 };

@@ -370,5 +370,5 @@ static const OptSpec bayes_params[] = { OPT_END };
 
 const AgentType agent_bayes = {
     "bayes", "Bayes-optimal two-armed bandit player (exact dynamic programming over the horizon)",
-    bayes_params, bayes_alloc, bayes_reset, bayes_act, bayes_learn, bayes_free, bayes_trace
+    bayes_params, bayes_alloc, bayes_reset, bayes_act, bayes_learn, bayes_free, bayes_trace, 0
 };

@@ -221,5 +221,5 @@ double agent_observer_hazard(const void *state)
 const AgentType agent_observer = {
     "observer", "ideal observer of reversals (and of twostep wang): Bayesian belief with known p_high, p_low, hazard",
     observer_params, observer_alloc, observer_reset, observer_act, observer_learn, free,
-    observer_trace
+    observer_trace, 1
 };

@@ -64,7 +64,7 @@ static const OptSpec random_params[] = { OPT_END };
 
 const AgentType agent_random = {
     "random", "uniform random choice (chance level)", random_params,
-    random_alloc, random_reset, random_act, random_learn, free, NULL
+    random_alloc, random_reset, random_act, random_learn, free, NULL, 0
 };
 
 /* ---- win-stay/lose-shift ---------------------------------------------------- */
@@ -130,7 +130,7 @@ static void wsls_learn(void *state, int action, double reward)
 
 const AgentType agent_wsls = {
     "wsls", "win-stay/lose-shift with an optional lapse rate", wsls_params,
-    wsls_alloc, wsls_reset, wsls_act, wsls_learn, free, NULL
+    wsls_alloc, wsls_reset, wsls_act, wsls_learn, free, NULL, 0
 };
 
 /* ---- Rescorla-Wagner -------------------------------------------------------- */
@@ -239,5 +239,5 @@ static void rw_trace(const void *state, AgentTrace *out)
 
 const AgentType agent_rw = {
     "rw", "Rescorla-Wagner Q-learning with softmax choice", rw_params,
-    rw_alloc, rw_reset, rw_act, rw_learn, free, rw_trace
+    rw_alloc, rw_reset, rw_act, rw_learn, free, rw_trace, 0
 };

@@ -234,15 +234,15 @@ static void hybrid_trace(const void *state, AgentTrace *out)
 
 const AgentType agent_mf = {
     "mf", "two-step: model-free SARSA(lambda) learner of Daw 2011 (the hybrid with w = 0)", mf_params,
-    mf_alloc, hybrid_reset, hybrid_act, hybrid_learn, free, hybrid_trace
+    mf_alloc, hybrid_reset, hybrid_act, hybrid_learn, free, hybrid_trace, 1
 };
 
 const AgentType agent_mb = {
     "mb", "two-step: model-based learner, stage-0 values from the known transitions (w = 1)", mb_params,
-    mb_alloc, hybrid_reset, hybrid_act, hybrid_learn, free, hybrid_trace
+    mb_alloc, hybrid_reset, hybrid_act, hybrid_learn, free, hybrid_trace, 1
 };
 
 const AgentType agent_hybrid = {
     "hybrid", "two-step: Daw 2011's hybrid, Qnet = w Qmb + (1 - w) Qmf at stage 0", hybrid_params,
-    hybrid_alloc, hybrid_reset, hybrid_act, hybrid_learn, free, hybrid_trace
+    hybrid_alloc, hybrid_reset, hybrid_act, hybrid_learn, free, hybrid_trace, 1
 };
