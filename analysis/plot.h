@@ -58,6 +58,7 @@ typedef enum {
     PLOT_DECODING,       /* cross-validated R^2 per target vs the shuffled null */
     PLOT_SELECTIVITY,    /* units' t statistics: previous action, reward, interaction */
     PLOT_RPE,            /* delta by outcome, against V, around reversals */
+    PLOT_INFERRED,       /* delta on the first switch after a reversal: inferred vs experienced value */
     PLOT_N_KINDS
 } PlotKind;
 
