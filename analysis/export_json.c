@@ -135,6 +135,47 @@ static void json_reversals_rpe(const RunAnalysis *A, Json *j)
         json_knum(j, "b_value_se", p->fit.se[RPE_VALUE]);
         json_knum(j, "intercept", p->fit.coef[RPE_INTERCEPT]);
         json_knum(j, "r2", p->fit.r2);
+        static const char *const obs_names[] = { "none", "bandit", "reversal" };
+        const OlsFit *o = &p->fit_obs;
+        json_kstr(j, "observer", obs_names[p->obs.kind]);
+        if (p->obs.kind == NEURAL_OBS_REVERSAL) {
+            json_knum(j, "observer_p_high", p->obs.p_high);
+            json_knum(j, "observer_p_low", p->obs.p_low);
+            json_knum(j, "observer_hazard", p->obs.hazard);
+        }
+        json_kint(j, "n_obs", o->n);
+        json_knum(j, "intercept_obs", o->coef[RPE_INTERCEPT]);
+        json_knum(j, "intercept_obs_se", o->se[RPE_INTERCEPT]);
+        json_knum(j, "b_reward_obs", o->coef[RPE_REWARD]);
+        json_knum(j, "b_reward_obs_se", o->se[RPE_REWARD]);
+        json_knum(j, "b_expect_obs", o->coef[RPE_EXPECT]);
+        json_knum(j, "b_expect_obs_se", o->se[RPE_EXPECT]);
+        json_knum(j, "r2_obs", o->r2);
+        const NeuralInferred *f = &p->inferred;
+        if (f->n_switches > 0) {
+            const OlsFit *g = &f->fit;
+            double ns[2] = { (double)f->n_switch[0], (double)f->n_switch[1] },
+                   nl[2] = { (double)f->n_later[0], (double)f->n_later[1] };
+            json_key(j, "inferred");
+            json_object_begin(j);
+            json_kint(j, "n_switches", f->n_switches);
+            json_knum(j, "switch_expect", f->switch_expect);
+            json_knums(j, "switch_n", ns, 2);
+            json_knums(j, "switch_delta", f->switch_mean, 2);
+            json_knums(j, "switch_se", f->switch_se, 2);
+            json_knums(j, "later_n", nl, 2);
+            json_knums(j, "later_delta", f->later_mean, 2);
+            json_knums(j, "later_se", f->later_se, 2);
+            json_knum(j, "intercept", g->coef[INF_INTERCEPT]);
+            json_knum(j, "intercept_se", g->se[INF_INTERCEPT]);
+            json_knum(j, "b_reward", g->coef[INF_REWARD]);
+            json_knum(j, "b_reward_se", g->se[INF_REWARD]);
+            json_knum(j, "b_expect", g->coef[INF_EXPECT]);
+            json_knum(j, "b_expect_se", g->se[INF_EXPECT]);
+            json_knum(j, "b_last", g->coef[INF_LAST]);
+            json_knum(j, "b_last_se", g->se[INF_LAST]);
+            json_object_end(j);
+        }
         json_object_end(j);
     }
 }

@@ -124,6 +124,25 @@ static void text_reversals_rpe(const RunAnalysis *A, FILE *f)
         fprintf(f, "  delta ~ r + V: b_r %.3f ± %.3f (t = %.1f), b_V %.3f ± %.3f (t = %.1f), intercept %.3f, R2 %.3f\n",
                fit->coef[RPE_REWARD], fit->se[RPE_REWARD], fit->tstat[RPE_REWARD], fit->coef[RPE_VALUE], fit->se[RPE_VALUE],
                fit->tstat[RPE_VALUE], fit->coef[RPE_INTERCEPT], fit->r2);
+        const OlsFit *o = &p->fit_obs;
+        if (o->n > 0)
+            fprintf(f, "  delta ~ r + E[r] (the ideal %s observer's expected reward of the chosen arm): "
+                       "delta = %.3f (± %.3f) %+.3f (± %.3f) r %+.3f (± %.3f) E[r], R2 %.3f, n = %d\n",
+                    p->obs.kind == NEURAL_OBS_REVERSAL ? "reversal" : "bandit", o->coef[RPE_INTERCEPT], o->se[RPE_INTERCEPT],
+                    o->coef[RPE_REWARD], o->se[RPE_REWARD], o->coef[RPE_EXPECT], o->se[RPE_EXPECT], o->r2, o->n);
+        const NeuralInferred *q = &p->inferred;
+        if (q->n_switches > 0) {
+            const OlsFit *g = &q->fit;
+            fprintf(f, "  inferred value: first switch to the new good arm after %ld reversals (observer E[r] %.3f): "
+                       "delta %.3f ± %.3f rewarded (n = %ld), %.3f ± %.3f not (n = %ld); later trials of that arm "
+                       "%.3f ± %.3f, %.3f ± %.3f\n",
+                    q->n_switches, q->switch_expect, q->switch_mean[1], q->switch_se[1], q->n_switch[1], q->switch_mean[0],
+                    q->switch_se[0], q->n_switch[0], q->later_mean[1], q->later_se[1], q->later_mean[0], q->later_se[0]);
+            fprintf(f, "    delta ~ r + E_inferred + r_last_experienced: b_r %.3f ± %.3f, b_E %.3f ± %.3f, "
+                       "b_last %.3f ± %.3f\n",
+                    g->coef[INF_REWARD], g->se[INF_REWARD], g->coef[INF_EXPECT], g->se[INF_EXPECT], g->coef[INF_LAST],
+                    g->se[INF_LAST]);
+        }
     }
 }
 

@@ -224,6 +224,41 @@ static void tsv_rpe(const RunAnalysis *A, ExportDir *o)
             }
             tsv_close(o, &t);
         }
+        if (p->fit_obs.n > 0 && (f = tsv_open(o, &t, "rpe_observer"))) {
+            fprintf(f, "term\tcoef\tse\tt\tp\n");
+            const char *names[RPE_N] = { "intercept", "reward", "observer_expected_reward" };
+            for (int k = 0; k < RPE_N; k++) {
+                fprintf(f, "%s\t", names[k]);
+                put(f, p->fit_obs.coef[k], 0);
+                put(f, p->fit_obs.se[k], 0);
+                put(f, p->fit_obs.tstat[k], 0);
+                put(f, p->fit_obs.pval[k], 1);
+            }
+            tsv_close(o, &t);
+        }
+        const NeuralInferred *q = &p->inferred;
+        if (q->n_switches > 0 && (f = tsv_open(o, &t, "rpe_inferred"))) {
+            fprintf(f, "trials\trewarded\tn\tdelta\tse\n");
+            for (int k = 0; k < 4; k++) {
+                int r = k % 2, later = k / 2;
+                fprintf(f, "%s\t%d\t%ld\t", later ? "later" : "first_switch", r, later ? q->n_later[r] : q->n_switch[r]);
+                put(f, later ? q->later_mean[r] : q->switch_mean[r], 0);
+                put(f, later ? q->later_se[r] : q->switch_se[r], 1);
+            }
+            tsv_close(o, &t);
+        }
+        if (q->n_switches > 0 && (f = tsv_open(o, &t, "rpe_inferred_fit"))) {
+            fprintf(f, "term\tcoef\tse\tt\tp\n");
+            const char *names[INF_N] = { "intercept", "reward", "observer_expected_reward", "last_reward_of_arm" };
+            for (int k = 0; k < INF_N; k++) {
+                fprintf(f, "%s\t", names[k]);
+                put(f, q->fit.coef[k], 0);
+                put(f, q->fit.se[k], 0);
+                put(f, q->fit.tstat[k], 0);
+                put(f, q->fit.pval[k], 1);
+            }
+            tsv_close(o, &t);
+        }
     }
 }
 

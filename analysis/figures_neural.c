@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "analysis/figure.h"
+#include "model/agent.h"
 
 /* Decoding targets, indexed by NeuralTarget. */
 static const char *const target_keys[PLOT_N_TARGETS] = { "p0", "p1", "best", "block_parity", "belief" };
@@ -571,24 +572,53 @@ static int vd_cmp(const void *a, const void *b)
     return x < y ? -1 : x > y;
 }
 
-/* delta against V: RPE_BINS bins of equal trial counts (deciles of V), separately
-** for unrewarded (k < RPE_BINS) and rewarded trials. -1 if out of memory. */
-static int rpe_bins(const PlotRun *r, double *vmean, double *dmean, double *dse, long *cnt)
+/* What panel (b) puts on its x axis for each trial of episode e: the
+** ideal observer's expected reward of the chosen arm (use_obs), else V. */
+static void rpe_xs(const PlotRun *r, int e, int use_obs, double *xs)
+{
+    if (use_obs) {
+        neural_observer_expect(r->eps[e], &r->rpe->obs, xs);
+        for (int t = 0; t < r->eps[e]->n_trials; t++)
+            if (!isfinite(r->eps[e]->trials[t].value)) xs[t] = NAN;   /* the trials neural_rpe counts */
+    } else {
+        for (int t = 0; t < r->eps[e]->n_trials; t++) xs[t] = r->eps[e]->trials[t].value;
+    }
+}
+
+static int max_trials(const PlotRun *r)
+{
+    int T = 1;
+    for (int e = 0; e < r->n_eps; e++)
+        if (r->eps[e]->n_trials > T) T = r->eps[e]->n_trials;
+    return T;
+}
+
+/* delta against V (or the observer's E[r]: use_obs): RPE_BINS bins of equal
+** trial counts (deciles), separately for unrewarded (k < RPE_BINS) and
+** rewarded trials. -1 if out of memory. */
+static int rpe_bins(const PlotRun *r, int use_obs, double *vmean, double *dmean, double *dse, long *cnt)
 {
     long total = 0;
     for (int e = 0; e < r->n_eps; e++) total += r->eps[e]->n_trials;
     VD *x = malloc(((size_t)total + 1) * sizeof *x);
-    if (!x) return -1;
+    double *xs = malloc((size_t)max_trials(r) * sizeof *xs);
+    if (!x || !xs) {
+        free(x);
+        free(xs);
+        return -1;
+    }
     for (int rew = 0; rew < 2; rew++) {
         long m = 0;
-        for (int e = 0; e < r->n_eps; e++)
+        for (int e = 0; e < r->n_eps; e++) {
+            rpe_xs(r, e, use_obs, xs);
             for (int t = 0; t < r->eps[e]->n_trials; t++) {
                 const TrialRecord *y = &r->eps[e]->trials[t];
-                if (y->action < 0 || !isfinite(y->value) || !isfinite(y->rpe) || !isfinite(y->reward)) continue;
+                if (y->action < 0 || !isfinite(xs[t]) || !isfinite(y->rpe) || !isfinite(y->reward)) continue;
                 if ((y->reward > 0.5) != rew) continue;
-                x[m].v = y->value;
+                x[m].v = xs[t];
                 x[m++].d = y->rpe;
             }
+        }
         qsort(x, (size_t)m, sizeof *x, vd_cmp);
         for (int b = 0; b < RPE_BINS; b++) {
             long lo = m * b / RPE_BINS, hi = m * (b + 1) / RPE_BINS;
@@ -607,26 +637,19 @@ static int rpe_bins(const PlotRun *r, double *vmean, double *dmean, double *dse,
         }
     }
     free(x);
+    free(xs);
     return 0;
 }
 
 /* What a run's delta is: the network's critic, or a reference agent's own
-** value estimate (the runner's delta = r + gamma V' - V on the agent's V;
-** model/agents/ say what each V is). The agent is the label's name before
-** " (run N)" (analysis/report.c names test and baseline runs so). */
+** value estimate (delta = r - V for a one-step V, gamma 1 for bayes's
+** undiscounted V: model/agent.h says what each V is). The agent is the
+** label's name before " (run N)" (analysis/report.c names test and baseline
+** runs so). */
 static const char *rpe_value_of(const char *agent)
 {
-    static const struct { const char *agent, *v; } vs[] = {
-        { "rw", "Q of the chosen arm" },
-        { "thompson", "posterior mean of the chosen arm" },
-        { "ucb1", "posterior mean of the chosen arm" },
-        { "greedy", "posterior mean of the chosen arm" },
-        { "bayes", "expected reward to the episode's end" },
-        { "observer", "expected reward of the chosen arm" },
-    };
-    for (size_t i = 0; i < sizeof vs / sizeof vs[0]; i++)
-        if (!strcmp(agent, vs[i].agent)) return vs[i].v;
-    return NULL;
+    const AgentType *t = agent_lookup(agent);
+    return t ? agent_value_text(t) : NULL;
 }
 
 /* Whose delta run r's is: for a title (legend = 0: "of the network's
@@ -647,6 +670,7 @@ typedef struct RpeFiles {
     char outn[PLOT_MAX_FILES][PLOT_NAME_MAX], binn[PLOT_MAX_FILES][PLOT_NAME_MAX], revn[PLOT_MAX_FILES][PLOT_NAME_MAX];
     char trin[PLOT_NAME_MAX];
     int any_rev;
+    int use_obs;                                         /* panel (b) against the observer's E[r], not V */
     double alo, ahi;                                     /* range of panel (a) */
     double bin_lo[2 * RPE_BINS], bin_hi[2 * RPE_BINS];   /* deciles of run 0, -+ 1 SE */
     double blo, bhi;                                     /* 1st..99th percentiles of the single trials */
@@ -682,7 +706,7 @@ static void rpe_data(Fig *F, const PlotRun *runs, int i, RpeFiles *R)
     if (r->eps) {
         double vm[2 * RPE_BINS], dm[2 * RPE_BINS], ds[2 * RPE_BINS];
         long cnt[2 * RPE_BINS];
-        if (rpe_bins(r, vm, dm, ds, cnt) != 0) {
+        if (rpe_bins(r, R->use_obs, vm, dm, ds, cnt) != 0) {
             fig_fail(F, "out of memory");
             return;
         }
@@ -691,9 +715,15 @@ static void rpe_data(Fig *F, const PlotRun *runs, int i, RpeFiles *R)
             bin_lo[k] = dm[k] - e;
             bin_hi[k] = dm[k] + e;
         }
-        if (!(f = fig_data_open(F, r, "value", binn[i], PLOT_NAME_MAX, "RPE delta against the value estimate V",
-                            "rewarded decile n value delta delta_se   (trials of each outcome split into 10 "
-                            "bins of equal size by V: decile 0.05 = lowest tenth; blank line between outcomes)")))
+        if (!(f = fig_data_open(F, r, "value", binn[i], PLOT_NAME_MAX,
+                                R->use_obs ? "RPE delta against the ideal observer's expected reward E[r] of the chosen arm"
+                                           : "RPE delta against the value estimate V",
+                                R->use_obs ? "rewarded decile n expect delta delta_se   (trials of each outcome split into "
+                                             "10 bins of equal size by E[r]: decile 0.05 = lowest tenth; blank line "
+                                             "between outcomes)"
+                                           : "rewarded decile n value delta delta_se   (trials of each outcome split into 10 "
+                                             "bins of equal size by V: decile 0.05 = lowest tenth; blank line between "
+                                             "outcomes)")))
             return;
         for (int k = 0; k < 2 * RPE_BINS; k++) {
             if (k == RPE_BINS) fputc('\n', f);
@@ -730,27 +760,34 @@ static void rpe_sample(Fig *F, const PlotRun *runs, int n, RpeFiles *R)
         long total = 0, m = 0;
         for (int e = 0; e < r->n_eps; e++) total += r->eps[e]->n_trials;
         long step = total / RPE_MAX_SCATTER + 1, k = 0;
-        double *ds = malloc(((size_t)total / (size_t)step + 2) * sizeof *ds);
-        FILE *f = ds ? fig_data_open(F, NULL, "trials", trin, sizeof R->trin, "RPE delta and V of single trials (a sample)",
-                                 "episode t value reward delta   (trials with finite V and delta, thinned to at most "
-                                 "2500)")
-                     : NULL;
-        if (!ds) fig_fail(F, "out of memory");
+        double *ds = malloc(((size_t)total / (size_t)step + 2) * sizeof *ds), *xs = malloc((size_t)max_trials(r) * sizeof *xs);
+        FILE *f = ds && xs ? fig_data_open(F, NULL, "trials", trin, sizeof R->trin,
+                                           R->use_obs ? "RPE delta and the observer's E[r] of single trials (a sample)"
+                                                      : "RPE delta and V of single trials (a sample)",
+                                           R->use_obs ? "episode t expect reward delta   (trials with finite V, E[r] and "
+                                                        "delta, thinned to at most 2500)"
+                                                      : "episode t value reward delta   (trials with finite V and delta, "
+                                                        "thinned to at most 2500)")
+                           : NULL;
+        if (!ds || !xs) fig_fail(F, "out of memory");
         if (!f) {
             free(ds);
+            free(xs);
             return;
         }
-        for (int e = 0; e < r->n_eps; e++)
+        for (int e = 0; e < r->n_eps; e++) {
+            rpe_xs(r, e, R->use_obs, xs);
             for (int t = 0; t < r->eps[e]->n_trials; t++, k++) {
                 const TrialRecord *x = &r->eps[e]->trials[t];
-                if (k % step || x->action < 0 || !isfinite(x->value) || !isfinite(x->rpe)) continue;
+                if (k % step || x->action < 0 || !isfinite(xs[t]) || !isfinite(x->rpe)) continue;
                 fprintf(f, "%d %d", e, t);
-                fig_num(f, x->value);
+                fig_num(f, xs[t]);
                 fig_num(f, x->reward);
                 fig_num(f, x->rpe);
                 fputc('\n', f);
                 ds[m++] = x->rpe;
             }
+        }
         fig_close(F, f, trin);
         if (m >= 10) {
             qsort(ds, (size_t)m, sizeof *ds, double_cmp);
@@ -758,6 +795,7 @@ static void rpe_sample(Fig *F, const PlotRun *runs, int n, RpeFiles *R)
             R->bhi = ds[m - 1 - m / 100];
         }
         free(ds);
+        free(xs);
     }
 }
 
@@ -781,10 +819,15 @@ static void rpe_script(Fig *F, const PlotRun *runs, int n, RpeFiles *R)
     snprintf(title, sizeof title, "%s", what);
     fig_preamble(F, title);
     for (int i = 0; i < n; i++) {
-        const OlsFit *o = &runs[i].rpe->fit;
+        const OlsFit *o = &runs[i].rpe->fit, *b = &runs[i].rpe->fit_obs;
         fprintf(g, "# run %lld: delta = %.4g %+.4g r %+.4g V  (SE %.2g, %.2g, %.2g; R2 %.3f, n = %d)\n",
                 (long long)runs[i].run_id, o->coef[RPE_INTERCEPT], o->coef[RPE_REWARD], o->coef[RPE_VALUE],
                 o->se[RPE_INTERCEPT], o->se[RPE_REWARD], o->se[RPE_VALUE], o->r2, o->n);
+        if (b->n > 0)
+            fprintf(g, "# run %lld: delta = %.4g %+.4g r %+.4g E[r]  (E: the ideal observer's expected reward of the "
+                       "chosen arm; SE %.2g, %.2g, %.2g; R2 %.3f, n = %d)\n",
+                    (long long)runs[i].run_id, b->coef[RPE_INTERCEPT], b->coef[RPE_REWARD], b->coef[RPE_EXPECT],
+                    b->se[RPE_INTERCEPT], b->se[RPE_REWARD], b->se[RPE_EXPECT], b->r2, b->n);
     }
     int rows = n > 1 ? n : 0;   /* one legend entry per line: they name whose delta it is */
     double kb = n > 1 ? 0.02 + 0.045 * rows : 0.0;   /* room for the legend at the bottom */
@@ -801,8 +844,16 @@ static void rpe_script(Fig *F, const PlotRun *runs, int n, RpeFiles *R)
             fig_nice_step(R->ahi - R->alo, 4));
     fig_range(g, "y", R->alo - 0.06 * (R->ahi - R->alo), R->ahi + 0.06 * (R->ahi - R->alo));   /* bars start at 0 */
     fig_grouped_bars(g, R->labelled, n, R->outn, 4, "($4-$5)", "($4+$5)", 0);
-    fprintf(g, "\n# (b) delta against V, in deciles of V\nset key off\nset origin 0.36,%.3f\nset size 0.64,%.3f\n", top, h);
-    if (n == 1)
+    fprintf(g, "\n# (b) delta against %s, in deciles\nset key off\nset origin 0.36,%.3f\nset size 0.64,%.3f\n",
+            R->use_obs ? "the observer's E[r]" : "V", top, h);
+    if (R->use_obs && n == 1)
+        fprintf(g, "set title \"δ against the ideal observer's expected reward E[r] of the chosen arm\\ndots: trials "
+                   "(blue: rewarded, orange: not); lines: decile means ±1 SE\"\nset xlabel 'E[r] of the chosen arm (ideal "
+                   "observer)'\n");
+    else if (R->use_obs)
+        fprintf(g, "set title \"δ against the ideal observer's E[r] of the chosen arm\\n(solid: rewarded, dashed: not; ±1 SE)\"\n"
+                   "set xlabel 'decile of E[r]'\nset xrange [0:1]\n");
+    else if (n == 1)
         fprintf(g, "set title \"δ against the value estimate V\\ndots: trials (blue: rewarded, orange: not); lines: decile means ±1 SE\"\nset xlabel 'value estimate V'\n");
     else
         fprintf(g, "set title 'δ against V (solid: rewarded, dashed: not; ±1 SE)'\n"
@@ -879,10 +930,111 @@ static void write_rpe(Fig *F, const PlotRun *runs, int n)
     }
     for (int k = 0; k < 2 * RPE_BINS; k++) R->bin_lo[k] = R->bin_hi[k] = NAN;
     R->blo = R->bhi = NAN;
+    R->use_obs = 1;   /* against the observer's E[r] when every run has one (SCIENCE.md: V is a discounted return) */
+    for (int i = 0; i < n; i++) R->use_obs &= runs[i].rpe->fit_obs.n > 0 && runs[i].eps != NULL;
     for (int i = 0; i < n && !F->failed; i++) rpe_data(F, runs, i, R);
     rpe_sample(F, runs, n, R);
     if (!F->failed) rpe_script(F, runs, n, R);
     free(R);
+}
+
+/* ---- inferred value ---------------------------------------------------------------------- */
+
+/* Panel (a): delta on first-switch and later trials, by outcome; panel (b): the
+** weights of the inferred E[r] and of the last experienced reward. */
+static void write_inferred(Fig *F, const PlotRun *runs, int n)
+{
+    char (*barn)[PLOT_NAME_MAX] = calloc((size_t)n, PLOT_NAME_MAX), (*coefn)[PLOT_NAME_MAX] = calloc((size_t)n, PLOT_NAME_MAX),
+         (*labels)[PLOT_NAME_MAX] = calloc((size_t)n, PLOT_NAME_MAX);
+    PlotRun *lab = calloc((size_t)n, sizeof *lab);
+    if (!barn || !coefn || !labels || !lab) {
+        fig_fail(F, "out of memory");
+        goto done;
+    }
+    for (int i = 0; i < n && !F->failed; i++) {
+        const NeuralInferred *q = &runs[i].rpe->inferred;
+        const OlsFit *g = &q->fit;
+        FILE *f = fig_data_open(F, &runs[i], "delta", barn[i], PLOT_NAME_MAX,
+                                "RPE delta on the first switch to the new good arm after a reversal, and on later trials "
+                                "of that arm in the same block",
+                                "x rewarded later n delta se   (x: 0 first switch rewarded, 1 later rewarded, 2 first "
+                                "switch unrewarded, 3 later unrewarded)");
+        if (!f) goto done;
+        for (int k = 0; k < 4; k++) {
+            int r = k < 2, later = k % 2;
+            fprintf(f, "%d %d %d %ld", k, r, later, later ? q->n_later[r] : q->n_switch[r]);
+            fig_num(f, later ? q->later_mean[r] : q->switch_mean[r]);
+            fig_num(f, later ? q->later_se[r] : q->switch_se[r]);
+            fputc('\n', f);
+        }
+        fig_close(F, f, barn[i]);
+        if (!(f = fig_data_open(F, &runs[i], "weights", coefn[i], PLOT_NAME_MAX,
+                                "first-switch trials: delta ~ 1 + r + E_inferred + r_last (OLS)",
+                                "x term coef se   (x 0: E_inferred, the ideal observer's expected reward of the arm; x 1: "
+                                "r_last, the reward last got from that arm, before the reversal)")))
+            goto done;
+        fprintf(f, "0 E_inferred");
+        fig_num(f, g->coef[INF_EXPECT]);
+        fig_num(f, g->se[INF_EXPECT]);
+        fprintf(f, "\n1 r_last");
+        fig_num(f, g->coef[INF_LAST]);
+        fig_num(f, g->se[INF_LAST]);
+        fputc('\n', f);
+        fig_close(F, f, coefn[i]);
+        char what[400];
+        rpe_source(&runs[i], 1, what, sizeof what);
+        lab[i] = runs[i];
+        snprintf(labels[i], PLOT_NAME_MAX, "%s: %s (%ld switches)", runs[i].label ? runs[i].label : "", what,
+                 q->n_switches);
+        lab[i].label = labels[i];
+    }
+    double lim[4] = { 0, 0, 0, 0 };   /* panel (a) lo, hi; panel (b) lo, hi: bars start at 0 */
+    for (int i = 0; i < n; i++) {
+        const NeuralInferred *q = &runs[i].rpe->inferred;
+        double v[8] = { q->switch_mean[0], q->switch_mean[1], q->later_mean[0], q->later_mean[1],
+                        q->fit.coef[INF_EXPECT], q->fit.coef[INF_LAST] },
+               s[8] = { q->switch_se[0], q->switch_se[1], q->later_se[0], q->later_se[1], q->fit.se[INF_EXPECT],
+                        q->fit.se[INF_LAST] };
+        for (int k = 0; k < 6; k++) {
+            double e = isfinite(s[k]) ? s[k] : 0.0, *l = lim + (k < 4 ? 0 : 2);
+            if (!isfinite(v[k])) continue;
+            if (v[k] - e < l[0]) l[0] = v[k] - e;
+            if (v[k] + e > l[1]) l[1] = v[k] + e;
+        }
+    }
+    char title[512];
+    fig_titled(F, runs, n, "Inferred value in the RPE δ after reversals", title, sizeof title);
+    FILE *g = F->gp;
+    for (int i = 0; i < n; i++) {
+        const OlsFit *c = &runs[i].rpe->inferred.fit;
+        fprintf(g, "# run %lld, first-switch trials: delta = %.4g %+.4g r %+.4g E_inferred %+.4g r_last  (SE %.2g, %.2g, "
+                   "%.2g, %.2g; n = %d)\n",
+                (long long)runs[i].run_id, c->coef[INF_INTERCEPT], c->coef[INF_REWARD], c->coef[INF_EXPECT],
+                c->coef[INF_LAST], c->se[INF_INTERCEPT], c->se[INF_REWARD], c->se[INF_EXPECT], c->se[INF_LAST], c->n);
+    }
+    double kb = 0.03 + 0.045 * n;
+    fprintf(g, "set multiplot title ");
+    fig_quote(g, title);
+    fprintf(g, " font tfont\nset arrow 9 from graph 0, first 0 to graph 1, first 0 nohead lc rgb '#888888' back\n"
+               "set key at screen 0.5, screen 0.01 center bottom vertical maxrows %d nobox\n", n);
+    fprintf(g, "\n# (a) delta by trial type and outcome\nset origin 0,%.3f\nset size 0.62,%.3f\n", kb, 0.93 - kb);
+    fprintf(g, "set title \"δ at the outcome (±1 SE)\\nfirst switch to the new good arm, and later trials of it\"\n"
+               "set ylabel 'mean RPE δ'\nset xrange [-0.6:3.6]\nset xtics (\"first switch\\nrewarded\" 0, "
+               "\"later\\nrewarded\" 1, \"first switch\\nunrewarded\" 2, \"later\\nunrewarded\" 3)\nset grid noxtics\n");
+    fig_range(g, "y", lim[0] - 0.08 * (lim[1] - lim[0]), lim[1] + 0.08 * (lim[1] - lim[0]));
+    fig_grouped_bars(g, lab, n, barn, 5, "($5-$6)", "($5+$6)", 0);
+    fprintf(g, "\n# (b) weights of inferred and experienced value\nset key off\nset origin 0.62,%.3f\nset size 0.38,%.3f\n",
+            kb, 0.93 - kb);
+    fprintf(g, "set title \"first-switch δ ~ r + E + r_last\\nweights ±1 SE\"\nset ylabel 'weight'\n"
+               "set xrange [-0.6:1.6]\nset xtics (\"E[r], inferred\\n(ideal observer)\" 0, \"last reward,\\nexperienced\" 1)\n");
+    fig_range(g, "y", lim[2] - 0.08 * (lim[3] - lim[2]), lim[3] + 0.08 * (lim[3] - lim[2]));
+    fig_grouped_bars(g, lab, n, coefn, 3, "($3-$4)", "($3+$4)", 0);
+    fprintf(g, "unset multiplot\n");
+done:
+    free(barn);
+    free(coefn);
+    free(labels);
+    free(lab);
 }
 
 /* ---- applicability and caption numbers ------------------------------------------------ */
@@ -916,6 +1068,24 @@ static const char *applies_selectivity(const PlotRun *r, const PlotOptions *o)
 static const char *applies_rpe(const PlotRun *r, const PlotOptions *o)
 {
     return r->rpe ? NULL : "has no value estimate V and RPE (network and value-learning agents only)";
+}
+
+static const char *applies_inferred(const PlotRun *r, const PlotOptions *o)
+{
+    return r->rpe && r->rpe->inferred.n_switches > 0
+               ? NULL
+               : "has no first switch to the new good arm after a reversal with an RPE (reversal runs of the network and "
+                 "of value-learning agents only)";
+}
+
+static void numbers_inferred(const PlotRun *p, const RunAnalysis *A, const PlotOptions *o, char *b, size_t nb)
+{
+    const NeuralInferred *q = &A->rpe.inferred;
+    fig_cat(b, nb, "first switch δ %.2f rewarded, %.2f not (later trials %.2f, %.2f); weights: inferred E[r] ",
+            q->switch_mean[1], q->switch_mean[0], q->later_mean[1], q->later_mean[0]);
+    fig_pm(b, nb, q->fit.coef[INF_EXPECT], q->fit.se[INF_EXPECT], 2);
+    fig_cat(b, nb, ", last experienced reward ");
+    fig_pm(b, nb, q->fit.coef[INF_LAST], q->fit.se[INF_LAST], 2);
 }
 
 static void numbers_pca(const PlotRun *p, const RunAnalysis *A, const PlotOptions *o, char *b, size_t nb)
@@ -955,6 +1125,13 @@ static void numbers_rpe(const PlotRun *p, const RunAnalysis *A, const PlotOption
 {
     fig_cat(b, nb, "δ %.2f after reward, %.2f after none; δ ~ r + V: b_r %.2f, b_V %.2f", A->rpe.mean_rewarded,
             A->rpe.mean_unrewarded, A->rpe.fit.coef[RPE_REWARD], A->rpe.fit.coef[RPE_VALUE]);
+    const OlsFit *f = &A->rpe.fit_obs;
+    if (f->n > 0) {
+        fig_cat(b, nb, "; δ ~ r + E[r] of the ideal observer: b_r ");
+        fig_pm(b, nb, f->coef[RPE_REWARD], f->se[RPE_REWARD], 2);
+        fig_cat(b, nb, ", b_E ");
+        fig_pm(b, nb, f->coef[RPE_EXPECT], f->se[RPE_EXPECT], 2);
+    }
 }
 
 /* ---- the rows ---------------------------------------------------------------------------- */
@@ -992,5 +1169,15 @@ const FigureKind figures_neural[] = {
       "outcomes (±1 SE), against the value estimate V (binned means; δ should rise with reward and fall with "
       "V), and aligned on reversals (±1 SE; each reversal's trials cut at the neighbouring reversals).",
       RA_RPE, 0, applies_rpe, write_rpe, numbers_rpe },
+    { PLOT_INFERRED, "inferred", "Inferred value in the RPE",
+      "After a reversal in the reversal task, the first trial on which the agent switches to the new good arm (last "
+      "chosen before the reversal, when it was the bad one): its δ at the outcome, rewarded and not, beside δ on the "
+      "later trials of that arm in the same block (±1 SE; Bromberg-Martin et al. 2010; Wang et al. 2018, Fig. 4). A "
+      "system that infers the arm's value from the other arm's outcomes expects reward there already, so its "
+      "first-switch δ looks like the later ones; a Rescorla-Wagner learner's stale Q makes a rewarded first switch a "
+      "large surprise. Right: the OLS weights of the first-switch δ on the ideal observer's expected reward of the arm "
+      "(inferred value) and on the reward last got from it (experienced value), with r in the model; ±1 SE. δ is the "
+      "network's striatal critic's, or a reference agent's own (r − V for one-step values).",
+      RA_RPE, 0, applies_inferred, write_inferred, numbers_inferred },
     { 0 }
 };

@@ -756,12 +756,188 @@ static int rev_segment(const TrialRecord *rev, const TrialRecord *x, int lag)
     return x->truth.block == rev->truth.block - (lag < 0);
 }
 
+void neural_observer_guess(EpisodeRecord *const *eps, int n_eps, NeuralObserver *obs)
+{
+    obs->kind = NEURAL_OBS_BANDIT;
+    obs->p_high = obs->p_low = obs->hazard = NAN;
+    long rev = 0, trans = 0;
+    for (int i = 0; i < n_eps; i++) {
+        const EpisodeRecord *e = eps[i];
+        if (e->n_stages > 0) {
+            obs->kind = NEURAL_OBS_NONE;
+            return;
+        }
+        trans += e->n_trials > 1 ? e->n_trials - 1 : 0;
+        for (int t = 0; t < e->n_trials; t++) {
+            const TaskTruth *h = &e->trials[t].truth;
+            rev += h->block >= 1 && h->since_reversal == 0;
+            if (!isfinite(obs->p_high) && isfinite(h->p[0]) && isfinite(h->p[1])) {
+                obs->p_high = h->p[0] > h->p[1] ? h->p[0] : h->p[1];
+                obs->p_low = h->p[0] > h->p[1] ? h->p[1] : h->p[0];
+            }
+        }
+    }
+    if (rev == 0) {
+        obs->p_high = obs->p_low = NAN;
+        return;
+    }
+    obs->kind = isfinite(obs->p_high) && obs->p_high > obs->p_low ? NEURAL_OBS_REVERSAL : NEURAL_OBS_NONE;
+    obs->hazard = trans > 0 ? (double)rev / (double)trans : NAN;
+}
+
+void neural_observer_expect(const EpisodeRecord *e, const NeuralObserver *obs, double *expect)
+{
+    double b = 0.5, s[2] = { 0, 0 }, n[2] = { 0, 0 };
+    for (int t = 0; t < e->n_trials; t++) {
+        const TrialRecord *tr = &e->trials[t];
+        const int a = tr->action;
+        expect[t] = NAN;
+        if (obs->kind == NEURAL_OBS_REVERSAL) {
+            double e0 = b * obs->p_high + (1 - b) * obs->p_low, e1 = (1 - b) * obs->p_high + b * obs->p_low;
+            if (valid(tr)) expect[t] = a == 0 ? e0 : e1;
+            b = belief_reversal_step(b, a, tr->reward, 0.5, obs->p_high, obs->p_low, obs->hazard);
+        } else if (obs->kind == NEURAL_OBS_BANDIT && valid(tr)) {
+            expect[t] = (s[a] + 1) / (n[a] + 2);
+            s[a] += tr->reward > 0.5;
+            n[a] += 1;
+        }
+    }
+}
+
+/* delta ~ 1 + r + E_obs over the trials with finite delta and E. */
+static int rpe_fit_observer(EpisodeRecord *const *eps, int n_eps, NeuralRpe *out)
+{
+    long total = 0;
+    int T = 0;
+    for (int i = 0; i < n_eps; i++) {
+        total += eps[i]->n_trials;
+        if (eps[i]->n_trials > T) T = eps[i]->n_trials;
+    }
+    if (out->obs.kind == NEURAL_OBS_NONE || total == 0) return ANALYSIS_NODATA;
+    double *X = malloc((size_t)total * RPE_N * sizeof *X), *y = malloc((size_t)total * sizeof *y),
+           *ex = malloc(((size_t)T + 1) * sizeof *ex);
+    int rc = ANALYSIS_NOMEM;
+    if (X && y && ex) {
+        long row = 0;
+        for (int i = 0; i < n_eps; i++) {
+            const EpisodeRecord *e = eps[i];
+            neural_observer_expect(e, &out->obs, ex);
+            for (int t = 0; t < e->n_trials; t++) {
+                const TrialRecord *tr = &e->trials[t];
+                if (!valid(tr) || !isfinite(tr->rpe) || !isfinite(ex[t])) continue;
+                double *x = X + (size_t)row * RPE_N;
+                x[RPE_INTERCEPT] = 1.0;
+                x[RPE_REWARD] = tr->reward;
+                x[RPE_EXPECT] = ex[t];
+                y[row++] = tr->rpe;
+            }
+        }
+        rc = regress_ols(X, y, (int)row, RPE_N, &out->fit_obs);
+    }
+    free(X);
+    free(y);
+    free(ex);
+    return rc;
+}
+
+/* The first-switch trial of the block that starts at trial R of e (see
+** neural.h), or -1; *last = the reward the agent last got from that arm. */
+static int first_switch(const EpisodeRecord *e, int R, double *last)
+{
+    const TrialRecord *r0 = &e->trials[R];
+    if (!valid(r0)) return -1;
+    for (int t = R + 1; t < e->n_trials && e->trials[t].truth.block == r0->truth.block; t++) {
+        const TrialRecord *x = &e->trials[t];
+        if (!valid(x) || x->action == r0->action) continue;
+        if (x->truth.best >= 0 && x->action != x->truth.best) return -1;
+        *last = NAN;
+        for (int u = R - 1; u >= 0 && !isfinite(*last); u--)
+            if (valid(&e->trials[u]) && e->trials[u].action == x->action) *last = e->trials[u].reward;
+        return isfinite(*last) ? t : -1;
+    }
+    return -1;
+}
+
+/* Delta on first-switch trials and later trials of the same arm; the fit on E_obs and the last reward. */
+static int rpe_inferred(EpisodeRecord *const *eps, int n_eps, NeuralRpe *out)
+{
+    NeuralInferred *f = &out->inferred;
+    int T = 0;
+    long n_rev = behavior_count_reversals(eps, n_eps);
+    for (int i = 0; i < n_eps; i++)
+        if (eps[i]->n_trials > T) T = eps[i]->n_trials;
+    if (out->obs.kind != NEURAL_OBS_REVERSAL || n_rev == 0) return ANALYSIS_NODATA;
+    double *X = malloc((size_t)n_rev * INF_N * sizeof *X), *y = malloc((size_t)n_rev * sizeof *y),
+           *ex = malloc(((size_t)T + 1) * sizeof *ex);
+    if (!X || !y || !ex) {
+        free(X);
+        free(y);
+        free(ex);
+        return ANALYSIS_NOMEM;
+    }
+    RunningMean sw[2], later[2], expect = { 0, 0, 0 };
+    memset(sw, 0, sizeof sw);
+    memset(later, 0, sizeof later);
+    long row = 0;
+    for (int i = 0; i < n_eps; i++) {
+        const EpisodeRecord *e = eps[i];
+        neural_observer_expect(e, &out->obs, ex);
+        for (int R = 0; R < e->n_trials; R++) {
+            const TrialRecord *rv = &e->trials[R];
+            double last;
+            if (!(rv->truth.block >= 1 && rv->truth.since_reversal == 0)) continue;
+            int t = first_switch(e, R, &last);
+            if (t < 0 || !isfinite(e->trials[t].rpe) || !isfinite(ex[t])) continue;
+            const TrialRecord *x = &e->trials[t];
+            running_mean_add(&sw[x->reward > 0.5], x->rpe);
+            running_mean_add(&expect, ex[t]);
+            for (int u = t + 1; u < e->n_trials && e->trials[u].truth.block == x->truth.block; u++) {
+                const TrialRecord *z = &e->trials[u];
+                if (valid(z) && z->action == x->action && isfinite(z->rpe)) running_mean_add(&later[z->reward > 0.5], z->rpe);
+            }
+            double *xr = X + (size_t)row * INF_N;
+            xr[INF_INTERCEPT] = 1.0;
+            xr[INF_REWARD] = x->reward;
+            xr[INF_EXPECT] = ex[t];
+            xr[INF_LAST] = last;
+            y[row++] = x->rpe;
+        }
+    }
+    f->n_switches = row;
+    f->switch_expect = running_mean_value(&expect);
+    for (int k = 0; k < 2; k++) {
+        f->n_switch[k] = sw[k].n;
+        f->switch_mean[k] = running_mean_value(&sw[k]);
+        f->switch_se[k] = running_mean_se(&sw[k]);
+        f->n_later[k] = later[k].n;
+        f->later_mean[k] = running_mean_value(&later[k]);
+        f->later_se[k] = running_mean_se(&later[k]);
+    }
+    int rc = regress_ols(X, y, (int)row, INF_N, &f->fit);
+    free(X);
+    free(y);
+    free(ex);
+    return rc;
+}
+
 int neural_rpe(EpisodeRecord *const *eps, int n_eps, NeuralRpe *out)
+{
+    return neural_rpe_observer(eps, n_eps, NULL, out);
+}
+
+int neural_rpe_observer(EpisodeRecord *const *eps, int n_eps, const NeuralObserver *obs, NeuralRpe *out)
 {
     memset(out, 0, sizeof *out);
     out->mean_rewarded = out->se_rewarded = out->mean_unrewarded = out->se_unrewarded = NAN;
     for (int j = 0; j < BEHAVIOR_REV_N_LAGS; j++) out->rev_mean[j] = out->rev_se[j] = NAN;
     regress_ols(NULL, NULL, 0, RPE_N, &out->fit);   /* NaN-filled */
+    regress_ols(NULL, NULL, 0, RPE_N, &out->fit_obs);
+    regress_ols(NULL, NULL, 0, INF_N, &out->inferred.fit);
+    NeuralInferred *f = &out->inferred;
+    f->switch_expect = NAN;
+    for (int k = 0; k < 2; k++) f->switch_mean[k] = f->switch_se[k] = f->later_mean[k] = f->later_se[k] = NAN;
+    if (obs) out->obs = *obs;
+    else neural_observer_guess(eps, n_eps, &out->obs);
     long n = 0;
     for (int i = 0; i < n_eps; i++)
         for (int t = 0; t < eps[i]->n_trials; t++) n += rpe_row(&eps[i]->trials[t]);
@@ -810,5 +986,8 @@ int neural_rpe(EpisodeRecord *const *eps, int n_eps, NeuralRpe *out)
     int rc = regress_ols(X, y, (int)n, RPE_N, &out->fit);
     free(X);
     free(y);
-    return rc == ANALYSIS_NOMEM ? rc : ANALYSIS_OK;
+    if (rc == ANALYSIS_NOMEM || rpe_fit_observer(eps, n_eps, out) == ANALYSIS_NOMEM ||
+        rpe_inferred(eps, n_eps, out) == ANALYSIS_NOMEM)
+        return ANALYSIS_NOMEM;
+    return ANALYSIS_OK;
 }

@@ -50,6 +50,42 @@
 **               trials of the block before it, a lag >= 0 only trials of the
 **               block it opens, so rev_n[lag] counts the reversals whose
 **               segment reaches that far.
+**               V is whatever the agent's value is: the network's critic a
+**               discounted return (tens of units with gamma 0.95), so the
+**               fit on V says little about expectation; a reference agent's
+**               one-step expectation (model/agent.h AGENT_VALUE_TRIAL, stored
+**               delta = r - V: the fit on V then IS the fit on its own
+**               expectation, 1 and -1 by construction).
+**   RPE vs the  the signature measured right (SCIENCE.md): OLS of delta at
+**   observer    the outcome on 1, r and the ideal observer's expected reward
+**               E[r | chosen arm] before the choice, from the trial history:
+**               reversal tasks: E = b p_high + (1-b) p_low for arm 0 (b the
+**               belief above; arm 1 swapped); bandits: the chosen arm's
+**               posterior mean (s + 1)/(n + 2) under Beta(1,1) from this
+**               episode's earlier trials (a reward > 1/2 is a success). A
+**               dopamine-like delta: a positive reward weight and a negative
+**               expectation weight of similar size. The observer
+**               (NeuralObserver) is given, or chosen from the episodes
+**               (neural_rpe): none for multi-stage episodes; reversal if any
+**               trial opens a block (truth.block >= 1), with p_high, p_low
+**               the largest and smallest true p of the first trial that has
+**               them and the hazard the reversals per trial transition;
+**               else the bandit's.
+**   inferred    value (Bromberg-Martin et al. 2010; Wang 2018 Fig. 4), reversal
+**               tasks: for each reversal (block start R), the first trial
+**               t > R of that block whose arm differs from the arm chosen at
+**               R, counted only if it is the block's good arm (truth.best;
+**               any arm if unknown) and that arm was chosen before in the
+**               episode: the agent has not tried it since the reversal, and
+**               it was the bad arm when it did. Delta at its outcome by
+**               reward (0, 1), against the later trials of the same arm in
+**               the same block (experienced value); and OLS on the
+**               first-switch trials of delta on 1, r, the observer's E[r |
+**               that arm] (inferred value) and the reward the agent last
+**               got from that arm (experienced value, before the reversal).
+**               A learner that infers has a negative weight on E and about
+**               none on the last reward; one that only learns from
+**               experience (Rescorla-Wagner), the reverse.
 */
 #ifndef METARL_NEURAL_H
 #define METARL_NEURAL_H
@@ -175,6 +211,29 @@ int neural_selectivity(EpisodeRecord *const *eps, int n_eps, double level, Neura
 /* ---- RPE signatures ------------------------------------------------------------ */
 
 enum { RPE_INTERCEPT, RPE_REWARD, RPE_VALUE, RPE_N };
+enum { RPE_EXPECT = RPE_VALUE };      /* delta ~ 1 + r + E[r]: E in the value's column */
+enum { INF_INTERCEPT, INF_REWARD, INF_EXPECT, INF_LAST, INF_N };
+
+typedef enum { NEURAL_OBS_NONE, NEURAL_OBS_BANDIT, NEURAL_OBS_REVERSAL } NeuralObsKind;
+
+/* The ideal observer whose expected reward the RPE is regressed on. */
+typedef struct NeuralObserver {
+    NeuralObsKind kind;
+    double p_high, p_low, hazard;             /* reversal only */
+} NeuralObserver;
+
+/* Delta on first-switch trials after reversals, and the regression that
+** separates inferred from experienced value (see above). Index [r]: 0 =
+** unrewarded, 1 = rewarded. */
+typedef struct NeuralInferred {
+    long n_switches;                          /* first-switch trials found (with finite delta) */
+    long n_switch[2];
+    double switch_mean[2], switch_se[2];      /* delta at the first-switch outcome */
+    double switch_expect;                     /* mean observer E[r] on those trials */
+    long n_later[2];
+    double later_mean[2], later_se[2];        /* delta on later trials of that arm, same block */
+    OlsFit fit;                               /* delta ~ 1 + r + E_obs + r_last; coef[INF_*] */
+} NeuralInferred;
 
 typedef struct NeuralRpe {
     long n;                                   /* trials with finite delta, V and r */
@@ -184,10 +243,21 @@ typedef struct NeuralRpe {
     OlsFit fit;                               /* delta ~ 1 + r + V; coef[RPE_*] */
     long rev_n[BEHAVIOR_REV_N_LAGS];          /* delta aligned on reversals */
     double rev_mean[BEHAVIOR_REV_N_LAGS], rev_se[BEHAVIOR_REV_N_LAGS];
+    NeuralObserver obs;                       /* the observer of fit_obs and inferred */
+    OlsFit fit_obs;                           /* delta ~ 1 + r + E_obs[r | chosen]; coef[RPE_INTERCEPT,
+                                                 RPE_REWARD, RPE_EXPECT]; n = 0 without an observer */
+    NeuralInferred inferred;                  /* reversal observer only (n_switches = 0 otherwise) */
 } NeuralRpe;
 
 /* Return ANALYSIS_OK, ANALYSIS_NODATA (no trial with delta and V) or
-** ANALYSIS_NOMEM. */
+** ANALYSIS_NOMEM. The observer is chosen from the episodes (above). */
 int neural_rpe(EpisodeRecord *const *eps, int n_eps, NeuralRpe *out);
+/* The same with a given observer (NULL: chosen from the episodes). */
+int neural_rpe_observer(EpisodeRecord *const *eps, int n_eps, const NeuralObserver *obs, NeuralRpe *out);
+/* The observer neural_rpe would choose for these episodes. */
+void neural_observer_guess(EpisodeRecord *const *eps, int n_eps, NeuralObserver *obs);
+/* The observer's E[r | chosen arm] before each trial of e (NaN on a missed
+** trial or without an observer): expect[t], t < e->n_trials. */
+void neural_observer_expect(const EpisodeRecord *e, const NeuralObserver *obs, double *expect);
 
 #endif

@@ -59,6 +59,7 @@ typedef enum {
     PLOT_SELECTIVITY,    /* units' t statistics: previous action, reward, interaction */
     PLOT_RPE,            /* delta by outcome, against V, around reversals */
     PLOT_TWOSTEP,        /* two-step P(stay) by previous reward x transition, beside the published values */
+    PLOT_INFERRED,       /* delta on the first switch after a reversal: inferred vs experienced value */
     PLOT_N_KINDS
 } PlotKind;
 

@@ -1,4 +1,5 @@
 /* jobs/baseline.c: the baseline job (see baseline.h). */
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -36,6 +37,7 @@ static void baseline_json(const BaselineSettings *s, const char *agent, Baseline
     json_kstr(&j, "task", task_name(s->cfg));
     task_json(s->cfg, &j);
     json_kint(&j, "seed", (long long)r->seed);
+    eval_rpe_json(&j, agent);
     summary_json(&r->s, &j);
     if (s->db) {
         json_kstr(&j, "db", s->db);
@@ -59,7 +61,7 @@ int baseline_job_run(const BaselineSettings *s, BaselineResult *r, char *err, si
     r->seed = (uint64_t)config_int(cfg, "run", "seed");
     r->max_trials = task->info.max_trials;
     task_title(cfg, r->title, sizeof r->title);
-    EvalOptions o = { r->seed, config_int(cfg, "run", "episodes"), 0.9, NULL, 0, 0, 100, agent_name,
+    EvalOptions o = { r->seed, config_int(cfg, "run", "episodes"), NAN, NULL, 0, 0, 100, agent_name,
                       s->progress, s->progress_ctx, s->stop };
     if (!(agent = agent_alloc(cfg, &task->info, err, n_err))) {
         status = JOB_USAGE;

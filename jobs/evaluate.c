@@ -9,6 +9,16 @@
 #include "store/episode_writer.h"
 #include "core/rng.h"
 #include "model/runner.h"
+#include "model/striatum.h"
+
+void eval_rpe_json(Json *j, const char *agent_name)
+{
+    const AgentType *t = agent_lookup(agent_name);
+    if (!t) return;
+    const char *v = agent_value_text(t);
+    json_knum(j, "rpe_gamma", agent_rpe_gamma(t, NAN));
+    json_kstr(j, "rpe_value", v ? v : "none (no RPE)");
+}
 
 /* Episodes go to the store through an EpisodeWriter, so that SQLite works on
    the second core while the agent plays the next episode. */
@@ -32,6 +42,7 @@ int eval_agent(Task *task, Agent *agent, const EvalOptions *o, Summary *s, char 
         snprintf(err, n_err, "out of memory");
         goto done;
     }
+    const double gamma = agent_rpe_gamma(agent->type, o->gamma);   /* NaN: no value, no delta */
     double t0 = now_s();
     ret = 0;
     for (long e = 0; e < o->episodes; e++) {
@@ -43,7 +54,8 @@ int eval_agent(Task *task, Agent *agent, const EvalOptions *o, Summary *s, char 
         if (!rec) break;   /* the writer failed: its message comes from finish */
         rng_seed_episode(r_task, o->seed, RNG_STREAM_TEST_TASK, (uint64_t)e);
         rng_seed_episode(r_agent, o->seed, RNG_STREAM_TEST_POLICY, (uint64_t)e);
-        runner_episode(task, agent, r_task, r_agent, o->gamma, rec);
+        runner_episode(task, agent, r_task, r_agent, gamma, rec);
+        if (agent->type->value == AGENT_VALUE_TRIAL) striatum_fill_rpe_trial(rec);   /* r - V at each outcome */
         summary_add(s, rec);
         if (writer) episode_writer_push(writer, e);
         if (o->progress) o->progress(o->progress_ctx, o->label, e + 1, o->episodes, now_s() - t0);

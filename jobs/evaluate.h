@@ -12,6 +12,7 @@
 #include <signal.h>
 #include <stdint.h>
 
+#include "core/json.h"
 #include "store/store.h"
 #include "core/summary.h"
 #include "model/agent.h"
@@ -24,7 +25,8 @@ typedef void (*EvalProgressFn)(void *ctx, const char *label, long done, long tot
 typedef struct EvalOptions {
     uint64_t seed;
     long episodes;
-    double gamma;         /* for the RPE of agents with a value */
+    double gamma;         /* the RPE's gamma for an agent whose value is a discounted return (the network);
+                             the reference agents use their own (agent_rpe_gamma, model/agent.h) */
     Store *store;         /* NULL: summarise only */
     int64_t run_id;       /* run the episodes belong to (with store) */
     int n_units;          /* unit rates per trial to record (0 = none) */
@@ -40,6 +42,11 @@ typedef struct EvalOptions {
 ** while the next ones are played. Return 0; -1 if the store failed (message
 ** in err; the open batch is rolled back, earlier batches stay); or 128 +
 ** *o->stop if stopped (every episode completed so far is committed). */
+/* The RPE's settings of reference agent agent_name, for a run's stored summary:
+** "rpe_gamma" (0, 1 or null: no value) and "rpe_value" (what V is). Nothing
+** for a name that is not a reference agent (the network: train.gamma). */
+void eval_rpe_json(Json *j, const char *agent_name);
+
 int eval_agent(Task *task, Agent *agent, const EvalOptions *o, Summary *s, char *err, size_t n_err);
 
 #endif

@@ -301,6 +301,7 @@ static void result_json(Json *js, const TestAgentResult *a)
 {
     json_kstr(js, "agent", a->agent);
     json_kint(js, "run", a->run);
+    eval_rpe_json(js, a->agent);
     summary_json(&a->s, js);
 }
 

@@ -71,6 +71,34 @@ int agent_declare(Config *c)
     return 0;
 }
 
+double agent_rpe_gamma(const AgentType *t, double run_gamma)
+{
+    switch (t->value) {
+    case AGENT_VALUE_NONE: return NAN;
+    case AGENT_VALUE_TRIAL: return 0.0;
+    case AGENT_VALUE_RETURN: return 1.0;
+    default: return run_gamma;
+    }
+}
+
+const char *agent_value_text(const AgentType *t)
+{
+    static const struct { const char *agent, *v; } vs[] = {
+        { "rw", "Q of the chosen arm" },
+        { "thompson", "posterior mean of the chosen arm" },
+        { "ucb1", "posterior mean of the chosen arm" },
+        { "greedy", "posterior mean of the chosen arm" },
+        { "bayes", "expected reward to the episode's end" },
+        { "observer", "expected reward of the chosen arm" },
+        { "mf", "Q of the chosen option at each stage" },
+        { "mb", "Q of the chosen option at each stage" },
+        { "hybrid", "Q of the chosen option at each stage" },
+    };
+    for (size_t i = 0; i < sizeof vs / sizeof vs[0]; i++)
+        if (!strcmp(t->name, vs[i].agent)) return vs[i].v;
+    return NULL;
+}
+
 Agent *agent_alloc(const Config *cfg, const TaskInfo *ti, char *err, size_t n_err)
 {
     const char *name = config_get(cfg, "agent", "name");

@@ -36,6 +36,21 @@ typedef struct AgentTrace {
     int n_pfc;             /* how many of units are prefrontal */
 } AgentTrace;
 
+/* What an agent's trace() value V is, which fixes the one discount gamma of
+** its stored RPE delta = r + gamma V' - V (jobs/evaluate.c, agent_rpe_gamma):
+**   DISCOUNTED  an estimate of the discounted return (the network's critic):
+**               the run's gamma (train.gamma). The zero value, so the
+**               network's type needs no entry.
+**   NONE        no value (random, wsls): delta NaN.
+**   TRIAL       the expected reward of this trial (rw's Q of the chosen arm,
+**               the posterior means of thompson, ucb1 and greedy, the
+**               observer's E[r]; in a two-stage trial the value of each
+**               stage): gamma 0 across trials, delta = r - V at the outcome,
+**               stages within one trial chained undiscounted.
+**   RETURN      the undiscounted expected reward to the episode's end
+**               (bayes): gamma 1. */
+typedef enum { AGENT_VALUE_DISCOUNTED = 0, AGENT_VALUE_NONE, AGENT_VALUE_TRIAL, AGENT_VALUE_RETURN } AgentValueKind;
+
 typedef struct AgentType {
     const char *name;       /* value of agent.name */
     const char *summary;    /* one line for `metarl agents` */
@@ -56,6 +71,7 @@ typedef struct AgentType {
     void (*free)(void *state);
     /* Optional (NULL if none): what the agent computed on the last act(). */
     void (*trace)(const void *state, AgentTrace *out);
+    AgentValueKind value;   /* what trace()'s value is (above) */
     /* Multi-stage tasks: 1 if the agent acts and learns at every stage (it
     ** reads the stage from obs: the network, the two-step agents); 0 if it
     ** only makes each trial's choice (TaskInfo.choice_stage) and learns
@@ -76,6 +92,12 @@ const AgentType *agent_lookup(const char *name);
 
 /* Declare agent.name and every reference agent's parameters in c. */
 int agent_declare(Config *c);
+
+/* The gamma of t's stored RPE: run_gamma (DISCOUNTED), NaN (NONE), 0
+** (TRIAL) or 1 (RETURN). */
+double agent_rpe_gamma(const AgentType *t, double run_gamma);
+/* What t's value V is, in a few words ("Q of the chosen arm"), or NULL. */
+const char *agent_value_text(const AgentType *t);
 
 /* Allocate the agent named by agent.name for a task. NULL with err on failure. */
 Agent *agent_alloc(const Config *cfg, const TaskInfo *ti, char *err, size_t n_err);

@@ -100,7 +100,7 @@ static const OptSpec net_agent_params[] = { OPT_END };
 static const AgentType net_agent_type = {
     "network", "the trained prefrontal network with frozen weights",
     net_agent_params, net_agent_type_alloc, net_agent_reset, net_agent_act,
-    net_agent_learn, net_agent_free, net_agent_trace, 1
+    net_agent_learn, net_agent_free, net_agent_trace, AGENT_VALUE_DISCOUNTED, 1
 };
 
 const AgentType *const agent_type_network = &net_agent_type;

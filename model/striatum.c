@@ -28,6 +28,20 @@ void striatum_fill_rpe(EpisodeRecord *e, double gamma)
     }
 }
 
+void striatum_fill_rpe_trial(EpisodeRecord *e)
+{
+    if (e->n_stages == 0) {
+        for (int t = 0; t < e->n_trials; t++) e->trials[t].rpe = striatum_delta(e->trials[t].reward, 0.0, 0.0, e->trials[t].value);
+        return;
+    }
+    for (int k = 0; k < e->n_stages; k++) {
+        StageRecord *g = &e->stages[k];
+        int same = k + 1 < e->n_stages && e->stages[k + 1].t == g->t;
+        g->rpe = striatum_delta(g->reward, 1.0, same ? e->stages[k + 1].value : 0.0, g->value);
+        if (g->t >= 0 && g->t < e->n_trials) e->trials[g->t].rpe = g->rpe;
+    }
+}
+
 void striatum_forward(const Net *net, NetLane *const *lanes, int n)
 {
     const NetDims *d = &net->d;

@@ -42,6 +42,13 @@ void striatum_deltas(int T, const double *reward, const double *V, double gamma,
 ** that of its last stage (the outcome). */
 void striatum_fill_rpe(EpisodeRecord *e, double gamma);
 
+/* The rpe of an agent whose value is the expected reward of the trial
+** (AGENT_VALUE_TRIAL, model/agent.h): delta = r - V on each trial; a
+** multi-stage episode: delta = r + V' - V between the stages of one trial
+** and r - V at its last stage (V' = 0: the next trial is not bootstrapped).
+** A trial's rpe is its last stage's. NaN where a value or reward is NaN. */
+void striatum_fill_rpe_trial(EpisodeRecord *e);
+
 /* Critic forward for trial lanes[j]->t of n <= COMB_BLOCK lanes whose rates
 ** r_t are computed: z_t, h_t (S > 0) and V_t. */
 void striatum_forward(const Net *net, NetLane *const *lanes, int n);

@@ -35,7 +35,7 @@ grep -q '^== run 1: train network on reversal, 64 training rows' tables.txt && o
     || not_ok "train table" "$(grep '^== run 1' tables.txt)"
 
 # ---- TSV files
-want="criterion curve decoding pca_scores pca_variance regression reversal rpe rpe_outcome rpe_reversal rw_episodes selectivity stay summary volatility"
+want="criterion curve decoding pca_scores pca_variance regression reversal rpe rpe_inferred rpe_inferred_fit rpe_observer rpe_outcome rpe_reversal rw_episodes selectivity stay summary volatility"
 got=$(cd a.analysis && ls run2_*.tsv | sed 's/^run2_//; s/\.tsv$//' | tr '\n' ' ' | sed 's/ $//')
 [ "$got" = "$want" ] && ok "analyze: the network's TSV files" || not_ok "network TSV files" "got: $got"
 [ -f a.analysis/run1_training.tsv ] && [ ! -e a.analysis/run3_pca_variance.tsv ] && [ -f a.analysis/run5_reversal.tsv ] \

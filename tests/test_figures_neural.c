@@ -14,7 +14,12 @@
 **             (one entry per episode) sits beside the plot, not below it.
 **   rpe       the network's delta is labelled its striatal critic's, a
 **             reference agent's its own (named, with what its V is), never
-**             the critic's.
+**             the critic's; with the observer's E[r] known for every run,
+**             panel (b) bins delta against it, not against V.
+**   inferred  the data carry delta on first-switch and later trials by
+**             outcome with their SEs, and the weights of inferred and
+**             experienced value; the legend names whose delta each is; a run
+**             without first switches is refused with a reason.
 */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -148,6 +153,81 @@ static void rpe_labels_name_whose_delta(void **state)
     free(gp);
 }
 
+static void rpe_panel_b_against_the_observer(void **state)
+{
+    (void)state;
+    enum { T = 40 };
+    EpisodeRecord *e = episode_alloc(T, 0);
+    assert_non_null(e);
+    e->n_trials = T;
+    for (int t = 0; t < T; t++) {
+        TrialRecord *tr = &e->trials[t];
+        memset(&tr->truth, 0, sizeof tr->truth);
+        tr->action = t % 3 == 0;
+        tr->reward = t % 2;
+        tr->value = 12.0 + 0.01 * t;   /* a discounted V */
+        tr->rpe = tr->reward - 0.5;
+    }
+    EpisodeRecord *eps[1] = { e };
+    NeuralRpe rpe;
+    assert_int_equal(neural_rpe(eps, 1, &rpe), 0);
+    assert_int_equal(rpe.obs.kind, NEURAL_OBS_BANDIT);
+    PlotRun r = { .run_id = 2, .label = "network (run 2)", .rpe = &rpe, .eps = eps, .n_eps = 1 };
+    PlotOptions o;
+    plot_options_default(&o);
+    char err[256];
+    PlotFiles files;
+    assert_int_equal(plot_write(PLOT_RPE, &r, 1, &o, dir, "rpeo", &files, err, sizeof err), 0);
+    char *gp = slurp("rpeo.gp"), *dat = slurp("rpeo_value.dat"), *tri = slurp("rpeo_trials.dat");
+    assert_non_null(strstr(gp, "δ against the ideal observer's expected reward E[r] of the chosen arm"));
+    assert_non_null(strstr(gp, "E[r]  (E: the ideal observer's expected reward"));
+    assert_non_null(strstr(dat, "rewarded decile n expect delta delta_se"));
+    assert_non_null(strstr(tri, "episode t expect reward delta"));
+    assert_null(strstr(tri, " 12.")); /* no V on the x axis */
+    free(gp);
+    free(dat);
+    free(tri);
+    episode_free(e);
+}
+
+static void inferred_data_and_labels(void **state)
+{
+    (void)state;
+    NeuralRpe a, b;
+    memset(&a, 0, sizeof a);
+    NeuralInferred *q = &a.inferred;
+    q->n_switches = 14;
+    q->n_switch[0] = 4, q->n_switch[1] = 10;
+    q->switch_mean[0] = -0.7, q->switch_mean[1] = 0.4, q->switch_se[0] = 0.05, q->switch_se[1] = 0.02;
+    q->n_later[0] = 30, q->n_later[1] = 90;
+    q->later_mean[0] = -0.8, q->later_mean[1] = 0.3, q->later_se[0] = 0.01, q->later_se[1] = 0.03;
+    q->fit.n = 14;
+    q->fit.coef[INF_EXPECT] = -0.9, q->fit.se[INF_EXPECT] = 0.1;
+    q->fit.coef[INF_LAST] = 0.05, q->fit.se[INF_LAST] = 0.02;
+    b = a;
+    PlotRun r[3] = { { .run_id = 2, .label = "network (run 2)", .rpe = &a },
+                     { .run_id = 5, .label = "rw (run 5)", .rpe = &b },
+                     { .run_id = 6, .label = "thompson (run 6)", .rpe = NULL } };
+    PlotOptions o;
+    plot_options_default(&o);
+    char err[256], why[256];
+    PlotFiles files;
+    assert_int_equal(plot_write(PLOT_INFERRED, r, 2, &o, dir, "inf", &files, err, sizeof err), 0);
+    char *d = slurp("inf_run2_delta.dat"), *w = slurp("inf_run5_weights.dat"), *gp = slurp("inf.gp");
+    assert_non_null(strstr(d, "\n0 1 0 10 0.4 0.02\n1 1 1 90 0.3 0.03\n2 0 0 4 -0.7 0.05\n3 0 1 30 -0.8 0.01\n"));
+    assert_non_null(strstr(w, "\n0 E_inferred -0.9 0.1\n1 r_last 0.05 0.02\n"));
+    assert_non_null(strstr(gp, "'network (run 2): striatal critic (14 switches)'"));
+    assert_non_null(strstr(gp, "'rw (run 5): its own δ (V = Q of the chosen arm) (14 switches)'"));
+    assert_non_null(strstr(gp, "with vectors"));   /* error bars */
+    free(d);
+    free(w);
+    free(gp);
+    b.inferred.n_switches = 0;
+    assert_false(plot_applies(PLOT_INFERRED, &r[1], &o, why, sizeof why));
+    assert_non_null(strstr(why, "first switch"));
+    assert_false(plot_applies(PLOT_INFERRED, &r[2], &o, why, sizeof why));
+}
+
 /* E episodes of T trials, P units: trials t >= 1 on a unit circle in units 0
 ** and 1 (angle by t, phase by episode), trial 0 at 1000 on unit 0 and 2. */
 enum { TE = 4, TT = 30, TP = 4 };
@@ -243,6 +323,8 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(decoding_data_carries_null_and_error_bars),
         cmocka_unit_test(rpe_labels_name_whose_delta),
+        cmocka_unit_test(rpe_panel_b_against_the_observer),
+        cmocka_unit_test(inferred_data_and_labels),
         cmocka_unit_test(trajectories_show_the_bulk_and_tell_episodes_apart),
     };
     return cmocka_run_group_tests(tests, setup, teardown);

@@ -7,12 +7,16 @@
 ** reference agents on the stored run. Failures come back as a status and a
 ** message, not as output: a resume of an empty store, a resume that changes
 ** a setting, a test of a store with no training run. Stores live in a
-** temporary directory.
+** temporary directory. A baseline stores each reference agent's RPE with its
+** own documented gamma (model/agent.h): r - V for one-step values, gamma 1
+** for bayes's undiscounted V, NaN for agents with no value, and names it in
+** the run's summary.
 */
 #include <setjmp.h>
 #include <signal.h>
 #include <stdarg.h>
 #include <stddef.h>
+#include <math.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -21,6 +25,7 @@
 
 #include "core/config.h"
 #include "store/store.h"
+#include "jobs/baseline.h"
 #include "jobs/run_util.h"
 #include "jobs/test.h"
 #include "jobs/train.h"
@@ -232,11 +237,96 @@ static void test_errors_come_back(void **state)
     test_rmdir(dir);
 }
 
+/* One baseline of agent on task into db; its episodes and summary JSON. */
+static int64_t baseline_into(const char *db, const char *task, const char *agent, EpisodeRecord ***eps, int *n,
+                             char **json)
+{
+    char err[1024], a[64], t[64];
+    Config *c = config_alloc();
+    assert_non_null(c);
+    assert_int_equal(baseline_declare(c), 0);
+    snprintf(t, sizeof t, "task.name=%s", task);
+    snprintf(a, sizeof a, "agent.name=%s", agent);
+    const char *sets[] = { t, a, "run.episodes=3", "task.trials=30", NULL };
+    for (int i = 0; sets[i]; i++)
+        if (config_assign(c, sets[i], "test", err, sizeof err) != 0) fail_msg("%s: %s", sets[i], err);
+    if (config_finalize(c, err, sizeof err) != 0) fail_msg("%s", err);
+    BaselineSettings s = { c, db, NULL, "test", NULL, NULL, NULL };
+    BaselineResult r;
+    if (baseline_job_run(&s, &r, err, sizeof err) != JOB_OK) fail_msg("%s %s: %s", task, agent, err);
+    Store *st = store_open(db, STORE_READ, err, sizeof err);
+    assert_non_null(st);
+    assert_int_equal(store_read_episodes(st, r.run, 0, eps, n), 0);
+    store_close(st);
+    *json = r.json;
+    r.json = NULL;
+    baseline_result_clear(&r);
+    config_free(c);
+    return r.run;
+}
+
+static void test_baseline_rpe_gamma_per_agent(void **state)
+{
+    (void)state;
+    char dir[256], db[300];
+    test_tmpdir(dir, sizeof dir);
+    snprintf(db, sizeof db, "%s/b.db", dir);
+    static const struct { const char *task, *agent, *json; double gamma; } cases[] = {
+        { "reversal", "rw", "\"rpe_gamma\":0,", 0.0 },       { "bandit", "thompson", "\"rpe_gamma\":0,", 0.0 },
+        { "bandit", "ucb1", "\"rpe_gamma\":0,", 0.0 },       { "bandit", "greedy", "\"rpe_gamma\":0,", 0.0 },
+        { "reversal", "observer", "\"rpe_gamma\":0,", 0.0 }, { "bandit", "bayes", "\"rpe_gamma\":1,", 1.0 },
+        { "reversal", "wsls", "\"rpe_gamma\":null,", NAN },  { "bandit", "random", "\"rpe_gamma\":null,", NAN },
+    };
+    for (size_t k = 0; k < sizeof cases / sizeof cases[0]; k++) {
+        EpisodeRecord **eps;
+        int n;
+        char *json;
+        baseline_into(db, cases[k].task, cases[k].agent, &eps, &n, &json);
+        if (!strstr(json, cases[k].json)) fail_msg("%s: no %s in %s", cases[k].agent, cases[k].json, json);
+        assert_int_equal(n, 3);
+        for (int e = 0; e < n; e++)
+            for (int t = 0; t < eps[e]->n_trials; t++) {
+                const TrialRecord *x = &eps[e]->trials[t];
+                if (isnan(cases[k].gamma)) {
+                    if (!isnan(x->rpe)) fail_msg("%s: rpe %g where it has no value", cases[k].agent, x->rpe);
+                    continue;
+                }
+                double v1 = t + 1 < eps[e]->n_trials ? eps[e]->trials[t + 1].value : 0.0;
+                double want = x->reward + cases[k].gamma * v1 - x->value;
+                if (!(fabs(x->rpe - want) < 1e-12))
+                    fail_msg("%s: trial %d rpe %.17g, want %.17g (r %g, V %g)", cases[k].agent, t, x->rpe, want,
+                             x->reward, x->value);
+            }
+        store_episodes_free(eps, n);
+        free(json);
+    }
+    /* two-step learners: stages chained undiscounted within a trial, r - Q2 at its outcome */
+    EpisodeRecord **eps;
+    int n;
+    char *json;
+    baseline_into(db, "twostep", "mf", &eps, &n, &json);
+    assert_non_null(strstr(json, "\"rpe_gamma\":0,"));
+    for (int e = 0; e < n; e++) {
+        const EpisodeRecord *x = eps[e];
+        assert_true(x->n_stages == 2 * x->n_trials);
+        for (int k = 0; k < x->n_stages; k++) {
+            const StageRecord *g = &x->stages[k];
+            double want = g->stage == 0 ? g->reward + x->stages[k + 1].value - g->value : g->reward - g->value;
+            if (!(fabs(g->rpe - want) < 1e-12)) fail_msg("mf: stage row %d rpe %.17g, want %.17g", k, g->rpe, want);
+            if (g->stage == 1) assert_true(x->trials[g->t].rpe == g->rpe);
+        }
+    }
+    store_episodes_free(eps, n);
+    free(json);
+    test_rmdir(dir);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_stop_and_resume_equal_one_run),
         cmocka_unit_test(test_errors_come_back),
+        cmocka_unit_test(test_baseline_rpe_gamma_per_agent),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

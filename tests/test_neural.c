@@ -21,6 +21,16 @@
 **                on a schedule of short blocks, the reversal-aligned delta is
 **                cut at the neighbouring reversals (each lag counts only the
 **                trials of its own segment).
+**   RPE vs the   delta = a + b r + c E[r] + noise with E the observer's
+**   observer     expected reward of the chosen arm, computed here by hand (a
+**                bandit's Beta(1,1) posterior mean by counting; a reversal
+**                task's belief filter of core/belief.h): a, b, c within 5 SE,
+**                and the observer guessed from the episodes;
+**   inferred     a hand-built episode: its first-switch trial, the later
+**                trials of that arm, and the switches that do not count (to
+**                the bad arm; to an arm never tried); on simulated reversal
+**                episodes delta = a + b r + c E + d r_last + noise on the
+**                first-switch trials gives a, b, c, d back within 5 SE.
 ** Every random number comes from a seeded generator.
 */
 #include <setjmp.h>
@@ -38,6 +48,7 @@
 #include <gsl/gsl_rng.h>
 
 #include "analysis/neural.h"
+#include "core/belief.h"
 #include "core/episode.h"
 #include "core/rng.h"
 #include "tests/helpers/testutil.h"
@@ -573,6 +584,217 @@ static void rpe_reversal_cut_at_neighbours(void **state)
     gsl_rng_free(r);
 }
 
+/* ---- RPE against the observer's expected reward, and inferred value ---------------------- */
+
+static void rpe_observer_bandit_planted(void **state)
+{
+    (void)state;
+    enum { N_EP = 60, T = 100 };
+    const double a = 0.2, b = 1.1, c = -0.9;
+    gsl_rng *r = rng_alloc();
+    gsl_rng_set(r, 507);
+    EpisodeRecord **eps = make_episodes(N_EP, T, 0, r);
+    for (int i = 0; i < N_EP; i++) {
+        int s[2] = { 0, 0 }, n[2] = { 0, 0 };
+        for (int t = 0; t < T; t++) {
+            TrialRecord *tr = &eps[i]->trials[t];
+            tr->action = gsl_rng_uniform(r) < 0.7 ? 0 : 1;
+            tr->reward = gsl_rng_uniform(r) < tr->truth.p[tr->action];
+            double E = (s[tr->action] + 1.0) / (n[tr->action] + 2.0);
+            s[tr->action] += tr->reward > 0.5;
+            n[tr->action]++;
+            tr->value = 10.0 * gsl_rng_uniform(r);   /* a discounted V, unrelated */
+            tr->rpe = a + b * tr->reward + c * E + gsl_ran_gaussian(r, 0.2);
+        }
+    }
+    NeuralRpe out;
+    assert_int_equal(neural_rpe(eps, N_EP, &out), ANALYSIS_OK);
+    assert_int_equal(out.obs.kind, NEURAL_OBS_BANDIT);
+    const OlsFit *f = &out.fit_obs;
+    assert_int_equal(f->n, N_EP * T);
+    assert_true(f->se[RPE_EXPECT] > 0 && f->se[RPE_EXPECT] < 0.05);
+    assert_close(f->coef[RPE_INTERCEPT], a, 5 * f->se[RPE_INTERCEPT]);
+    assert_close(f->coef[RPE_REWARD], b, 5 * f->se[RPE_REWARD]);
+    assert_close(f->coef[RPE_EXPECT], c, 5 * f->se[RPE_EXPECT]);
+    assert_true(fabs(out.fit.coef[RPE_VALUE]) < 5 * out.fit.se[RPE_VALUE] + 0.01);   /* V tells nothing */
+    assert_int_equal(out.inferred.n_switches, 0);
+    /* the expectations themselves: arm 0 rewarded twice in three pulls -> 3/5 */
+    EpisodeRecord *e = eps[0];
+    int act[5] = { 0, 1, 0, 0, 0 };
+    double rew[5] = { 1, 0, 1, 0, 1 }, want[5] = { 0.5, 0.5, 2.0 / 3, 3.0 / 4, 3.0 / 5 }, ex[T];
+    for (int t = 0; t < 5; t++) {
+        e->trials[t].action = act[t];
+        e->trials[t].reward = rew[t];
+    }
+    neural_observer_expect(e, &out.obs, ex);
+    for (int t = 0; t < 5; t++) assert_close(ex[t], want[t], 1e-15);
+    free_episodes(eps, N_EP);
+    gsl_rng_free(r);
+}
+
+/* Reversal episodes: p_high 0.8, p_low 0.2, hazard h; a sticky agent (repeats with p 0.85).
+** For every trial, E (the observer's expectation of the chosen arm, by core/belief) and
+** last (the reward last got from the chosen arm, 0 if never) go into ex and lastr. */
+static EpisodeRecord **reversal_episodes(int n, int T, double h, gsl_rng *r, double *ex, double *lastr)
+{
+    EpisodeRecord **eps = make_episodes(n, T, 0, r);
+    for (int i = 0; i < n; i++) {
+        int good = 0, block = 0, since = 0, a = 0;
+        double b = 0.5, last[2] = { 0, 0 };
+        for (int t = 0; t < T; t++) {
+            TrialRecord *tr = &eps[i]->trials[t];
+            if (t > 0 && gsl_rng_uniform(r) < h) {
+                good = 1 - good;
+                block++;
+                since = 0;
+            }
+            tr->truth.p[good] = 0.8;
+            tr->truth.p[1 - good] = 0.2;
+            tr->truth.best = good;
+            tr->truth.block = block;
+            tr->truth.since_reversal = since++;
+            if (gsl_rng_uniform(r) > 0.85) a = 1 - a;
+            tr->action = a;
+            tr->reward = gsl_rng_uniform(r) < tr->truth.p[a];
+            ex[(size_t)i * T + t] = a == 0 ? b * 0.8 + (1 - b) * 0.2 : (1 - b) * 0.8 + b * 0.2;
+            lastr[(size_t)i * T + t] = last[a];
+            last[a] = tr->reward;
+            b = belief_reversal_step(b, a, tr->reward, 0.5, 0.8, 0.2, h);
+            tr->value = 0.0;
+        }
+    }
+    return eps;
+}
+
+static void rpe_observer_reversal_planted(void **state)
+{
+    (void)state;
+    enum { N_EP = 60, T = 100 };
+    const double a = -0.3, b = 0.9, c = -1.2, h = 0.1;
+    gsl_rng *r = rng_alloc();
+    gsl_rng_set(r, 508);
+    double *ex = malloc(N_EP * T * sizeof *ex), *last = malloc(N_EP * T * sizeof *last);
+    EpisodeRecord **eps = reversal_episodes(N_EP, T, h, r, ex, last);
+    for (int i = 0; i < N_EP; i++)
+        for (int t = 0; t < T; t++) {
+            TrialRecord *tr = &eps[i]->trials[t];
+            tr->rpe = a + b * tr->reward + c * ex[i * T + t] + gsl_ran_gaussian(r, 0.2);
+        }
+    NeuralObserver obs = { NEURAL_OBS_REVERSAL, 0.8, 0.2, h };
+    NeuralRpe out;
+    assert_int_equal(neural_rpe_observer(eps, N_EP, &obs, &out), ANALYSIS_OK);
+    const OlsFit *f = &out.fit_obs;
+    assert_int_equal(f->n, N_EP * T);
+    assert_close(f->coef[RPE_INTERCEPT], a, 5 * f->se[RPE_INTERCEPT]);
+    assert_close(f->coef[RPE_REWARD], b, 5 * f->se[RPE_REWARD]);
+    assert_close(f->coef[RPE_EXPECT], c, 5 * f->se[RPE_EXPECT]);
+    assert_true(f->se[RPE_EXPECT] < 0.05);
+    /* guessed from the episodes: the true p and the empirical hazard */
+    NeuralObserver g;
+    neural_observer_guess(eps, N_EP, &g);
+    assert_int_equal(g.kind, NEURAL_OBS_REVERSAL);
+    assert_close(g.p_high, 0.8, 1e-15);
+    assert_close(g.p_low, 0.2, 1e-15);
+    assert_close(g.hazard, h, 5 * sqrt(h * (1 - h) / (N_EP * (T - 1))));
+    free_episodes(eps, N_EP);
+    free(ex);
+    free(last);
+    gsl_rng_free(r);
+}
+
+/* 16 trials, reversals at 5 (arm 1 becomes good) and 11 (arm 0 good again). */
+static void inferred_hand_built(void **state)
+{
+    (void)state;
+    enum { T = 16 };
+    gsl_rng *r = rng_alloc();
+    gsl_rng_set(r, 509);
+    EpisodeRecord **eps = make_episodes(1, T, 0, r);
+    EpisodeRecord *e = eps[0];
+    /*                 block 0: arm 0 good  | block 1: arm 1 good  | block 2: arm 0 good */
+    int act[T] = { 0, 1, 0, 0, 0, 0, 0, 1, 1, 0, 1, 1, 1, 0, 0, 0 };
+    double rew[T] = { 1, 1, 1, 0, 1, 0, 0, 1, 1, 0, 0, 0, 0, 1, 0, 1 };
+    double rpe[T] = { 9, 9, 9, 9, 9, 9, 9, 0.7, 0.2, 9, -0.6, 9, 9, 0.3, -0.5, 0.4 };
+    for (int t = 0; t < T; t++) {
+        TrialRecord *tr = &e->trials[t];
+        tr->action = act[t];
+        tr->reward = rew[t];
+        tr->rpe = rpe[t];
+        tr->value = 0.0;
+        tr->truth.block = t < 5 ? 0 : t < 11 ? 1 : 2;
+        tr->truth.since_reversal = t < 5 ? t : t < 11 ? t - 5 : t - 11;
+        tr->truth.best = tr->truth.block == 1;
+        tr->truth.p[tr->truth.best] = 0.8;
+        tr->truth.p[1 - tr->truth.best] = 0.2;
+    }
+    NeuralObserver obs = { NEURAL_OBS_REVERSAL, 0.8, 0.2, 0.1 };
+    NeuralRpe out;
+    assert_int_equal(neural_rpe_observer(eps, 1, &obs, &out), ANALYSIS_OK);
+    const NeuralInferred *f = &out.inferred;
+    /* block 1: arm 0 at 5, 6; first switch to arm 1 (good, tried at t = 1) at t = 7, rewarded;
+    ** later trials of arm 1 in block 1: 8 (rewarded, 0.2), 10 (not, -0.6).
+    ** block 2: arm 1 at 11, 12; first switch to arm 0 (good, tried) at 13, rewarded: 0.3;
+    ** later: 14 (not, -0.5), 15 (rewarded, 0.4) */
+    assert_int_equal(f->n_switches, 2);
+    assert_int_equal(f->n_switch[1], 2);
+    assert_int_equal(f->n_switch[0], 0);
+    assert_close(f->switch_mean[1], 0.5, 1e-12);
+    assert_int_equal(f->n_later[1], 2);
+    assert_close(f->later_mean[1], 0.3, 1e-12);
+    assert_int_equal(f->n_later[0], 2);
+    assert_close(f->later_mean[0], -0.55, 1e-12);
+    double ex[T];
+    neural_observer_expect(e, &obs, ex);
+    assert_close(f->switch_expect, (ex[7] + ex[13]) / 2, 1e-12);
+
+    /* block 1's switch at 7 does not count if it goes to the block's bad arm ... */
+    for (int t = 5; t < 11; t++) e->trials[t].truth.best = 0;
+    assert_int_equal(neural_rpe_observer(eps, 1, &obs, &out), ANALYSIS_OK);
+    assert_int_equal(out.inferred.n_switches, 1);   /* block 2's only */
+    assert_close(out.inferred.switch_mean[1], 0.3, 1e-12);
+    /* ... or to an arm never tried before in the episode */
+    for (int t = 5; t < 11; t++) e->trials[t].truth.best = 1;
+    e->trials[1].action = 0;
+    assert_int_equal(neural_rpe_observer(eps, 1, &obs, &out), ANALYSIS_OK);
+    assert_int_equal(out.inferred.n_switches, 1);
+    assert_close(out.inferred.switch_mean[1], 0.3, 1e-12);
+    free_episodes(eps, 1);
+    gsl_rng_free(r);
+}
+
+static void inferred_fit_planted(void **state)
+{
+    (void)state;
+    enum { N_EP = 400, T = 200 };
+    const double a = 0.1, b = 1.0, c = -0.7, d = -0.4, h = 0.05;
+    gsl_rng *r = rng_alloc();
+    gsl_rng_set(r, 510);
+    double *ex = malloc(N_EP * T * sizeof *ex), *last = malloc(N_EP * T * sizeof *last);
+    EpisodeRecord **eps = reversal_episodes(N_EP, T, h, r, ex, last);
+    for (int i = 0; i < N_EP; i++)
+        for (int t = 0; t < T; t++) {
+            TrialRecord *tr = &eps[i]->trials[t];
+            tr->rpe = a + b * tr->reward + c * ex[i * T + t] + d * last[i * T + t] + gsl_ran_gaussian(r, 0.1);
+        }
+    NeuralObserver obs = { NEURAL_OBS_REVERSAL, 0.8, 0.2, h };
+    NeuralRpe out;
+    assert_int_equal(neural_rpe_observer(eps, N_EP, &obs, &out), ANALYSIS_OK);
+    const NeuralInferred *f = &out.inferred;
+    const OlsFit *g = &f->fit;
+    assert_true(f->n_switches > 500);
+    assert_int_equal(g->n, f->n_switches);
+    assert_int_equal(f->n_switch[0] + f->n_switch[1], f->n_switches);
+    assert_close(g->coef[INF_INTERCEPT], a, 5 * g->se[INF_INTERCEPT]);
+    assert_close(g->coef[INF_REWARD], b, 5 * g->se[INF_REWARD]);
+    assert_close(g->coef[INF_EXPECT], c, 5 * g->se[INF_EXPECT]);
+    assert_close(g->coef[INF_LAST], d, 5 * g->se[INF_LAST]);
+    assert_true(g->se[INF_EXPECT] < 0.2 && g->se[INF_LAST] < 0.05);
+    free_episodes(eps, N_EP);
+    free(ex);
+    free(last);
+    gsl_rng_free(r);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -585,6 +807,10 @@ int main(void)
         cmocka_unit_test(selectivity_finds_planted_units),
         cmocka_unit_test(rpe_regression_recovers),
         cmocka_unit_test(rpe_reversal_cut_at_neighbours),
+        cmocka_unit_test(rpe_observer_bandit_planted),
+        cmocka_unit_test(rpe_observer_reversal_planted),
+        cmocka_unit_test(inferred_hand_built),
+        cmocka_unit_test(inferred_fit_planted),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -24,7 +24,8 @@
 ** ucb1 and greedy are deterministic except at ties, and write their policy
 ** (1 on the chosen arm, or 1/k on each of k tied arms). The trace() value of
 ** all three is the posterior mean (s_a + 1)/(n_a + 2) of the chosen arm: the
-** reward each expects on this trial.
+** reward each expects on this trial, so their stored RPE is r - V (gamma 0:
+** AGENT_VALUE_TRIAL, model/agent.h).
 */
 #include <math.h>
 #include <stdio.h>
@@ -120,7 +121,7 @@ static const OptSpec thompson_params[] = { OPT_END };
 
 const AgentType agent_thompson = {
     "thompson", "Thompson sampling with Beta(1,1) priors", thompson_params,
-    thompson_alloc, counts_reset, thompson_act, counts_learn, free, counts_trace, 0
+    thompson_alloc, counts_reset, thompson_act, counts_learn, free, counts_trace, AGENT_VALUE_TRIAL, 0
 };
 
 /* ---- UCB1 ------------------------------------------------------------------- */
@@ -159,7 +160,7 @@ static int ucb1_act(void *state, const double *obs, gsl_rng *r, double *probs)
 
 const AgentType agent_ucb1 = {
     "ucb1", "UCB1 (Auer et al. 2002): each arm once, then mean + sqrt(c ln n / n_a)", ucb1_params,
-    ucb1_alloc, counts_reset, ucb1_act, counts_learn, free, counts_trace, 0
+    ucb1_alloc, counts_reset, ucb1_act, counts_learn, free, counts_trace, AGENT_VALUE_TRIAL, 0
 };
 
 /* ---- greedy ----------------------------------------------------------------- */
@@ -182,5 +183,5 @@ static const OptSpec greedy_params[] = { OPT_END };
 
 const AgentType agent_greedy = {
     "greedy", "greedy on the posterior mean (s+1)/(n+2), ties at random", greedy_params,
-    greedy_alloc, counts_reset, greedy_act, counts_learn, free, counts_trace, 0
+    greedy_alloc, counts_reset, greedy_act, counts_learn, free, counts_trace, AGENT_VALUE_TRIAL, 0
 };

@@ -37,8 +37,9 @@
 **
 ** Stored per state (levels 0..T-1): the decision (0, 1, or 2 = tie, broken
 ** at random from r when acting) in a byte, and V_t(x) as a float for trace():
-** the expected reward from this trial to the end, so with gamma = 1 the
-** runner's RPE column is the Bayes-optimal agent's reward prediction error.
+** the expected reward from this trial to the end, undiscounted, so its RPE
+** is stored with gamma = 1 (AGENT_VALUE_RETURN, model/agent.h): the
+** Bayes-optimal agent's reward prediction error.
 ** Q values within 1e-9 of each other count as tied: mathematically tied
 ** states (symmetric ones) can differ in the last bits, and a tie wrongly
 ** declared costs under 1e-9 of expected reward.
@@ -370,5 +371,5 @@ static const OptSpec bayes_params[] = { OPT_END };
 
 const AgentType agent_bayes = {
     "bayes", "Bayes-optimal two-armed bandit player (exact dynamic programming over the horizon)",
-    bayes_params, bayes_alloc, bayes_reset, bayes_act, bayes_learn, bayes_free, bayes_trace, 0
+    bayes_params, bayes_alloc, bayes_reset, bayes_act, bayes_learn, bayes_free, bayes_trace, AGENT_VALUE_RETURN, 0
 };

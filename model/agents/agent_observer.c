@@ -27,8 +27,8 @@
 ** Any agent.hazard in [0, 1] overrides the derived value.
 **
 ** trace() value: the posterior reward probability of the chosen arm (the
-** observer's expected reward on this trial, so with gamma = 0 the runner's
-** RPE column is r - E[r]); trace() units: the belief b before the choice.
+** observer's expected reward on this trial, so its stored RPE is r - E[r]:
+** gamma 0, AGENT_VALUE_TRIAL of model/agent.h); trace() units: the belief b before the choice.
 **
 ** Two-step task, variant wang (tasks/twostep.c): the same filter, with b =
 ** P(second-stage state 1 is the good one): the good state pays p_high and the
@@ -42,8 +42,8 @@
 ** which for c > 1/2 and p_high > p_low is again action 0 iff b > 1/2 (ties
 ** at random); at stage 1 any option does: it takes 0. trace() value: E[r | a]
 ** of the chosen action at stage 0, E_s of the reached state s at stage 1, so
-** the stage RPEs are the transition's news (gamma E_s - E[r | a]) and the
-** outcome's (r - E_s at gamma = 0). The daw variant (four drifting options,
+** the stage RPEs (AGENT_VALUE_TRIAL) are the transition's news (E_s - E[r | a])
+** and the outcome's (r - E_s). The daw variant (four drifting options,
 ** no good state) is refused.
 */
 #include <math.h>
@@ -221,5 +221,5 @@ double agent_observer_hazard(const void *state)
 const AgentType agent_observer = {
     "observer", "ideal observer of reversals (and of twostep wang): Bayesian belief with known p_high, p_low, hazard",
     observer_params, observer_alloc, observer_reset, observer_act, observer_learn, free,
-    observer_trace, 1
+    observer_trace, AGENT_VALUE_TRIAL, 1
 };

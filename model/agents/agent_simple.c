@@ -20,7 +20,8 @@
 ** The policies are in closed form, so act() writes exact probabilities, and
 ** each act() draws exactly one uniform (random: one integer) from r.
 ** rw's trace() value is Q of the chosen action: the prediction that delta
-** corrects, so with gamma = 0 the runner's RPE column equals rw's delta; its
+** corrects, so its stored RPE is r - Q, rw's own delta (gamma 0:
+** AGENT_VALUE_TRIAL, model/agent.h; random and wsls have no value, no RPE); its
 ** trace() units are the A action values Q before learning (n_pfc = 0).
 */
 #include <math.h>
@@ -64,7 +65,7 @@ static const OptSpec random_params[] = { OPT_END };
 
 const AgentType agent_random = {
     "random", "uniform random choice (chance level)", random_params,
-    random_alloc, random_reset, random_act, random_learn, free, NULL, 0
+    random_alloc, random_reset, random_act, random_learn, free, NULL, AGENT_VALUE_NONE, 0
 };
 
 /* ---- win-stay/lose-shift ---------------------------------------------------- */
@@ -130,7 +131,7 @@ static void wsls_learn(void *state, int action, double reward)
 
 const AgentType agent_wsls = {
     "wsls", "win-stay/lose-shift with an optional lapse rate", wsls_params,
-    wsls_alloc, wsls_reset, wsls_act, wsls_learn, free, NULL, 0
+    wsls_alloc, wsls_reset, wsls_act, wsls_learn, free, NULL, AGENT_VALUE_NONE, 0
 };
 
 /* ---- Rescorla-Wagner -------------------------------------------------------- */
@@ -239,5 +240,5 @@ static void rw_trace(const void *state, AgentTrace *out)
 
 const AgentType agent_rw = {
     "rw", "Rescorla-Wagner Q-learning with softmax choice", rw_params,
-    rw_alloc, rw_reset, rw_act, rw_learn, free, rw_trace, 0
+    rw_alloc, rw_reset, rw_act, rw_learn, free, rw_trace, AGENT_VALUE_TRIAL, 0
 };

@@ -39,8 +39,10 @@
 **
 ** act() writes the exact softmax policy and draws one uniform. trace() value:
 ** Qnet of the chosen first-stage action at stage 0 and Q2 of the chosen option
-** at stage 1, so with gamma = 1 the runner's stage RPEs are delta1 and delta2
-** (for mf); trace() units: Qmf(0), Qmf(1), Q2(1, 0), Q2(1, 1), Q2(2, 0),
+** at stage 1: the expected reward of the rest of the trial, so with the stages
+** chained undiscounted and the trial's end not bootstrapped into the next
+** (AGENT_VALUE_TRIAL, model/agent.h) the stored stage RPEs are delta1 and
+** delta2 (for mf); trace() units: Qmf(0), Qmf(1), Q2(1, 0), Q2(1, 1), Q2(2, 0),
 ** Q2(2, 1) before learning (n_pfc = 0).
 */
 #include <math.h>
@@ -234,15 +236,15 @@ static void hybrid_trace(const void *state, AgentTrace *out)
 
 const AgentType agent_mf = {
     "mf", "two-step: model-free SARSA(lambda) learner of Daw 2011 (the hybrid with w = 0)", mf_params,
-    mf_alloc, hybrid_reset, hybrid_act, hybrid_learn, free, hybrid_trace, 1
+    mf_alloc, hybrid_reset, hybrid_act, hybrid_learn, free, hybrid_trace, AGENT_VALUE_TRIAL, 1
 };
 
 const AgentType agent_mb = {
     "mb", "two-step: model-based learner, stage-0 values from the known transitions (w = 1)", mb_params,
-    mb_alloc, hybrid_reset, hybrid_act, hybrid_learn, free, hybrid_trace, 1
+    mb_alloc, hybrid_reset, hybrid_act, hybrid_learn, free, hybrid_trace, AGENT_VALUE_TRIAL, 1
 };
 
 const AgentType agent_hybrid = {
     "hybrid", "two-step: Daw 2011's hybrid, Qnet = w Qmb + (1 - w) Qmf at stage 0", hybrid_params,
-    hybrid_alloc, hybrid_reset, hybrid_act, hybrid_learn, free, hybrid_trace, 1
+    hybrid_alloc, hybrid_reset, hybrid_act, hybrid_learn, free, hybrid_trace, AGENT_VALUE_TRIAL, 1
 };
