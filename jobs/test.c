@@ -13,6 +13,7 @@
 
 #include "core/json.h"
 #include "store/store.h"
+#include "store/rates.h"
 #include "jobs/run_util.h"
 #include "jobs/test.h"
 #include "jobs/train.h"
@@ -30,6 +31,8 @@ int test_declare(Config *c)
           "reference agents on the same instances: auto (those that suit the task), none, or a list a,b,c" },
         { "test", "activity", NULL, OPT_BOOL, "true", 0, 0, NULL, NULL,
           "store the unit rates of every trial" },
+        { "test", "activity_format", NULL, OPT_CHOICE, "float32", 0, 0, "float32|float16", NULL,
+          "how the rates are stored: float32, or float16 (half the bytes, relative error <= 2^-11)" },
         { "test", "batch", NULL, OPT_INT, "100", 1, 1e6, NULL, NULL,
           "episodes per store transaction" },
         OPT_END
@@ -308,7 +311,8 @@ static EvalOptions eval_options(TestJob *j)
 {
     EvalOptions o = { (uint64_t)config_int(j->cfg, "test", "seed"), config_int(j->cfg, "test", "episodes"),
                       j->tc.gamma, j->store, 0, j->r->n_units, (int)config_int(j->cfg, "test", "batch"), "network",
-                      j->s->progress, j->s->progress_ctx, j->s->stop };
+                      j->s->progress, j->s->progress_ctx, j->s->stop,
+                      store_rates_format(config_str(j->cfg, "test", "activity_format")) };
     return o;
 }
 
