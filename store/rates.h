@@ -1,7 +1,7 @@
 /* store/rates.h: how unit rates are laid out in the activity table's BLOBs.
 **
 ** A row's `rates` BLOB holds n_trials x n_units values, row-major, in one of
-** two little-endian formats (test.activity_format): float32 (4 bytes a
+** two little-endian formats (test.activity = true or float16): float32 (4 bytes a
 ** value, the default and the only format of stores written before it
 ** existed) or float16 (IEEE 754 binary16, 2 bytes a value: half the bytes
 ** to write, relative error <= 2^-11 for rates in [2^-14, 65504]). The format

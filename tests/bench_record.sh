@@ -6,7 +6,7 @@
 # with agents = none (no reference agents: the network's own work is the
 # whole cost) and agents = auto (as `metarl test` runs by default, beside the
 # reference agents on the same instances), for each rate format
-# (test.activity_format: float32, the default, and float16). Also printed:
+# (test.activity = true, i.e. float32, the default, and float16). Also printed:
 # the overhead in CPU time (user + system, all threads), which a busy
 # machine disturbs less than wall time: with both cores taken by other
 # work, the writer thread's CPU time shows in the wall time in full.
@@ -35,7 +35,7 @@ best_time() {   # activity(true|false) db agents format: "wall cpu", the best of
         cp "$2" "$WORK/t.db"
         t0=$(now)
         fmt_set=""   # float32 is the default, and the only format of a metarl built before the option
-        [ "$4" = float32 ] || fmt_set="--set test.activity_format=$4"
+        [ "$4" = float32 ] || fmt_set="--activity $4"
         /usr/bin/env time -f '%U %S' -o "$WORK/cpu.txt" "$BIN" test --db "$WORK/t.db" --episodes "$EPISODES" --agents "$3" \
             --activity "$1" $fmt_set --quiet > /dev/null || exit 1
         c=$(awk '{ print $1 + $2 }' "$WORK/cpu.txt")

@@ -2,7 +2,7 @@
 ** (store/rates.h): float16 encoding against hand-worked IEEE 754 binary16
 ** values and exhaustively against its own decoder, round trips of rates
 ** within half-precision error through a store, float32 rows (the only
-** format of stores written before test.activity_format) read exactly, and
+** format of stores written before test.activity = float16) read exactly, and
 ** both formats side by side in one store. */
 #include <math.h>
 #include <setjmp.h>
@@ -88,7 +88,7 @@ static int64_t new_run(Store *s)
     row.name = "test";
     row.task = "bandit";
     row.agent = "network";
-    row.config = "[test]\nactivity_format = float16\n";
+    row.config = "[test]\nactivity = float16\n";
     row.seed = 1;
     row.rng = "mt19937";
     row.version = "test";
