@@ -7,6 +7,7 @@
 #include "jobs/evaluate.h"
 #include "jobs/run_util.h"
 #include "store/episode_writer.h"
+#include "store/rates.h"
 #include "core/rng.h"
 #include "model/runner.h"
 #include "model/striatum.h"
@@ -33,7 +34,8 @@ int eval_agent(Task *task, Agent *agent, const EvalOptions *o, Summary *s, char 
         goto done;
     }
     if (o->store) {
-        EpisodeWriterOptions wo = { .run_id = o->run_id, .phase = "test", .with_activity = o->n_units > 0,
+        int fmt = o->rates_format == STORE_RATES_FLOAT16 ? STORE_RATES_FLOAT16 : STORE_RATES_FLOAT32;
+        EpisodeWriterOptions wo = { .run_id = o->run_id, .phase = "test", .with_activity = o->n_units > 0 ? fmt : 0,
                                     .batch = o->batch > 0 ? o->batch : 100, .depth = 8,
                                     .max_trials = task->info.max_trials, .n_units = o->n_units,
                                     .max_stages = task->info.max_stages };

@@ -35,6 +35,7 @@ typedef struct EvalOptions {
     EvalProgressFn progress;               /* NULL = none */
     void *progress_ctx;
     volatile sig_atomic_t *stop;           /* nonzero (a signal number) stops before the next episode; may be NULL */
+    int rates_format;     /* STORE_RATES_FLOAT16 or float32 (0 or anything else; store/rates.h) */
 } EvalOptions;
 
 /* Run o->episodes episodes of agent on task into s (initialised by the

@@ -13,11 +13,22 @@
 
 #include "core/json.h"
 #include "store/store.h"
+#include "store/rates.h"
 #include "jobs/run_util.h"
 #include "jobs/test.h"
 #include "jobs/train.h"
 #include "model/net_agent.h"
 #include "model/train_settings.h"
+
+/* test.activity as a store/rates.h format: STORE_RATES_NONE, _FLOAT32 or _FLOAT16. */
+static int activity_format(const Config *c)
+{
+    const char *v = config_str(c, "test", "activity");
+    int f = store_rates_format(v);
+    if (f > 0) return f;
+    return !strcmp(v, "true") || !strcmp(v, "yes") || !strcmp(v, "on") || !strcmp(v, "1") ? STORE_RATES_FLOAT32
+                                                                                            : STORE_RATES_NONE;
+}
 
 int test_declare(Config *c)
 {
@@ -28,8 +39,10 @@ int test_declare(Config *c)
           "seed of the test instances (its streams never meet training's)" },
         { "test", "agents", "agents", OPT_STRING, "auto", 0, 0, NULL, NULL,
           "reference agents on the same instances: auto (those that suit the task), none, or a list a,b,c" },
-        { "test", "activity", NULL, OPT_BOOL, "true", 0, 0, NULL, NULL,
-          "store the unit rates of every trial" },
+        /* a choice, not a separate format key, so that the resolved configuration of
+        ** every run that does not ask for float16 reads exactly as before */
+        { "test", "activity", NULL, OPT_CHOICE, "true", 0, 0, "true|false|yes|no|on|off|1|0|float32|float16", NULL,
+          "store the unit rates of every trial: true (= float32), float16 (half the bytes, error <= 2^-11), false" },
         { "test", "batch", NULL, OPT_INT, "100", 1, 1e6, NULL, NULL,
           "episodes per store transaction" },
         OPT_END
@@ -282,7 +295,7 @@ static int test_network(TestJob *j)
     /* one activity row per module and episode: trials x units float32, within SQLite's limit per value */
     int widest = dims.N > dims.S ? dims.N : dims.S;
     double bytes = (double)ti->max_trials * widest * sizeof(float);
-    if (config_bool(j->cfg, "test", "activity") && bytes > (double)j->value_limit)
+    if (activity_format(j->cfg) != STORE_RATES_NONE && bytes > (double)j->value_limit)
         return fail(j, JOB_USAGE, "run %lld: one episode's unit rates would be %.0f bytes (%d trials x %d %s units x 4), "
                                   "over the store's limit of %lld bytes per value: lower task.trials (--trials) or "
                                   "store no rates (--set test.activity=false)",
@@ -291,7 +304,7 @@ static int test_network(TestJob *j)
     void *ns = net_agent_alloc(&j->tc, ti, j->params, j->err, j->n_err);
     if (!ns || !(j->net = agent_wrap(agent_type_network, ns)))
         return fail(j, JOB_USAGE, "%s", ns ? "out of memory" : j->err);
-    j->r->n_units = config_bool(j->cfg, "test", "activity") ? dims.N + dims.S : 0;
+    j->r->n_units = activity_format(j->cfg) != STORE_RATES_NONE ? dims.N + dims.S : 0;
     j->r->max_trials = ti->max_trials;
     task_title(j->cfg, j->r->title, sizeof j->r->title);
     return check_agents_serve(j);
@@ -309,7 +322,8 @@ static EvalOptions eval_options(TestJob *j)
 {
     EvalOptions o = { (uint64_t)config_int(j->cfg, "test", "seed"), config_int(j->cfg, "test", "episodes"),
                       j->tc.gamma, j->store, 0, j->r->n_units, (int)config_int(j->cfg, "test", "batch"), "network",
-                      j->s->progress, j->s->progress_ctx, j->s->stop };
+                      j->s->progress, j->s->progress_ctx, j->s->stop,
+                      activity_format(j->cfg) };
     return o;
 }
 

@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include "store/store_internal.h"
+#include "store/rates.h"
 
 /* ---- checkpoints --------------------------------------------------------- */
 
@@ -217,12 +218,23 @@ void store_episodes_free(EpisodeRecord **eps, int n)
     free(eps);
 }
 
-/* Read the activity of one episode into e, allocating it to the right size. */
+/* Rates of n values from a BLOB of `size` bytes a value (store/rates.h) into out. */
+static void decode_rates(float *out, const void *blob, size_t n, size_t size)
+{
+    if (size == 4) {
+        memcpy(out, blob, n * sizeof(float));
+    } else {
+        const unsigned char *b = blob;   /* little-endian half: low byte first */
+        for (size_t i = 0; i < n; i++) out[i] = store_float_from_half((uint16_t)(b[2 * i] | (b[2 * i + 1] << 8)));
+    }
+}
+
+/* Read the activity of one episode into e, allocating it to the right size.
+** Each row is float32 or float16, told apart by its size (store/rates.h). */
 static int read_activity(Store *s, sqlite3_stmt *st, int64_t run_id, int64_t episode, EpisodeRecord *e)
 {
     int n_pfc = 0, n_str = 0;
-    const void *blob[2] = { NULL, NULL };
-    int bytes[2] = { 0, 0 };
+    float *blob[2] = { NULL, NULL };
     sqlite3_bind_int64(st, 1, run_id);
     sqlite3_bind_int64(st, 2, episode);
     int rc, ret = 0;
@@ -231,21 +243,22 @@ static int read_activity(Store *s, sqlite3_stmt *st, int64_t run_id, int64_t epi
         const char *module = (const char *)sqlite3_column_text(st, 0);
         int nt = sqlite3_column_int(st, 1), nu = sqlite3_column_int(st, 2);
         int k = module && strcmp(module, "pfc") == 0 ? 0 : 1;
-        bytes[k] = sqlite3_column_bytes(st, 3);
-        if (nt != e->n_trials || nu < 0 || (size_t)bytes[k] != (size_t)nt * (size_t)nu * sizeof(float)) {
-            ret = store_fail(s, "%s: run %lld episode %lld: activity blob of %d bytes does not match %d trials x %d units",
-                             s->path, (long long)run_id, (long long)episode, bytes[k], nt, nu);
+        size_t bytes = (size_t)sqlite3_column_bytes(st, 3), n = nu < 0 ? 0 : (size_t)nt * (size_t)nu;
+        size_t size = n && bytes == 2 * n ? 2 : 4;
+        if (nt != e->n_trials || nu < 0 || bytes != n * size) {
+            ret = store_fail(s, "%s: run %lld episode %lld: activity blob of %zu bytes does not match %d trials x %d units"
+                             " (float32 or float16)", s->path, (long long)run_id, (long long)episode, bytes, nt, nu);
             break;
         }
         if (k == 0) n_pfc = nu;
         else n_str = nu;
-        void *copy = malloc(bytes[k] ? (size_t)bytes[k] : 1);
+        float *copy = malloc(n ? n * sizeof(float) : 1);
         if (!copy) {
             ret = store_fail(s, "%s: out of memory", s->path);
             break;
         }
-        memcpy(copy, sqlite3_column_blob(st, 3), (size_t)bytes[k]);
-        free((void *)blob[k]);
+        if (n) decode_rates(copy, sqlite3_column_blob(st, 3), n, size);
+        free(blob[k]);
         blob[k] = copy;
     }
     sqlite3_reset(st);
@@ -259,8 +272,8 @@ static int read_activity(Store *s, sqlite3_stmt *st, int64_t run_id, int64_t epi
             ret = store_fail(s, "%s: out of memory", s->path);
         } else {
             for (int t = 0; t < e->n_trials; t++) {
-                if (n_pfc) memcpy(act + (size_t)t * nu, (const float *)blob[0] + (size_t)t * n_pfc, (size_t)n_pfc * sizeof(float));
-                if (n_str) memcpy(act + (size_t)t * nu + n_pfc, (const float *)blob[1] + (size_t)t * n_str, (size_t)n_str * sizeof(float));
+                if (n_pfc) memcpy(act + (size_t)t * nu, blob[0] + (size_t)t * n_pfc, (size_t)n_pfc * sizeof(float));
+                if (n_str) memcpy(act + (size_t)t * nu + n_pfc, blob[1] + (size_t)t * n_str, (size_t)n_str * sizeof(float));
             }
             free(e->activity);
             e->activity = act;
@@ -268,8 +281,8 @@ static int read_activity(Store *s, sqlite3_stmt *st, int64_t run_id, int64_t epi
             e->n_pfc = n_pfc;
         }
     }
-    free((void *)blob[0]);
-    free((void *)blob[1]);
+    free(blob[0]);
+    free(blob[1]);
     return ret;
 }
 

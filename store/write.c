@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "store/store_internal.h"
+#include "store/rates.h"
 #include "core/text.h"
 
 /* ---- runs --------------------------------------------------------------- */
@@ -108,9 +109,9 @@ int store_step_reset(Store *s, sqlite3_stmt *st, const char *what)
 }
 
 static int put_activity(Store *s, int64_t run_id, int64_t episode, const EpisodeRecord *e,
-                        const char *module, int first, int count)
+                        const char *module, int first, int count, int format)
 {
-    size_t n = (size_t)e->n_trials * (size_t)count;
+    size_t n = (size_t)e->n_trials * (size_t)count, bytes = n * store_rates_size(format);
     if (n == 0) return 0;
     if (n > s->blob_cap) {
         float *p = realloc(s->blob, n * sizeof *p);
@@ -118,23 +119,31 @@ static int put_activity(Store *s, int64_t run_id, int64_t episode, const Episode
         s->blob = p;
         s->blob_cap = n;
     }
-    for (int t = 0; t < e->n_trials; t++)
-        memcpy(s->blob + (size_t)t * count, e->activity + (size_t)t * e->n_units + first,
-               (size_t)count * sizeof(float));
-    /* float32 little-endian on disk; this machine is little-endian (asserted
-    ** at build time below), so the bytes are copied as they are. */
+    /* little-endian on disk (store/rates.h); this machine is little-endian
+    ** (asserted at build time below), so float32 bytes are copied as they are */
+    if (format == STORE_RATES_FLOAT16) {
+        uint16_t *h = (uint16_t *)(void *)s->blob;
+        for (int t = 0; t < e->n_trials; t++) {
+            const float *a = e->activity + (size_t)t * e->n_units + first;
+            for (int i = 0; i < count; i++) *h++ = store_half_from_float(a[i]);
+        }
+    } else {
+        for (int t = 0; t < e->n_trials; t++)
+            memcpy(s->blob + (size_t)t * count, e->activity + (size_t)t * e->n_units + first,
+                   (size_t)count * sizeof(float));
+    }
     sqlite3_stmt *st = s->st[ST_ACTIVITY];
     sqlite3_bind_int64(st, 1, run_id);
     sqlite3_bind_int64(st, 2, episode);
     sqlite3_bind_text(st, 3, module, -1, SQLITE_STATIC);
     sqlite3_bind_int(st, 4, e->n_trials);
     sqlite3_bind_int(st, 5, count);
-    if (sqlite3_bind_blob64(st, 6, s->blob, n * sizeof(float), SQLITE_STATIC) != SQLITE_OK) {
+    if (sqlite3_bind_blob64(st, 6, s->blob, bytes, SQLITE_STATIC) != SQLITE_OK) {
         sqlite3_reset(st);
         sqlite3_clear_bindings(st);
         return store_fail(s, "%s: run %lld episode %lld: the %s rates (%d trials x %d units, %zu bytes) exceed "
                              "SQLite's limit of %d bytes per value", s->path, (long long)run_id, (long long)episode,
-                          module, e->n_trials, count, n * sizeof(float), sqlite3_limit(s->db, SQLITE_LIMIT_LENGTH, -1));
+                          module, e->n_trials, count, bytes, sqlite3_limit(s->db, SQLITE_LIMIT_LENGTH, -1));
     }
     return store_step_reset(s, st, "write activity");
 }
@@ -192,8 +201,9 @@ int store_put_episode(Store *s, int64_t run_id, int64_t episode, const char *pha
         if (store_step_reset(s, st, "write stage") != 0) return -1;
     }
     if (with_activity && e->n_units > 0 && e->activity) {
-        if (put_activity(s, run_id, episode, e, "pfc", 0, e->n_pfc) != 0) return -1;
-        if (put_activity(s, run_id, episode, e, "striatum", e->n_pfc, e->n_units - e->n_pfc) != 0) return -1;
+        int f = with_activity == STORE_RATES_FLOAT16 ? STORE_RATES_FLOAT16 : STORE_RATES_FLOAT32;
+        if (put_activity(s, run_id, episode, e, "pfc", 0, e->n_pfc, f) != 0) return -1;
+        if (put_activity(s, run_id, episode, e, "striatum", e->n_pfc, e->n_units - e->n_pfc, f) != 0) return -1;
     }
     return 0;
 }

@@ -5,43 +5,63 @@
 # false, REPS times each, and prints the best time of each and the overhead:
 # with agents = none (no reference agents: the network's own work is the
 # whole cost) and agents = auto (as `metarl test` runs by default, beside the
-# reference agents on the same instances).
+# reference agents on the same instances), for each rate format
+# (test.activity = true, i.e. float32, the default, and float16). Also printed:
+# the overhead in CPU time (user + system, all threads), which a busy
+# machine disturbs less than wall time: with both cores taken by other
+# work, the writer thread's CPU time shows in the wall time in full.
 #
 #     sh tests/bench_record.sh [hidden units ...]       (default: 48 96 256)
 #
-# BUILD names the build folder (default: build). Issue target: <= 25%.
+# BUILD names the build folder (default: build); BIN the program (default
+# $BUILD/metarl); FORMATS and AGENTS the lists to run (default "float32
+# float16" and "none auto"). Issue target: <= 25%.
 BUILD=${BUILD:-build}
-BIN=$PWD/$BUILD/metarl
+BIN=${BIN:-$PWD/$BUILD/metarl}
+FORMATS=${FORMATS:-float32 float16}
+AGENTS=${AGENTS:-none auto}
 REPS=${REPS:-3}
 EPISODES=${EPISODES:-2000}
 [ -x "$BIN" ] || ${MAKE:-make} --no-print-directory "$BUILD/metarl" > /dev/null || exit 1
 WORK=$(mktemp -d "${TMPDIR:-/tmp}/metarl-bench-record.XXXXXX") || exit 1
 trap 'rm -rf "$WORK"' EXIT
 now() { date +%s.%N; }
-best_time() {   # activity(true|false) db agents: the best wall time of REPS tests, each into a fresh copy of db
+best_time() {   # activity(true|false) db agents format: "wall cpu", the best of REPS tests, each into a fresh copy of db
     best=""
+    bcpu=""
     i=0
     while [ $i -lt "$REPS" ]; do
         rm -f "$WORK"/t.db*
         cp "$2" "$WORK/t.db"
         t0=$(now)
-        "$BIN" test --db "$WORK/t.db" --episodes "$EPISODES" --agents "$3" --activity "$1" --quiet > /dev/null || exit 1
+        fmt_set=""   # float32 is the default, and the only format of a metarl built before the option
+        [ "$4" = float32 ] || fmt_set="--activity $4"
+        /usr/bin/env time -f '%U %S' -o "$WORK/cpu.txt" "$BIN" test --db "$WORK/t.db" --episodes "$EPISODES" --agents "$3" \
+            --activity "$1" $fmt_set --quiet > /dev/null || exit 1
+        c=$(awk '{ print $1 + $2 }' "$WORK/cpu.txt")
         best=$(awk -v t0="$t0" -v t1="$(now)" -v b="$best" 'BEGIN { t = t1 - t0; print (b == "" || t < b) ? t : b }')
+        bcpu=$(awk -v t="$c" -v b="$bcpu" 'BEGIN { print (b == "" || t < b) ? t : b }')
         i=$((i + 1))
     done
-    echo "$best"
+    echo "$best $bcpu"
 }
+pct() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%+.1f%%", 100 * (b - a) / a }'; }
 printf 'Recording cost: metarl test, %s episodes x 100 trials, independent bandit;\n' "$EPISODES"
 printf 'best of %s runs each; "with rates" stores every trial'"'"'s unit rates (table activity).\n\n' "$REPS"
-printf '| N | agents | trials only (s) | with rates (s) | overhead | rates stored (MB) |\n|---:|---|---:|---:|---:|---:|\n'
+command -v time > /dev/null 2>&1 || [ -x /usr/bin/time ] || { echo "bench_record: skipped: needs /usr/bin/time (apt-get install time)"; exit 0; }
+printf '| N | agents | format | trials only (s) | with rates (s) | overhead | CPU overhead | rates stored (MB) |\n'
+printf '|---:|---|---|---:|---:|---:|---:|---:|\n'
 for n in ${*:-48 96 256}; do
     db="$WORK/n$n.db"
     "$BIN" train --hidden "$n" --episodes 1600 --set run.record_every=0 --db "$db" --quiet > /dev/null || exit 1
-    for agents in none auto; do
-        off=$(best_time false "$db" $agents)
-        on=$(best_time true "$db" $agents)
-        mb=$(sqlite3 "$WORK/t.db" "SELECT printf('%.1f', sum(length(rates)) / 1e6) FROM activity")
-        printf '| %s | %s | %.3f | %.3f | %+.1f%% | %s |\n' "$n" "$agents" "$off" "$on" \
-            "$(awk -v a="$off" -v b="$on" 'BEGIN { print 100 * (b - a) / a }')" "$mb"
+    for agents in $AGENTS; do
+        set -- $(best_time false "$db" "$agents" float32)
+        off=$1 offc=$2
+        for fmt in $FORMATS; do
+            set -- $(best_time true "$db" "$agents" "$fmt")
+            mb=$(sqlite3 "$WORK/t.db" "SELECT printf('%.1f', sum(length(rates)) / 1e6) FROM activity")
+            printf '| %s | %s | %s | %.3f | %.3f | %s | %s | %s |\n' "$n" "$agents" "$fmt" "$off" "$1" \
+                "$(pct "$off" "$1")" "$(pct "$offc" "$2")" "$mb"
+        done
     done
 done

@@ -62,7 +62,7 @@ from dataclasses import dataclass
 import torch
 import torch.nn.functional as F
 
-DT = torch.float64
+DT = torch.float64   # the gradient check runs in float64; the speed bench also sets float32 (read at call time)
 TENSORS = ("W_in", "W_rec", "b", "W_pi", "b_pi", "W_s", "b_s", "w_v", "b_v")
 
 
@@ -290,7 +290,7 @@ _gae_cache = {}
 
 def gae_matrix(T, gl):
     """(T, T) matrix D with D[t, k] = (gamma lambda)^(k - t) for k >= t."""
-    key = (T, gl)
+    key = (T, gl, DT)
     if key not in _gae_cache:
         k = torch.arange(T, dtype=DT)
         e = k[None, :] - k[:, None]

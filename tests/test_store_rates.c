@@ -1,0 +1,198 @@
+/* tests/test_store_rates.c: the formats of the stored unit rates
+** (store/rates.h): float16 encoding against hand-worked IEEE 754 binary16
+** values and exhaustively against its own decoder, round trips of rates
+** within half-precision error through a store, float32 rows (the only
+** format of stores written before test.activity = float16) read exactly, and
+** both formats side by side in one store. */
+#include <math.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <cmocka.h>
+
+#include <sqlite3.h>
+
+#include "store/rates.h"
+#include "store/store.h"
+
+/* Hand-worked binary16 encodings (IEEE 754-2008, table 3.5 layout: 1 sign, 5 exponent, 10 mantissa bits). */
+static void encode_known_values(void **state)
+{
+    (void)state;
+    assert_int_equal(store_half_from_float(0.0f), 0x0000);
+    assert_int_equal(store_half_from_float(-0.0f), 0x8000);
+    assert_int_equal(store_half_from_float(1.0f), 0x3c00);
+    assert_int_equal(store_half_from_float(-2.0f), 0xc000);
+    assert_int_equal(store_half_from_float(0.5f), 0x3800);
+    assert_int_equal(store_half_from_float(65504.0f), 0x7bff);           /* largest half */
+    assert_int_equal(store_half_from_float(65519.0f), 0x7bff);           /* below the midpoint to 65536 */
+    assert_int_equal(store_half_from_float(65520.0f), 0x7c00);           /* the midpoint rounds to even: inf */
+    assert_int_equal(store_half_from_float(1e10f), 0x7c00);
+    assert_int_equal(store_half_from_float(-INFINITY), 0xfc00);
+    assert_true((store_half_from_float(NAN) & 0x7c00) == 0x7c00 && (store_half_from_float(NAN) & 0x3ff) != 0);
+    assert_int_equal(store_half_from_float(ldexpf(1.0f, -14)), 0x0400);  /* smallest normal */
+    assert_int_equal(store_half_from_float(ldexpf(1.0f, -24)), 0x0001);  /* smallest subnormal */
+    assert_int_equal(store_half_from_float(ldexpf(1.0f, -25)), 0x0000);  /* half of it: ties to even, 0 */
+    assert_int_equal(store_half_from_float(ldexpf(1.5f, -25)), 0x0001);
+    assert_int_equal(store_half_from_float(ldexpf(3.0f, -25)), 0x0002);  /* 1.5 x 2^-24: tie, to even 2 */
+    assert_int_equal(store_half_from_float(1.0f + ldexpf(1.0f, -11)), 0x3c00);       /* tie, to even */
+    assert_int_equal(store_half_from_float(1.0f + ldexpf(3.0f, -11)), 0x3c02);       /* tie, to even */
+    assert_int_equal(store_half_from_float(1.0f + ldexpf(1.0f, -11) + ldexpf(1.0f, -20)), 0x3c01);
+    assert_int_equal(store_half_from_float(2.0f - ldexpf(1.0f, -12)), 0x4000);       /* carry into the exponent */
+    assert_true(store_float_from_half(0x3555) == 0x1.554p-2f);
+    assert_true(store_float_from_half(0x0001) == ldexpf(1.0f, -24));
+    assert_true(store_float_from_half(0x03ff) == ldexpf(1023.0f, -24));
+    assert_true(isinf(store_float_from_half(0x7c00)) && isnan(store_float_from_half(0x7e00)));
+}
+
+/* Every half but NaN decodes to a float that encodes back to it. */
+static void every_half_round_trips(void **state)
+{
+    (void)state;
+    for (uint32_t h = 0; h <= 0xffffu; h++) {
+        float x = store_float_from_half((uint16_t)h);
+        if (isnan(x)) continue;
+        if (store_half_from_float(x) != h) fail_msg("half 0x%04x -> %a -> 0x%04x", h, (double)x, store_half_from_float(x));
+    }
+}
+
+/* |decoded - x| <= half an ulp of binary16: |x| 2^-11 for normal halves, 2^-25 below 2^-14. */
+static void assert_half_close(float x, float y)
+{
+    double tol = fmax(fabs((double)x) * ldexp(1.0, -11), ldexp(1.0, -25));
+    if (!(fabs((double)x - (double)y) <= tol)) fail_msg("%.9g stored as %.9g (tolerance %g)", (double)x, (double)y, tol);
+}
+
+static void random_rates_within_half_error(void **state)
+{
+    (void)state;
+    uint64_t z = 12345;
+    for (int i = 0; i < 1000000; i++) {
+        z = z * 6364136223846793005ull + 1442695040888963407ull;   /* a fixed LCG: rates of every magnitude */
+        double u = (double)(z >> 11) * ldexp(1.0, -53);
+        float x = (float)ldexp(u, (int)(z % 40) - 30);
+        assert_half_close(x, store_float_from_half(store_half_from_float(x)));
+    }
+}
+
+static int64_t new_run(Store *s)
+{
+    RunRow row;
+    memset(&row, 0, sizeof row);
+    row.kind = "test";
+    row.name = "test";
+    row.task = "bandit";
+    row.agent = "network";
+    row.config = "[test]\nactivity = float16\n";
+    row.seed = 1;
+    row.rng = "mt19937";
+    row.version = "test";
+    int64_t id = 0;
+    if (store_run_create(s, &row, &id) != 0) fail_msg("%s", store_errmsg(s));
+    return id;
+}
+
+static EpisodeRecord *rates_episode(int n_trials, int n_units, int n_pfc, int salt)
+{
+    EpisodeRecord *e = episode_alloc(n_trials, n_units);
+    assert_non_null(e);
+    episode_clear(e);
+    e->n_trials = n_trials;
+    e->n_pfc = n_pfc;
+    for (int t = 0; t < n_trials; t++) e->trials[t].action = t % 2;
+    for (int i = 0; i < n_trials * n_units; i++)
+        e->activity[i] = i % 7 == 0 ? 0.0f : (float)(fabs(sin(i + salt)) * pow(10.0, i % 9 - 5));
+    snprintf(e->instance, sizeof e->instance, "{}");
+    episode_summarize(e);
+    return e;
+}
+
+static sqlite3_int64 blob_bytes(const char *path, int64_t run)
+{
+    sqlite3 *db;
+    sqlite3_stmt *st;
+    assert_int_equal(sqlite3_open_v2(path, &db, SQLITE_OPEN_READONLY, NULL), SQLITE_OK);
+    assert_int_equal(sqlite3_prepare_v2(db, "SELECT sum(length(rates)) FROM activity WHERE run_id = ?1", -1, &st, NULL),
+                     SQLITE_OK);
+    sqlite3_bind_int64(st, 1, run);
+    assert_int_equal(sqlite3_step(st), SQLITE_ROW);
+    sqlite3_int64 n = sqlite3_column_int64(st, 0);
+    sqlite3_finalize(st);
+    sqlite3_close(db);
+    return n;
+}
+
+/* A float32 run (as every store before the option) and a float16 run in one
+** file: each row is 4 or 2 bytes a value, and both read back, exactly and
+** within half-precision error. */
+static void both_formats_in_one_store(void **state)
+{
+    (void)state;
+    char path[] = "/tmp/metarl-test-rates-XXXXXX", err[512];
+    int fd = mkstemp(path);
+    assert_true(fd >= 0);
+    close(fd);
+    Store *s = store_open(path, STORE_WRITE, err, sizeof err);
+    if (!s) fail_msg("%s", err);
+    enum { T = 30, U = 9, P = 7, EPS = 3 };
+    int64_t run[2] = { new_run(s), new_run(s) };
+    int fmt[2] = { STORE_RATES_FLOAT32, STORE_RATES_FLOAT16 };
+    EpisodeRecord *e[EPS];
+    for (int i = 0; i < EPS; i++) e[i] = rates_episode(T, U, P, i);
+    assert_int_equal(store_begin(s), 0);
+    for (int k = 0; k < 2; k++)
+        for (int i = 0; i < EPS; i++) assert_int_equal(store_put_episode(s, run[k], i, "test", e[i], fmt[k]), 0);
+    assert_int_equal(store_commit(s), 0);
+    store_close(s);
+    assert_int_equal(blob_bytes(path, run[0]), 4 * EPS * T * U);
+    assert_int_equal(blob_bytes(path, run[1]), 2 * EPS * T * U);
+    s = store_open(path, STORE_READ, err, sizeof err);
+    if (!s) fail_msg("%s", err);
+    for (int k = 0; k < 2; k++) {
+        EpisodeRecord **back;
+        int n;
+        assert_int_equal(store_read_episodes(s, run[k], 1, &back, &n), 0);
+        assert_int_equal(n, EPS);
+        for (int i = 0; i < EPS; i++) {
+            assert_int_equal(back[i]->n_units, U);
+            assert_int_equal(back[i]->n_pfc, P);
+            if (k == 0) {
+                assert_memory_equal(back[i]->activity, e[i]->activity, sizeof(float) * T * U);
+            } else {
+                for (int j = 0; j < T * U; j++) assert_half_close(e[i]->activity[j], back[i]->activity[j]);
+            }
+        }
+        store_episodes_free(back, n);
+    }
+    store_close(s);
+    for (int i = 0; i < EPS; i++) episode_free(e[i]);
+    remove(path);
+}
+
+static void format_names(void **state)
+{
+    (void)state;
+    assert_int_equal(store_rates_format("float32"), STORE_RATES_FLOAT32);
+    assert_int_equal(store_rates_format("float16"), STORE_RATES_FLOAT16);
+    assert_int_equal(store_rates_format("half"), -1);
+    assert_int_equal(store_rates_format(NULL), -1);
+    assert_int_equal((int)store_rates_size(STORE_RATES_FLOAT32), 4);
+    assert_int_equal((int)store_rates_size(STORE_RATES_FLOAT16), 2);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(encode_known_values),
+        cmocka_unit_test(every_half_round_trips),
+        cmocka_unit_test(random_rates_within_half_error),
+        cmocka_unit_test(both_formats_in_one_store),
+        cmocka_unit_test(format_names),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
