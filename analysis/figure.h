@@ -50,6 +50,7 @@ typedef struct FigureKind {
 extern const FigureKind figures_training[];
 extern const FigureKind figures_behavior[];
 extern const FigureKind figures_neural[];
+extern const FigureKind figures_dose[];
 
 /* The row of kind k, or NULL. */
 const FigureKind *figure_kind(PlotKind k);

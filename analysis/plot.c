@@ -29,7 +29,7 @@
 
 /* ---- kinds, formats, colours ---------------------------------------------- */
 
-static const FigureKind *const families[] = { figures_training, figures_behavior, figures_neural };
+static const FigureKind *const families[] = { figures_training, figures_behavior, figures_neural, figures_dose };
 
 const FigureKind *figure_kind(PlotKind k)
 {

@@ -58,6 +58,7 @@ typedef enum {
     PLOT_DECODING,       /* cross-validated R^2 per target vs the shuffled null */
     PLOT_SELECTIVITY,    /* units' t statistics: previous action, reward, interaction */
     PLOT_RPE,            /* delta by outcome, against V, around reversals */
+    PLOT_DOSE,           /* regret and P(best) against a lesion or dopamine dose (analysis/figures_dose.c) */
     PLOT_N_KINDS
 } PlotKind;
 
@@ -115,6 +116,7 @@ typedef struct PlotRun {
     const NeuralRpe *rpe;
     EpisodeRecord *const *eps;           /* (n_eps) the episodes: trajectories, delta against V */
     int n_eps;
+    const char *config;                  /* the run's stored settings (INI text); NULL = not given */
 } PlotRun;
 
 /* Names of the files written for one figure, relative to its folder. */
