@@ -28,9 +28,9 @@ static const char *const dose_section[N_DOSES] = { "test", "test", "train" };
 static const char *const dose_key[N_DOSES] = { "silence", "rate_noise", "delta_scale" };
 static const double dose_default[N_DOSES] = { 0.0, 0.0, 1.0 };
 static const char *const dose_label[N_DOSES] = {
-    "fraction of prefrontal units silenced at test (test.silence)",
-    "sd of the noise added to prefrontal rates at test (test.rate_noise)",
-    "factor on the striatal delta during training (train.delta_scale)" };
+    "test.silence: fraction of prefrontal units silenced",
+    "test.rate_noise: sd of the noise on prefrontal rates",
+    "train.delta_scale: factor on the training delta" };
 
 /* The value of section.key in INI text, or NaN if absent. */
 static double ini_value(const char *text, const char *section, const char *key)
@@ -174,14 +174,19 @@ static void write_dose(Fig *F, const PlotRun *runs, int n)
     FILE *g = F->gp;
     char what[200];
     snprintf(what, sizeof what, "Dose-response: %s.%s", dose_section[k], dose_key[k]);
-    fig_titled(F, runs, n, what, title, sizeof title);
-    fprintf(g, "set multiplot layout 1,2\nset xlabel ");
+    fig_title(runs, n, what, title, sizeof title);
+    fig_preamble(F, title);
+    fprintf(g, "set multiplot layout 1,2 title ");
+    fig_quote(g, title);
+    fprintf(g, " font tfont\nset xlabel ");
     fig_quote(g, dose_label[k]);
-    fprintf(g, "\nset offsets graph 0.05, graph 0.05, graph 0.05, graph 0.05\nunset key\n");
+    fprintf(g, "\nset offsets graph 0.05, graph 0.05, graph 0.05, graph 0.05\nunset key\nunset title\nset autoscale xfix\n");
     fprintf(g, "set ylabel 'regret per episode (expected rewards lost)'\n");
     fprintf(g, "plot '%s' using 1:4:5 with yerrorbars lc 1 pt 7 ps 1.2 title 'network', "
                "'' using 1:4 with lines lc 1 notitle\n", name);
-    fprintf(g, "set ylabel 'P(best arm)'\nset label 1 'error bars: ±1 SE (across runs at a dose, else episodes)' "
+    fprintf(g, "set ylabel 'P(best arm)'\n"
+               "set arrow 1 from graph 0, first 0.5 to graph 1, first 0.5 nohead dt 2 lc rgb '#888888' back\n"
+               "set label 1 'error bars: ±1 SE (across runs at a dose, else episodes)' "
                "at graph 0.02, graph 0.04 font sfont tc rgb '#555555'\n");
     fprintf(g, "plot '%s' using 1:6:7 with yerrorbars lc 1 pt 7 ps 1.2 title 'network', "
                "'' using 1:6 with lines lc 1 notitle\n", name);
