@@ -51,6 +51,7 @@ extern const FigureKind figures_training[];
 extern const FigureKind figures_behavior[];
 extern const FigureKind figures_neural[];
 extern const FigureKind figures_twostep[];
+extern const FigureKind figures_dose[];
 
 /* The row of kind k, or NULL. */
 const FigureKind *figure_kind(PlotKind k);

@@ -29,7 +29,8 @@
 
 /* ---- kinds, formats, colours ---------------------------------------------- */
 
-static const FigureKind *const families[] = { figures_training, figures_behavior, figures_neural, figures_twostep };
+static const FigureKind *const families[] = { figures_training, figures_behavior, figures_neural, figures_twostep,
+                                               figures_dose };
 
 const FigureKind *figure_kind(PlotKind k)
 {

@@ -60,6 +60,7 @@ typedef enum {
     PLOT_RPE,            /* delta by outcome, against V, around reversals */
     PLOT_TWOSTEP,        /* two-step P(stay) by previous reward x transition, beside the published values */
     PLOT_INFERRED,       /* delta on the first switch after a reversal: inferred vs experienced value */
+    PLOT_DOSE,           /* regret and P(best) against a lesion or dopamine dose (analysis/figures_dose.c) */
     PLOT_N_KINDS
 } PlotKind;
 
@@ -117,6 +118,7 @@ typedef struct PlotRun {
     const NeuralRpe *rpe;
     EpisodeRecord *const *eps;           /* (n_eps) the episodes: trajectories, delta against V */
     int n_eps;
+    const char *config;                  /* the run's stored settings (INI text); NULL = not given */
 } PlotRun;
 
 /* Names of the files written for one figure, relative to its folder. */

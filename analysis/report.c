@@ -793,6 +793,7 @@ static int plot_load(ReportJob *J, Store *s, PlotKind kind, Loaded *runs, int n,
                                              "(draw it with `metarl plot training`, or pick its test run)",
                         kind_name, (long long)L->row.run_id);
         if ((status = load_compute(J, s, L, mask, J->lags, 0.0)) != REPORT_OK) return status;
+        L->pr.config = L->row.config;   /* `plot dose` reads the dose from it; reports leave it NULL */
         char why[256];
         if (!plot_applies(kind, &L->pr, &J->o, why, sizeof why))
             return fail(J, REPORT_BAD_INPUT, "%s: run %lld (%s) %s", kind_name, (long long)L->row.run_id, L->row.name,

@@ -21,9 +21,22 @@ void eval_rpe_json(Json *j, const char *agent_name)
     json_kstr(j, "rpe_value", v ? v : "none (no RPE)");
 }
 
+/* test.delta_block: the delta is blocked after the fact, since nothing during the episode reads it. */
+static void episode_zero_rpe(EpisodeRecord *rec)
+{
+    for (int t = 0; t < rec->n_trials; t++) rec->trials[t].rpe = 0.0;
+    for (int k = 0; k < rec->n_stages; k++) rec->stages[k].rpe = 0.0;
+}
+
 /* Episodes go to the store through an EpisodeWriter, so that SQLite works on
    the second core while the agent plays the next episode. */
 int eval_agent(Task *task, Agent *agent, const EvalOptions *o, Summary *s, char *err, size_t n_err)
+{
+    return eval_agent_rpe(task, agent, o, 0, s, err, n_err);
+}
+
+int eval_agent_rpe(Task *task, Agent *agent, const EvalOptions *o, int zero_rpe, Summary *s, char *err,
+                   size_t n_err)
 {
     EpisodeRecord *own = NULL;
     EpisodeWriter *writer = NULL;
@@ -58,6 +71,7 @@ int eval_agent(Task *task, Agent *agent, const EvalOptions *o, Summary *s, char 
         rng_seed_episode(r_agent, o->seed, RNG_STREAM_TEST_POLICY, (uint64_t)e);
         runner_episode(task, agent, r_task, r_agent, gamma, rec);
         if (agent->type->value == AGENT_VALUE_TRIAL) striatum_fill_rpe_trial(rec);   /* r - V at each outcome */
+        if (zero_rpe) episode_zero_rpe(rec);
         summary_add(s, rec);
         if (writer) episode_writer_push(writer, e);
         if (o->progress) o->progress(o->progress_ctx, o->label, e + 1, o->episodes, now_s() - t0);

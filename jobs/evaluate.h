@@ -50,4 +50,9 @@ void eval_rpe_json(Json *j, const char *agent_name);
 
 int eval_agent(Task *task, Agent *agent, const EvalOptions *o, Summary *s, char *err, size_t n_err);
 
+/* The same; with zero_rpe = 1 every trial's and stage's stored rpe is 0
+** (test.delta_block: the delta blocked; nothing during an episode reads it). */
+int eval_agent_rpe(Task *task, Agent *agent, const EvalOptions *o, int zero_rpe, Summary *s, char *err,
+                   size_t n_err);
+
 #endif

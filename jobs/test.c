@@ -45,6 +45,15 @@ int test_declare(Config *c)
           "store the unit rates of every trial: true (= float32), float16 (half the bytes, error <= 2^-11), false" },
         { "test", "batch", NULL, OPT_INT, "100", 1, 1e6, NULL, NULL,
           "episodes per store transaction" },
+        { "test", "delta_block", NULL, OPT_BOOL, "false", 0, 0, NULL, NULL,
+          "block the network's striatal delta at test: its stored rpe is 0 (nothing at test reads it, so the "
+          "choices are unchanged; issue 13)" },
+        { "test", "silence", NULL, OPT_DOUBLE, "0", 0, 1, NULL, NULL,
+          "lesion: fraction of prefrontal units whose rate is clamped to 0 at test (drawn from test.lesion_seed)" },
+        { "test", "rate_noise", NULL, OPT_DOUBLE, "0", 0, 100, NULL, NULL,
+          "lesion: sd of the Gaussian noise added to the prefrontal rates at test, each trial" },
+        { "test", "lesion_seed", NULL, OPT_INT, "1", 0, 4294967295.0, NULL, NULL,
+          "seed of the draw of the silenced units" },
         OPT_END
     };
     return config_declare(c, test_specs);
@@ -304,6 +313,9 @@ static int test_network(TestJob *j)
     void *ns = net_agent_alloc(&j->tc, ti, j->params, j->err, j->n_err);
     if (!ns || !(j->net = agent_wrap(agent_type_network, ns)))
         return fail(j, JOB_USAGE, "%s", ns ? "out of memory" : j->err);
+    NetLesion lesion = { config_double(j->cfg, "test", "silence"), config_double(j->cfg, "test", "rate_noise"),
+                         (uint64_t)config_int(j->cfg, "test", "lesion_seed") };
+    if (net_agent_lesion(ns, &lesion, j->err, j->n_err) != 0) return fail(j, JOB_USAGE, "%s", j->err);
     j->r->n_units = activity_format(j->cfg) != STORE_RATES_NONE ? dims.N + dims.S : 0;
     j->r->max_trials = ti->max_trials;
     task_title(j->cfg, j->r->title, sizeof j->r->title);
@@ -420,7 +432,8 @@ static int test_play(TestJob *j)
     net->agent = "network";
     net->run = r->test_run;
     summary_init(&net->s);
-    int rc = eval_agent(j->task, j->net, &o, &net->s, j->err, j->n_err);
+    int rc = eval_agent_rpe(j->task, j->net, &o, config_bool(j->cfg, "test", "delta_block"), &net->s, j->err,
+                            j->n_err);
     if (rc < 0) {
         store_run_finish(j->store, r->test_run, "failed", NULL);
         return fail(j, JOB_FAILED, "%s", j->err);

@@ -8,10 +8,16 @@
 void a2c_advantages(int T, const double *delta, const double *V, double gamma, double lambda,
                     double *adv, double *ret)
 {
+    a2c_advantages_scaled(T, delta, 1.0, V, gamma, lambda, adv, ret);
+}
+
+void a2c_advantages_scaled(int T, const double *delta, double s, const double *V, double gamma, double lambda,
+                           double *adv, double *ret)
+{
     double next_adv = 0.0;   /* after the last trial: Ahat_T = 0 */
     const double gl = gamma * lambda;
     for (int t = T - 1; t >= 0; t--) {
-        adv[t] = delta[t] + gl * next_adv;
+        adv[t] = s * delta[t] + gl * next_adv;
         ret[t] = adv[t] + V[t];
         next_adv = adv[t];
     }

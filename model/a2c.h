@@ -38,6 +38,17 @@ typedef struct A2cTerms {
 void a2c_advantages(int T, const double *delta, const double *V, double gamma, double lambda,
                     double *adv, double *ret);
 
+/* The same with the delta that trains the network scaled by s
+** (train.delta_scale, the dopamine manipulation of issue 13):
+**   Ahat_t = sum_k (gamma lambda)^k s delta_{t+k} = s Ahat_t(1),   G_t = V_t + s Ahat_t(1)
+** so the policy term -log pi Ahat and the value error G - V are both s times
+** those of s = 1, and with beta_e = 0 so is the whole gradient (s = 0: no
+** gradient at all; the entropy bonus is never scaled). s = 1 gives exactly
+** a2c_advantages's bits (1 x delta == delta). delta itself is only read:
+** the striatum's unscaled delta stays what the episode record stores. */
+void a2c_advantages_scaled(int T, const double *delta, double s, const double *V, double gamma, double lambda,
+                           double *adv, double *ret);
+
 /* Loss of one episode from the stored log-policy logp (T, A), policy probs
 ** (T, A), chosen actions (T), held-constant adv and ret (T) and values V (T).
 ** If dlogits (T, A) and dV (T) are not NULL, OVERWRITE them with

@@ -1,4 +1,6 @@
-/* model/net_agent.c: the frozen-weight network agent (see net_agent.h). */
+/* model/net_agent.c: the frozen-weight network agent, with its test-time
+** lesions (silenced units, rate noise; see net_agent.h). */
+#include <gsl/gsl_randist.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -7,12 +9,17 @@
 #include "core/rng.h"
 #include "model/net.h"
 #include "model/net_agent.h"
+#include "model/striatum.h"
 
 typedef struct {
     Net *net;          /* owns a copy of the weights */
     NetLane *lane;
     double *units;     /* (N + S) rates of the last act(): prefrontal then striatal */
     double value;      /* V of the last act() */
+    NetLesion lesion;
+    unsigned char *silent;   /* (N) 1 = unit clamped to 0; NULL = no lesion drawn */
+    int *silenced;           /* (n_silenced) their indices, ascending */
+    int n_silenced;
 } NetAgent;
 
 static void net_agent_free(void *s)
@@ -22,6 +29,8 @@ static void net_agent_free(void *s)
     net_free(g->net);
     net_lane_free(g->lane);
     free(g->units);
+    free(g->silent);
+    free(g->silenced);
     free(g);
 }
 
@@ -58,6 +67,92 @@ static void *net_agent_type_alloc(const Config *cfg, const TaskInfo *ti, char *e
     return NULL;
 }
 
+int net_agent_lesion(void *state, const NetLesion *l, char *err, size_t n_err)
+{
+    NetAgent *g = state;
+    const int N = g->net->d.N;
+    if (!(l->silence >= 0.0 && l->silence <= 1.0) || !(l->rate_noise >= 0.0) || !isfinite(l->rate_noise)) {
+        snprintf(err, n_err, "lesion: silence must be in [0, 1] and rate_noise >= 0 (got %g, %g)", l->silence,
+                 l->rate_noise);
+        return -1;
+    }
+    g->lesion = *l;
+    free(g->silent);
+    free(g->silenced);
+    g->silent = NULL;
+    g->silenced = NULL;
+    g->n_silenced = 0;
+    const int k = (int)floor(l->silence * N + 0.5);
+    if (k == 0) return 0;
+    int *perm = malloc((size_t)N * sizeof *perm);
+    gsl_rng *r = rng_alloc();
+    g->silent = calloc((size_t)N, 1);
+    g->silenced = malloc((size_t)k * sizeof *g->silenced);
+    if (!perm || !r || !g->silent || !g->silenced) {
+        free(perm);
+        if (r) gsl_rng_free(r);
+        snprintf(err, n_err, "out of memory");
+        return -1;
+    }
+    for (int i = 0; i < N; i++) perm[i] = i;
+    rng_seed_episode(r, l->seed, RNG_STREAM_INIT, 0);
+    gsl_ran_shuffle(r, perm, (size_t)N, sizeof *perm);
+    for (int i = 0; i < k; i++) g->silent[perm[i]] = 1;
+    for (int i = 0; i < N; i++)
+        if (g->silent[i]) g->silenced[g->n_silenced++] = i;
+    free(perm);
+    gsl_rng_free(r);
+    return 0;
+}
+
+int net_agent_silenced(const void *state, const int **units)
+{
+    const NetAgent *g = state;
+    if (units) *units = g->silenced;
+    return g->n_silenced;
+}
+
+/* The rate function's range: relu and softplus rates are >= 0, tanh's in [-1, 1]. */
+static double clip_rate(NetActivation f, double v)
+{
+    if (f == NET_TANH) return v < -1.0 ? -1.0 : v > 1.0 ? 1.0 : v;
+    return v < 0.0 ? 0.0 : v;
+}
+
+/* The lesion on trial t's rates, then the policy and the critic again from
+** them (the same log-softmax as model/net.c's forward pass). */
+static void apply_lesion(NetAgent *g, gsl_rng *r)
+{
+    const Net *net = g->net;
+    NetLane *L = g->lane;
+    const NetParams *p = &net->p;
+    const int N = net->d.N, A = net->d.A, t = L->t;
+    double *rt = L->r + (size_t)t * N;
+    for (int i = 0; i < N; i++) {
+        if (g->silent && g->silent[i]) rt[i] = 0.0;
+        else if (g->lesion.rate_noise > 0.0)
+            rt[i] = clip_rate(net->cfg.activation, rt[i] + gsl_ran_gaussian(r, g->lesion.rate_noise));
+    }
+    double *lp = L->logp + (size_t)t * A, *pr = L->probs + (size_t)t * A;
+    double mx = -INFINITY;
+    for (int a = 0; a < A; a++) {
+        lp[a] = p->b_pi[a] + net_dot(p->W_pi + (size_t)a * N, rt, N);
+        if (lp[a] > mx) mx = lp[a];
+    }
+    double sum = 0.0;
+    for (int a = 0; a < A; a++) {
+        pr[a] = exp(lp[a] - mx);
+        sum += pr[a];
+    }
+    const double lse = mx + log(sum);
+    for (int a = 0; a < A; a++) {
+        pr[a] /= sum;
+        lp[a] -= lse;
+    }
+    NetLane *lanes[1] = { L };
+    striatum_forward(net, lanes, 1);
+}
+
 static void net_agent_reset(void *s)
 {
     NetAgent *g = s;
@@ -71,6 +166,7 @@ static int net_agent_act(void *s, const double *obs, gsl_rng *r, double *probs)
     const Net *net = g->net;
     const int N = net->d.N, S = net->d.S, A = net->d.A, t = g->lane->t;
     net_forward_step(net, g->lane, obs, r);
+    if (g->n_silenced > 0 || g->lesion.rate_noise > 0.0) apply_lesion(g, r);
     const double *pi = net_lane_probs(net, g->lane);
     if (probs)
         for (int a = 0; a < A; a++) probs[a] = pi[a];

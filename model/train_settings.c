@@ -81,6 +81,10 @@ static const OptSpec train_specs[] = {
       "episodes over which beta_e (and lr, if lr_final >= 0) move linearly to their final values (0 = none, -1 = run.episodes)" },
     { "train", "clip_norm", NULL, OPT_DOUBLE, "40", 0, 1e12, NULL, NULL,
       "global gradient-norm clipping threshold (0 = off)" },
+    { "train", "delta_scale", NULL, OPT_DOUBLE, "1", 0, 10, NULL, NULL,
+      "dopamine manipulation: the striatal delta is multiplied by this before it builds the advantages and the "
+      "value targets, so the policy and value gradients scale by it (0 blocks learning from reward; the entropy "
+      "bonus is not scaled; the stored rpe is the unscaled delta)" },
     { "train", "checkpoint_every", NULL, OPT_INT, "1000", 1, 1e15, NULL, NULL,
       "episodes between checkpoints" },
     OPT_END
@@ -139,6 +143,7 @@ int train_config_from(const Config *c, TrainConfig *tc, char *err, size_t n_err)
     tc->anneal_episodes = config_int(c, "train", "anneal_episodes");
     tc->clip_norm = config_double(c, "train", "clip_norm");
     tc->checkpoint_every = config_int(c, "train", "checkpoint_every");
+    tc->delta_scale = config_double(c, "train", "delta_scale");
 
     tc->seed = (uint64_t)config_int(c, "run", "seed");
     tc->episodes = config_int(c, "run", "episodes");

@@ -38,6 +38,7 @@ typedef struct TrainConfig {
     double beta_v, beta_e, beta_e_final;
     long anneal_episodes;       /* 0 = no annealing (the config value -1 becomes episodes) */
     double clip_norm;           /* 0 = off */
+    double delta_scale;         /* s: the striatal delta that trains the network is s delta (a2c.h) */
     long checkpoint_every;      /* episodes */
     /* [run] */
     uint64_t seed;

@@ -306,7 +306,7 @@ static void lane_loss(Trainer *tr, TrainLane *L, double beta_e, TrainEpisodeStat
     A2cTerms terms;
     /* the striatum's delta, the one the episode record stores (trainer_last_episode) */
     striatum_deltas(T, nl->reward, nl->V, tc->gamma, L->delta);
-    a2c_advantages(T, L->delta, nl->V, tc->gamma, tc->gae_lambda, L->adv, L->ret);
+    a2c_advantages_scaled(T, L->delta, tc->delta_scale, nl->V, tc->gamma, tc->gae_lambda, L->adv, L->ret);
     a2c_loss(T, A, nl->logp, nl->probs, nl->action, L->adv, L->ret, nl->V, tc->beta_v, beta_e,
              1.0 / tr->B, L->dlogits, L->dV, &terms);
     L->loss = terms.loss;
