@@ -74,7 +74,9 @@ void fig_label(FILE *f, const PlotRun *r);       /* the run's legend entry, quot
 void fig_preamble(Fig *F, const char *title);    /* terminal, output, fonts, grid, run colours */
 void fig_range(FILE *g, const char *axis, double lo, double hi);   /* NaN = '*' */
 void fig_sep(FILE *g, int *first);               /* ", \\\n     " between plot clauses */
+#define FIG_TITLE_WIDTH 64   /* characters of a title line that fit above a panel */
 void fig_title(const PlotRun *runs, int n, const char *what, char *out, size_t len);
+void fig_wrap(char *s, size_t width);
 void fig_titled(Fig *F, const PlotRun *runs, int n, const char *what, char *title, size_t len);
 void fig_two_panels(FILE *g, const char *title, int n);
 double fig_nice_step(double span, int want);

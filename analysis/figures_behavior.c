@@ -255,7 +255,7 @@ static void write_regression_data(Fig *F, const PlotRun *runs, int n, char names
                  l->fit.converged ? "converged" : l->fit.separated ? "NOT converged: separation" : "NOT converged",
                  l->fit.n);
         FILE *f = fig_data_open(F, &runs[i], NULL, names[i], PLOT_NAME_MAX, what,
-                                "lag rewarded rewarded_se unrewarded unrewarded_se converged   (logit P(arm 2) = b0 + "
+                                "lag rewarded rewarded_se unrewarded unrewarded_se converged   (logit P(arm 1) = b0 + "
                                 "sum_k bR_k c r + bU_k c (1 - r), c = +-1 the choice k trials back; se = standard "
                                 "error; converged = 0: the fit did not converge, its weights are not estimates)");
         if (!f) return;

@@ -13,7 +13,7 @@
 
 /* Decoding targets, indexed by NeuralTarget. */
 static const char *const target_keys[PLOT_N_TARGETS] = { "p0", "p1", "best", "block_parity", "belief" };
-static const char *const target_labels[PLOT_N_TARGETS] = { "p(reward), arm 1", "p(reward), arm 2", "better arm",
+static const char *const target_labels[PLOT_N_TARGETS] = { "p(reward), arm 0", "p(reward), arm 1", "better arm",
                                                            "block parity", "observer belief" };
 static int n_decoded(const PlotRun *r)
 {
@@ -205,8 +205,8 @@ static long traj_data(Fig *F, const PlotRun *r, const NeuralPca *p, int n_ep, ch
              "%.1f, %.1f)",
              c == PLOT_COLOR_TRIAL    ? "trial index"
              : c == PLOT_COLOR_REWARD ? "reward of the previous trial (the last outcome this state has seen)"
-             : c == PLOT_COLOR_P0     ? "true reward probability of arm 1 (action 0)"
-                                      : "ideal observer's P(arm 1 is the good arm) before the choice",
+             : c == PLOT_COLOR_P0     ? "true reward probability of arm 0"
+                                      : "ideal observer's P(arm 0 is the good arm) before the choice",
              p->skip + 1, 100 * p->explained[0], 100 * p->explained[1]);
     FILE *f = fig_data_open(F, r, NULL, name, PLOT_NAME_MAX, "state-space trajectories in the PC1-PC2 plane", cols);
     if (!f) return 0;
@@ -239,10 +239,10 @@ static void traj_colors(FILE *g, PlotColor c, int T, int n_runs)
         fprintf(g, "set cbrange [1:%d]\nset cblabel 'trial within the episode'\n", T);
         break;
     case PLOT_COLOR_P0:
-        fprintf(g, "set cbrange [0:1]\nset cblabel 'true p(reward) of arm 1'\n");
+        fprintf(g, "set cbrange [0:1]\nset cblabel 'true p(reward) of arm 0'\n");
         break;
     case PLOT_COLOR_BELIEF:
-        fprintf(g, "set cbrange [0:1]\nset cblabel 'observer: P(arm 1 is the good arm)'\n");
+        fprintf(g, "set cbrange [0:1]\nset cblabel 'observer: P(arm 0 is the good arm)'\n");
         break;
     case PLOT_COLOR_REWARD:
         fprintf(g, "unset colorbox\nrew(r) = r > 0.5 ? 0x0072B2 : 0xD55E00   # rewarded: blue, unrewarded: vermillion\n");
@@ -1101,8 +1101,8 @@ static void numbers_trajectories(const PlotRun *p, const RunAnalysis *A, const P
 {
     fig_cat(b, nb, "colour: %s", o->color == PLOT_COLOR_TRIAL    ? "trial within the episode"
                                  : o->color == PLOT_COLOR_REWARD ? "outcome of the previous trial"
-                                 : o->color == PLOT_COLOR_P0     ? "true reward probability of arm 1"
-                                                                 : "ideal observer's belief that arm 1 is good");
+                                 : o->color == PLOT_COLOR_P0     ? "true reward probability of arm 0"
+                                                                 : "ideal observer's belief that arm 0 is good");
 }
 
 static void numbers_decoding(const PlotRun *p, const RunAnalysis *A, const PlotOptions *o, char *b, size_t nb)

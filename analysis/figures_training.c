@@ -262,6 +262,7 @@ static void write_training_script(Fig *F, const PlotRun *runs, int n, char names
     char title[512], mtitle[800], note[1200], x[32];
     fig_title(runs, n, "Meta-training of the network", title, sizeof title);
     if (n == 1 && runs[0].task) fig_cat(title, sizeof title, " on %s", runs[0].task);
+    fig_wrap(title, FIG_TITLE_WIDTH * 3 / 2);   /* the multiplot's title spans the three panels */
     fig_preamble(F, title);
     snprintf(mtitle, sizeof mtitle, "%s\nline: mean of each bin of %s%d episodes (gradient norm: median), "
              "shaded: its 10th-90th percentile", title, n > 1 ? "~" : "", per_bin);
@@ -271,7 +272,7 @@ static void write_training_script(Fig *F, const PlotRun *runs, int n, char names
     int np = 3 + S->any_best + S->any_regret;
     fprintf(g, "set multiplot layout 2,%d title ", (np + 1) / 2);
     fig_quote(g, mtitle);
-    fprintf(g, " font tfont margins 0.08,0.97,0.12,0.86 spacing 0.08,0.17\n");
+    fprintf(g, " font tfont margins 0.08,0.97,0.12,%.2f spacing 0.08,0.17\n", strchr(title, '\n') ? 0.82 : 0.86);
     fprintf(g, "set xlabel '%s'\nset xtics %g\nset mxtics 2\n", thousands ? "training episode (thousands)" : "training episode",
             step);
     fig_range(g, "x", 0, ceil(xmax / step - 1e-9) * step);   /* the last tick at the axis' end, never cut */

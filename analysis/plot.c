@@ -258,7 +258,9 @@ void fig_preamble(Fig *F, const char *title)
 {
     FILE *g = F->gp;
     const PlotOptions *o = F->o;
-    fprintf(g, "# %s\n", title);
+    fputs("# ", g);
+    for (const char *c = title; c && *c; c++) fputc(*c == '\n' || *c == '\r' ? ' ' : *c, g);   /* one comment line */
+    fputc('\n', g);
     if (o->command) fprintf(g, "# Drawn by: %s\n", o->command);
     fprintf(g, "# To restyle, edit this file, then in its folder run:  gnuplot %s.gp\n", F->base);
     fprintf(g, "# The data files it reads are whitespace-separated with a '#' header naming the columns (NaN = "
@@ -315,11 +317,34 @@ void fig_sep(FILE *g, int *first)
     *first = 0;
 }
 
-/* "Title" of a figure of one or several runs. */
+/* Break s's lines longer than width characters at their last ", ", " (" or
+** " - " before width (a title gnuplot would otherwise clip at the edges). */
+void fig_wrap(char *s, size_t width)
+{
+    char *line = s;
+    while (strlen(line) > width) {
+        char *nl = strchr(line, '\n');
+        if (nl && (size_t)(nl - line) <= width) {
+            line = nl + 1;
+            continue;
+        }
+        char *cut = NULL;
+        for (char *p = line + 1; p < line + width; p++)
+            if ((p[0] == ',' && p[1] == ' ') || (p[0] == ' ' && (p[1] == '(' || (p[1] == '-' && p[2] == ' '))))
+                cut = p;
+        if (!cut) break;
+        if (*cut == ',') cut++;   /* keep the comma on the first line */
+        *cut = '\n';
+        line = cut + 1;
+    }
+}
+
+/* "Title" of a figure of one or several runs, wrapped to fit above a panel. */
 void fig_title(const PlotRun *runs, int n, const char *what, char *out, size_t len)
 {
     if (n == 1) snprintf(out, len, "%s - %s", what, runs[0].label ? runs[0].label : "");
     else snprintf(out, len, "%s - %d runs", what, n);
+    fig_wrap(out, FIG_TITLE_WIDTH);
 }
 
 /* The common head of a one-panel figure: its title from the runs, the

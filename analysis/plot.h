@@ -70,8 +70,8 @@ typedef enum { PLOT_PNG, PLOT_SVG, PLOT_PDF } PlotFormat;
 typedef enum {
     PLOT_COLOR_TRIAL,    /* trial index within the episode */
     PLOT_COLOR_REWARD,   /* outcome of the previous trial (what the state has just seen) */
-    PLOT_COLOR_P0,       /* true reward probability of arm 1 (action 0) */
-    PLOT_COLOR_BELIEF    /* ideal observer's belief that arm 1 is the good arm (reversal runs) */
+    PLOT_COLOR_P0,       /* true reward probability of arm 0 */
+    PLOT_COLOR_BELIEF    /* ideal observer's belief that arm 0 is the good arm (reversal runs) */
 } PlotColor;
 
 typedef struct PlotOptions {

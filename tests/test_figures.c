@@ -22,6 +22,7 @@
 #include <string.h>
 #include <cmocka.h>
 
+#include "analysis/figure.h"
 #include "analysis/plot.h"
 #include "tests/helpers/testutil.h"
 
@@ -223,6 +224,30 @@ static void test_rw_flags(void **state)
     test_rmdir(dir);
 }
 
+/* Titles are wrapped at their separators so that no line is clipped: a
+** reversal run's task title alone is 70 characters. */
+static void test_title_wrap(void **state)
+{
+    (void)state;
+    PlotRun r;
+    memset(&r, 0, sizeof r);
+    r.label = "network (run 2)";
+    char t[512];
+    fig_title(&r, 1, "Rescorla-Wagner fits, reversal (trials=200, p_high=0.8, p_low=0.2, schedule=hazard, hazard=0.05)",
+              t, sizeof t);
+    assert_non_null(strchr(t, '\n'));
+    for (char *line = t; line; ) {
+        char *nl = strchr(line, '\n');
+        size_t len = nl ? (size_t)(nl - line) : strlen(line);
+        if (len > FIG_TITLE_WIDTH) fail_msg("title line of %zu characters: %.*s", len, (int)len, line);
+        line = nl ? nl + 1 : NULL;
+    }
+    assert_non_null(strstr(t, "p_high=0.8,\np_low") ? t : strstr(t, ",\n"));   /* cut after a comma */
+    char s[64] = "short title - network (run 2)";
+    fig_wrap(s, FIG_TITLE_WIDTH);
+    assert_null(strchr(s, '\n'));   /* a title that fits is left alone */
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -230,6 +255,7 @@ int main(void)
         cmocka_unit_test(test_regret_range),
         cmocka_unit_test(test_regression_flags),
         cmocka_unit_test(test_rw_flags),
+        cmocka_unit_test(test_title_wrap),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
