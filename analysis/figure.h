@@ -77,6 +77,9 @@ void fig_sep(FILE *g, int *first);               /* ", \\\n     " between plot c
 #define FIG_TITLE_WIDTH 64   /* characters of a title line that fit above a panel */
 void fig_title(const PlotRun *runs, int n, const char *what, char *out, size_t len);
 void fig_wrap(char *s, size_t width);
+/* The top margin (screen fraction) of a multiplot under title: one_line for
+** a one-line title, less for each further line, so panels never meet it. */
+double fig_top_margin(const char *title, double one_line);
 void fig_titled(Fig *F, const PlotRun *runs, int n, const char *what, char *title, size_t len);
 void fig_two_panels(FILE *g, const char *title, int n);
 double fig_nice_step(double span, int want);

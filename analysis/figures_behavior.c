@@ -343,7 +343,8 @@ static void write_regression(Fig *F, const PlotRun *runs, int n)
     /* two panels on the left, one legend of the runs to their right */
     fprintf(g, "set multiplot layout 1,2 title ");
     fig_quote(g, mtitle);
-    fprintf(g, " font tfont margins 0.085,%.2f,0.12,0.84 spacing 0.085,0.1\n", n > 1 ? 0.72 : 0.98);
+    fprintf(g, " font tfont margins 0.085,%.2f,0.12,%.3f spacing 0.085,0.1\n", n > 1 ? 0.72 : 0.98,
+            fig_top_margin(mtitle, 0.84));
     if (n > 1) fprintf(g, "set key at screen 0.735, graph 1 left top vertical Left reverse nobox noopaque samplen 1.5 font ',10'\n");
     else fprintf(g, "set key off\n");
     fprintf(g, "set xlabel 'trials back (lag k)'\nset ylabel 'weight (log-odds toward the earlier choice)'\n"

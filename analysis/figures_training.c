@@ -272,7 +272,7 @@ static void write_training_script(Fig *F, const PlotRun *runs, int n, char names
     int np = 3 + S->any_best + S->any_regret;
     fprintf(g, "set multiplot layout 2,%d title ", (np + 1) / 2);
     fig_quote(g, mtitle);
-    fprintf(g, " font tfont margins 0.08,0.97,0.12,%.2f spacing 0.08,0.17\n", strchr(title, '\n') ? 0.82 : 0.86);
+    fprintf(g, " font tfont margins 0.08,0.97,0.12,%.3f spacing 0.08,0.17\n", fig_top_margin(mtitle, 0.86));
     fprintf(g, "set xlabel '%s'\nset xtics %g\nset mxtics 2\n", thousands ? "training episode (thousands)" : "training episode",
             step);
     fig_range(g, "x", 0, ceil(xmax / step - 1e-9) * step);   /* the last tick at the axis' end, never cut */

@@ -339,6 +339,13 @@ void fig_wrap(char *s, size_t width)
     }
 }
 
+double fig_top_margin(const char *title, double one_line)
+{
+    int lines = 1;
+    for (const char *c = title; c && *c; c++) lines += *c == '\n';
+    return one_line - 0.045 * (lines - 1);
+}
+
 /* "Title" of a figure of one or several runs, wrapped to fit above a panel. */
 void fig_title(const PlotRun *runs, int n, const char *what, char *out, size_t len)
 {
@@ -367,7 +374,8 @@ void fig_two_panels(FILE *g, const char *title, int n)
     int rows = n > 1 ? (n + 1) / 2 : 0;
     fprintf(g, "set multiplot layout 1,2 title ");
     fig_quote(g, title);
-    fprintf(g, " font tfont margins 0.085,0.98,%.3f,0.86 spacing 0.085,0.1\n", 0.12 + 0.045 * rows);
+    fprintf(g, " font tfont margins 0.085,0.98,%.3f,%.3f spacing 0.085,0.1\n", 0.12 + 0.045 * rows,
+            fig_top_margin(title, 0.86));
     if (n > 1) fprintf(g, "set key at screen 0.5, screen 0.01 center bottom vertical maxrows %d nobox\n", rows);
     else fprintf(g, "set key off\n");
 }
