@@ -101,12 +101,15 @@ def load_activity(db, run, module="pfc"):
                          (rid, kind, module))
     out = []
     for n_trials, n_units, blob in rows:
-        if len(blob) != 4 * n_trials * n_units:
+        # 4 bytes a rate: float32 (the default); 2: float16 (test --activity float16)
+        width = len(blob) // (n_trials * n_units) if n_trials * n_units else 0
+        if width not in (2, 4) or len(blob) != width * n_trials * n_units:
             raise ValueError("run %d: an activity row of %d bytes for %d x %d rates (damaged store?)" %
                              (rid, len(blob), n_trials, n_units))
         if _np is not None:
-            out.append(_np.frombuffer(blob, "<f4").reshape(n_trials, n_units))
+            rates = _np.frombuffer(blob, "<f4" if width == 4 else "<f2").astype(_np.float32)
+            out.append(rates.reshape(n_trials, n_units))
         else:
-            flat = struct.unpack("<%df" % (n_trials * n_units), blob)
+            flat = struct.unpack("<%d%s" % (n_trials * n_units, "f" if width == 4 else "e"), blob)
             out.append([list(flat[t * n_units:(t + 1) * n_units]) for t in range(n_trials)])
     return out

@@ -11,4 +11,5 @@ cd "$WORK" || exit 1
 "$BIN" baseline --episodes 5 --db s.db --quiet > /dev/null
 "$BIN" train --episodes 64 --hidden 6 --batch 8 --trials 20 --db s.db --quiet > /dev/null
 "$BIN" test --db s.db --episodes 6 --agents none --quiet > /dev/null
+"$BIN" test --db s.db --episodes 6 --agents none --activity float16 --quiet > /dev/null   # the same rates, 2 bytes each
 exec "$PY" "$SRC/tests/test_loader.py" s.db

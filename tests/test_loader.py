@@ -29,7 +29,8 @@ def check(cond, what, detail=""):
 path = sys.argv[1]
 raw = sqlite3.connect(path)
 db = metarl.open_store(path)
-test_run = raw.execute("SELECT max(run_id) FROM runs WHERE kind = 'test'").fetchone()[0]
+test_run = raw.execute("SELECT min(run_id) FROM runs WHERE kind = 'test'").fetchone()[0]
+half_run = raw.execute("SELECT max(run_id) FROM runs WHERE kind = 'test'").fetchone()[0]
 base_run = raw.execute("SELECT min(run_id) FROM runs WHERE kind = 'baseline'").fetchone()[0]
 
 rs = metarl.runs(db)
@@ -58,6 +59,12 @@ missing_v = all((v is None) or (isinstance(v, float) and math.isnan(v)) for v in
 check(missing_v, "an agent without V: value is missing (None or NaN), not 0")
 
 acts = metarl.load_activity(db, test_run, "pfc")
+half = metarl.load_activity(db, half_run, "pfc")
+worst = max(abs(float(h[t][i]) - float(a[t][i])) / max(abs(float(a[t][i])), 1e-3)
+            for a, h in zip(acts, half) for t in range(len(a)) for i in range(len(a[t])))
+check(half_run != test_run and len(half) == len(acts) and worst < 1e-3,
+      "load_activity: float16 rates (test --activity float16) read back within half precision of float32",
+      "worst relative error %g" % worst)
 n_eps, n_units, n_trials = raw.execute("SELECT count(*), max(n_units), max(n_trials) FROM activity "
                                        "WHERE run_id = ? AND module = 'pfc'", (test_run,)).fetchone()
 first = raw.execute("SELECT rates FROM activity WHERE run_id = ? AND module = 'pfc' ORDER BY episode LIMIT 1",
