@@ -73,7 +73,7 @@ double fit_nll(const FitModel *m, const FitSubject *s, const double *x, const un
     for (int t = 0; t < s->n; t++) {
         int a = s->a[t];
         if (a >= 0 && (!w || w[t])) {
-            double p = m->p1(x, st);
+            double p = m->p1(x, &s->task, st);
             if (a == 0) p = 1.0 - p;
             nll -= log(p < P_EPS ? P_EPS : p);
         }
@@ -205,12 +205,13 @@ static int fit_weighted(const FitModel *m, const FitSubject *s, const unsigned c
 int fit_subject(const FitModel *m, const FitSubject *s, const FitOptions *o, int subject_index, FitResult *res)
 {
     memset(res, 0, sizeof *res);
-    res->loglik = res->heldout_loglik = NAN;
+    res->loglik = res->heldout_loglik = res->loglik_ref = NAN;
     res->n_params = m->n_params;
     for (int j = 0; j < FIT_MAX_PARAMS; j++) res->x[j] = NAN;
     int nv = 0;
     for (int t = 0; t < s->n; t++) nv += s->a[t] >= 0;
     if (nv < FIT_MIN_TRIALS) return FIT_NODATA;
+    if (m->n_params < 1) return FIT_BADARG;   /* the tiny RNNs: fit_rnn_cv() */
     gsl_rng *r = rng_alloc();
     unsigned char *w = malloc((size_t)s->n);
     if (!r || !w) {
@@ -233,6 +234,7 @@ int fit_subject(const FitModel *m, const FitSubject *s, const FitOptions *o, int
         }
         res->loglik = -fit_nll(m, s, res->x, NULL);
         res->n_trials = nv;
+        if (m->ref) res->loglik_ref = -fit_nll(m, s, m->ref, NULL);
     }
     if (rc == FIT_OK && o->cv >= 2 && nv >= o->cv) {
         /* fold k holds valid trials [k nv / K, (k+1) nv / K) */
@@ -279,6 +281,8 @@ int fit_subject_from_episode(const EpisodeRecord *e, int *a, double *r, FitSubje
     s->r = r;
     s->task.p_high = isfinite(ph) && ph > pl ? ph : 0.8;
     s->task.p_low = isfinite(ph) && ph > pl ? pl : 0.2;
+    s->task.cue = NULL;
+    s->task.net = NULL;
     return nv;
 }
 
@@ -382,11 +386,13 @@ void fit_simulate(const FitModel *m, const double *x, const FitEnv *env, gsl_rng
     s->r = r;
     s->task.p_high = env->p_high;
     s->task.p_low = env->p_low;
+    s->task.cue = NULL;
+    s->task.net = NULL;
     double st[FIT_STATE_MAX];
     m->init(x, &s->task, st);
     int good = gsl_rng_uniform(rng) < 0.5 ? 0 : 1;
     for (int t = 0; t < env->n_trials; t++) {
-        a[t] = gsl_rng_uniform(rng) < m->p1(x, st) ? 1 : 0;
+        a[t] = gsl_rng_uniform(rng) < m->p1(x, &s->task, st) ? 1 : 0;
         r[t] = gsl_rng_uniform(rng) < (a[t] == good ? env->p_high : env->p_low) ? 1.0 : 0.0;
         m->update(x, &s->task, st, a[t], r[t]);
         if (env->hazard > 0.0 && gsl_rng_uniform(rng) < env->hazard) good = 1 - good;

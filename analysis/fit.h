@@ -75,6 +75,11 @@ typedef struct FitParam {
 ** and the bad arm (the observer), from the episode's truth, else 0.8/0.2. */
 typedef struct FitTask {
     double p_high, p_low;
+    /* the network models (analysis/fit_net.c): cue[t] = l1 - l0, the logit
+    ** difference of the teacher-forced network on trial t (NULL: none), or,
+    ** with cue NULL, net a FitNet stepped live (simulation); NULL otherwise */
+    const double *cue;
+    struct FitNet *net;
 } FitTask;
 
 typedef struct FitModel {
@@ -83,9 +88,20 @@ typedef struct FitModel {
     int n_params;
     FitParam params[FIT_MAX_PARAMS];
     void (*init)(const double *x, const FitTask *task, double *state);
-    double (*p1)(const double *x, const double *state);
+    double (*p1)(const double *x, const FitTask *task, const double *state);
     void (*update)(const double *x, const FitTask *task, double *state, int action, double reward);
+    int kind;                   /* FIT_KIND_*: how the job prepares and fits it */
+    int units;                  /* FIT_KIND_TINYRNN: hidden units */
+    const double *ref;          /* reference parameters (network: temperature 1, lapse 0), or NULL */
 } FitModel;
+
+/* FIT_KIND_CLASSIC: fitted per subject as above. FIT_KIND_NETWORK: the
+** frozen meta-RL network teacher-forced on the subject (the job fills
+** FitTask.cue per subject, analysis/fit_net.c); its parameters are fitted
+** per subject like a classic model's. FIT_KIND_TINYRNN: a small recurrent
+** network trained on other subjects' choices (analysis/fit_rnn.c), no
+** per-subject parameters. 'all' names the classic models. */
+enum { FIT_KIND_CLASSIC = 0, FIT_KIND_NETWORK = 1, FIT_KIND_TINYRNN = 2 };
 
 /* The model table (analysis/fit_models.c), NULL-terminated. */
 extern const FitModel *const fit_models[];
@@ -119,6 +135,7 @@ typedef struct FitResult {
     int converged;
     int at_bound;               /* number of parameters at a bound */
     unsigned bound_mask;        /* bit j: parameter j at a bound */
+    double loglik_ref;          /* at the model's ref parameters; NaN without */
 } FitResult;
 
 /* Negative log-likelihood of the subject's valid trials under x (natural

@@ -21,6 +21,8 @@ static const CmdFlag fit_flags[] = {
     { "compare", NULL, "print the model comparison (printed anyway for several models)" },
     { "json", NULL, "one JSON object per fit and one for the comparison, a line each" },
     { "seed", "S", "seed of the random starts and of the simulations (default 1)" },
+    { "network", "[DB:]RUN", "the training run whose frozen network is the model 'network' (in DB, else this store)" },
+    { "ppc", "N", "posterior predictive check: simulate every fitted model N times on each subject's own schedule" },
     { "recover", "M,...", "parameter (and, for several models, model) recovery on simulated subjects" },
     { "subjects", "N", "simulated subjects per model for --recover (default 50)" },
     { "trials", "T", "trials per simulated subject for --recover (default 200)" },
@@ -33,7 +35,8 @@ static int parse_models(const char *flag, const char *v, const FitModel **models
 {
     *n = 0;
     if (!strcmp(v, "all")) {
-        for (const FitModel *const *m = fit_models; *m && *n < FIT_MAX_MODELS; m++) models[(*n)++] = *m;
+        for (const FitModel *const *m = fit_models; *m && *n < FIT_MAX_MODELS; m++)
+            if ((*m)->kind == FIT_KIND_CLASSIC) models[(*n)++] = *m;
         return EXIT_OK;
     }
     char buf[512], names[512];
@@ -108,7 +111,7 @@ static void print_fits(const FitJob *j, const FitJobResult *r, int json)
     for (int q = 0; q < r->n_subjects; q++)
         for (int m = 0; m < j->n_models; m++) {
             const FitResult *f = &r->res[(size_t)m * (size_t)r->n_subjects + (size_t)q];
-            fit_params_json(j->models[m], f->x, params, sizeof params);
+            fit_job_params_json(j, m, f, params, sizeof params);
             char sub[80];
             if (r->subjects[q][0]) snprintf(sub, sizeof sub, "%s", r->subjects[q]);
             else snprintf(sub, sizeof sub, "ep%lld", (long long)r->episodes[q]);
@@ -119,10 +122,13 @@ static void print_fits(const FitJob *j, const FitJobResult *r, int json)
                        j->opt.map ? "map" : "ml", params, f->loglik);
                 if (isfinite(f->heldout_loglik)) printf("%.10g", f->heldout_loglik);
                 else printf("null");
-                printf(",\"n_trials\":%d,\"converged\":%d,\"at_bound\":%d}\n", f->n_trials, f->converged, f->at_bound);
+                printf(",\"n_trials\":%d,\"converged\":%d,\"at_bound\":%d", f->n_trials, f->converged, f->at_bound);
+                if (isfinite(f->loglik_ref)) printf(",\"loglik_ref\":%.17g", f->loglik_ref);
+                printf("}\n");
             } else {
                 printf("%-12s %-9s %7d %9.3f %9.3f %4s %5d  ", sub, j->models[m]->name, f->n_trials, -f->loglik,
                        -f->heldout_loglik, f->converged ? "yes" : "no", f->at_bound);
+                if (!j->models[m]->n_params) printf("%s", params);
                 for (int p = 0; p < j->models[m]->n_params; p++)
                     printf("%s%s %.4g%s", p ? ", " : "", j->models[m]->params[p].name, f->x[p],
                            (f->bound_mask >> p) & 1u ? " (bound)" : "");
@@ -145,6 +151,26 @@ static void print_compare_json(const FitJob *j, const FitJobResult *r)
                w->diff_mean, isfinite(w->diff_se) ? w->diff_se : -1.0);
     }
     printf("],\"best\":\"%s\",\"seconds\":%.3f}\n", r->rows[r->best].model->name, r->seconds);
+}
+
+/* --network [DB:]RUN, required by (and only with) the model network. */
+static int network_flag(const CmdArgs *a, FitJob *j)
+{
+    const char *v = arg_flag(a, "network");
+    int uses = 0;
+    for (int m = 0; m < j->n_models; m++) uses |= j->models[m]->kind == FIT_KIND_NETWORK;
+    if (!v) return uses ? cli_fail(EXIT_USAGE, "--model network needs --network [DB:]RUN (a training run)") : EXIT_OK;
+    if (!uses) return cli_fail(EXIT_USAGE, "--network: name the model 'network' in --model to use it");
+    static char db[4096];
+    const char *colon = strrchr(v, ':');
+    long id;
+    if (!colon) return arg_run_id(a, v, &j->net_run);
+    snprintf(db, sizeof db, "%.*s", (int)(colon - v), v);
+    if (parse_long(colon + 1, &id) != 0 || id < 1)
+        return cli_fail(EXIT_USAGE, "--network: '%s' is not DB:RUN with RUN a run id (see `metarl info %s`)", v, db);
+    j->net_db = db;
+    j->net_run = id;
+    return EXIT_OK;
 }
 
 static int fit_run(CmdArgs *a)
@@ -174,6 +200,10 @@ static int fit_run(CmdArgs *a)
     j.opt.map = arg_has(a, "map");
     j.opt.seed = (unsigned long)seed;
     j.store = 1;
+    if (network_flag(a, &j) != EXIT_OK) return EXIT_USAGE;
+    long ppc = 0;
+    if (flag_long(a, "ppc", 0, 100000, &ppc)) return EXIT_USAGE;
+    j.ppc = (int)ppc;
     FitJobResult r;
     char err[1024];
     int rc = fit_job_run(&j, &r, err, sizeof err);
@@ -189,6 +219,10 @@ static int fit_run(CmdArgs *a)
                    cv >= 2 ? "held-out NLL from block cross-validation" : "no cross-validation (wins by BIC)");
             fit_compare_print(r.rows, n_models, r.best, stdout);
         }
+    }
+    if (j.ppc > 0 && !json) {
+        printf("\n");
+        fit_ppc_print(&r.ppc, stdout);
     }
     fprintf(stderr, "metarl: stored %d fit%s of run %lld in %s (%.2f s fitting)\n", r.n_subjects * n_models,
             r.n_subjects * n_models == 1 ? "" : "s", (long long)j.run, j.db, r.seconds);
