@@ -340,6 +340,7 @@ void fit_compare(const FitModel *const *models, int n_models, const FitResult *r
         w->heldout_per_trial = cv ? w->heldout_nll / n : NAN;
         w->heldout_norm_lik = exp(-w->heldout_per_trial);
         if (!cv) w->heldout_nll = NAN;
+        if (w->model->kind == FIT_KIND_TINYRNN) w->aic = w->bic = NAN;   /* group weights, not per-subject parameters */
         double key = cv ? w->heldout_nll : w->bic, bkey = cv ? rows[b].heldout_nll : rows[b].bic;
         if (key < bkey) b = m;
     }

@@ -158,7 +158,9 @@ void fit_params_json(const FitModel *m, const double *x, char *buf, size_t n);
 ** NLL (in-sample and held-out), the normalised likelihood exp(-NLL/trial),
 ** AIC = 2k + 2 NLL and BIC = k ln n + 2 NLL summed over subjects, the subjects
 ** it wins (lowest held-out NLL, or BIC without cv), and the paired difference
-** in per-trial NLL to the best model (mean and SE across subjects). */
+** in per-trial NLL to the best model (mean and SE across subjects). A tiny
+** RNN's weights are shared by the subjects: its AIC and BIC are NaN (compare
+** it held out; its held-out NLL is over subjects, not blocks). */
 typedef struct FitCompareRow {
     const FitModel *model;
     int n_subjects;

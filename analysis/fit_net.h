@@ -37,8 +37,8 @@
 #include "model/net.h"
 
 #define FIT_RNN_MAX_EPOCHS 3000
-#define FIT_RNN_PATIENCE 100
-#define FIT_RNN_LR 0.02
+#define FIT_RNN_PATIENCE 200
+#define FIT_RNN_LR 0.05
 
 typedef struct FitNet {
     Net *net;
