@@ -377,6 +377,22 @@ void fit_compare_print(const FitCompareRow *rows, int n_models, int best, FILE *
     }
 }
 
+void fit_compare_print_json(const FitCompareRow *rows, int n_models, int best, long long run, double seconds, FILE *f)
+{
+    fprintf(f, "{\"run\":%lld,\"compare\":[", run);
+    for (int m = 0; m < n_models; m++) {
+        const FitCompareRow *w = &rows[m];
+        fprintf(f, "%s{\"model\":\"%s\",\"subjects\":%d,\"trials\":%ld,\"nll_per_trial\":%.8g,\"norm_lik\":%.8g,"
+                   "\"heldout_nll_per_trial\":%.8g,\"heldout_norm_lik\":%.8g,\"aic\":%.8g,\"bic\":%.8g,\"wins\":%d,"
+                   "\"diff_mean\":%.8g,\"diff_se\":%.8g}",
+                m ? "," : "", w->model->name, w->n_subjects, w->n_trials, w->nll_per_trial, w->norm_lik,
+                isfinite(w->heldout_per_trial) ? w->heldout_per_trial : -1.0,
+                isfinite(w->heldout_norm_lik) ? w->heldout_norm_lik : -1.0, isfinite(w->aic) ? w->aic : -1.0,
+                isfinite(w->bic) ? w->bic : -1.0, w->wins, w->diff_mean, isfinite(w->diff_se) ? w->diff_se : -1.0);
+    }
+    fprintf(f, "],\"best\":\"%s\",\"seconds\":%.3f}\n", rows[best].model->name, seconds);
+}
+
 /* ---- simulation and recovery ------------------------------------------------ */
 
 void fit_simulate(const FitModel *m, const double *x, const FitEnv *env, gsl_rng *rng, int *a, double *r,

@@ -177,6 +177,8 @@ typedef struct FitCompareRow {
 void fit_compare(const FitModel *const *models, int n_models, const FitResult *res, int n_subjects,
                  FitCompareRow *rows, int *best);
 void fit_compare_print(const FitCompareRow *rows, int n_models, int best, FILE *f);
+/* The comparison as one JSON line (NaN as -1), with the fitting time. */
+void fit_compare_print_json(const FitCompareRow *rows, int n_models, int best, long long run, double seconds, FILE *f);
 
 /* ---- simulation and recovery ----------------------------------------------- */
 

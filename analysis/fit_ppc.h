@@ -44,6 +44,17 @@ typedef struct FitPpc {
 
 struct FitNet;
 
+/* What the figures fitcompare and ppc draw (analysis/figures_fit.c), handed
+** over in PlotRun.fit by `metarl fit --figures`. */
+typedef struct FitFigure {
+    const FitModel *const *models;
+    int n_models, n_subjects;
+    const FitResult *res;           /* res[m * n_subjects + q] */
+    const FitCompareRow *rows;
+    int best;
+    const FitPpc *ppc;              /* NULL: no simulations */
+} FitFigure;
+
 /* res[m * n_subjects + q] as in fit_compare; nets[m] the network of a network
 ** model (else NULL). Return FIT_OK, FIT_NOMEM or FIT_BADARG (reps < 1). */
 int fit_ppc(const FitModel *const *models, int n_models, const FitResult *res, struct FitNet *const *nets,

@@ -23,6 +23,7 @@ static const CmdFlag fit_flags[] = {
     { "seed", "S", "seed of the random starts and of the simulations (default 1)" },
     { "network", "[DB:]RUN", "the training run whose frozen network is the model 'network' (in DB, else this store)" },
     { "ppc", "N", "posterior predictive check: simulate every fitted model N times on each subject's own schedule" },
+    { "figures", "DIR", "draw the figures fitcompare (and, with --ppc, ppc) into folder DIR" },
     { "recover", "M,...", "parameter (and, for several models, model) recovery on simulated subjects" },
     { "subjects", "N", "simulated subjects per model for --recover (default 50)" },
     { "trials", "T", "trials per simulated subject for --recover (default 200)" },
@@ -137,22 +138,6 @@ static void print_fits(const FitJob *j, const FitJobResult *r, int json)
         }
 }
 
-static void print_compare_json(const FitJob *j, const FitJobResult *r)
-{
-    printf("{\"run\":%lld,\"compare\":[", (long long)j->run);
-    for (int m = 0; m < j->n_models; m++) {
-        const FitCompareRow *w = &r->rows[m];
-        printf("%s{\"model\":\"%s\",\"subjects\":%d,\"trials\":%ld,\"nll_per_trial\":%.8g,\"norm_lik\":%.8g,"
-               "\"heldout_nll_per_trial\":%.8g,\"heldout_norm_lik\":%.8g,\"aic\":%.8g,\"bic\":%.8g,\"wins\":%d,"
-               "\"diff_mean\":%.8g,\"diff_se\":%.8g}",
-               m ? "," : "", w->model->name, w->n_subjects, w->n_trials, w->nll_per_trial, w->norm_lik,
-               isfinite(w->heldout_per_trial) ? w->heldout_per_trial : -1.0,
-               isfinite(w->heldout_norm_lik) ? w->heldout_norm_lik : -1.0, w->aic, w->bic, w->wins,
-               w->diff_mean, isfinite(w->diff_se) ? w->diff_se : -1.0);
-    }
-    printf("],\"best\":\"%s\",\"seconds\":%.3f}\n", r->rows[r->best].model->name, r->seconds);
-}
-
 /* --network [DB:]RUN, required by (and only with) the model network. */
 static int network_flag(const CmdArgs *a, FitJob *j)
 {
@@ -212,7 +197,7 @@ static int fit_run(CmdArgs *a)
     print_fits(&j, &r, json);
     if (n_models > 1 || arg_has(a, "compare")) {
         if (json) {
-            print_compare_json(&j, &r);
+            fit_compare_print_json(r.rows, n_models, r.best, j.run, r.seconds, stdout);
         } else {
             printf("\nmodel comparison, run %lld: %d subjects, %s, %s\n", (long long)j.run, r.n_subjects,
                    j.opt.map ? "MAP" : "maximum likelihood",
@@ -224,6 +209,10 @@ static int fit_run(CmdArgs *a)
         printf("\n");
         fit_ppc_print(&r.ppc, stdout);
     }
+    const char *dir = arg_flag(a, "figures");
+    int drawn = 0;
+    if (dir && fit_job_figures(&j, &r, dir, &drawn, err, sizeof err) != FIT_JOB_OK) fprintf(stderr, "metarl: %s\n", err);
+    if (drawn) fprintf(stderr, "metarl: %d figure%s in %s/\n", drawn, drawn == 1 ? "" : "s", dir);
     fprintf(stderr, "metarl: stored %d fit%s of run %lld in %s (%.2f s fitting)\n", r.n_subjects * n_models,
             r.n_subjects * n_models == 1 ? "" : "s", (long long)j.run, j.db, r.seconds);
     fit_job_free(&r);
@@ -231,15 +220,19 @@ static int fit_run(CmdArgs *a)
 }
 
 const Command cmd_fit = {
-    "fit", "DB --run ID --model M[,M...] [--cv K] [--map] [--compare] [--json] | --recover M[,M...]",
+    "fit", "DB --run ID --model M[,M...] [--network [DB:]RUN] [--cv K] [--map] [--ppc N] [--figures DIR] [--json] | --recover M,...",
     "fit cognitive models to each subject's choices; compare them; recovery checks",
     "Models: rw (alpha, beta), rw2 (alpha_pos, alpha_neg, beta), rwf (alpha, beta, forget), rwp (alpha, beta, "
     "tau, phi: a choice kernel), wsls (lapse), wsls2 (p_stay_win, p_shift_loss), observer (the reversal ideal "
-    "observer: hazard, beta, lapse), bayes (the posterior-mean bandit learner: beta, lapse); 'all' names every "
-    "one. Each subject (episode) is fitted by maximum likelihood (or --map) from a grid and random starts; the "
-    "fits go to the store's fits table (fitting again replaces them). With several models (or --compare) the "
-    "comparison follows: held-out NLL per trial from --cv K block cross-validation, normalised likelihood, "
-    "AIC, BIC, subjects won, and the paired difference to the best model (mean +- SE across subjects). "
-    "--recover simulates subjects with known parameters (--subjects, --trials, --schedule) and refits them.",
+    "observer: hazard, beta, lapse), bayes (the posterior-mean bandit learner: beta, lapse); 'all' names these. "
+    "network: the frozen meta-RL network of --network [DB:]RUN teacher-forced on each subject's choices and "
+    "rewards (temperature on its logits, lapse). tinyrnn1, tinyrnn2, tinyrnn4, tinyrnn8: tiny RNNs trained on "
+    "the other subjects' choices (cross-validated over subjects, --cv K folds). Each subject (episode) is fitted "
+    "by maximum likelihood (or --map) from a grid and random starts; the fits go to the store's fits table "
+    "(fitting again replaces them). With several models (or --compare) the comparison follows: held-out NLL per "
+    "trial, normalised likelihood, AIC, BIC, subjects won, and the paired difference to the best model (mean +- "
+    "SE across subjects). --ppc N simulates every fitted model on each subject's own schedule; --figures DIR "
+    "draws fitcompare and ppc. --recover simulates subjects with known parameters (--subjects, --trials, "
+    "--schedule) and refits them.",
     NULL, fit_flags, 0, 1, fit_run
 };

@@ -1,11 +1,16 @@
 /* jobs/fit_job.c: the fit job (see fit_job.h): read the subjects, load the
 ** network model's network, fit every model, compare, simulate (ppc), store. */
+#include <errno.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
 #include <time.h>
+#include <unistd.h>
 
+#include "analysis/plot.h"
 #include "jobs/fit_job.h"
 #include "core/config.h"
 #include "jobs/test.h"
@@ -50,8 +55,8 @@ static FitNet *load_network(const FitJob *j, char *err, size_t n_err)
     char e2[512];
     if (store_run_get(st, j->net_run, &row) != 0) snprintf(err, n_err, "--network: %s", store_errmsg(st));
     else if (strcmp(row.kind, "train"))
-        snprintf(err, n_err, "--network: run %lld of %s is a %s run, not a training run", (long long)j->net_run, db,
-                 row.kind);
+        snprintf(err, n_err, "--network: run %lld of %s is not a training run (its kind: %s)", (long long)j->net_run,
+                 db, row.kind);
     else if (store_get_checkpoint(st, j->net_run, &ep, &params, &n_params, &opt, &n_opt, &state, &n_state) != 0)
         snprintf(err, n_err, "--network: %s", store_errmsg(st));
     else if (ep < 0) snprintf(err, n_err, "--network: run %lld has no checkpoint", (long long)j->net_run);
@@ -269,4 +274,50 @@ done:
     if (status == FIT_JOB_OK && j->store) status = store_fits(j, out, err, n_err);
     if (status != FIT_JOB_OK) fit_job_free(out);
     return status;
+}
+
+/* `gnuplot gp` in folder dir; 0 if it exited 0. */
+static int gnuplot_in(const char *dir, const char *gp)
+{
+    pid_t pid = fork();
+    if (pid < 0) return -1;
+    if (pid == 0) {
+        if (chdir(dir) != 0) _exit(127);
+        execlp("gnuplot", "gnuplot", gp, (char *)NULL);
+        _exit(127);
+    }
+    int st;
+    if (waitpid(pid, &st, 0) < 0) return -1;
+    return WIFEXITED(st) && WEXITSTATUS(st) == 0 ? 0 : -1;
+}
+
+int fit_job_figures(const FitJob *j, const FitJobResult *r, const char *dir, int *n_drawn, char *err, size_t n_err)
+{
+    *n_drawn = 0;
+    if (mkdir(dir, 0777) != 0 && errno != EEXIST) {
+        snprintf(err, n_err, "--figures: cannot create %s (%s)", dir, strerror(errno));
+        return FIT_JOB_FAILED;
+    }
+    FitFigure fig = { j->models, j->n_models, r->n_subjects, r->res, r->rows, r->best, j->ppc > 0 ? &r->ppc : NULL };
+    char label[64];
+    snprintf(label, sizeof label, "run %lld", (long long)j->run);
+    PlotRun run;
+    memset(&run, 0, sizeof run);
+    run.run_id = j->run;
+    run.label = label;
+    run.fit = &fig;
+    PlotOptions o;
+    plot_options_default(&o);
+    const PlotKind kinds[2] = { PLOT_FITCOMPARE, PLOT_PPC };
+    for (int k = 0; k < (fig.ppc ? 2 : 1); k++) {
+        PlotFiles files;
+        const char *base = plot_kind_name(kinds[k]);
+        if (plot_write(kinds[k], &run, 1, &o, dir, base, &files, err, n_err) != 0) return FIT_JOB_FAILED;
+        if (gnuplot_in(dir, files.gp) != 0) {
+            snprintf(err, n_err, "--figures: gnuplot failed on %s/%s (the script and its data are kept)", dir, files.gp);
+            return FIT_JOB_FAILED;
+        }
+        (*n_drawn)++;
+    }
+    return FIT_JOB_OK;
 }

@@ -58,6 +58,9 @@ typedef struct FitJobResult {
 
 int fit_job_run(const FitJob *j, FitJobResult *out, char *err, size_t n_err);
 void fit_job_free(FitJobResult *r);
+/* The figures fitcompare (and, with j->ppc, ppc) of r into folder dir
+** (created if missing): data, scripts and images drawn by gnuplot. */
+int fit_job_figures(const FitJob *j, const FitJobResult *r, const char *dir, int *n_drawn, char *err, size_t n_err);
 /* Model m's parameters of fit f as JSON (a tiny RNN: its units and weights;
 ** the network: also its training run). */
 void fit_job_params_json(const FitJob *j, int m, const FitResult *f, char *buf, size_t n);
