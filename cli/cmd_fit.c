@@ -15,7 +15,7 @@
 
 static const CmdFlag fit_flags[] = {
     { "run", "ID", "the run whose subjects (episodes) to fit: an id or a run name" },
-    { "model", "M,...", "models to fit (see --help), or 'all' for every one" },
+    { "model", "M,...", "models to fit (see --help); 'all' names every classic one (all,network,tinyrnn4 ...)" },
     { "cv", "K", "cross-validate over K contiguous blocks of trials per subject (default 5; 0 = none)" },
     { "map", NULL, "maximum a posteriori with the models' weak priors instead of maximum likelihood" },
     { "compare", NULL, "print the model comparison (printed anyway for several models)" },
@@ -31,27 +31,27 @@ static const CmdFlag fit_flags[] = {
     { NULL, NULL, NULL }
 };
 
-/* "rw,rw2" or "all" into models; EXIT_USAGE naming an unknown model. */
+/* "rw,rw2" ("all": every classic model) into models; EXIT_USAGE naming an unknown model. */
 static int parse_models(const char *flag, const char *v, const FitModel **models, int *n)
 {
-    *n = 0;
-    if (!strcmp(v, "all")) {
-        for (const FitModel *const *m = fit_models; *m && *n < FIT_MAX_MODELS; m++)
-            if ((*m)->kind == FIT_KIND_CLASSIC) models[(*n)++] = *m;
-        return EXIT_OK;
-    }
     char buf[512], names[512];
+    *n = 0;
     snprintf(buf, sizeof buf, "%s", v);
     for (char *save = NULL, *tok = strtok_r(buf, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
-        const FitModel *m = fit_model_find(tok);
-        if (!m) {
-            fit_model_names(names, sizeof names);
-            return cli_fail(EXIT_USAGE, "--%s: unknown model '%s' (known: %s, or all)", flag, tok, names);
+        int all = !strcmp(tok, "all");
+        for (const FitModel *const *p = fit_models; *p; p++) {
+            const FitModel *m = all ? (*p)->kind == FIT_KIND_CLASSIC ? *p : NULL : fit_model_find(tok);
+            if (!m && all) continue;
+            if (!m) {
+                fit_model_names(names, sizeof names);
+                return cli_fail(EXIT_USAGE, "--%s: unknown model '%s' (known: %s, or all)", flag, tok, names);
+            }
+            for (int i = 0; i < *n; i++)
+                if (models[i] == m) return cli_fail(EXIT_USAGE, "--%s: model '%s' named twice", flag, m->name);
+            if (*n == FIT_MAX_MODELS) return cli_fail(EXIT_USAGE, "--%s: more than %d models", flag, FIT_MAX_MODELS);
+            models[(*n)++] = m;
+            if (!all) break;
         }
-        for (int i = 0; i < *n; i++)
-            if (models[i] == m) return cli_fail(EXIT_USAGE, "--%s: model '%s' named twice", flag, tok);
-        if (*n == FIT_MAX_MODELS) return cli_fail(EXIT_USAGE, "--%s: more than %d models", flag, FIT_MAX_MODELS);
-        models[(*n)++] = m;
     }
     if (*n == 0) return cli_fail(EXIT_USAGE, "--%s: no model named", flag);
     return EXIT_OK;
