@@ -5,7 +5,7 @@
 **
 ** A subject is one episode: its valid trials (action 0 or 1, finite reward)
 ** in order. Every model is a step machine over the trials: init(theta) sets
-** its state, p1(theta, state) is P(choose arm 1) before a trial, update(theta,
+** its state, p1(theta, task, state) is P(choose arm 1) before a trial, update(theta,
 ** state, a, r) learns from the trial's choice and reward. A missed trial
 ** neither enters the likelihood nor updates a state (the observer still
 ** applies its change-point transition). Rewards are read as given (imported

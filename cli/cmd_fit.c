@@ -168,6 +168,10 @@ static int fit_run(CmdArgs *a)
     const char *v = arg_flag(a, "recover");
     if (v) {
         if (parse_models("recover", v, models, &n_models) != EXIT_OK) return EXIT_USAGE;
+        for (int m = 0; m < n_models; m++)
+            if (models[m]->kind != FIT_KIND_CLASSIC)
+                return cli_fail(EXIT_USAGE, "--recover: '%s' is not a classical model (recovery simulates those)",
+                                models[m]->name);
         return recover(a, models, n_models, (unsigned long)seed);
     }
     if (a->n_pos != 1) return cli_fail(EXIT_USAGE, "fit: name the store (metarl fit DB --run ID --model M)");

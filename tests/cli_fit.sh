@@ -69,6 +69,7 @@ no --model       | --model                     | fit r.db --run 1
 unknown schedule | unknown schedule            | fit --recover rw --schedule maze
 network, no run  | needs --network             | fit r.db --run 1 --model network
 not a train run  | is not a training run (its kind: import) | fit r.db --run 1 --model network --network 1
+recover network  | not a classical model       | fit --recover rw,network
 --network unused | name the model 'network'    | fit r.db --run 1 --model rw --network 1
 ROWS
 check "nothing stored by the refusals" test "$(nfits)" -eq "$n_before"
