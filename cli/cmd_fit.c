@@ -215,12 +215,13 @@ static int fit_run(CmdArgs *a)
     }
     const char *dir = arg_flag(a, "figures");
     int drawn = 0;
-    if (dir && fit_job_figures(&j, &r, dir, &drawn, err, sizeof err) != FIT_JOB_OK) fprintf(stderr, "metarl: %s\n", err);
+    int fig_rc = dir ? fit_job_figures(&j, &r, dir, &drawn, err, sizeof err) : FIT_JOB_OK;
+    if (fig_rc != FIT_JOB_OK) fprintf(stderr, "metarl: %s\n", err);
     if (drawn) fprintf(stderr, "metarl: %d figure%s in %s/\n", drawn, drawn == 1 ? "" : "s", dir);
     fprintf(stderr, "metarl: stored %d fit%s of run %lld in %s (%.2f s fitting)\n", r.n_subjects * n_models,
             r.n_subjects * n_models == 1 ? "" : "s", (long long)j.run, j.db, r.seconds);
     fit_job_free(&r);
-    return EXIT_OK;
+    return fig_rc == FIT_JOB_OK ? EXIT_OK : EXIT_FAILED;
 }
 
 const Command cmd_fit = {
