@@ -52,6 +52,7 @@ extern const FigureKind figures_behavior[];
 extern const FigureKind figures_neural[];
 extern const FigureKind figures_twostep[];
 extern const FigureKind figures_dose[];
+extern const FigureKind figures_fit[];
 
 /* The row of kind k, or NULL. */
 const FigureKind *figure_kind(PlotKind k);

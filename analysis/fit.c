@@ -73,7 +73,7 @@ double fit_nll(const FitModel *m, const FitSubject *s, const double *x, const un
     for (int t = 0; t < s->n; t++) {
         int a = s->a[t];
         if (a >= 0 && (!w || w[t])) {
-            double p = m->p1(x, st);
+            double p = m->p1(x, &s->task, st);
             if (a == 0) p = 1.0 - p;
             nll -= log(p < P_EPS ? P_EPS : p);
         }
@@ -205,12 +205,13 @@ static int fit_weighted(const FitModel *m, const FitSubject *s, const unsigned c
 int fit_subject(const FitModel *m, const FitSubject *s, const FitOptions *o, int subject_index, FitResult *res)
 {
     memset(res, 0, sizeof *res);
-    res->loglik = res->heldout_loglik = NAN;
+    res->loglik = res->heldout_loglik = res->loglik_ref = NAN;
     res->n_params = m->n_params;
     for (int j = 0; j < FIT_MAX_PARAMS; j++) res->x[j] = NAN;
     int nv = 0;
     for (int t = 0; t < s->n; t++) nv += s->a[t] >= 0;
     if (nv < FIT_MIN_TRIALS) return FIT_NODATA;
+    if (m->n_params < 1) return FIT_BADARG;   /* the tiny RNNs: fit_rnn_cv() */
     gsl_rng *r = rng_alloc();
     unsigned char *w = malloc((size_t)s->n);
     if (!r || !w) {
@@ -233,6 +234,7 @@ int fit_subject(const FitModel *m, const FitSubject *s, const FitOptions *o, int
         }
         res->loglik = -fit_nll(m, s, res->x, NULL);
         res->n_trials = nv;
+        if (m->ref) res->loglik_ref = -fit_nll(m, s, m->ref, NULL);
     }
     if (rc == FIT_OK && o->cv >= 2 && nv >= o->cv) {
         /* fold k holds valid trials [k nv / K, (k+1) nv / K) */
@@ -279,6 +281,8 @@ int fit_subject_from_episode(const EpisodeRecord *e, int *a, double *r, FitSubje
     s->r = r;
     s->task.p_high = isfinite(ph) && ph > pl ? ph : 0.8;
     s->task.p_low = isfinite(ph) && ph > pl ? pl : 0.2;
+    s->task.cue = NULL;
+    s->task.net = NULL;
     return nv;
 }
 
@@ -336,6 +340,7 @@ void fit_compare(const FitModel *const *models, int n_models, const FitResult *r
         w->heldout_per_trial = cv ? w->heldout_nll / n : NAN;
         w->heldout_norm_lik = exp(-w->heldout_per_trial);
         if (!cv) w->heldout_nll = NAN;
+        if (w->model->kind == FIT_KIND_TINYRNN) w->aic = w->bic = NAN;   /* group weights, not per-subject parameters */
         double key = cv ? w->heldout_nll : w->bic, bkey = cv ? rows[b].heldout_nll : rows[b].bic;
         if (key < bkey) b = m;
     }
@@ -372,6 +377,22 @@ void fit_compare_print(const FitCompareRow *rows, int n_models, int best, FILE *
     }
 }
 
+void fit_compare_print_json(const FitCompareRow *rows, int n_models, int best, long long run, double seconds, FILE *f)
+{
+    fprintf(f, "{\"run\":%lld,\"compare\":[", run);
+    for (int m = 0; m < n_models; m++) {
+        const FitCompareRow *w = &rows[m];
+        fprintf(f, "%s{\"model\":\"%s\",\"subjects\":%d,\"trials\":%ld,\"nll_per_trial\":%.8g,\"norm_lik\":%.8g,"
+                   "\"heldout_nll_per_trial\":%.8g,\"heldout_norm_lik\":%.8g,\"aic\":%.8g,\"bic\":%.8g,\"wins\":%d,"
+                   "\"diff_mean\":%.8g,\"diff_se\":%.8g}",
+                m ? "," : "", w->model->name, w->n_subjects, w->n_trials, w->nll_per_trial, w->norm_lik,
+                isfinite(w->heldout_per_trial) ? w->heldout_per_trial : -1.0,
+                isfinite(w->heldout_norm_lik) ? w->heldout_norm_lik : -1.0, isfinite(w->aic) ? w->aic : -1.0,
+                isfinite(w->bic) ? w->bic : -1.0, w->wins, w->diff_mean, isfinite(w->diff_se) ? w->diff_se : -1.0);
+    }
+    fprintf(f, "],\"best\":\"%s\",\"seconds\":%.3f}\n", rows[best].model->name, seconds);
+}
+
 /* ---- simulation and recovery ------------------------------------------------ */
 
 void fit_simulate(const FitModel *m, const double *x, const FitEnv *env, gsl_rng *rng, int *a, double *r,
@@ -382,11 +403,13 @@ void fit_simulate(const FitModel *m, const double *x, const FitEnv *env, gsl_rng
     s->r = r;
     s->task.p_high = env->p_high;
     s->task.p_low = env->p_low;
+    s->task.cue = NULL;
+    s->task.net = NULL;
     double st[FIT_STATE_MAX];
     m->init(x, &s->task, st);
     int good = gsl_rng_uniform(rng) < 0.5 ? 0 : 1;
     for (int t = 0; t < env->n_trials; t++) {
-        a[t] = gsl_rng_uniform(rng) < m->p1(x, st) ? 1 : 0;
+        a[t] = gsl_rng_uniform(rng) < m->p1(x, &s->task, st) ? 1 : 0;
         r[t] = gsl_rng_uniform(rng) < (a[t] == good ? env->p_high : env->p_low) ? 1.0 : 0.0;
         m->update(x, &s->task, st, a[t], r[t]);
         if (env->hazard > 0.0 && gsl_rng_uniform(rng) < env->hazard) good = 1 - good;

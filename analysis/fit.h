@@ -5,7 +5,7 @@
 **
 ** A subject is one episode: its valid trials (action 0 or 1, finite reward)
 ** in order. Every model is a step machine over the trials: init(theta) sets
-** its state, p1(theta, state) is P(choose arm 1) before a trial, update(theta,
+** its state, p1(theta, task, state) is P(choose arm 1) before a trial, update(theta,
 ** state, a, r) learns from the trial's choice and reward. A missed trial
 ** neither enters the likelihood nor updates a state (the observer still
 ** applies its change-point transition). Rewards are read as given (imported
@@ -75,6 +75,11 @@ typedef struct FitParam {
 ** and the bad arm (the observer), from the episode's truth, else 0.8/0.2. */
 typedef struct FitTask {
     double p_high, p_low;
+    /* the network models (analysis/fit_net.c): cue[t] = l1 - l0, the logit
+    ** difference of the teacher-forced network on trial t (NULL: none), or,
+    ** with cue NULL, net a FitNet stepped live (simulation); NULL otherwise */
+    const double *cue;
+    struct FitNet *net;
 } FitTask;
 
 typedef struct FitModel {
@@ -83,9 +88,20 @@ typedef struct FitModel {
     int n_params;
     FitParam params[FIT_MAX_PARAMS];
     void (*init)(const double *x, const FitTask *task, double *state);
-    double (*p1)(const double *x, const double *state);
+    double (*p1)(const double *x, const FitTask *task, const double *state);
     void (*update)(const double *x, const FitTask *task, double *state, int action, double reward);
+    int kind;                   /* FIT_KIND_*: how the job prepares and fits it */
+    int units;                  /* FIT_KIND_TINYRNN: hidden units */
+    const double *ref;          /* reference parameters (network: temperature 1, lapse 0), or NULL */
 } FitModel;
+
+/* FIT_KIND_CLASSIC: fitted per subject as above. FIT_KIND_NETWORK: the
+** frozen meta-RL network teacher-forced on the subject (the job fills
+** FitTask.cue per subject, analysis/fit_net.c); its parameters are fitted
+** per subject like a classic model's. FIT_KIND_TINYRNN: a small recurrent
+** network trained on other subjects' choices (analysis/fit_rnn.c), no
+** per-subject parameters. 'all' names the classic models. */
+enum { FIT_KIND_CLASSIC = 0, FIT_KIND_NETWORK = 1, FIT_KIND_TINYRNN = 2 };
 
 /* The model table (analysis/fit_models.c), NULL-terminated. */
 extern const FitModel *const fit_models[];
@@ -119,6 +135,7 @@ typedef struct FitResult {
     int converged;
     int at_bound;               /* number of parameters at a bound */
     unsigned bound_mask;        /* bit j: parameter j at a bound */
+    double loglik_ref;          /* at the model's ref parameters; NaN without */
 } FitResult;
 
 /* Negative log-likelihood of the subject's valid trials under x (natural
@@ -141,7 +158,9 @@ void fit_params_json(const FitModel *m, const double *x, char *buf, size_t n);
 ** NLL (in-sample and held-out), the normalised likelihood exp(-NLL/trial),
 ** AIC = 2k + 2 NLL and BIC = k ln n + 2 NLL summed over subjects, the subjects
 ** it wins (lowest held-out NLL, or BIC without cv), and the paired difference
-** in per-trial NLL to the best model (mean and SE across subjects). */
+** in per-trial NLL to the best model (mean and SE across subjects). A tiny
+** RNN's weights are shared by the subjects: its AIC and BIC are NaN (compare
+** it held out; its held-out NLL is over subjects, not blocks). */
 typedef struct FitCompareRow {
     const FitModel *model;
     int n_subjects;
@@ -158,6 +177,8 @@ typedef struct FitCompareRow {
 void fit_compare(const FitModel *const *models, int n_models, const FitResult *res, int n_subjects,
                  FitCompareRow *rows, int *best);
 void fit_compare_print(const FitCompareRow *rows, int n_models, int best, FILE *f);
+/* The comparison as one JSON line (NaN as -1), with the fitting time. */
+void fit_compare_print_json(const FitCompareRow *rows, int n_models, int best, long long run, double seconds, FILE *f);
 
 /* ---- simulation and recovery ----------------------------------------------- */
 

@@ -61,6 +61,7 @@ typedef enum {
     PLOT_TWOSTEP,        /* two-step P(stay) by previous reward x transition, beside the published values */
     PLOT_INFERRED,       /* delta on the first switch after a reversal: inferred vs experienced value */
     PLOT_DOSE,           /* regret and P(best) against a lesion or dopamine dose (analysis/figures_dose.c) */
+    PLOT_FITCOMPARE, PLOT_PPC,   /* model comparison, posterior predictive check (analysis/figures_fit.c) */
     PLOT_N_KINDS
 } PlotKind;
 
@@ -119,6 +120,7 @@ typedef struct PlotRun {
     EpisodeRecord *const *eps;           /* (n_eps) the episodes: trajectories, delta against V */
     int n_eps;
     const char *config;                  /* the run's stored settings (INI text); NULL = not given */
+    const struct FitFigure *fit;         /* `metarl fit`'s results (analysis/fit_ppc.h); NULL = none */
 } PlotRun;
 
 /* Names of the files written for one figure, relative to its folder. */

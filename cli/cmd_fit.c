@@ -15,12 +15,15 @@
 
 static const CmdFlag fit_flags[] = {
     { "run", "ID", "the run whose subjects (episodes) to fit: an id or a run name" },
-    { "model", "M,...", "models to fit (see --help), or 'all' for every one" },
+    { "model", "M,...", "models to fit (see --help); 'all' names every classic one (all,network,tinyrnn4 ...)" },
     { "cv", "K", "cross-validate over K contiguous blocks of trials per subject (default 5; 0 = none)" },
     { "map", NULL, "maximum a posteriori with the models' weak priors instead of maximum likelihood" },
     { "compare", NULL, "print the model comparison (printed anyway for several models)" },
     { "json", NULL, "one JSON object per fit and one for the comparison, a line each" },
     { "seed", "S", "seed of the random starts and of the simulations (default 1)" },
+    { "network", "[DB:]RUN", "the training run whose frozen network is the model 'network' (in DB, else this store)" },
+    { "ppc", "N", "posterior predictive check: simulate every fitted model N times on each subject's own schedule" },
+    { "figures", "DIR", "draw the figures fitcompare (and, with --ppc, ppc) into folder DIR" },
     { "recover", "M,...", "parameter (and, for several models, model) recovery on simulated subjects" },
     { "subjects", "N", "simulated subjects per model for --recover (default 50)" },
     { "trials", "T", "trials per simulated subject for --recover (default 200)" },
@@ -28,26 +31,27 @@ static const CmdFlag fit_flags[] = {
     { NULL, NULL, NULL }
 };
 
-/* "rw,rw2" or "all" into models; EXIT_USAGE naming an unknown model. */
+/* "rw,rw2" ("all": every classic model) into models; EXIT_USAGE naming an unknown model. */
 static int parse_models(const char *flag, const char *v, const FitModel **models, int *n)
 {
-    *n = 0;
-    if (!strcmp(v, "all")) {
-        for (const FitModel *const *m = fit_models; *m && *n < FIT_MAX_MODELS; m++) models[(*n)++] = *m;
-        return EXIT_OK;
-    }
     char buf[512], names[512];
+    *n = 0;
     snprintf(buf, sizeof buf, "%s", v);
     for (char *save = NULL, *tok = strtok_r(buf, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
-        const FitModel *m = fit_model_find(tok);
-        if (!m) {
-            fit_model_names(names, sizeof names);
-            return cli_fail(EXIT_USAGE, "--%s: unknown model '%s' (known: %s, or all)", flag, tok, names);
+        int all = !strcmp(tok, "all");
+        for (const FitModel *const *p = fit_models; *p; p++) {
+            const FitModel *m = all ? (*p)->kind == FIT_KIND_CLASSIC ? *p : NULL : fit_model_find(tok);
+            if (!m && all) continue;
+            if (!m) {
+                fit_model_names(names, sizeof names);
+                return cli_fail(EXIT_USAGE, "--%s: unknown model '%s' (known: %s, or all)", flag, tok, names);
+            }
+            for (int i = 0; i < *n; i++)
+                if (models[i] == m) return cli_fail(EXIT_USAGE, "--%s: model '%s' named twice", flag, m->name);
+            if (*n == FIT_MAX_MODELS) return cli_fail(EXIT_USAGE, "--%s: more than %d models", flag, FIT_MAX_MODELS);
+            models[(*n)++] = m;
+            if (!all) break;
         }
-        for (int i = 0; i < *n; i++)
-            if (models[i] == m) return cli_fail(EXIT_USAGE, "--%s: model '%s' named twice", flag, tok);
-        if (*n == FIT_MAX_MODELS) return cli_fail(EXIT_USAGE, "--%s: more than %d models", flag, FIT_MAX_MODELS);
-        models[(*n)++] = m;
     }
     if (*n == 0) return cli_fail(EXIT_USAGE, "--%s: no model named", flag);
     return EXIT_OK;
@@ -108,7 +112,7 @@ static void print_fits(const FitJob *j, const FitJobResult *r, int json)
     for (int q = 0; q < r->n_subjects; q++)
         for (int m = 0; m < j->n_models; m++) {
             const FitResult *f = &r->res[(size_t)m * (size_t)r->n_subjects + (size_t)q];
-            fit_params_json(j->models[m], f->x, params, sizeof params);
+            fit_job_params_json(j, m, f, params, sizeof params);
             char sub[80];
             if (r->subjects[q][0]) snprintf(sub, sizeof sub, "%s", r->subjects[q]);
             else snprintf(sub, sizeof sub, "ep%lld", (long long)r->episodes[q]);
@@ -119,10 +123,13 @@ static void print_fits(const FitJob *j, const FitJobResult *r, int json)
                        j->opt.map ? "map" : "ml", params, f->loglik);
                 if (isfinite(f->heldout_loglik)) printf("%.10g", f->heldout_loglik);
                 else printf("null");
-                printf(",\"n_trials\":%d,\"converged\":%d,\"at_bound\":%d}\n", f->n_trials, f->converged, f->at_bound);
+                printf(",\"n_trials\":%d,\"converged\":%d,\"at_bound\":%d", f->n_trials, f->converged, f->at_bound);
+                if (isfinite(f->loglik_ref)) printf(",\"loglik_ref\":%.17g", f->loglik_ref);
+                printf("}\n");
             } else {
                 printf("%-12s %-9s %7d %9.3f %9.3f %4s %5d  ", sub, j->models[m]->name, f->n_trials, -f->loglik,
                        -f->heldout_loglik, f->converged ? "yes" : "no", f->at_bound);
+                if (!j->models[m]->n_params) printf("%s", params);
                 for (int p = 0; p < j->models[m]->n_params; p++)
                     printf("%s%s %.4g%s", p ? ", " : "", j->models[m]->params[p].name, f->x[p],
                            (f->bound_mask >> p) & 1u ? " (bound)" : "");
@@ -131,20 +138,24 @@ static void print_fits(const FitJob *j, const FitJobResult *r, int json)
         }
 }
 
-static void print_compare_json(const FitJob *j, const FitJobResult *r)
+/* --network [DB:]RUN, required by (and only with) the model network. */
+static int network_flag(const CmdArgs *a, FitJob *j)
 {
-    printf("{\"run\":%lld,\"compare\":[", (long long)j->run);
-    for (int m = 0; m < j->n_models; m++) {
-        const FitCompareRow *w = &r->rows[m];
-        printf("%s{\"model\":\"%s\",\"subjects\":%d,\"trials\":%ld,\"nll_per_trial\":%.8g,\"norm_lik\":%.8g,"
-               "\"heldout_nll_per_trial\":%.8g,\"heldout_norm_lik\":%.8g,\"aic\":%.8g,\"bic\":%.8g,\"wins\":%d,"
-               "\"diff_mean\":%.8g,\"diff_se\":%.8g}",
-               m ? "," : "", w->model->name, w->n_subjects, w->n_trials, w->nll_per_trial, w->norm_lik,
-               isfinite(w->heldout_per_trial) ? w->heldout_per_trial : -1.0,
-               isfinite(w->heldout_norm_lik) ? w->heldout_norm_lik : -1.0, w->aic, w->bic, w->wins,
-               w->diff_mean, isfinite(w->diff_se) ? w->diff_se : -1.0);
-    }
-    printf("],\"best\":\"%s\",\"seconds\":%.3f}\n", r->rows[r->best].model->name, r->seconds);
+    const char *v = arg_flag(a, "network");
+    int uses = 0;
+    for (int m = 0; m < j->n_models; m++) uses |= j->models[m]->kind == FIT_KIND_NETWORK;
+    if (!v) return uses ? cli_fail(EXIT_USAGE, "--model network needs --network [DB:]RUN (a training run)") : EXIT_OK;
+    if (!uses) return cli_fail(EXIT_USAGE, "--network: name the model 'network' in --model to use it");
+    static char db[4096];
+    const char *colon = strrchr(v, ':');
+    long id;
+    if (!colon) return arg_run_id(a, v, &j->net_run);
+    snprintf(db, sizeof db, "%.*s", (int)(colon - v), v);
+    if (parse_long(colon + 1, &id) != 0 || id < 1)
+        return cli_fail(EXIT_USAGE, "--network: '%s' is not DB:RUN with RUN a run id (see `metarl info %s`)", v, db);
+    j->net_db = db;
+    j->net_run = id;
+    return EXIT_OK;
 }
 
 static int fit_run(CmdArgs *a)
@@ -157,6 +168,10 @@ static int fit_run(CmdArgs *a)
     const char *v = arg_flag(a, "recover");
     if (v) {
         if (parse_models("recover", v, models, &n_models) != EXIT_OK) return EXIT_USAGE;
+        for (int m = 0; m < n_models; m++)
+            if (models[m]->kind != FIT_KIND_CLASSIC)
+                return cli_fail(EXIT_USAGE, "--recover: '%s' is not a classical model (recovery simulates those)",
+                                models[m]->name);
         return recover(a, models, n_models, (unsigned long)seed);
     }
     if (a->n_pos != 1) return cli_fail(EXIT_USAGE, "fit: name the store (metarl fit DB --run ID --model M)");
@@ -174,6 +189,10 @@ static int fit_run(CmdArgs *a)
     j.opt.map = arg_has(a, "map");
     j.opt.seed = (unsigned long)seed;
     j.store = 1;
+    if (network_flag(a, &j) != EXIT_OK) return EXIT_USAGE;
+    long ppc = 0;
+    if (flag_long(a, "ppc", 0, 100000, &ppc)) return EXIT_USAGE;
+    j.ppc = (int)ppc;
     FitJobResult r;
     char err[1024];
     int rc = fit_job_run(&j, &r, err, sizeof err);
@@ -182,7 +201,7 @@ static int fit_run(CmdArgs *a)
     print_fits(&j, &r, json);
     if (n_models > 1 || arg_has(a, "compare")) {
         if (json) {
-            print_compare_json(&j, &r);
+            fit_compare_print_json(r.rows, n_models, r.best, j.run, r.seconds, stdout);
         } else {
             printf("\nmodel comparison, run %lld: %d subjects, %s, %s\n", (long long)j.run, r.n_subjects,
                    j.opt.map ? "MAP" : "maximum likelihood",
@@ -190,22 +209,35 @@ static int fit_run(CmdArgs *a)
             fit_compare_print(r.rows, n_models, r.best, stdout);
         }
     }
+    if (j.ppc > 0 && !json) {
+        printf("\n");
+        fit_ppc_print(&r.ppc, stdout);
+    }
+    const char *dir = arg_flag(a, "figures");
+    int drawn = 0;
+    int fig_rc = dir ? fit_job_figures(&j, &r, dir, &drawn, err, sizeof err) : FIT_JOB_OK;
+    if (fig_rc != FIT_JOB_OK) fprintf(stderr, "metarl: %s\n", err);
+    if (drawn) fprintf(stderr, "metarl: %d figure%s in %s/\n", drawn, drawn == 1 ? "" : "s", dir);
     fprintf(stderr, "metarl: stored %d fit%s of run %lld in %s (%.2f s fitting)\n", r.n_subjects * n_models,
             r.n_subjects * n_models == 1 ? "" : "s", (long long)j.run, j.db, r.seconds);
     fit_job_free(&r);
-    return EXIT_OK;
+    return fig_rc == FIT_JOB_OK ? EXIT_OK : EXIT_FAILED;
 }
 
 const Command cmd_fit = {
-    "fit", "DB --run ID --model M[,M...] [--cv K] [--map] [--compare] [--json] | --recover M[,M...]",
+    "fit", "DB --run ID --model M[,M...] [--network [DB:]RUN] [--cv K] [--map] [--ppc N] [--figures DIR] [--json] | --recover M,...",
     "fit cognitive models to each subject's choices; compare them; recovery checks",
     "Models: rw (alpha, beta), rw2 (alpha_pos, alpha_neg, beta), rwf (alpha, beta, forget), rwp (alpha, beta, "
     "tau, phi: a choice kernel), wsls (lapse), wsls2 (p_stay_win, p_shift_loss), observer (the reversal ideal "
-    "observer: hazard, beta, lapse), bayes (the posterior-mean bandit learner: beta, lapse); 'all' names every "
-    "one. Each subject (episode) is fitted by maximum likelihood (or --map) from a grid and random starts; the "
-    "fits go to the store's fits table (fitting again replaces them). With several models (or --compare) the "
-    "comparison follows: held-out NLL per trial from --cv K block cross-validation, normalised likelihood, "
-    "AIC, BIC, subjects won, and the paired difference to the best model (mean +- SE across subjects). "
-    "--recover simulates subjects with known parameters (--subjects, --trials, --schedule) and refits them.",
+    "observer: hazard, beta, lapse), bayes (the posterior-mean bandit learner: beta, lapse); 'all' names these. "
+    "network: the frozen meta-RL network of --network [DB:]RUN teacher-forced on each subject's choices and "
+    "rewards (temperature on its logits, lapse). tinyrnn1, tinyrnn2, tinyrnn4, tinyrnn8: tiny RNNs trained on "
+    "the other subjects' choices (cross-validated over subjects, --cv K folds). Each subject (episode) is fitted "
+    "by maximum likelihood (or --map) from a grid and random starts; the fits go to the store's fits table "
+    "(fitting again replaces them). With several models (or --compare) the comparison follows: held-out NLL per "
+    "trial, normalised likelihood, AIC, BIC, subjects won, and the paired difference to the best model (mean +- "
+    "SE across subjects). --ppc N simulates every fitted model on each subject's own schedule; --figures DIR "
+    "draws fitcompare and ppc. --recover simulates subjects with known parameters (--subjects, --trials, "
+    "--schedule) and refits them.",
     NULL, fit_flags, 0, 1, fit_run
 };

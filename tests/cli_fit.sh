@@ -40,6 +40,25 @@ check "MAP fits stored beside ML" test "$(sqlite3 r.db "SELECT count(*) FROM fit
 "$BIN" fit --recover rw --subjects 20 --trials 200 > rec.txt 2>/dev/null
 check "recovery prints r per parameter" grep -q "^rw *beta" rec.txt
 
+"$BIN" train --task reversal --episodes 64 --set model.hidden=6 --db n.db --quiet > /dev/null 2>&1 || exit 1
+"$BIN" test --db n.db --episodes 4 --set test.agents=none --quiet > /dev/null 2>&1 || exit 1
+"$BIN" fit n.db --run 2 --model network --network 1 --cv 0 --json > nj.txt 2>/dev/null
+check "the network fitted to its own test episodes" test "$(grep -c '"loglik_ref"' nj.txt)" -eq 4
+sums=$(sqlite3 n.db "SELECT episode, sum(ln(CASE action WHEN 1 THEN prob1 ELSE prob0 END)) FROM trials WHERE run_id = 2 GROUP BY episode ORDER BY episode" 2>/dev/null)
+if [ -z "$sums" ]; then   # sqlite3 without ln(): the products in awk
+    sums=$(sqlite3 -separator ' ' n.db "SELECT episode, CASE action WHEN 1 THEN prob1 ELSE prob0 END FROM trials WHERE run_id = 2" |
+           awk '{ s[$1] += log($2) } END { for (e in s) printf "%d|%.17g\n", e, s[e] }' | sort -n)
+fi
+refs=$(sed -n 's/.*"episode":\([0-9]*\).*"loglik_ref":\([^,}]*\).*/\1|\2/p' nj.txt)
+worst=$(printf '%s\n%s\n' "$sums" "$refs" | awk -F'|' '{ if ($1 in v) { d = v[$1] - $2; if (d < 0) d = -d; if (d > w) w = d } else v[$1] = $2 } END { printf "%.3g", w + 0 }')
+check "network log L at T 1, lapse 0 = sum log stored policy (max diff $worst <= 1e-9)" awk "BEGIN { exit !($worst <= 1e-9) }"
+"$BIN" fit r.db --run 1 --model rw,network,tinyrnn1 --network "$WORK/n.db:1" --cv 2 --ppc 2 --figures figs > np.txt 2>/dev/null
+check "network and tiny RNN fitted to people, with --ppc" grep -q "^posterior predictive check" np.txt
+check "the ppc has the people's row" grep -q "^people *22" np.txt
+check "figures fitcompare and ppc drawn" test -s figs/fitcompare.png -a -s figs/ppc.png -a -s figs/ppc_stay.dat
+check "the network's fits stored with its run" test "$(sqlite3 r.db "SELECT count(*) FROM fits WHERE model = 'network' AND params LIKE '%network_run%'")" -eq 22
+check "the tiny RNN's fits stored" test "$(sqlite3 r.db "SELECT count(*) FROM fits WHERE model = 'tinyrnn1' AND heldout_loglik < 0")" -eq 22
+
 n_before=$(nfits)
 refusals <<ROWS
 unknown model    | unknown model 'rx' (known: rw, rw2, rwf, rwp, wsls, wsls2, observer, bayes | fit r.db --run 1 --model rw,rx
@@ -48,6 +67,10 @@ too few choices  | no subject with 10 or more  | fit r.db --run 3 --model rw
 bad --cv         | --cv                        | fit r.db --run 1 --model rw --cv 1
 no --model       | --model                     | fit r.db --run 1
 unknown schedule | unknown schedule            | fit --recover rw --schedule maze
+network, no run  | needs --network             | fit r.db --run 1 --model network
+not a train run  | is not a training run (its kind: import) | fit r.db --run 1 --model network --network 1
+recover network  | not a classical model       | fit --recover rw,network
+--network unused | name the model 'network'    | fit r.db --run 1 --model rw --network 1
 ROWS
 check "nothing stored by the refusals" test "$(nfits)" -eq "$n_before"
 finish

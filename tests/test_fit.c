@@ -2,7 +2,12 @@
 ** table (analysis/fit_models.c): likelihoods computed by hand on tiny
 ** sequences, planted parameters recovered, the Reiter Subject08 optimum that
 ** the old 3 x 3 grid of analysis/rwfit.c missed (found now by both), bound
-** flags, cross-validation and the comparison's bookkeeping. */
+** flags, cross-validation and the comparison's bookkeeping; the network as a
+** model (its likelihood of its own test episodes at temperature 1 and lapse 0
+** is the product of the policy probabilities the runner recorded, to 1e-9),
+** tiny RNNs on planted win-stay/lose-shift choosers (held-out NLL near the
+** generating model's), and the posterior predictive check's stay
+** probabilities against the planted ones. */
 #include <math.h>
 #include <setjmp.h>
 #include <stdarg.h>
@@ -14,6 +19,13 @@
 #include <cmocka.h>
 
 #include "analysis/fit.h"
+#include "analysis/fit_net.h"
+#include "analysis/fit_ppc.h"
+#include "jobs/test.h"
+#include "model/net_agent.h"
+#include "model/runner.h"
+#include "model/train_settings.h"
+#include "tasks/task.h"
 #include "analysis/import.h"
 #include "analysis/rwfit.h"
 #include "core/rng.h"
@@ -26,7 +38,7 @@ static void rw_likelihood_by_hand(void **state)
     (void)state;
     const int a[] = { 1, 0, 1 };
     const double r[] = { 1, 0, 0 };
-    FitSubject s = { 3, a, r, { 0.8, 0.2 } };
+    FitSubject s = { 3, a, r, { 0.8, 0.2, NULL, NULL } };
     double x[] = { 0.5, 2.0 };
     /* t0: Q = (.5,.5) p1 = .5; Q1 = .75. t1: p0 = sg(2(.5-.75)); Q0 = .25. t2: p1 = sg(2(.75-.25)) */
     double want = -log(0.5) - log(sg(2.0 * (0.5 - 0.75))) - log(sg(2.0 * (0.75 - 0.25)));
@@ -53,7 +65,7 @@ static void wsls_observer_bayes_by_hand(void **state)
     (void)state;
     const int a[] = { 1, 1, -1, 0 };
     const double r[] = { 1, 0, 0, 1 };
-    FitSubject s = { 4, a, r, { 0.8, 0.2 } };
+    FitSubject s = { 4, a, r, { 0.8, 0.2, NULL, NULL } };
     /* wsls lapse .2: t0 .5; t1 stay after win .9; t3 after a loss on 1 (the missed trial is skipped): shift .9 */
     double x[] = { 0.2 };
     assert_true(fabs(fit_nll(fit_model_find("wsls"), &s, x, NULL) - (-log(0.5) - 2.0 * log(0.9))) < 1e-12);
@@ -241,6 +253,138 @@ static void parameter_recovery(void **state)
     assert_true(p[1].r >= 0.8);
 }
 
+/* A random network of 8 relu units plays reversal episodes through the test's
+** agent and runner; the network model's likelihood of them at (1, 0) is the
+** product of the recorded policy probabilities. */
+static void network_self_consistency(void **state)
+{
+    (void)state;
+    char err[512];
+    Config *c = config_alloc();
+    assert_non_null(c);
+    assert_int_equal(test_declare_all(c), 0);
+    const char *kv[][3] = { { "task", "name", "reversal" }, { "task", "trials", "120" }, { "model", "hidden", "8" },
+                            { "model", "activation", "relu" } };
+    for (int i = 0; i < 4; i++) assert_int_equal(config_set(c, kv[i][0], kv[i][1], kv[i][2], "test", err, sizeof err), 0);
+    assert_int_equal(config_finalize(c, err, sizeof err), 0);
+    TrainConfig tc;
+    assert_int_equal(train_config_from(c, &tc, err, sizeof err), 0);
+    Task *task = task_alloc(c, err, sizeof err);
+    assert_non_null(task);
+    NetConfig nc;
+    train_net_config(&tc, task->info.n_actions, task->info.obs_dim, task_max_steps(&task->info), &nc);
+    Net *net = net_alloc(&nc, err, sizeof err);
+    gsl_rng *g = rng_alloc(), *rt = rng_alloc(), *rp = rng_alloc();
+    gsl_rng_set(g, 5);
+    assert_int_equal(net_init(net, g), 0);
+    for (size_t i = 0; i < net->d.n_params; i++) net->params[i] *= 3.0;   /* a sharper policy than the init's */
+    net_refresh(net);
+    Agent *agent = agent_wrap(agent_type_network, net_agent_alloc(&tc, &task->info, net->params, err, sizeof err));
+    FitNet *f = fit_net_alloc(&nc, net->params, err, sizeof err);
+    assert_non_null(agent);
+    assert_non_null(f);
+    EpisodeRecord *rec = episode_alloc(task->info.max_trials, 0);
+    int a[200];
+    double r[200], cue[200], worst = 0.0;
+    for (int ep = 0; ep < 5; ep++) {
+        gsl_rng_set(rt, 100 + (unsigned long)ep);
+        gsl_rng_set(rp, 200 + (unsigned long)ep);
+        runner_episode(task, agent, rt, rp, 0.9, rec);
+        double ll = 0.0;
+        for (int t = 0; t < rec->n_trials; t++) ll += log(rec->trials[t].probs[rec->trials[t].action]);
+        FitSubject s;
+        fit_subject_from_episode(rec, a, r, &s);
+        assert_int_equal(fit_net_cues(f, &s, cue), FIT_OK);
+        s.task.cue = cue;
+        const FitModel *m = fit_model_find("network");
+        double nll = fit_nll(m, &s, m->ref, NULL);
+        worst = fmax(worst, fabs(nll + ll));
+        assert_true(ll < -1.0);
+    }
+    print_message("# network self-consistency: max |log L - sum log pi| = %.3g\n", worst);
+    assert_true(worst < 1e-9);
+    episode_free(rec);
+    fit_net_free(f);
+    agent_free(agent);
+    net_free(net);
+    task_free(task);
+    config_free(c);
+    gsl_rng_free(g);
+    gsl_rng_free(rt);
+    gsl_rng_free(rp);
+}
+
+/* Planted: 20 subjects of wsls2 (stay after a win 0.95, shift after a loss
+** 0.8), 200 trials each. A 2-unit RNN, trained on the others, predicts the
+** held-out subjects nearly as well as the generating model does. */
+static void tinyrnn_planted(void **state)
+{
+    (void)state;
+    enum { NS = 20, NT = 200 };
+    static int a[NS][NT];
+    static double r[NS][NT];
+    FitSubject s[NS];
+    FitResult res[NS];
+    const FitModel *m = fit_model_find("wsls2");
+    double x[] = { 0.95, 0.8 }, true_nll = 0.0, held = 0.0;
+    long n = 0;
+    FitEnv env = { NT, 0.8, 0.2, 0.05 };
+    gsl_rng *g = rng_alloc();
+    gsl_rng_set(g, 3);
+    for (int i = 0; i < NS; i++) {
+        fit_simulate(m, x, &env, g, a[i], r[i], &s[i]);
+        true_nll += fit_nll(m, &s[i], x, NULL);
+        n += NT;
+    }
+    assert_int_equal(fit_rnn_cv(2, s, NS, 5, 1, res, NULL), FIT_OK);
+    for (int i = 0; i < NS; i++) held -= res[i].heldout_loglik;
+    print_message("# tinyrnn2 on wsls2 choosers: held-out NLL/trial %.4f, generating model %.4f\n", held / n,
+                  true_nll / n);
+    assert_true(held / n < true_nll / n + 0.03);
+    assert_true(held / n < log(2.0) - 0.2);
+    gsl_rng_free(g);
+}
+
+/* The posterior predictive check of wsls2 at its generating parameters
+** returns its stay probabilities (within 5 SE), and the people's row is the
+** subjects' own. */
+static void ppc_planted(void **state)
+{
+    (void)state;
+    enum { NS = 10, NT = 300 };
+    static int a[NS][NT];
+    static double r[NS][NT], p0[NT], p1[NT];
+    FitSubject s[NS];
+    FitSchedule sc[NS];
+    FitResult res[NS];
+    const FitModel *m = fit_model_find("wsls2");
+    const FitModel *models[] = { m };
+    for (int t = 0; t < NT; t++) p0[t] = (t / 30) % 2 ? 0.2 : 0.8, p1[t] = 1.0 - p0[t];
+    FitEnv env = { NT, 0.8, 0.2, 0.05 };
+    gsl_rng *g = rng_alloc();
+    gsl_rng_set(g, 4);
+    for (int i = 0; i < NS; i++) {
+        fit_simulate(m, (double[]){ 0.9, 0.7 }, &env, g, a[i], r[i], &s[i]);
+        sc[i] = (FitSchedule){ p0, p1 };
+        memset(&res[i], 0, sizeof res[i]);
+        res[i].x[0] = 0.9;
+        res[i].x[1] = 0.7;
+        res[i].n_trials = NT;
+    }
+    FitPpc p;
+    assert_int_equal(fit_ppc(models, 1, res, NULL, s, sc, NS, 20, 1, &p), FIT_OK);
+    assert_int_equal(p.n_rows, 2);
+    const FitPpcRow *w = &p.rows[1];
+    print_message("# ppc wsls2: p(stay|win) %.4f +- %.4f, p(stay|loss) %.4f +- %.4f\n", w->stay_win, w->stay_win_se,
+                  w->stay_loss, w->stay_loss_se);
+    assert_true(fabs(w->stay_win - 0.9) < 5.0 * w->stay_win_se + 1e-3);
+    assert_true(fabs(w->stay_loss - 0.3) < 5.0 * w->stay_loss_se + 1e-3);
+    assert_true(fabs(p.rows[0].stay_win - 0.9) < 0.05);
+    assert_true(w->rev[-FIT_PPC_LAG_MIN + FIT_PPC_LAG_MAX] > w->rev[0]);   /* learns the new best arm */
+    fit_ppc_free(&p);
+    gsl_rng_free(g);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -251,6 +395,9 @@ int main(void)
         cmocka_unit_test(reiter_subject08),
         cmocka_unit_test(cv_and_compare),
         cmocka_unit_test(parameter_recovery),
+        cmocka_unit_test(network_self_consistency),
+        cmocka_unit_test(tinyrnn_planted),
+        cmocka_unit_test(ppc_planted),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
