@@ -130,6 +130,93 @@ NETF_TGT static inline void store8(double *p, __m256 v)
         for (int q = 0; q < (NV) / 8; q++) store8(cb->y + c0 + 8 * q, acc[q]);          \
     } while (0)
 
+/* Two outputs at once (NV <= 48: 2 x 6 accumulators), so that narrow panels
+** have enough independent FMA chains to cover the latency; each output still
+** takes its own terms in its own order. Outputs a (cb, sg, j) and b (cb2,
+** sg2, j2): while both have terms in the block, one term of each per round;
+** then the rest of either alone. */
+#define COMBF_STEP_V2(NV)                                                               \
+    do {                                                                                \
+        __m256 acc[(NV) / 8], acc2[(NV) / 8];                                           \
+        const double *src = first ? cb->init : cb->y, *src2 = first ? cb2->init : cb2->y; \
+        for (int q = 0; q < (NV) / 8; q++) {                                            \
+            acc[q] = src ? load8(src + c0 + 8 * q) : _mm256_setzero_ps();               \
+            acc2[q] = src2 ? load8(src2 + c0 + 8 * q) : _mm256_setzero_ps();            \
+        }                                                                               \
+        const float *M = sg->Mf + c0, *M2 = sg2->Mf + c0;                               \
+        for (; j < sg->n && sg->idx[j] < k_end && j2 < sg2->n && sg2->idx[j2] < k_end; j++, j2++) { \
+            const float *m = M + sg->idx[j] * sg->ld, *m2 = M2 + sg2->idx[j2] * sg2->ld; \
+            const __m256 vv = _mm256_set1_ps((float)sg->val[j]);                        \
+            const __m256 vv2 = _mm256_set1_ps((float)sg2->val[j2]);                     \
+            for (int q = 0; q < (NV) / 8; q++) {                                        \
+                acc[q] = _mm256_fmadd_ps(vv, _mm256_loadu_ps(m + 8 * q), acc[q]);       \
+                acc2[q] = _mm256_fmadd_ps(vv2, _mm256_loadu_ps(m2 + 8 * q), acc2[q]);   \
+            }                                                                           \
+        }                                                                               \
+        for (; j < sg->n && sg->idx[j] < k_end; j++) {                                  \
+            const float *m = M + sg->idx[j] * sg->ld;                                   \
+            const __m256 vv = _mm256_set1_ps((float)sg->val[j]);                        \
+            for (int q = 0; q < (NV) / 8; q++)                                          \
+                acc[q] = _mm256_fmadd_ps(vv, _mm256_loadu_ps(m + 8 * q), acc[q]);       \
+        }                                                                               \
+        for (; j2 < sg2->n && sg2->idx[j2] < k_end; j2++) {                             \
+            const float *m2 = M2 + sg2->idx[j2] * sg2->ld;                              \
+            const __m256 vv2 = _mm256_set1_ps((float)sg2->val[j2]);                     \
+            for (int q = 0; q < (NV) / 8; q++)                                          \
+                acc2[q] = _mm256_fmadd_ps(vv2, _mm256_loadu_ps(m2 + 8 * q), acc2[q]);   \
+        }                                                                               \
+        for (int q = 0; q < (NV) / 8; q++) {                                            \
+            store8(cb->y + c0 + 8 * q, acc[q]);                                         \
+            store8(cb2->y + c0 + 8 * q, acc2[q]);                                       \
+        }                                                                               \
+    } while (0)
+
+/* The walk of COMBF_COLUMNS with the outputs that have work in a block taken
+** two at a time (COMBF_STEP_V2), an odd one alone (COMBF_STEP_V). */
+#define COMBF_COLUMNS2(NV)                                                              \
+    do {                                                                                \
+        for (int s = 0; s < c[0].nseg; s++) {                                           \
+            int cur[COMB_BLOCK], k_lo = INT_MAX;                                        \
+            for (int o = 0; o < n_out; o++) {                                           \
+                cur[o] = 0;                                                             \
+                if (c[o].seg[s].n > 0 && c[o].seg[s].idx[0] < k_lo) k_lo = c[o].seg[s].idx[0]; \
+            }                                                                           \
+            const long kc = combf_kc(c[0].seg[s].ld);                                   \
+            int more = 1;                                                               \
+            for (long k_end = (long)k_lo + kc; more; k_end += kc) {                     \
+                const int first = s == 0 && k_end == (long)k_lo + kc;                   \
+                int act[COMB_BLOCK], na = 0;                                            \
+                more = 0;                                                               \
+                for (int o = 0; o < n_out; o++) {                                       \
+                    const CombSeg *sg = &c[o].seg[s];                                   \
+                    const int j = cur[o];                                               \
+                    if (!first && (j == sg->n || sg->idx[j] >= k_end)) more |= j < sg->n; \
+                    else act[na++] = o;                                                 \
+                }                                                                       \
+                int a = 0;                                                              \
+                for (; a + 1 < na; a += 2) {                                            \
+                    const int o = act[a], o2 = act[a + 1];                              \
+                    const Comb *cb = &c[o], *cb2 = &c[o2];                              \
+                    const CombSeg *sg = &cb->seg[s], *sg2 = &cb2->seg[s];               \
+                    int j = cur[o], j2 = cur[o2];                                       \
+                    COMBF_STEP_V2(NV);                                                  \
+                    cur[o] = j;                                                         \
+                    cur[o2] = j2;                                                       \
+                    more |= (j < sg->n) | (j2 < sg2->n);                                \
+                }                                                                       \
+                if (a < na) {                                                           \
+                    const int o = act[a];                                               \
+                    const Comb *cb = &c[o];                                             \
+                    const CombSeg *sg = &cb->seg[s];                                    \
+                    int j = cur[o];                                                     \
+                    COMBF_STEP_V(NV);                                                   \
+                    cur[o] = j;                                                         \
+                    more |= j < sg->n;                                                  \
+                }                                                                       \
+            }                                                                           \
+        }                                                                               \
+    } while (0)
+
 NETF_TGT __attribute__((optimize("O3"))) static void comb_f_avx2(const Comb *c, int n_out, int cols)
 {
     int c0 = 0;
@@ -141,12 +228,12 @@ NETF_TGT __attribute__((optimize("O3"))) static void comb_f_avx2(const Comb *c, 
     case 9: COMBF_COLUMNS(72, COMBF_STEP_V); c0 += 72; break;
     case 8: COMBF_COLUMNS(64, COMBF_STEP_V); c0 += 64; break;
     case 7: COMBF_COLUMNS(56, COMBF_STEP_V); c0 += 56; break;
-    case 6: COMBF_COLUMNS(48, COMBF_STEP_V); c0 += 48; break;
-    case 5: COMBF_COLUMNS(40, COMBF_STEP_V); c0 += 40; break;
-    case 4: COMBF_COLUMNS(32, COMBF_STEP_V); c0 += 32; break;
-    case 3: COMBF_COLUMNS(24, COMBF_STEP_V); c0 += 24; break;
-    case 2: COMBF_COLUMNS(16, COMBF_STEP_V); c0 += 16; break;
-    case 1: COMBF_COLUMNS(8, COMBF_STEP_V); c0 += 8; break;
+    case 6: COMBF_COLUMNS2(48); c0 += 48; break;
+    case 5: COMBF_COLUMNS2(40); c0 += 40; break;
+    case 4: COMBF_COLUMNS2(32); c0 += 32; break;
+    case 3: COMBF_COLUMNS2(24); c0 += 24; break;
+    case 2: COMBF_COLUMNS2(16); c0 += 16; break;
+    case 1: COMBF_COLUMNS2(8); c0 += 8; break;
     default: break;
     }
     if (cols - c0 >= 4) {

@@ -11,10 +11,13 @@
 ** The output is a Markdown table (the README's Speed section).
 **
 ** Each cell runs in both precisions (model.precision, -p), back to back, and
-** reports its GFLOP/s as a percentage of this core's FMA peak in the same
-** precision (tests/helpers/peak.h: AVX2+FMA, 4 doubles or 8 floats a vector),
-** measured in the same process just before the table; "vs double" is the
-** single-precision row's speed-up over the double row just above it;
+** reports its rate per CPU-second (steps/cpu-s times flops/step) as a
+** percentage of this core's FMA peak in the same precision (tests/helpers/
+** peak.h: AVX2+FMA, 4 doubles or 8 floats a vector, also per CPU-second),
+** measured in the same process (the best of rounds before the table and
+** between its cells; rows print at the end); both are per core and
+** disturbed little by other processes on a shared machine, unlike wall time; "vs double" is the
+** single-precision row's speed-up (in steps/cpu-s) over the double row above it;
 ** "replays": batch shares that overflowed float and were replayed in double
 ** (model/trainer.c worker_run; relu's early gradient blow-ups).
 **
@@ -159,14 +162,13 @@ int main(int argc, char **argv)
     if (cpu)
         printf("steps/cpu-s: trials per second of the process's CPU time (all threads), a\n"
                "measure that a busy machine disturbs less than wall time.\n\n");
+    /* the peak: the best of 1 s before the table and 0.2 s after each cell (a
+    ** round on a core whose sibling is busy runs slower); rows print at the end */
     double peak[2];
-    for (int q = 0; q < 2; q++) peak[q] = peak_fma_gflops(q, 0.3);
-    printf("FMA peak of this core, measured now (tests/helpers/peak.h): double %.2f GFLOP/s, "
-           "single %.2f GFLOP/s.\n\n", peak[0], peak[1]);
-    printf("| B | N | W | precision | steps/s | flops/step | GFLOP/s | %% of peak | vs W=1 | vs double | replays |%s\n",
-           cpu ? " steps/cpu-s |" : "");
-    printf("|---:|---:|---:|---|---:|---:|---:|---:|---:|---:|---:|%s\n", cpu ? "---:|" : "");
-    fflush(stdout);
+    for (int q = 0; q < 2; q++) peak[q] = peak_fma_gflops(q, 1.0);
+    typedef struct { int B, N, W, q; double sps, scpu, fl; long rep; char ratio[32], vsd[32]; } Row;
+    static Row rows[2 * 16 * 16 * 17];
+    int nr = 0;
     for (int i = 0; i < nB; i++)
         for (int j = 0; j < nN; j++) {
             int wl[17], nw = 0;
@@ -182,23 +184,39 @@ int main(int argc, char **argv)
                 double dbl = 0.0;
                 for (int q = 0; q < 2; q++) {
                     if (!precs[q]) continue;
-                    double sps, scpu, fl;
-                    long rep;
-                    if (bench(Bs[i], Ns[j], wl[k], act, q ? "single" : "double", secs, &sps, &scpu, &fl, &rep))
+                    Row *w = &rows[nr++];
+                    *w = (Row){ Bs[i], Ns[j], wl[k], q, 0, 0, 0, 0, "", "" };
+                    if (bench(Bs[i], Ns[j], wl[k], act, q ? "single" : "double", secs, &w->sps, &w->scpu, &w->fl,
+                              &w->rep))
                         return 1;
-                    if (wl[k] == 1) base[q] = sps;
-                    if (q == 0) dbl = sps;
-                    char ratio[32] = "", vsd[32] = "";
-                    if (wl[k] != 1 && base[q] > 0.0) snprintf(ratio, sizeof ratio, "%.2fx", sps / base[q]);
-                    if (q == 1 && dbl > 0.0) snprintf(vsd, sizeof vsd, "%.2fx", sps / dbl);
-                    const double gf = sps * fl * 1e-9;
-                    printf("| %d | %d | %d | %s | %.0f | %.0f | %.2f | %.0f%% | %s | %s | %ld |", Bs[i], Ns[j],
-                           wl[k], q ? "single" : "double", sps, fl, gf, 100.0 * gf / peak[q], ratio, vsd, rep);
-                    if (cpu) printf(" %.0f |", scpu);
-                    printf("\n");
-                    fflush(stdout);
+                    if (wl[k] == 1) base[q] = w->sps;
+                    if (q == 0) dbl = w->scpu;
+                    if (wl[k] != 1 && base[q] > 0.0) snprintf(w->ratio, sizeof w->ratio, "%.2fx", w->sps / base[q]);
+                    if (q == 1 && dbl > 0.0) snprintf(w->vsd, sizeof w->vsd, "%.2fx", w->scpu / dbl);
+                    fprintf(stderr, "bench_train: B %d N %d W %d %s: %.0f steps/s\n", w->B, w->N, w->W,
+                            q ? "single" : "double", w->sps);
+                }
+                for (int q = 0; q < 2; q++) {
+                    const double pk = peak_fma_gflops(q, 0.2);
+                    if (pk > peak[q]) peak[q] = pk;
                 }
             }
         }
+    printf("FMA peak of this core per CPU-second (tests/helpers/peak.h, the best of rounds before\n"
+           "the table and between its cells): double %.2f GFLOP/s, single %.2f GFLOP/s.\n"
+           "%% of peak: steps/cpu-s x flops/step against it (the same precision); vs double: the\n"
+           "single row's steps/cpu-s over the double row's above it; replays: batch shares replayed\n"
+           "in double after a float overflow (model/trainer.c).\n\n", peak[0], peak[1]);
+    printf("| B | N | W | precision | steps/s | flops/step | GFLOP/s | %% of peak | vs W=1 | vs double | replays |%s\n",
+           cpu ? " steps/cpu-s |" : "");
+    printf("|---:|---:|---:|---|---:|---:|---:|---:|---:|---:|---:|%s\n", cpu ? "---:|" : "");
+    for (int k = 0; k < nr; k++) {
+        const Row *w = &rows[k];
+        printf("| %d | %d | %d | %s | %.0f | %.0f | %.2f | %.0f%% | %s | %s | %ld |", w->B, w->N, w->W,
+               w->q ? "single" : "double", w->sps, w->fl, w->sps * w->fl * 1e-9,
+               100.0 * w->scpu * w->fl * 1e-9 / peak[w->q], w->ratio, w->vsd, w->rep);
+        if (cpu) printf(" %.0f |", w->scpu);
+        printf("\n");
+    }
     return 0;
 }

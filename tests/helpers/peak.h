@@ -13,7 +13,8 @@ enum { PEAK_SCALAR_DOUBLE, PEAK_SCALAR_FLOAT, PEAK_AVX2_DOUBLE, PEAK_AVX2_FLOAT 
 ** if this CPU cannot run it. */
 long (*peak_kernel(int kind))(long);
 int peak_have_avx2_fma(void);
-/* GFLOP/s of kernel f: the best round over at least secs seconds. */
+/* GFLOP/s of kernel f per second of the thread's CPU time: the best round
+** over at least secs seconds of wall time. */
 double peak_measure(long (*f)(long), double secs);
 /* The peak in one precision (single != 0: float): the AVX2+FMA kernel, or the
 ** scalar one where the CPU lacks it. */
