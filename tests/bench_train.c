@@ -162,10 +162,10 @@ int main(int argc, char **argv)
     if (cpu)
         printf("steps/cpu-s: trials per second of the process's CPU time (all threads), a\n"
                "measure that a busy machine disturbs less than wall time.\n\n");
-    /* the peak: the best of 1 s before the table and 0.2 s after each cell (a
+    /* the peak: the best of 2 s before the table and 0.3 s after each cell (a
     ** round on a core whose sibling is busy runs slower); rows print at the end */
     double peak[2];
-    for (int q = 0; q < 2; q++) peak[q] = peak_fma_gflops(q, 1.0);
+    for (int q = 0; q < 2; q++) peak[q] = peak_fma_gflops(q, 2.0);
     typedef struct { int B, N, W, q; double sps, scpu, fl; long rep; char ratio[32], vsd[32]; } Row;
     static Row rows[2 * 16 * 16 * 17];
     int nr = 0;
@@ -197,7 +197,7 @@ int main(int argc, char **argv)
                             q ? "single" : "double", w->sps);
                 }
                 for (int q = 0; q < 2; q++) {
-                    const double pk = peak_fma_gflops(q, 0.2);
+                    const double pk = peak_fma_gflops(q, 0.3);
                     if (pk > peak[q]) peak[q] = pk;
                 }
             }
