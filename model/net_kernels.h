@@ -30,7 +30,12 @@
 ** scalar loop would: vector lanes are separate columns, nothing is
 ** reassociated, and with -ffp-contract=off no multiply-add is fused, so the
 ** "avx2" and "default" clones give identical bits (as does the scalar tail
-** for columns beyond the last multiple of 4). */
+** for columns beyond the last multiple of 4).
+**
+** model.precision = single runs the same products through net_comb_run_f()
+** (net_kernels_f.c): float copies of the matrices (CombSeg.Mf), a float
+** accumulator and one explicit fused multiply-add per term, in the same order;
+** net_comb() picks the net's precision. */
 #ifndef METARL_NET_KERNELS_H
 #define METARL_NET_KERNELS_H
 
