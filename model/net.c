@@ -140,6 +140,19 @@ Net *net_alloc(const NetConfig *cfg, char *err, size_t n_err)
     net->W_s_T = calloc((size_t)d.Z * ldS, sizeof(double));
     net->W_rec_c = calloc(N * ldN, sizeof(double));
     if (!net->params || !net->W_rec_T || !net->W_in_T || !net->W_s_T || !net->W_rec_c) goto oom;
+    if (cfg->single) {
+        net->W_rec_Tf = calloc(N * ldN, sizeof(float));
+        net->W_in_Tf = calloc((size_t)d.I * ldN, sizeof(float));
+        net->W_s_Tf = calloc((size_t)d.Z * ldS, sizeof(float));
+        net->W_rec_cf = calloc(N * ldN, sizeof(float));
+        net->W_pi_f = calloc((size_t)d.A * N, sizeof(float));
+        net->W_s_f = calloc((size_t)d.S * (size_t)d.Z + 1, sizeof(float));
+        net->w_v_f = calloc((size_t)d.Zv, sizeof(float));
+        if (!net->W_rec_Tf || !net->W_in_Tf || !net->W_s_Tf || !net->W_rec_cf || !net->W_pi_f
+            || !net->W_s_f || !net->w_v_f)
+            goto oom;
+        (void)net_kernels_f_path();   /* the run-time choice, made before any worker thread */
+    }
     net_params_point(&net->d, net->params, &net->p);
     return net;
 oom:
@@ -156,6 +169,13 @@ void net_free(Net *net)
     free(net->W_in_T);
     free(net->W_s_T);
     free(net->W_rec_c);
+    free(net->W_rec_Tf);
+    free(net->W_in_Tf);
+    free(net->W_s_Tf);
+    free(net->W_rec_cf);
+    free(net->W_pi_f);
+    free(net->W_s_f);
+    free(net->w_v_f);
     free(net);
 }
 
@@ -166,6 +186,12 @@ static void transpose(double *restrict dst, size_t ld, const double *restrict sr
         for (int j = 0; j < cols; j++) dst[(size_t)j * ld + i] = src[(size_t)i * cols + j];
 }
 
+void net_to_float(float *restrict dst, const double *restrict src, size_t n)
+{
+    for (size_t i = 0; i < n; i++) dst[i] = (float)src[i];
+}
+#define to_float net_to_float
+
 void net_refresh(Net *net)
 {
     const NetDims *d = &net->d;
@@ -175,6 +201,15 @@ void net_refresh(Net *net)
     if (d->S > 0) transpose(net->W_s_T, (size_t)net->ld_S, net->p.W_s, d->S, d->Z);
     for (int i = 0; i < d->N; i++)
         memcpy(net->W_rec_c + (size_t)i * ldN, net->p.W_rec + (size_t)i * d->N, (size_t)d->N * sizeof(double));
+    if (!net->cfg.single) return;
+    /* the float copies, element by element (the padding stays 0) */
+    to_float(net->W_rec_Tf, net->W_rec_T, (size_t)d->N * ldN);
+    to_float(net->W_in_Tf, net->W_in_T, (size_t)d->I * ldN);
+    to_float(net->W_s_Tf, net->W_s_T, (size_t)d->Z * (size_t)net->ld_S);
+    to_float(net->W_rec_cf, net->W_rec_c, (size_t)d->N * ldN);
+    to_float(net->W_pi_f, net->p.W_pi, d->sizes[3]);
+    to_float(net->W_s_f, net->p.W_s, d->sizes[5]);
+    to_float(net->w_v_f, net->p.w_v, d->sizes[7]);
 }
 
 static void fill_gaussian(double *w, size_t n, double sd, gsl_rng *r)
@@ -273,6 +308,17 @@ NetLane *net_lane_alloc(const Net *net)
     TAKE(L->vals, nl);
 #undef TAKE
     assert((size_t)(m - L->mem) == n);
+    if (net->cfg.single) {
+        L->mem_f = calloc(TS * (I + N) + T * (Z + S) + 1, sizeof(float));
+        if (!L->mem_f) {
+            net_lane_free(L);
+            return NULL;
+        }
+        L->u_f = L->mem_f;
+        L->r_f = L->u_f + TS * I;
+        L->z_f = L->r_f + TS * N;
+        L->h_f = L->z_f + T * Z;
+    }
     L->n_list = (int)nl;
     L->T_max = d->T_max;
     L->Ts_max = d->Ts_max;
@@ -286,6 +332,7 @@ void net_lane_free(NetLane *lane)
     free(lane->mem);
     free(lane->action);
     free(lane->idx);
+    free(lane->mem_f);
     free(lane);
 }
 
@@ -348,13 +395,14 @@ static void step_block(const Net *net, NetLane *const *lanes, int n, const doubl
         assert(s >= 0 && s < L->Ts_max);
         double *u = L->u + (size_t)s * I;
         step_input(net, L, obs ? obs[j] : NULL, u);
+        if (L->u_f) to_float(L->u_f + (size_t)s * I, u, (size_t)I);
         const int nu = net_list_nz(L->idx, L->vals, u, I);
         const int nr = s > 0 ? net_list_nz(L->idx + I, L->vals + I, L->r + (size_t)(s - 1) * N, N) : 0;
         cb[j] = (Comb){ L->pre, p->b,
-                        { net_seg(net->W_in_T, net->ld_N, L->idx, L->vals, nu),
-                          net_seg(net->W_rec_T, net->ld_N, L->idx + I, L->vals + I, nr) }, 2 };
+                        { net_seg2(net->W_in_T, net->W_in_Tf, net->ld_N, L->idx, L->vals, nu),
+                          net_seg2(net->W_rec_T, net->W_rec_Tf, net->ld_N, L->idx + I, L->vals + I, nr) }, 2 };
     }
-    net_comb_run(cb, n, N);
+    net_comb(net, cb, n, N);
 
     for (int j = 0; j < n; j++) {
         NetLane *L = lanes[j];
@@ -368,6 +416,7 @@ static void step_block(const Net *net, NetLane *const *lanes, int n, const doubl
         }
         net_leak_vec(x, s > 0 ? x - N : NULL, L->pre, xi, alpha, leak, net->cfg.noise_sd, N);
         net_act_vec(net->cfg.activation, rt, x, N);
+        if (L->r_f) to_float(L->r_f + (size_t)s * N, rt, (size_t)N);
         L->ns++;
     }
 }
@@ -487,11 +536,12 @@ static void backward_block(const Net *net, NetLane *const *lanes, int n, const i
         else memset(L->gx_next, 0, (size_t)N * sizeof(double));
         const int na = read ? net_list_nz(ix + N, vl + N, dlogits[j] + (size_t)t * A, A) : 0;
         Comb c = { L->dr, NULL,
-                   { net_seg(net->W_rec_c, net->ld_N, ix, vl, ng), net_seg(p->W_pi, N, ix + N, vl + N, na) }, 2 };
+                   { net_seg2(net->W_rec_c, net->W_rec_cf, net->ld_N, ix, vl, ng),
+                     net_seg2(p->W_pi, net->W_pi_f, N, ix + N, vl + N, na) }, 2 };
         striatum_backward(net, L, t, read ? &dV[j][t] : NULL, ix + N + A, vl + N + A, &c);
         cb[k] = c;
     }
-    net_comb_run(cb, n, N);
+    net_comb(net, cb, n, N);
 
     /* through f and the leak; gp = dL/d(pre_t) = alpha dL/dx_t */
     for (int k = 0; k < n; k++) {
@@ -514,9 +564,11 @@ static void lane_weight_grads(const Net *net, NetLane *L, const double *dlogits,
     const int N = d->N, A = d->A, I = d->I, T = L->t, TS = L->ns;
     if (T == 0) return;
     net_colsum_acc(g->b, L->gp, (size_t)N, TS, N);
-    net_gemm_gp(L, g->W_in, g->W_rec, N, I, TS);
+    net_gemm_gp(L, g->W_in, g->W_rec, N, I, TS, net->cfg.single);
     net_colsum_acc(g->b_pi, dlogits, (size_t)A, T, A);
-    net_gemm_tn(L, g->W_pi, (size_t)N, A, dlogits, (size_t)A, net_lane_rates(net, L, 0), (size_t)N * d->K, T, N);
+    const size_t read0 = (size_t)d->C * (size_t)N;   /* net_lane_rates(net, L, 0) */
+    net_gemm_tn(L, g->W_pi, (size_t)N, A, dlogits, (size_t)A, L->r + read0, net->cfg.single ? L->r_f + read0 : NULL,
+                (size_t)N * d->K, T, N);
     striatum_weight_grads(net, L, dV, g);
 }
 

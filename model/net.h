@@ -63,6 +63,17 @@
 ** Determinism: every sum is taken in a fixed order written in the source
 ** (no reassociation, no FMA contraction; see net_kernels.c), so the same parameters,
 ** inputs and random numbers give bit-identical results.
+**
+** Precision (cfg.single, model.precision = double | single): double is the
+** reference (gradient checks, tests, every default). Single runs the matrix
+** products (every net_comb_run: forward, the backward sweep, the weight
+** gradients) in float32 with one explicit fused multiply-add per term, in the
+** same fixed order, on float copies of the weights and of the lane's rows; the
+** sums are rounded to double on the way out, and everything else (leak,
+** rate function, softmax, critic dot products, loss, optimizer, parameters,
+** checkpoints) stays double. fmaf is correctly rounded, so its AVX2 and
+** portable paths give identical bits (net_kernels_f.c): single precision is
+** as deterministic as double, only less precise (tests/test_net.c).
 */
 #ifndef METARL_NET_H
 #define METARL_NET_H
@@ -91,6 +102,9 @@ typedef struct NetConfig {
     ** choice, outcome and inter-trial epochs; all 0: one step per trial (the
     ** trial-level network); otherwise choice >= 1 and outcome >= 1 */
     int ep_fix, ep_choice, ep_outcome, ep_iti;
+    /* 1: the matrix products in float32 with fused multiply-adds (model.precision =
+    ** single; net_kernels_f.c); 0: all in double, the reference path */
+    int single;
 } NetConfig;
 
 #define NET_NUM_TENSORS 9
@@ -129,6 +143,13 @@ typedef struct Net {
     double *W_in_T;      /* (I, ld_N) transpose of W_in */
     double *W_s_T;       /* (Z, ld_S) transpose of W_s */
     double *W_rec_c;     /* (N, ld_N) W_rec itself, read by the backward pass */
+    /* cfg.single only (else NULL): float32 copies of the matrices the products
+    ** read, made by net_refresh() from the double block (the parameters, the
+    ** optimizer and the checkpoint stay double) */
+    float *W_rec_Tf, *W_in_Tf, *W_s_Tf, *W_rec_cf;   /* as above */
+    float *W_pi_f;       /* (A, N) */
+    float *W_s_f;        /* (S, Z) */
+    float *w_v_f;        /* (Zv) */
 } Net;
 
 typedef struct NetLane {
@@ -163,6 +184,10 @@ typedef struct NetLane {
     double *vals;        /* (n_list) their coefficients */
     int n_list;          /* capacity of idx and vals */
     double *mem;         /* the single allocation behind every double array above */
+    /* cfg.single only (else NULL): float32 copies of u, r, z, h (same layouts),
+    ** the rows the weight-gradient products read */
+    float *u_f, *r_f, *z_f, *h_f;
+    float *mem_f;        /* their allocation */
 } NetLane;
 
 /* Check cfg and compute the dimensions. Return 0, or -1 with a message in err. */

@@ -168,7 +168,7 @@ static void tn_lists(NetLane *L, const double *a, size_t lda, int i0, int nb, in
 ** order: the weight gradient as a sum over trials of outer products, i.e. the
 ** matrix product a^T B, by comb_run in blocks of COMB_BLOCK rows of G. */
 void net_gemm_tn(NetLane *L, double *G, size_t ldg, int m, const double *a, size_t lda,
-                    const double *B, size_t ldb, int T, int cols)
+                 const double *B, const float *Bf, size_t ldb, int T, int cols)
 {
     Comb cb[COMB_BLOCK];
     int cnt[COMB_BLOCK];
@@ -178,9 +178,10 @@ void net_gemm_tn(NetLane *L, double *G, size_t ldg, int m, const double *a, size
         tn_lists(L, a, lda, i0, nb, T, 0, cnt);
         for (int k = 0; k < nb; k++) {
             double *g = G + (size_t)(i0 + k) * ldg;
-            cb[k] = (Comb){ g, g, { net_seg(B, (ptrdiff_t)ldb, L->idx + k * cap, L->vals + k * cap, cnt[k]) }, 1 };
+            cb[k] = (Comb){ g, g, { net_seg2(B, Bf, (ptrdiff_t)ldb, L->idx + k * cap, L->vals + k * cap, cnt[k]) }, 1 };
         }
-        net_comb_run(cb, nb, cols);
+        if (Bf) net_comb_run_f(cb, nb, cols);
+        else net_comb_run(cb, nb, cols);
     }
 }
 
@@ -188,7 +189,7 @@ void net_gemm_tn(NetLane *L, double *G, size_t ldg, int m, const double *a, size
 ** set of lists of gp's columns: they hold t - 1, so that row t - 1 of the
 ** rates is r_{t-1} and row t - 1 of (u + I) is u_t (t = 0 gives index -1,
 ** which W_rec's product skips: r_{-1} = 0). */
-void net_gemm_gp(NetLane *L, double *dW_in, double *dW_rec, int N, int I, int T)
+void net_gemm_gp(NetLane *L, double *dW_in, double *dW_rec, int N, int I, int T, int single)
 {
     Comb ci[COMB_BLOCK], cr[COMB_BLOCK];
     int cnt[COMB_BLOCK];
@@ -201,11 +202,16 @@ void net_gemm_gp(NetLane *L, double *dW_in, double *dW_rec, int N, int I, int T)
             const double *val = L->vals + k * cap;
             const int skip = cnt[k] > 0 && idx[0] < 0;
             double *gi = dW_in + (size_t)(i0 + k) * I, *gr = dW_rec + (size_t)(i0 + k) * N;
-            ci[k] = (Comb){ gi, gi, { net_seg(L->u + I, I, idx, val, cnt[k]) }, 1 };
-            cr[k] = (Comb){ gr, gr, { net_seg(L->r, N, idx + skip, val + skip, cnt[k] - skip) }, 1 };
+            ci[k] = (Comb){ gi, gi, { net_seg2(L->u + I, single ? L->u_f + I : NULL, I, idx, val, cnt[k]) }, 1 };
+            cr[k] = (Comb){ gr, gr, { net_seg2(L->r, single ? L->r_f : NULL, N, idx + skip, val + skip, cnt[k] - skip) }, 1 };
         }
-        net_comb_run(ci, nb, I);
-        net_comb_run(cr, nb, N);
+        if (single) {
+            net_comb_run_f(ci, nb, I);
+            net_comb_run_f(cr, nb, N);
+        } else {
+            net_comb_run(ci, nb, I);
+            net_comb_run(cr, nb, N);
+        }
     }
 }
 

@@ -30,7 +30,12 @@
 ** scalar loop would: vector lanes are separate columns, nothing is
 ** reassociated, and with -ffp-contract=off no multiply-add is fused, so the
 ** "avx2" and "default" clones give identical bits (as does the scalar tail
-** for columns beyond the last multiple of 4). */
+** for columns beyond the last multiple of 4).
+**
+** model.precision = single runs the same products through net_comb_run_f()
+** (net_kernels_f.c): float copies of the matrices (CombSeg.Mf), a float
+** accumulator and one explicit fused multiply-add per term, in the same order;
+** net_comb() picks the net's precision. */
 #ifndef METARL_NET_KERNELS_H
 #define METARL_NET_KERNELS_H
 
@@ -44,6 +49,7 @@ typedef struct CombSeg {
     const int *idx;      /* (n) */
     const double *val;   /* (n) */
     int n;
+    const float *Mf;     /* single precision (net_comb_run_f): the float copy of M, same layout */
 } CombSeg;
 
 typedef struct Comb {
@@ -58,6 +64,24 @@ typedef struct Comb {
 /* y = init + the segments' terms for every output of c (n_out <= COMB_BLOCK,
 ** every output with the same number of segments, the same matrices). */
 void net_comb_run(const Comb *c, int n_out, int cols);
+
+/* The same in single precision (net_kernels_f.c): y[c] = init[c] + sum_j val[j] *
+** Mf[idx[j] * ld + c] with a float accumulator started from (float)init (or 0)
+** and one fused multiply-add acc = fmaf((float)val[j], Mf[...], acc) per term in
+** the order of j; y = (double)acc. Every segment needs Mf. The AVX2+FMA path
+** (chosen at run time if the CPU has both) and the portable fmaf path give
+** identical bits. */
+void net_comb_run_f(const Comb *c, int n_out, int cols);
+/* The path net_comb_run_f takes: "avx2-fma" or "portable". force_portable
+** != 0 makes it take the portable one (tests); 0 restores the run-time choice. */
+const char *net_kernels_f_path(void);
+void net_kernels_f_force_portable(int force_portable);
+/* The net's product in its precision (Mf set in every segment when single). */
+static inline void net_comb(const Net *net, const Comb *c, int n_out, int cols)
+{
+    if (net->cfg.single) net_comb_run_f(c, n_out, cols);
+    else net_comb_run(c, n_out, cols);
+}
 
 /* Write at idx/val the terms k < cnt with x[k] != 0 (NaN included): index k,
 ** coefficient x[k]. Branch-free: an entry is written at every k and kept by
@@ -76,7 +100,14 @@ static inline int net_list_nz(int *restrict idx, double *restrict val, const dou
 
 static inline CombSeg net_seg(const double *M, ptrdiff_t ld, const int *idx, const double *val, int n)
 {
-    return (CombSeg){ M, ld, idx, val, n };
+    return (CombSeg){ M, ld, idx, val, n, NULL };
+}
+
+/* A segment with both copies of its matrix (Mf NULL in double precision). */
+static inline CombSeg net_seg2(const double *M, const float *Mf, ptrdiff_t ld, const int *idx,
+                               const double *val, int n)
+{
+    return (CombSeg){ M, ld, idx, val, n, Mf };
 }
 
 /* sum_i a[i] b[i] with four partial sums: s_j takes i = j mod 4 in order;
@@ -98,11 +129,15 @@ static inline double net_dot(const double *restrict a, const double *restrict b,
 /* G[i, 0:cols] += sum_t a[t lda + i] B[t ldb + 0:cols] for i < m, t < T in
 ** order: the weight gradient a^T B as a sum over trials of outer products. */
 void net_gemm_tn(NetLane *L, double *G, size_t ldg, int m, const double *a, size_t lda,
-                 const double *B, size_t ldb, int T, int cols);
-/* dW_in += sum_t gp_t u_t^T and dW_rec += sum_{t>=1} gp_t r_{t-1}^T (lane L's stored gp, u, r). */
-void net_gemm_gp(NetLane *L, double *dW_in, double *dW_rec, int N, int I, int T);
+                 const double *B, const float *Bf, size_t ldb, int T, int cols);
+/* (Bf: B's float copy, same layout; non-NULL: the single-precision product.) */
+/* dW_in += sum_t gp_t u_t^T and dW_rec += sum_{t>=1} gp_t r_{t-1}^T (lane L's stored gp, u, r;
+** single != 0: the single-precision product of u_f and r_f). */
+void net_gemm_gp(NetLane *L, double *dW_in, double *dW_rec, int N, int I, int T, int single);
 /* g[0:n] += sum_t a[t lda + 0:n], t < T in order (bias gradients). */
 void net_colsum_acc(double *restrict g, const double *restrict a, size_t lda, int T, int n);
+/* dst[i] = (float)src[i] for i < n (the single-precision copies). */
+void net_to_float(float *restrict dst, const double *restrict src, size_t n);
 /* y[i] = f(x[i]) for i < n. */
 void net_act_vec(NetActivation f, double *restrict y, const double *restrict x, int n);
 /* x = leak xp + alpha pre (xp NULL: x = alpha pre), then + sd xi (xi may be NULL). */

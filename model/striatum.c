@@ -61,6 +61,7 @@ void striatum_forward(const Net *net, NetLane *const *lanes, int n)
             for (int a = 0; a < A; a++) z[N + a] = a == L->prev_action ? 1.0 : 0.0;
             z[N + A] = L->prev_reward;
         }
+        if (L->z_f) net_to_float(L->z_f + (size_t)t * Z, z, (size_t)Z);
     }
 
     /* S = 0: V_t = w_v . z_t + b_v */
@@ -76,14 +77,15 @@ void striatum_forward(const Net *net, NetLane *const *lanes, int n)
     for (int j = 0; j < n; j++) {
         NetLane *L = lanes[j];
         const int nz = net_list_nz(L->idx, L->vals, L->z + (size_t)L->t * Z, Z);
-        cb[j] = (Comb){ L->pre, p->b_s, { net_seg(net->W_s_T, net->ld_S, L->idx, L->vals, nz) }, 1 };
+        cb[j] = (Comb){ L->pre, p->b_s, { net_seg2(net->W_s_T, net->W_s_Tf, net->ld_S, L->idx, L->vals, nz) }, 1 };
     }
-    net_comb_run(cb, n, S);
+    net_comb(net, cb, n, S);
     for (int j = 0; j < n; j++) {
         NetLane *L = lanes[j];
         const int t = L->t;
         double *h = L->h + (size_t)t * S;
         net_act_vec(net->cfg.activation, h, L->pre, S);
+        if (L->h_f) net_to_float(L->h_f + (size_t)t * S, h, (size_t)S);
         L->V[t] = p->b_v[0] + net_dot(p->w_v, h, S);
     }
 }
@@ -96,17 +98,18 @@ void striatum_backward(const Net *net, NetLane *L, int t, const double *dv, int 
     const int S = d->S, Z = d->Z;
     const int vtp = net->cfg.value_trains_pfc;
     if (!dv) {   /* a step that reads no value (epochs): the same segment, empty */
-        if (vtp) c->seg[c->nseg++] = S > 0 ? net_seg(p->W_s, Z, ix, vl, 0) : net_seg(p->w_v, 0, &zero, NULL, 0);
+        if (vtp) c->seg[c->nseg++] = S > 0 ? net_seg2(p->W_s, net->W_s_f, Z, ix, vl, 0)
+                                           : net_seg2(p->w_v, net->w_v_f, 0, &zero, NULL, 0);
         return;
     }
     if (S > 0) {
         const double *h = L->h + (size_t)t * S;
         double *dh = L->dh + (size_t)t * S;
         for (int q = 0; q < S; q++) dh[q] = *dv * p->w_v[q] * net_act_deriv(net->cfg.activation, h[q]);
-        if (vtp) c->seg[c->nseg++] = net_seg(p->W_s, Z, ix, vl, net_list_nz(ix, vl, dh, S));
+        if (vtp) c->seg[c->nseg++] = net_seg2(p->W_s, net->W_s_f, Z, ix, vl, net_list_nz(ix, vl, dh, S));
     } else if (vtp) {
         /* V = w_v . r_t + ...: dr_t gets dv w_v, one term of the row w_v */
-        c->seg[c->nseg++] = net_seg(p->w_v, 0, &zero, dv, *dv != 0.0);
+        c->seg[c->nseg++] = net_seg2(p->w_v, net->w_v_f, 0, &zero, dv, *dv != 0.0);
     }
 }
 
@@ -116,10 +119,10 @@ void striatum_weight_grads(const Net *net, NetLane *L, const double *dV, const N
     const int S = d->S, Z = d->Z, T = L->t;
     net_colsum_acc(g->b_v, dV, 1, T, 1);
     if (S > 0) {
-        net_gemm_tn(L, g->w_v, (size_t)S, 1, dV, 1, L->h, (size_t)S, T, S);
+        net_gemm_tn(L, g->w_v, (size_t)S, 1, dV, 1, L->h, net->cfg.single ? L->h_f : NULL, (size_t)S, T, S);
         net_colsum_acc(g->b_s, L->dh, (size_t)S, T, S);
-        net_gemm_tn(L, g->W_s, (size_t)Z, S, L->dh, (size_t)S, L->z, (size_t)Z, T, Z);
+        net_gemm_tn(L, g->W_s, (size_t)Z, S, L->dh, (size_t)S, L->z, net->cfg.single ? L->z_f : NULL, (size_t)Z, T, Z);
     } else {
-        net_gemm_tn(L, g->w_v, (size_t)Z, 1, dV, 1, L->z, (size_t)Z, T, Z);
+        net_gemm_tn(L, g->w_v, (size_t)Z, 1, dV, 1, L->z, net->cfg.single ? L->z_f : NULL, (size_t)Z, T, Z);
     }
 }

@@ -29,6 +29,7 @@ typedef struct TrainConfig {
     int value_trains_pfc;
     int time_input;
     int epochs[4];              /* steps of fixation, choice, outcome, iti; all 0 = one step per trial */
+    int single;                 /* model.precision = single: float32 products (net.h "Precision") */
     /* [train] */
     int batch;                  /* B episodes per update */
     int workers;                /* W threads sharing each batch (trainer.h) */

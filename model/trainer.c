@@ -55,6 +55,7 @@ typedef struct TrainWorker {
     gsl_rng **rng;
     const double **dl, **dv;
     int *lane;
+    long n_double;           /* single precision: shares replayed in double (worker_run) */
     pthread_t thread;
     int started;             /* thread created */
 } TrainWorker;
@@ -336,13 +337,11 @@ static void lane_loss(Trainer *tr, TrainLane *L, double beta_e, TrainEpisodeStat
     st->entropy = T ? terms.entropy / T : NAN;
 }
 
-/* One worker's share of a batch: play lanes [lo, hi) in lockstep, their
-** losses, and their gradient (summed in lane order) into w->grad. */
-static void worker_run(TrainWorker *w)
+/* One worker's share of a batch with network net: play lanes [lo, hi) in
+** lockstep, their losses, and their gradient (summed in lane order) into w->grad. */
+static void worker_play(TrainWorker *w, const Net *net)
 {
     Trainer *tr = w->tr;
-    if (w->lo >= w->hi) return;
-    const Net *net = tr->net;
     const int A = tr->info.n_actions;
     for (int b = w->lo; b < w->hi; b++) lane_start(tr, &tr->lanes[b], tr->e0 + b);
 
@@ -387,6 +386,28 @@ static void worker_run(TrainWorker *w)
     }
     memset(w->grad, 0, net->d.n_params * sizeof(double));
     net_backward_lanes(net, w->nls, n, w->dl, w->dv, w->grad);
+}
+
+/* The worker's share of the batch. In single precision (net.h "Precision"), a
+** share whose loss or gradient is not finite is played again in double, from
+** the same seeds: float's range ends at 3.4e38, and relu networks early in
+** training reach gradients of 1e22-1e63 that double holds and clipping then
+** absorbs. The decision depends only on the single-precision results, so the
+** run stays deterministic; that share's result is the double path's. */
+static void worker_run(TrainWorker *w)
+{
+    const Net *net = w->tr->net;
+    if (w->lo >= w->hi) return;
+    worker_play(w, net);
+    if (!net->cfg.single) return;
+    int ok = 1;
+    for (int b = w->lo; b < w->hi; b++) ok &= isfinite(w->tr->lanes[b].loss);
+    for (size_t i = 0; i < net->d.n_params; i++) ok &= isfinite(w->grad[i]);
+    if (ok) return;
+    Net dbl = *net;   /* the same matrices, read by the double kernels */
+    dbl.cfg.single = 0;
+    worker_play(w, &dbl);
+    w->n_double++;
 }
 
 int trainer_compute(Trainer *tr, TrainStats *stats)
@@ -497,6 +518,13 @@ const double *trainer_optim_state(const Trainer *tr, size_t *n_state)
 }
 
 const Net *trainer_net(const Trainer *tr) { return tr->net; }
+
+long trainer_double_replays(const Trainer *tr)
+{
+    long n = 0;
+    for (int w = 0; w < tr->n_workers; w++) n += tr->workers[w].n_double;
+    return n;
+}
 
 const TaskInfo *trainer_task_info(const Trainer *tr) { return &tr->info; }
 

@@ -150,6 +150,9 @@ const double *trainer_params(const Trainer *tr, size_t *n_params);
 const double *trainer_optim_state(const Trainer *tr, size_t *n_state);
 /* The network (for its dimensions and config). */
 const Net *trainer_net(const Trainer *tr);
+/* Single precision: how many worker shares of batches overflowed float and
+** were played again in double (trainer.c worker_run); 0 in double. */
+long trainer_double_replays(const Trainer *tr);
 /* The task's fixed facts (A, obs_dim, max_trials). */
 const TaskInfo *trainer_task_info(const Trainer *tr);
 /* The striatal deltas (model/striatum.h) lane `lane` of the last batch was

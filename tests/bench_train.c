@@ -10,8 +10,20 @@
 ** dense) and the rate they imply, and for W = 2 the speed-up over W = 1.
 ** The output is a Markdown table (the README's Speed section).
 **
+** Each cell runs in both precisions (model.precision, -p), back to back, and
+** reports its rate per CPU-second (steps/cpu-s times flops/step) as a
+** percentage of this core's FMA peak in the same precision (tests/helpers/
+** peak.h: AVX2+FMA, 4 doubles or 8 floats a vector, also per CPU-second),
+** measured in the same process (the best of rounds before the table and
+** between its cells; rows print at the end); both are per core and
+** disturbed little by other processes on a shared machine, unlike wall time; "vs double" is the
+** single-precision row's speed-up (in steps/cpu-s) over the double row above it;
+** "replays": batch shares that overflowed float and were replayed in double
+** (model/trainer.c worker_run; relu's early gradient blow-ups).
+**
 **     make bench    (or build/tests/bench_train [-s seconds] [-a tanh|relu|softplus]
-**                         [-B 1,8,16,32] [-N 48,128,256] [-W 1,2] [-2 16,32] [-c])
+**                         [-B 1,8,16,32] [-N 48,128,256] [-W 1,2] [-2 16,32] [-c]
+**                         [-p double,single])
 **
 ** -B, -N, -W give the grid (every B x N x W); -2 lists the batch sizes that
 ** also get a W = 2 row when -W is not given (default 16,32; "" for none); -c
@@ -25,6 +37,7 @@
 
 #include "core/config.h"
 #include "model/trainer.h"
+#include "tests/helpers/peak.h"
 #include "tasks/task.h"
 
 static const OptSpec run_specs[] = {
@@ -48,8 +61,8 @@ static double cpu_now(void)
     return (double)t.tv_sec + 1e-9 * (double)t.tv_nsec;
 }
 
-static int bench(int B, int N, int W, const char *act, double min_secs, double *steps_per_s,
-                 double *steps_per_cpu_s, double *flops)
+static int bench(int B, int N, int W, const char *act, const char *prec, double min_secs, double *steps_per_s,
+                 double *steps_per_cpu_s, double *flops, long *replays)
 {
     char err[256] = "", buf[64];
     Config *c = config_alloc();
@@ -63,6 +76,8 @@ static int bench(int B, int N, int W, const char *act, double min_secs, double *
     snprintf(buf, sizeof buf, "train.workers=%d", W);
     if (config_assign(c, buf, "bench", err, sizeof err)) goto done;
     snprintf(buf, sizeof buf, "model.activation=%s", act);
+    if (config_assign(c, buf, "bench", err, sizeof err)) goto done;
+    snprintf(buf, sizeof buf, "model.precision=%s", prec);
     if (config_assign(c, buf, "bench", err, sizeof err)) goto done;
     if (config_assign(c, "task.dist=independent", "bench", err, sizeof err)
         || config_assign(c, "task.trials=100", "bench", err, sizeof err)
@@ -84,9 +99,10 @@ static int bench(int B, int N, int W, const char *act, double min_secs, double *
     *steps_per_s = (double)steps / el;
     *steps_per_cpu_s = (double)steps / (cpu_now() - c0);
     *flops = net_flops_per_step(&trainer_net(tr)->d);
+    *replays = trainer_double_replays(tr);
     rc = 0;
 done:
-    if (rc) fprintf(stderr, "bench B=%d N=%d W=%d: %s\n", B, N, W, err);
+    if (rc) fprintf(stderr, "bench B=%d N=%d W=%d %s: %s\n", B, N, W, prec, err);
     trainer_free(tr);
     config_free(c);
     return rc;
@@ -114,8 +130,14 @@ int main(int argc, char **argv)
     const char *act = "relu";
     int Bs[16] = { 1, 8, 16, 32 }, Ns[16] = { 48, 128, 256 }, Ws[16] = { 1 }, B2[16] = { 16, 32 };
     int nB = 4, nN = 3, nW = 1, nB2 = 2, opt, w_given = 0, cpu = 0;
-    while ((opt = getopt(argc, argv, "s:a:B:N:W:2:c")) != -1) {
+    int precs[2] = { 1, 1 };   /* double, single */
+    while ((opt = getopt(argc, argv, "s:a:B:N:W:2:cp:")) != -1) {
         switch (opt) {
+        case 'p':
+            precs[0] = strstr(optarg, "double") != NULL;
+            precs[1] = strstr(optarg, "single") != NULL;
+            if (!precs[0] && !precs[1]) nB = -1;
+            break;
         case 'c': cpu = 1; break;
         case 's': secs = atof(optarg); break;
         case 'a': act = optarg; break;
@@ -128,7 +150,7 @@ int main(int argc, char **argv)
     }
     if (nB < 1 || nN < 1 || nW < 1 || nB2 < 0 || !(secs > 0.0)) {
         fprintf(stderr, "usage: bench_train [-s seconds] [-a tanh|relu|softplus] [-B list] [-N list] "
-                        "[-W list] [-2 list] [-c]\n");
+                        "[-W list] [-2 list] [-c] [-p double,single]\n");
         return 2;
     }
     printf("Training throughput: independent bandit, T = 100, %s units, defaults otherwise;\n"
@@ -140,9 +162,13 @@ int main(int argc, char **argv)
     if (cpu)
         printf("steps/cpu-s: trials per second of the process's CPU time (all threads), a\n"
                "measure that a busy machine disturbs less than wall time.\n\n");
-    printf("| B | N | W | steps/s | flops/step | GFLOP/s | vs W=1 |%s\n", cpu ? " steps/cpu-s |" : "");
-    printf("|---:|---:|---:|---:|---:|---:|---:|%s\n", cpu ? "---:|" : "");
-    fflush(stdout);
+    /* the peak: the best of 2 s before the table and 0.3 s after each cell (a
+    ** round on a core whose sibling is busy runs slower); rows print at the end */
+    double peak[2];
+    for (int q = 0; q < 2; q++) peak[q] = peak_fma_gflops(q, 2.0);
+    typedef struct { int B, N, W, q; double sps, scpu, fl; long rep; char ratio[32], vsd[32]; } Row;
+    static Row rows[2 * 16 * 16 * 17];
+    int nr = 0;
     for (int i = 0; i < nB; i++)
         for (int j = 0; j < nN; j++) {
             int wl[17], nw = 0;
@@ -153,19 +179,44 @@ int main(int argc, char **argv)
                 for (int k = 0; k < nB2; k++)
                     if (B2[k] == Bs[i]) wl[nw++] = 2;
             }
-            double base = 0.0;
+            double base[2] = { 0.0, 0.0 };
             for (int k = 0; k < nw; k++) {
-                double sps, scpu, fl;
-                if (bench(Bs[i], Ns[j], wl[k], act, secs, &sps, &scpu, &fl)) return 1;
-                if (wl[k] == 1) base = sps;
-                char ratio[32] = "";
-                if (wl[k] != 1 && base > 0.0) snprintf(ratio, sizeof ratio, "%.2fx", sps / base);
-                printf("| %d | %d | %d | %.0f | %.0f | %.2f | %s |", Bs[i], Ns[j], wl[k], sps, fl,
-                       sps * fl * 1e-9, ratio);
-                if (cpu) printf(" %.0f |", scpu);
-                printf("\n");
-                fflush(stdout);
+                double dbl = 0.0;
+                for (int q = 0; q < 2; q++) {
+                    if (!precs[q]) continue;
+                    Row *w = &rows[nr++];
+                    *w = (Row){ Bs[i], Ns[j], wl[k], q, 0, 0, 0, 0, "", "" };
+                    if (bench(Bs[i], Ns[j], wl[k], act, q ? "single" : "double", secs, &w->sps, &w->scpu, &w->fl,
+                              &w->rep))
+                        return 1;
+                    if (wl[k] == 1) base[q] = w->sps;
+                    if (q == 0) dbl = w->scpu;
+                    if (wl[k] != 1 && base[q] > 0.0) snprintf(w->ratio, sizeof w->ratio, "%.2fx", w->sps / base[q]);
+                    if (q == 1 && dbl > 0.0) snprintf(w->vsd, sizeof w->vsd, "%.2fx", w->scpu / dbl);
+                    fprintf(stderr, "bench_train: B %d N %d W %d %s: %.0f steps/s\n", w->B, w->N, w->W,
+                            q ? "single" : "double", w->sps);
+                }
+                for (int q = 0; q < 2; q++) {
+                    const double pk = peak_fma_gflops(q, 0.3);
+                    if (pk > peak[q]) peak[q] = pk;
+                }
             }
         }
+    printf("FMA peak of this core per CPU-second (tests/helpers/peak.h, the best of rounds before\n"
+           "the table and between its cells): double %.2f GFLOP/s, single %.2f GFLOP/s.\n"
+           "%% of peak: steps/cpu-s x flops/step against it (the same precision); vs double: the\n"
+           "single row's steps/cpu-s over the double row's above it; replays: batch shares replayed\n"
+           "in double after a float overflow (model/trainer.c).\n\n", peak[0], peak[1]);
+    printf("| B | N | W | precision | steps/s | flops/step | GFLOP/s | %% of peak | vs W=1 | vs double | replays |%s\n",
+           cpu ? " steps/cpu-s |" : "");
+    printf("|---:|---:|---:|---|---:|---:|---:|---:|---:|---:|---:|%s\n", cpu ? "---:|" : "");
+    for (int k = 0; k < nr; k++) {
+        const Row *w = &rows[k];
+        printf("| %d | %d | %d | %s | %.0f | %.0f | %.2f | %.0f%% | %s | %s | %ld |", w->B, w->N, w->W,
+               w->q ? "single" : "double", w->sps, w->fl, w->sps * w->fl * 1e-9,
+               100.0 * w->scpu * w->fl * 1e-9 / peak[w->q], w->ratio, w->vsd, w->rep);
+        if (cpu) printf(" %.0f |", w->scpu);
+        printf("\n");
+    }
     return 0;
 }

@@ -490,7 +490,7 @@ static double test_phase(const TrainConfig *tc, const Config *c, const double *p
 ** setting that matters is pinned here, so that tuning the defaults does not
 ** move this test; with seed 3 it reaches P(best) ~ 0.98 (other seeds of
 ** this short schedule reach 0.54-0.99: the seed is part of the test). */
-static void learns_easy_bandit(const char *workers)
+static double learns_easy_bandit(const char *workers)
 {
     const char *const sets[] = { workers, "task.name=bandit", "task.dist=easy", "task.trials=100",
                                  "model.hidden=12", "model.activation=tanh", "model.init=gaussian",
@@ -514,12 +514,55 @@ static void learns_easy_bandit(const char *workers)
     assert_true(after > 0.75);
     trainer_free(tr);
     config_free(c);
+    return after;
 }
 
 static void test_learns_easy_bandit(void **state)
 {
     (void)state;
     learns_easy_bandit("train.workers=1");
+}
+
+/* model.precision = single (float32 products, model/net_kernels_f.c): the same
+** schedule learns as well, within 5 standard errors of the double run's P(best). */
+static void test_learns_easy_bandit_single(void **state)
+{
+    (void)state;
+    const double d = learns_easy_bandit("model.precision=double");
+    const double s = learns_easy_bandit("model.precision=single");
+    const double se = sqrt(d * (1.0 - d) / 200.0 + s * (1.0 - s) / 200.0);
+    assert_true(fabs(s - d) < 5.0 * se + 0.02);
+}
+
+/* Single precision: the same seed and settings give the same bits (two
+** trainers, and a checkpoint resumed), and other bits than double. */
+static void test_single_deterministic(void **state)
+{
+    (void)state;
+    const char *const sets[] = { "task.name=bandit", "task.trials=20", "model.hidden=40",
+                                 "model.striatum_units=3", "model.critic_input=true", "model.noise=0.1",
+                                 "model.tau=2", "train.batch=3", "run.seed=7", "model.precision=single",
+                                 NULL };
+    Config *c = make_config(sets);
+    TrainConfig tc;
+    Trainer *a = make_trainer(c, &tc), *b = make_trainer(c, &tc);
+    run_updates(a, 4);
+    run_updates(b, 4);
+    size_t P;
+    const double *pa = trainer_params(a, &P);
+    assert_memory_equal(pa, trainer_params(b, NULL), P * sizeof(double));
+    const char *const dsets[] = { "task.name=bandit", "task.trials=20", "model.hidden=40",
+                                  "model.striatum_units=3", "model.critic_input=true", "model.noise=0.1",
+                                  "model.tau=2", "train.batch=3", "run.seed=7", NULL };
+    Config *c2 = make_config(dsets);
+    Trainer *d = make_trainer(c2, &tc);
+    run_updates(d, 4);
+    assert_true(memcmp(pa, trainer_params(d, NULL), P * sizeof(double)) != 0);
+    trainer_free(d);
+    trainer_free(a);
+    trainer_free(b);
+    config_free(c2);
+    check_resume(c);   /* frees c */
 }
 
 /* The same schedule with two workers (another summation order) learns too. */
@@ -726,6 +769,8 @@ int main(void)
         cmocka_unit_test(test_stored_delta_is_the_trained_delta),
         cmocka_unit_test(test_learns_easy_bandit),
         cmocka_unit_test(test_learns_easy_bandit_two_workers),
+        cmocka_unit_test(test_learns_easy_bandit_single),
+        cmocka_unit_test(test_single_deterministic),
         cmocka_unit_test(test_one_worker_is_serial),
         cmocka_unit_test(test_workers_repeat),
         cmocka_unit_test(test_two_workers_close),
