@@ -3,7 +3,8 @@
 # ("ok N - name" / "not ok N - name") into one closing line:
 #     N passed, N failed
 # Exit status 1 if anything failed or a program crashed.
-# METARL_VALGRIND=1 runs the unit-test programs under valgrind's memcheck.
+# METARL_VALGRIND=1 runs the unit-test programs under valgrind's memcheck
+# (METARL_JOBS at a time, default 2).
 BUILD=${1:-build}
 export METARL_BIN="$BUILD/metarl"
 export CMOCKA_MESSAGE_OUTPUT=TAP
@@ -25,12 +26,24 @@ run_one() {   # name, command...
     fi
 }
 
+# Under valgrind (some 50 times slower) the programs run two at a time, one
+# per core, into files of their own; their lines are then summed in order.
+if [ -n "$METARL_VALGRIND" ]; then
+    mkdir -p "$tmp/vg"
+    for t in "$BUILD"/tests/test_*; do
+        [ -x "$t" ] || continue
+        case "$t" in *.o|*.d) continue ;; esac
+        echo "$t"
+    done | xargs -P "${METARL_JOBS:-2}" -I{} sh -c 'n=$(basename "$1"); s=$(date +%s);
+        valgrind -q --error-exitcode=99 --leak-check=full --errors-for-leak-kinds=definite,indirect "$1" \
+            > "$2/$n.out" 2> "$2/$n.err"; echo $? > "$2/$n.rc"; echo $(( $(date +%s) - s )) > "$2/$n.s"' _ {} "$tmp/vg"
+fi
+replay() { cat "$tmp/vg/$1.out"; cat "$tmp/vg/$1.err" >&2; return "$(cat "$tmp/vg/$1.rc")"; }
 for t in "$BUILD"/tests/test_*; do
     [ -x "$t" ] || continue
     case "$t" in *.o|*.d) continue ;; esac
     if [ -n "$METARL_VALGRIND" ]; then
-        run_one "$(basename "$t")" valgrind -q --error-exitcode=99 --leak-check=full \
-            --errors-for-leak-kinds=definite,indirect "$t"
+        run_one "$(basename "$t") ($(cat "$tmp/vg/$(basename "$t").s")s)" replay "$(basename "$t")"
     else
         run_one "$(basename "$t")" "$t"
     fi
