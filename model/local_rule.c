@@ -1,0 +1,240 @@
+/* model/local_rule.c: the e-prop rule of model/local_rule.h (equations
+** there; derivation and measurements in model/net.md "The local rule").
+** Called by model/trainer.c when train.rule = eprop, once per forward step
+** and once per recorded action of each lane; every sum runs in a fixed
+** order, so a seed and config give the same bits run after run.
+*/
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/rng.h"
+#include <gsl/gsl_randist.h>
+
+#include "model/local_rule.h"
+#include "model/striatum.h"
+
+LocalRule *local_rule_alloc(const Net *net, const LocalRuleConfig *cfg, char *err, size_t n_err)
+{
+    const int N = net->d.N, A = net->d.A;
+    LocalRule *rule = calloc(1, sizeof *rule);
+    gsl_rng *r = rng_alloc();
+    if (rule) {
+        rule->cfg = *cfg;
+        rule->B_pi = calloc((size_t)A * N, sizeof(double));
+        rule->b_v = calloc((size_t)N, sizeof(double));
+    }
+    if (!rule || !r || !rule->B_pi || !rule->b_v) {
+        if (r) gsl_rng_free(r);
+        local_rule_free(rule);
+        snprintf(err, n_err, "out of memory");
+        return NULL;
+    }
+    /* index 1 of the init stream: index 0 draws the weights (trainer.c) */
+    rng_seed_episode(r, cfg->seed, RNG_STREAM_INIT, 1);
+    const double sd = 1.0 / sqrt((double)N);
+    for (int k = 0; k < A * N; k++) rule->B_pi[k] = gsl_ran_gaussian(r, sd);
+    for (int i = 0; i < N; i++) rule->b_v[i] = gsl_ran_gaussian(r, sd);
+    gsl_rng_free(r);
+    return rule;
+}
+
+void local_rule_free(LocalRule *rule)
+{
+    if (!rule) return;
+    free(rule->B_pi);
+    free(rule->b_v);
+    free(rule);
+}
+
+LocalTrace *local_trace_alloc(const Net *net)
+{
+    const NetDims *d = &net->d;
+    LocalTrace *lt = calloc(1, sizeof *lt);
+    if (!lt) return NULL;
+    lt->eps = calloc((size_t)(d->I + d->N + 1), sizeof(double));
+    lt->E = calloc(d->n_params, sizeof(double));
+    lt->sig = calloc((size_t)d->N, sizeof(double));
+    lt->sig_ent = calloc((size_t)d->N, sizeof(double));
+    lt->dvdr = calloc((size_t)d->N, sizeof(double));
+    lt->gl = calloc((size_t)d->A, sizeof(double));
+    lt->ent = calloc((size_t)d->A, sizeof(double));
+    if (!lt->eps || !lt->E || !lt->sig || !lt->sig_ent || !lt->dvdr || !lt->gl || !lt->ent) {
+        local_trace_free(lt);
+        return NULL;
+    }
+    return lt;
+}
+
+void local_trace_free(LocalTrace *lt)
+{
+    if (!lt) return;
+    free(lt->eps);
+    free(lt->E);
+    free(lt->sig);
+    free(lt->sig_ent);
+    free(lt->dvdr);
+    free(lt->gl);
+    free(lt->ent);
+    free(lt);
+}
+
+void local_trace_reset(const Net *net, LocalTrace *lt)
+{
+    const NetDims *d = &net->d;
+    lt->ns = 0;
+    memset(lt->eps, 0, (size_t)(d->I + d->N + 1) * sizeof(double));
+    memset(lt->E, 0, d->n_params * sizeof(double));
+}
+
+/* grad += c E */
+static void settle(const Net *net, const LocalTrace *lt, double c, double *grad)
+{
+    const size_t P = net->d.n_params;
+    for (size_t k = 0; k < P; k++) grad[k] += c * lt->E[k];
+}
+
+void local_rule_forward(const LocalRule *rule, const Net *net, LocalTrace *lt, const NetLane *nl,
+                        double *grad)
+{
+    const NetDims *d = &net->d;
+    const int N = d->N, I = d->I;
+    const double alpha = net->cfg.alpha, leak = 1.0 - alpha;
+    double *eu = lt->eps, *er = lt->eps + I, *eb = lt->eps + I + N;
+    for (; lt->ns < nl->ns; lt->ns++) {
+        const int s = lt->ns;
+        const double *u = nl->u + (size_t)s * I;
+        const double *rp = s > 0 ? nl->r + (size_t)(s - 1) * N : NULL;
+        for (int j = 0; j < I; j++) eu[j] = leak * eu[j] + alpha * u[j];
+        for (int j = 0; j < N; j++) er[j] = leak * er[j] + alpha * (rp ? rp[j] : 0.0);
+        *eb = leak * *eb + alpha;
+    }
+    const int t = nl->t;
+    if (t >= 1) {
+        const double delta = striatum_delta(nl->reward[t - 1], rule->cfg.gamma, nl->V[t], nl->V[t - 1]);
+        settle(net, lt, -rule->cfg.scale * rule->cfg.delta_scale * delta, grad);
+    }
+}
+
+/* dV_t/dr_t (N) into out: the critic's exact sensitivity (symmetric feedback). */
+static void value_sensitivity(const Net *net, const NetLane *nl, int t, double *out)
+{
+    const NetDims *d = &net->d;
+    const NetParams *p = &net->p;
+    const int N = d->N, S = d->S, Z = d->Z;
+    if (S == 0) {
+        memcpy(out, p->w_v, (size_t)N * sizeof(double));
+        return;
+    }
+    const double *h = nl->h + (size_t)t * S;
+    for (int i = 0; i < N; i++) out[i] = 0.0;
+    for (int q = 0; q < S; q++) {
+        const double c = p->w_v[q] * net_act_deriv(net->cfg.activation, h[q]);
+        const double *row = p->W_s + (size_t)q * Z;
+        for (int i = 0; i < N; i++) out[i] += c * row[i];
+    }
+}
+
+/* The readouts' share of trial t: E (decayed already) += their g_t, grad += entropy terms. */
+static void readout_terms(const LocalRule *rule, const Net *net, LocalTrace *lt, const NetLane *nl, int t,
+                          const double *gl, const double *ent, double ce, double *grad)
+{
+    const NetDims *d = &net->d;
+    const NetParams *p = &net->p;
+    const int N = d->N, A = d->A, S = d->S, Z = d->Z;
+    const double bv = rule->cfg.beta_v;
+    NetParams e, g;
+    net_params_point(d, lt->E, &e);
+    net_params_point(d, grad, &g);
+    const double *rt = net_lane_rates(net, nl, t);
+    for (int a = 0; a < A; a++) {
+        double *ea = e.W_pi + (size_t)a * N, *ga = g.W_pi + (size_t)a * N;
+        for (int i = 0; i < N; i++) {
+            ea[i] += gl[a] * rt[i];
+            ga[i] += ce * ent[a] * rt[i];
+        }
+        e.b_pi[a] += gl[a];
+        g.b_pi[a] += ce * ent[a];
+    }
+    const double *z = nl->z + (size_t)t * Z;
+    e.b_v[0] += bv;
+    if (S == 0) {
+        for (int k = 0; k < Z; k++) e.w_v[k] += bv * z[k];
+        return;
+    }
+    const double *h = nl->h + (size_t)t * S;
+    for (int q = 0; q < S; q++) {
+        const double c = bv * p->w_v[q] * net_act_deriv(net->cfg.activation, h[q]);
+        double *row = e.W_s + (size_t)q * Z;
+        for (int k = 0; k < Z; k++) row[k] += c * z[k];
+        e.b_s[q] += c;
+        e.w_v[q] += bv * h[q];
+    }
+}
+
+void local_rule_record(const LocalRule *rule, const Net *net, LocalTrace *lt, const NetLane *nl,
+                       double beta_e, int done, double *grad)
+{
+    const NetDims *d = &net->d;
+    const NetParams *p = &net->p;
+    const int N = d->N, A = d->A, I = d->I, t = nl->t - 1;
+    const double decay = rule->cfg.gamma * rule->cfg.lambda, ce = beta_e * rule->cfg.scale;
+    const size_t P = d->n_params;
+    for (size_t k = 0; k < P; k++) lt->E[k] *= decay;
+
+    /* output errors of trial t: d log pi(a_t)/dlogits and the entropy's dL/dlogits / beta_e */
+    double *gl = lt->gl, *ent = lt->ent;
+    const double *pr = nl->probs + (size_t)t * A, *lp = nl->logp + (size_t)t * A;
+    double H = 0.0;
+    for (int a = 0; a < A; a++) H -= pr[a] * lp[a];
+    for (int a = 0; a < A; a++) {
+        gl[a] = (a == nl->action[t] ? 1.0 : 0.0) - pr[a];
+        ent[a] = pr[a] * (lp[a] + H);
+    }
+    readout_terms(rule, net, lt, nl, t, gl, ent, ce, grad);
+
+    /* the broadcast learning signals, times the post-synaptic factor psi = f'(x) */
+    const double *Bf = rule->cfg.symmetric ? p->W_pi : rule->B_pi;
+    const double *bvf = rule->b_v;
+    const int vtp = net->cfg.value_trains_pfc;
+    if (vtp && rule->cfg.symmetric) {
+        value_sensitivity(net, nl, t, lt->dvdr);
+        bvf = lt->dvdr;
+    }
+    const double *rt = net_lane_rates(net, nl, t);
+    for (int i = 0; i < N; i++) {
+        double L = vtp ? rule->cfg.beta_v * bvf[i] : 0.0, Le = 0.0;
+        for (int a = 0; a < A; a++) {
+            L += Bf[(size_t)a * N + i] * gl[a];
+            Le += Bf[(size_t)a * N + i] * ent[a];
+        }
+        const double psi = net_act_deriv(net->cfg.activation, rt[i]);
+        lt->sig[i] = L * psi;
+        lt->sig_ent[i] = ce * Le * psi;
+    }
+    NetParams e, g;
+    net_params_point(d, lt->E, &e);
+    net_params_point(d, grad, &g);
+    const double *eu = lt->eps, *er = lt->eps + I, eb = lt->eps[I + N];
+    for (int i = 0; i < N; i++) {
+        const double si = lt->sig[i], se = lt->sig_ent[i];
+        double *ei = e.W_in + (size_t)i * I, *gi = g.W_in + (size_t)i * I;
+        for (int j = 0; j < I; j++) {
+            ei[j] += si * eu[j];
+            gi[j] += se * eu[j];
+        }
+        double *eri = e.W_rec + (size_t)i * N, *gri = g.W_rec + (size_t)i * N;
+        if (si != 0.0 || se != 0.0)
+            for (int j = 0; j < N; j++) {
+                eri[j] += si * er[j];
+                gri[j] += se * er[j];
+            }
+        e.b[i] += si * eb;
+        g.b[i] += se * eb;
+    }
+    if (done) {
+        const double delta = striatum_delta(nl->reward[t], rule->cfg.gamma, 0.0, nl->V[t]);
+        settle(net, lt, -rule->cfg.scale * rule->cfg.delta_scale * delta, grad);
+    }
+}
