@@ -84,6 +84,7 @@ void local_trace_reset(const Net *net, LocalTrace *lt)
 {
     const NetDims *d = &net->d;
     lt->ns = 0;
+    lt->pending = 0.0;
     memset(lt->eps, 0, (size_t)(d->I + d->N + 1) * sizeof(double));
     memset(lt->E, 0, d->n_params * sizeof(double));
 }
@@ -111,10 +112,14 @@ void local_rule_forward(const LocalRule *rule, const Net *net, LocalTrace *lt, c
         *eb = leak * *eb + alpha;
     }
     const int t = nl->t;
+    lt->pending = 0.0;
     if (t >= 1) {
+        /* grad += pending E_{t-1}: applied by local_rule_record, fused with E's decay (E is not
+        ** touched in between, so the sums are the same) */
         const double delta = striatum_delta(nl->reward[t - 1], rule->cfg.gamma, nl->V[t], nl->V[t - 1]);
-        settle(net, lt, -rule->cfg.scale * rule->cfg.delta_scale * delta, grad);
+        lt->pending = -rule->cfg.scale * rule->cfg.delta_scale * delta;
     }
+    (void)grad;
 }
 
 /* dV_t/dr_t (N) into out: the critic's exact sensitivity (symmetric feedback). */
@@ -181,7 +186,15 @@ void local_rule_record(const LocalRule *rule, const Net *net, LocalTrace *lt, co
     const int N = d->N, A = d->A, I = d->I, t = nl->t - 1;
     const double decay = rule->cfg.gamma * rule->cfg.lambda, ce = beta_e * rule->cfg.scale;
     const size_t P = d->n_params;
-    for (size_t k = 0; k < P; k++) lt->E[k] *= decay;
+    const double c = lt->pending;
+    if (c != 0.0)
+        for (size_t k = 0; k < P; k++) {
+            grad[k] += c * lt->E[k];
+            lt->E[k] *= decay;
+        }
+    else
+        for (size_t k = 0; k < P; k++) lt->E[k] *= decay;
+    lt->pending = 0.0;
 
     /* output errors of trial t: d log pi(a_t)/dlogits and the entropy's dL/dlogits / beta_e */
     double *gl = lt->gl, *ent = lt->ent;

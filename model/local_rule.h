@@ -75,6 +75,7 @@ typedef struct LocalRule {
 
 typedef struct LocalTrace {
     int ns;               /* steps absorbed into eps */
+    double pending;       /* -(s/B) delta_{t-1}, applied to E_{t-1} by the next local_rule_record */
     double *eps;          /* (I + N + 1): [u part, r part, bias] */
     double *E;            /* (P) block layout (net_params_point) */
     double *sig, *sig_ent;/* (N) scratch: L_t psi_t and Lent_t psi_t */
@@ -93,8 +94,9 @@ void local_trace_free(LocalTrace *lt);
 void local_trace_reset(const Net *net, LocalTrace *lt);
 
 /* After net_forward_step of trial t = nl->t: absorb the steps just run into
-** eps; if t >= 1, grad += -(s/B) delta_{t-1} E_{t-1} with delta_{t-1} =
-** r_{t-1} + gamma V_t - V_{t-1} (striatum_delta). */
+** eps; if t >= 1, delta_{t-1} = r_{t-1} + gamma V_t - V_{t-1} (striatum_delta)
+** is settled: grad += -(s/B) delta_{t-1} E_{t-1} (done by the next
+** local_rule_record, in one pass with E's decay; grad may be NULL here). */
 void local_rule_forward(const LocalRule *rule, const Net *net, LocalTrace *lt, const NetLane *nl,
                         double *grad);
 
