@@ -178,36 +178,31 @@ static void readout_terms(const LocalRule *rule, const Net *net, LocalTrace *lt,
     }
 }
 
-void local_rule_record(const LocalRule *rule, const Net *net, LocalTrace *lt, const NetLane *nl,
-                       double beta_e, int done, double *grad)
+/* One row of the prefrontal block, fused: settle the pending delta (c), decay, add the
+** trial's term si eps (and the entropy term se eps into grad). Per element the same
+** operations in the same order as a pass of each. */
+static void pfc_row(double *restrict e, double *restrict g, const double *restrict eps, int n, double c,
+                    double decay, double si, double se)
+{
+    if (c != 0.0)
+        for (int j = 0; j < n; j++) g[j] += c * e[j];
+    if (si == 0.0 && se == 0.0) {
+        for (int j = 0; j < n; j++) e[j] *= decay;
+        return;
+    }
+    for (int j = 0; j < n; j++) {
+        e[j] = e[j] * decay + si * eps[j];
+        g[j] += se * eps[j];
+    }
+}
+
+/* L_t psi_t and Lent_t psi_t (times beta_e / B) into lt->sig, lt->sig_ent. */
+static void learning_signals(const LocalRule *rule, const Net *net, LocalTrace *lt, const NetLane *nl, int t,
+                             double ce)
 {
     const NetDims *d = &net->d;
     const NetParams *p = &net->p;
-    const int N = d->N, A = d->A, I = d->I, t = nl->t - 1;
-    const double decay = rule->cfg.gamma * rule->cfg.lambda, ce = beta_e * rule->cfg.scale;
-    const size_t P = d->n_params;
-    const double c = lt->pending;
-    if (c != 0.0)
-        for (size_t k = 0; k < P; k++) {
-            grad[k] += c * lt->E[k];
-            lt->E[k] *= decay;
-        }
-    else
-        for (size_t k = 0; k < P; k++) lt->E[k] *= decay;
-    lt->pending = 0.0;
-
-    /* output errors of trial t: d log pi(a_t)/dlogits and the entropy's dL/dlogits / beta_e */
-    double *gl = lt->gl, *ent = lt->ent;
-    const double *pr = nl->probs + (size_t)t * A, *lp = nl->logp + (size_t)t * A;
-    double H = 0.0;
-    for (int a = 0; a < A; a++) H -= pr[a] * lp[a];
-    for (int a = 0; a < A; a++) {
-        gl[a] = (a == nl->action[t] ? 1.0 : 0.0) - pr[a];
-        ent[a] = pr[a] * (lp[a] + H);
-    }
-    readout_terms(rule, net, lt, nl, t, gl, ent, ce, grad);
-
-    /* the broadcast learning signals, times the post-synaptic factor psi = f'(x) */
+    const int N = d->N, A = d->A;
     const double *Bf = rule->cfg.symmetric ? p->W_pi : rule->B_pi;
     const double *bvf = rule->b_v;
     const int vtp = net->cfg.value_trains_pfc;
@@ -219,32 +214,52 @@ void local_rule_record(const LocalRule *rule, const Net *net, LocalTrace *lt, co
     for (int i = 0; i < N; i++) {
         double L = vtp ? rule->cfg.beta_v * bvf[i] : 0.0, Le = 0.0;
         for (int a = 0; a < A; a++) {
-            L += Bf[(size_t)a * N + i] * gl[a];
-            Le += Bf[(size_t)a * N + i] * ent[a];
+            L += Bf[(size_t)a * N + i] * lt->gl[a];
+            Le += Bf[(size_t)a * N + i] * lt->ent[a];
         }
         const double psi = net_act_deriv(net->cfg.activation, rt[i]);
         lt->sig[i] = L * psi;
         lt->sig_ent[i] = ce * Le * psi;
     }
+}
+
+void local_rule_record(const LocalRule *rule, const Net *net, LocalTrace *lt, const NetLane *nl,
+                       double beta_e, int done, double *grad)
+{
+    const NetDims *d = &net->d;
+    const int N = d->N, A = d->A, I = d->I, t = nl->t - 1;
+    const double decay = rule->cfg.gamma * rule->cfg.lambda, ce = beta_e * rule->cfg.scale;
+    const double c = lt->pending;
+    const size_t P = d->n_params, P_pfc = (size_t)N * I + (size_t)N * N + (size_t)N;
+    lt->pending = 0.0;
+
+    /* output errors of trial t: d log pi(a_t)/dlogits and the entropy's dL/dlogits / beta_e */
+    double *gl = lt->gl, *ent = lt->ent;
+    const double *pr = nl->probs + (size_t)t * A, *lp = nl->logp + (size_t)t * A;
+    double H = 0.0;
+    for (int a = 0; a < A; a++) H -= pr[a] * lp[a];
+    for (int a = 0; a < A; a++) {
+        gl[a] = (a == nl->action[t] ? 1.0 : 0.0) - pr[a];
+        ent[a] = pr[a] * (lp[a] + H);
+    }
+    /* the readouts (block entries from W_pi on): settle, decay, their exact terms */
+    for (size_t k = P_pfc; k < P; k++) {
+        if (c != 0.0) grad[k] += c * lt->E[k];
+        lt->E[k] *= decay;
+    }
+    readout_terms(rule, net, lt, nl, t, gl, ent, ce, grad);
+
+    /* the prefrontal synapses: broadcast signals times psi = f'(x), times eps */
+    learning_signals(rule, net, lt, nl, t, ce);
     NetParams e, g;
     net_params_point(d, lt->E, &e);
     net_params_point(d, grad, &g);
-    const double *eu = lt->eps, *er = lt->eps + I, eb = lt->eps[I + N];
+    const double *eu = lt->eps, *er = lt->eps + I, *eb = lt->eps + I + N;
     for (int i = 0; i < N; i++) {
         const double si = lt->sig[i], se = lt->sig_ent[i];
-        double *ei = e.W_in + (size_t)i * I, *gi = g.W_in + (size_t)i * I;
-        for (int j = 0; j < I; j++) {
-            ei[j] += si * eu[j];
-            gi[j] += se * eu[j];
-        }
-        double *eri = e.W_rec + (size_t)i * N, *gri = g.W_rec + (size_t)i * N;
-        if (si != 0.0 || se != 0.0)
-            for (int j = 0; j < N; j++) {
-                eri[j] += si * er[j];
-                gri[j] += se * er[j];
-            }
-        e.b[i] += si * eb;
-        g.b[i] += se * eb;
+        pfc_row(e.W_in + (size_t)i * I, g.W_in + (size_t)i * I, eu, I, c, decay, si, se);
+        pfc_row(e.W_rec + (size_t)i * N, g.W_rec + (size_t)i * N, er, N, c, decay, si, se);
+        pfc_row(e.b + i, g.b + i, eb, 1, c, decay, si, se);
     }
     if (done) {
         const double delta = striatum_delta(nl->reward[t], rule->cfg.gamma, 0.0, nl->V[t]);
