@@ -87,7 +87,8 @@ static const OptSpec train_specs[] = {
       "bonus is not scaled; the stored rpe is the unscaled delta)" },
     { "train", "rule", NULL, OPT_CHOICE, "bptt", 0, 0, "bptt|eprop", NULL,
       "gradient: backpropagation through the whole episode, or the local e-prop rule (eligibility traces "
-      "gated online by the striatal delta, the policy error fed back through fixed weights; model/local_rule.h)" },
+      "gated online by the striatal delta, the policy error fed back through fixed weights; model/local_rule.h; "
+      "use it with model.activation = tanh: with relu and random feedback the rates run away, model/net.md)" },
     { "train", "feedback", NULL, OPT_CHOICE, "random", 0, 0, "random|symmetric", NULL,
       "rule = eprop: the errors reach the prefrontal units through fixed random weights (feedback alignment) "
       "or through the readout weights themselves (symmetric)" },
