@@ -88,6 +88,13 @@ static const OptSpec train_specs[] = {
       "dopamine manipulation: the striatal delta is multiplied by this before it builds the advantages and the "
       "value targets, so the policy and value gradients scale by it (0 blocks learning from reward; the entropy "
       "bonus is not scaled; the stored rpe is the unscaled delta)" },
+    { "train", "rule", NULL, OPT_CHOICE, "bptt", 0, 0, "bptt|eprop", NULL,
+      "gradient: backpropagation through the whole episode, or the local e-prop rule (eligibility traces "
+      "gated online by the striatal delta, the policy error fed back through fixed weights; model/local_rule.h; "
+      "use it with model.activation = tanh: with relu and random feedback the rates run away, model/net.md)" },
+    { "train", "feedback", NULL, OPT_CHOICE, "random", 0, 0, "random|symmetric", NULL,
+      "rule = eprop: the errors reach the prefrontal units through fixed random weights (feedback alignment) "
+      "or through the readout weights themselves (symmetric)" },
     { "train", "checkpoint_every", NULL, OPT_INT, "1000", 1, 1e15, NULL, NULL,
       "episodes between checkpoints" },
     OPT_END
@@ -148,6 +155,9 @@ int train_config_from(const Config *c, TrainConfig *tc, char *err, size_t n_err)
     tc->clip_norm = config_double(c, "train", "clip_norm");
     tc->checkpoint_every = config_int(c, "train", "checkpoint_every");
     tc->delta_scale = config_double(c, "train", "delta_scale");
+    static const char *const rules[] = { "bptt", "eprop" };
+    tc->rule = (TrainRule)pick(config_str(c, "train", "rule"), rules, 2);
+    tc->feedback_symmetric = strcmp(config_str(c, "train", "feedback"), "symmetric") == 0;
 
     tc->seed = (uint64_t)config_int(c, "run", "seed");
     tc->episodes = config_int(c, "run", "episodes");

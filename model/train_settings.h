@@ -16,6 +16,9 @@
 #include "model/net.h"
 #include "model/optim.h"
 
+/* train.rule: how the gradient is computed (model/local_rule.h) */
+typedef enum { TRAIN_RULE_BPTT = 0, TRAIN_RULE_EPROP = 1 } TrainRule;
+
 typedef struct TrainConfig {
     /* [model] */
     int hidden;                 /* N */
@@ -41,6 +44,8 @@ typedef struct TrainConfig {
     double clip_norm;           /* 0 = off */
     double delta_scale;         /* s: the striatal delta that trains the network is s delta (a2c.h) */
     long checkpoint_every;      /* episodes */
+    TrainRule rule;             /* bptt (default) or the local e-prop rule */
+    int feedback_symmetric;     /* eprop: 1 = feedback through W_pi and dV/dr, 0 = fixed random */
     /* [run] */
     uint64_t seed;
     long episodes;              /* training episodes */

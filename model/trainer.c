@@ -25,6 +25,7 @@
 #include "core/rng.h"
 #include "core/thread.h"
 #include "model/a2c.h"
+#include "model/local_rule.h"
 #include "model/optim.h"
 #include "model/striatum.h"
 #include "model/trainer.h"
@@ -43,6 +44,7 @@ typedef struct TrainLane {
     double obs[TASK_MAX_OBS];
     double loss;         /* the episode's A2C loss L (unscaled) */
     int active;
+    LocalTrace *lt;      /* train.rule = eprop: the lane's eligibility traces; NULL with bptt */
 } TrainLane;
 
 typedef struct TrainWorker {
@@ -65,6 +67,7 @@ struct Trainer {
     TaskInfo info;
     Net *net;
     Optim *opt;
+    LocalRule *rule;             /* train.rule = eprop (model/local_rule.h); NULL with bptt */
     int B;
     TrainLane *lanes;            /* (B) */
     double *grad;                /* (P) this part's gradient, then the caller's reduction */
@@ -99,6 +102,7 @@ static void lane_free(TrainLane *L)
     free(L->ret);
     free(L->dlogits);
     free(L->dV);
+    local_trace_free(L->lt);
 }
 
 static void worker_free(Trainer *tr, TrainWorker *w)
@@ -139,6 +143,7 @@ void trainer_free(Trainer *tr)
     free(tr->lanes);
     net_free(tr->net);
     optim_free(tr->opt);
+    local_rule_free(tr->rule);
     free(tr->grad);
     free(tr->ep);
     free(tr);
@@ -233,6 +238,12 @@ Trainer *trainer_alloc(const TrainConfig *tc, const Config *cfg, char *err, size
     tr->opt = optim_alloc(&tc->optim, P);
     tr->grad = calloc(P, sizeof(double));
     if (!tr->opt || !tr->grad) goto oom;
+    if (tc->rule == TRAIN_RULE_EPROP) {
+        const LocalRuleConfig lc = { tc->feedback_symmetric, tc->gamma, tc->gae_lambda, tc->delta_scale,
+                                     tc->beta_v, 1.0 / tr->B, tc->seed };
+        tr->rule = local_rule_alloc(tr->net, &lc, err, n_err);
+        if (!tr->rule) goto fail;
+    }
     for (int b = 0; b < tr->B; b++) {
         TrainLane *L = &tr->lanes[b];
         L->r_task = rng_alloc();
@@ -248,6 +259,7 @@ Trainer *trainer_alloc(const TrainConfig *tc, const Config *cfg, char *err, size
         if (!L->r_task || !L->r_pol || !L->nl || !L->truth || !L->stage || !L->delta || !L->adv || !L->ret
             || !L->dlogits || !L->dV)
             goto oom;
+        if (tr->rule && !(L->lt = local_trace_alloc(tr->net))) goto oom;
     }
     tr->workers = calloc((size_t)tr->n_workers, sizeof *tr->workers);
     if (!tr->workers) goto oom;
@@ -294,6 +306,7 @@ static void lane_start(Trainer *tr, TrainLane *L, long e)
     rng_seed_episode(L->r_pol, tr->tc.seed, RNG_STREAM_POLICY, (uint64_t)e);
     L->task->type->reset(L->task->state, L->r_task);
     net_lane_reset(L->nl);
+    if (L->lt) local_trace_reset(tr->net, L->lt);
     L->active = 1;
 }
 
@@ -344,6 +357,8 @@ static void worker_play(TrainWorker *w, const Net *net)
     Trainer *tr = w->tr;
     const int A = tr->info.n_actions;
     for (int b = w->lo; b < w->hi; b++) lane_start(tr, &tr->lanes[b], tr->e0 + b);
+    const LocalRule *rule = tr->rule;   /* eprop: the gradient is summed online, step by step */
+    if (rule) memset(w->grad, 0, net->d.n_params * sizeof(double));
 
     /* lockstep: trial t of every lane still running, then trial t+1 */
     for (;;) {
@@ -365,10 +380,12 @@ static void worker_play(TrainWorker *w, const Net *net)
         for (int k = 0; k < m; k++) {
             TrainLane *L = &tr->lanes[w->lane[k]];
             NetLane *nl = L->nl;
+            if (rule) local_rule_forward(rule, net, L->lt, nl, w->grad);
             int a = rng_categorical(net_lane_probs(net, nl), A, L->r_pol);
             int done = 0;
             double reward = L->task->type->step(L->task->state, a, L->r_task, &done);
             net_lane_record(nl, a, reward);
+            if (rule) local_rule_record(rule, net, L->lt, nl, tr->beta_e, done, w->grad);
             if (done) L->active = 0;
             /* the task promised at most max_trials trials */
             assert(L->active == 0 || nl->t < nl->T_max);
@@ -384,6 +401,7 @@ static void worker_play(TrainWorker *w, const Net *net)
         w->dl[n] = L->dlogits;
         w->dv[n++] = L->dV;
     }
+    if (rule) return;   /* its gradient is in w->grad already; the losses above are for the stats */
     memset(w->grad, 0, net->d.n_params * sizeof(double));
     net_backward_lanes(net, w->nls, n, w->dl, w->dv, w->grad);
 }
