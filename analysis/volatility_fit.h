@@ -16,11 +16,15 @@
 ** boundary. The reward is the trial's reward as stored (0/1 in the task).
 ** Fitted by maximum likelihood with GSL's Nelder-Mead simplex in (logit
 ** alpha_s, logit alpha_v, log beta) from a grid of starts, alpha in {0.1,
-** 0.4} x {0.1, 0.4} x beta in {2, 8}, the best polished to 1e-6.
+** 0.4} x {0.1, 0.4} x beta in {2, 8} (simplex size 1e-2, at most 200
+** iterations each), the best polished to 1e-6 (at most 1,000); a simplex
+** also stops when 25 iterations gain less than its tolerance in nats (a
+** flat ridge, e.g. beta near 0 for a random chooser). The search box is
+** logit alpha in [-12, 12], log beta in [-7, 6], kept by a quadratic penalty.
 **
 ** Confidence interval: the percentile bootstrap over episodes (resampled with
 ** replacement, the same number of episodes), n_boot replicates, each fitted
-** from the full sample's optimum; the interval holds the central `level`
+** from the full sample's optimum (tolerance 1e-3, at most 200 iterations); the interval holds the central `level`
 ** (e.g. 0.95) of the replicates' ratios. The replicates are drawn from a GSL
 ** generator seeded with `seed` (core/rng.h), so the interval is
 ** deterministic. Used by the `volatility` experiment (jobs/experiment_metrics.c).
