@@ -62,7 +62,10 @@ int experiment_metric_twostep(Store *s, int64_t run, const ExperimentMetric *m, 
 /* The harlow, baited, volatility and inferred metrics (jobs/experiment_metrics.c),
 ** m->key naming the number: harlow "trial1" / "trial2" (accuracy of the
 ** episode's first and second choice stage); baited "lg_rewarded_1",
-** "lg_unrewarded_1" (the Lau-Glimcher kernel at lag 1), "matching_slope"
+** "lg_unrewarded_1" (the Lau-Glimcher kernel at lag 1: bR_1, bU_1),
+** "lg_reward_1" (bR_1 - bU_1: since bR c r + bU c (1 - r) = bU c + (bR - bU)
+** c r, the weight of reward history apart from choice history, Lau &
+** Glimcher 2005's reward kernel; bU_1 is the choice kernel), "matching_slope"
 ** (analysis/matching.h), "sel_action", "sel_reward", "sel_interaction" (the
 ** fraction of recorded units whose rate depends on the previous action,
 ** reward, or their product at p < 0.05, analysis/neural.h); volatility

@@ -102,7 +102,8 @@ int experiment_metric_baited(Store *s, int64_t run, const ExperimentMetric *m, d
         baited_cache.store = s;
         baited_cache.run = run;
     }
-    if (!strcmp(m->key, "lg_rewarded_1")) *value = baited_cache.lg_rewarded;
+    if (!strcmp(m->key, "lg_reward_1")) *value = baited_cache.lg_rewarded - baited_cache.lg_unrewarded;
+    else if (!strcmp(m->key, "lg_rewarded_1")) *value = baited_cache.lg_rewarded;
     else if (!strcmp(m->key, "lg_unrewarded_1")) *value = baited_cache.lg_unrewarded;
     else if (!strcmp(m->key, "matching_slope")) *value = baited_cache.slope;
     else if (!strcmp(m->key, "sel_action")) *value = baited_cache.sel[SEL_ACTION];
