@@ -73,6 +73,8 @@ const ExperimentMetric experiment_metrics[] = {
       "switch_unrewarded", experiment_metric_inferred },
     { "inf_later_rewarded", "inferred value: mean delta at later rewarded trials of that arm, same block",
       "later_rewarded", experiment_metric_inferred },
+    { "inf_switch_ratio", "inferred value: rewarded first-switch delta / rewarded later delta, same arm and block",
+      "switch_ratio", experiment_metric_inferred },
     { "inf_expect_weight", "inferred value: first-switch delta's weight on the observer's E[r] (inferred)",
       "expect_weight", experiment_metric_inferred },
     { "inf_last_weight", "inferred value: first-switch delta's weight on the last reward from that arm (experienced)",
@@ -113,8 +115,8 @@ const Experiment experiments[] = {
       { TARGET_AT_LEAST, "target", 0 }, "training,volatility", "about 4 min per seed on one core", "about 15 s", NULL },
     { "inferred", "data/experiments/inferred.ini", "inferred value in the RPE on reversals (Bromberg-Martin et al. 2010; "
       "Wang 2018 Fig. 4)", 5, 2, 2000, 100, 16,
-      { "inf_expect_weight", "inf_last_weight", "inf_switch_rewarded", "inf_switch_unrewarded", "inf_later_rewarded",
-        "p_best" },
+      { "inf_expect_weight", "inf_last_weight", "inf_switch_ratio", "inf_switch_rewarded", "inf_switch_unrewarded",
+        "inf_later_rewarded", "p_best" },
       { TARGET_BELOW, "target", 0 }, "training,inferred,rpe", "about 3 min per seed on one core", "about 10 s", NULL },
     { NULL, NULL, NULL, 0, 0, 0, 0, 0, { NULL }, { TARGET_BELOW, NULL, 0 }, NULL, NULL, NULL, NULL }
 };

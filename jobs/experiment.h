@@ -72,7 +72,9 @@ int experiment_metric_twostep(Store *s, int64_t run, const ExperimentMetric *m, 
 ** "ratio", "ratio_lo", "ratio_hi", "alpha_stable", "alpha_volatile", "beta"
 ** (analysis/volatility_fit.h, 50 bootstrap replicates, 95%); inferred
 ** "switch_rewarded", "switch_unrewarded" (mean delta at the outcome of the
-** first switch after a reversal), "later_rewarded", "expect_weight",
+** first switch after a reversal), "later_rewarded", "switch_ratio"
+** (switch_rewarded / later_rewarded: scale-free, since the network's delta
+** and a reference agent's are in different units), "expect_weight",
 ** "last_weight" (the inferred-value regression's weights on the observer's
 ** E[r] and on the last reward from that arm), "switch_expect". */
 int experiment_metric_harlow(Store *s, int64_t run, const ExperimentMetric *m, double *value, char *err,

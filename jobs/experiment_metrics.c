@@ -186,6 +186,7 @@ int experiment_metric_inferred(Store *s, int64_t run, const ExperimentMetric *m,
     if (!strcmp(m->key, "switch_rewarded")) *value = f->switch_mean[1];
     else if (!strcmp(m->key, "switch_unrewarded")) *value = f->switch_mean[0];
     else if (!strcmp(m->key, "later_rewarded")) *value = f->later_mean[1];
+    else if (!strcmp(m->key, "switch_ratio") && f->later_mean[1] != 0) *value = f->switch_mean[1] / f->later_mean[1];
     else if (!strcmp(m->key, "expect_weight") && f->fit.n > 0) *value = f->fit.coef[INF_EXPECT];
     else if (!strcmp(m->key, "last_weight") && f->fit.n > 0) *value = f->fit.coef[INF_LAST];
     else if (!strcmp(m->key, "switch_expect")) *value = f->switch_expect;

@@ -84,7 +84,7 @@ for spec in "dependent:regret reward_per_trial p_best:training regret curve" \
             "harlow:harlow_trial1 harlow_trial2 reward_per_trial:training" \
             "baited:lg_reward_1 lg_rewarded_1 lg_unrewarded_1 matching_slope sel_action sel_reward reward_per_trial:training regression selectivity" \
             "volatility:vol_ratio vol_ratio_lo vol_ratio_hi alpha_stable alpha_volatile:training volatility" \
-            "inferred:inf_expect_weight inf_last_weight inf_switch_rewarded p_best:training inferred rpe"; do
+            "inferred:inf_expect_weight inf_last_weight inf_switch_ratio inf_switch_rewarded p_best:training inferred rpe"; do
     e=${spec%%:*}; rest=${spec#*:}; metrics=${rest%%:*}; kinds=${rest#*:}
     if ! "$BIN" experiment "$e" --quick --seeds 1 --db "q-$e.db" -o "out-$e" --quiet > "o-$e.txt" 2> "e-$e.txt"; then
         not_ok "experiment $e --quick: exit 0" "$(cat "e-$e.txt")"
