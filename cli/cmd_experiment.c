@@ -39,6 +39,7 @@ static void list_one(const Experiment *e)
     }
     task_title(c, title, sizeof title);
     printf("    task %s; config %s\n", title, e->config);
+    if (e->test_set) printf("    the frozen-weight test sets: %s\n", e->test_set);
     printf("    full:    %d seeds x %ld episodes, %ld units, %ld test episodes; %s\n", e->seeds,
            config_int(c, "run", "episodes"), config_int(c, "model", "hidden"), config_int(c, "test", "episodes"),
            e->time_full);

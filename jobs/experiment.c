@@ -42,6 +42,43 @@ const ExperimentMetric experiment_metrics[] = {
     { "mf_weight", "two-step: stay regression's reward weight (model-free)", "mf_weight", experiment_metric_twostep },
     { "mb_weight", "two-step: stay regression's reward x transition weight (model-based)", "mb_weight",
       experiment_metric_twostep },
+    { "harlow_trial1", "Harlow: accuracy of the first choice of an episode", "trial1", experiment_metric_harlow },
+    { "harlow_trial2", "Harlow: accuracy of the second choice of an episode", "trial2", experiment_metric_harlow },
+    { "lg_reward_1", "Lau-Glimcher reward kernel at lag 1 (rewarded minus unrewarded choice weight)", "lg_reward_1",
+      experiment_metric_baited },
+    { "lg_rewarded_1", "Lau-Glimcher kernel: weight of a rewarded choice one trial back", "lg_rewarded_1",
+      experiment_metric_baited },
+    { "lg_unrewarded_1", "Lau-Glimcher kernel: weight of an unrewarded choice one trial back", "lg_unrewarded_1",
+      experiment_metric_baited },
+    { "matching_slope", "matching: slope of choice fraction on income fraction, one point per episode",
+      "matching_slope", experiment_metric_baited },
+    { "sel_action", "fraction of recorded units selective to the previous action (p < 0.05)", "sel_action",
+      experiment_metric_baited },
+    { "sel_reward", "fraction of recorded units selective to the previous reward (p < 0.05)", "sel_reward",
+      experiment_metric_baited },
+    { "sel_interaction", "fraction of recorded units selective to previous action x reward (p < 0.05)",
+      "sel_interaction", experiment_metric_baited },
+    { "vol_ratio", "volatility: RW alpha in volatile stretches / alpha in stable ones", "ratio",
+      experiment_metric_volatility },
+    { "vol_ratio_lo", "volatility: the ratio's 95% bootstrap interval over episodes, low end", "ratio_lo",
+      experiment_metric_volatility },
+    { "vol_ratio_hi", "volatility: the ratio's 95% bootstrap interval over episodes, high end", "ratio_hi",
+      experiment_metric_volatility },
+    { "alpha_stable", "volatility: RW alpha fitted in stable stretches", "alpha_stable", experiment_metric_volatility },
+    { "alpha_volatile", "volatility: RW alpha fitted in volatile stretches", "alpha_volatile",
+      experiment_metric_volatility },
+    { "inf_switch_rewarded", "inferred value: mean delta at a rewarded first switch after a reversal",
+      "switch_rewarded", experiment_metric_inferred },
+    { "inf_switch_unrewarded", "inferred value: mean delta at an unrewarded first switch after a reversal",
+      "switch_unrewarded", experiment_metric_inferred },
+    { "inf_later_rewarded", "inferred value: mean delta at later rewarded trials of that arm, same block",
+      "later_rewarded", experiment_metric_inferred },
+    { "inf_switch_ratio", "inferred value: rewarded first-switch delta / rewarded later delta, same arm and block",
+      "switch_ratio", experiment_metric_inferred },
+    { "inf_expect_weight", "inferred value: first-switch delta's weight on the observer's E[r] (inferred)",
+      "expect_weight", experiment_metric_inferred },
+    { "inf_last_weight", "inferred value: first-switch delta's weight on the last reward from that arm (experienced)",
+      "last_weight", experiment_metric_inferred },
     { NULL, NULL, NULL, NULL }
 };
 
@@ -50,20 +87,38 @@ const ExperimentMetric experiment_metrics[] = {
 const Experiment experiments[] = {
     { "bandit", "data/configs/bandit.ini", "independent two-armed bandit (Wang et al. 2016)", 5,
       2, 40000, 200, 16, { "regret", "reward_per_trial", "p_best" }, { TARGET_BELOW, "thompson", 0 },
-      "training,regret,curve", "about 2.5 min per seed on one core (13 min for 5)", "about 15 s" },
+      "training,regret,curve", "about 2.5 min per seed on one core (13 min for 5)", "about 15 s", NULL },
     { "dependent", "data/configs/dependent.ini", "dependent two-armed bandit, p2 = 1 - p1 (Wang et al. 2016)", 5,
       2, 40000, 200, 16, { "regret", "reward_per_trial", "p_best" }, { TARGET_BELOW, "thompson", 0 },
-      "training,regret,curve", "about 70 s per seed on one core (6 min for 5)", "about 15 s" },
+      "training,regret,curve", "about 70 s per seed on one core (6 min for 5)", "about 15 s", NULL },
     { "reversal", "data/configs/reversal.ini", "probabilistic reversal learning, 0.8/0.2, hazard 0.05", 5,
       2, 10000, 200, 16, { "p_best", "post_reversal", "reward_per_trial" }, { TARGET_WITHIN, "observer", 0.03 },
-      "training,reversal,curve", "about 90 s per seed on one core (8 min for 5)", "about 15 s" },
+      "training,reversal,curve", "about 90 s per seed on one core (8 min for 5)", "about 15 s", NULL },
     { "twostep", "data/experiments/twostep.ini", "two-step task, Wang 2018 variant (0.8/0.2, 0.9/0.1, switch 0.025)",
       8, 2, 5000, 200, 16,
       { "reward_per_trial", "stay_rewarded_common", "stay_rewarded_rare", "stay_unrewarded_common",
         "stay_unrewarded_rare", "mf_weight", "mb_weight", "p_best" },
       { TARGET_AT_LEAST, "target", 0 },
-      "training,twostep,curve", "under 1 min per seed on one core (about 5 min for 8)", "about 10 s" },
-    { NULL, NULL, NULL, 0, 0, 0, 0, 0, { NULL }, { TARGET_BELOW, NULL, 0 }, NULL, NULL, NULL }
+      "training,twostep,curve", "under 1 min per seed on one core (about 5 min for 8)", "about 10 s", NULL },
+    { "harlow", "data/experiments/harlow.ini", "Harlow task, one-dimensional (Harlow 1949; Wang et al. 2018 Fig. 6)", 5,
+      2, 3000, 100, 16, { "harlow_trial2", "harlow_trial1", "reward_per_trial" }, { TARGET_AT_LEAST, "target", 0 },
+      "training", "about 1 min per seed on one core", "about 5 s", NULL },
+    { "baited", "data/experiments/baited.ini", "baited two-armed bandit (Tsutsui et al. 2016; Wang et al. 2018 sim. 1)",
+      5, 2, 3000, 100, 16,
+      { "lg_reward_1", "reward_per_trial", "lg_rewarded_1", "lg_unrewarded_1", "matching_slope", "sel_action",
+        "sel_reward", "sel_interaction" },
+      { TARGET_AT_LEAST, "target", 0 }, "training,regression,selectivity", "about 2 min per seed on one core",
+      "about 10 s", "task.name=baited task.dist=test test.activity=float16" },
+    { "volatility", "data/experiments/volatility.ini", "stable and volatile stretches (Behrens et al. 2007; Wang 2018 "
+      "Fig. 3)", 5, 2, 1000, 20, 16,
+      { "vol_ratio", "vol_ratio_lo", "vol_ratio_hi", "alpha_stable", "alpha_volatile", "reward_per_trial" },
+      { TARGET_AT_LEAST, "target", 0 }, "training,volatility", "about 4 min per seed on one core", "about 15 s", NULL },
+    { "inferred", "data/experiments/inferred.ini", "inferred value in the RPE on reversals (Bromberg-Martin et al. 2010; "
+      "Wang 2018 Fig. 4)", 5, 2, 2000, 100, 16,
+      { "inf_expect_weight", "inf_last_weight", "inf_switch_ratio", "inf_switch_rewarded", "inf_switch_unrewarded",
+        "inf_later_rewarded", "p_best" },
+      { TARGET_BELOW, "target", 0 }, "training,inferred,rpe", "about 3 min per seed on one core", "about 10 s", NULL },
+    { NULL, NULL, NULL, 0, 0, 0, 0, 0, { NULL }, { TARGET_BELOW, NULL, 0 }, NULL, NULL, NULL, NULL }
 };
 
 const ExperimentMetric *experiment_metric(const char *name)
@@ -422,11 +477,43 @@ static int do_train(const ExperimentSettings *s, const char *db, Config *cfg, co
     return rc;
 }
 
-static int do_test(const ExperimentSettings *s, const char *db, int64_t run, int *stopped, char *err, size_t n_err)
+/* The test's settings: none, or e->test_set's "section.key=value" words. */
+static Config *test_config(const Experiment *e, char *err, size_t n_err)
 {
-    Config *empty = empty_config(test_declare_all);
+    Config *c = config_alloc();
+    if (!c || test_declare_all(c) != 0) {
+        config_free(c);
+        snprintf(err, n_err, "out of memory");
+        return NULL;
+    }
+    char words[512], *save = NULL;
+    snprintf(words, sizeof words, "%s", e->test_set ? e->test_set : "");
+    for (char *w = strtok_r(words, " ", &save); w; w = strtok_r(NULL, " ", &save)) {
+        char *dot = strchr(w, '.'), *eq = strchr(w, '=');
+        if (!dot || !eq || eq < dot) {
+            snprintf(err, n_err, "experiment %s: test setting '%s' is not section.key=value", e->name, w);
+            config_free(c);
+            return NULL;
+        }
+        *dot = *eq = '\0';
+        if (set(c, w, dot + 1, eq + 1, err, n_err) != 0) {
+            config_free(c);
+            return NULL;
+        }
+    }
+    if (config_finalize(c, err, n_err) != 0) {
+        config_free(c);
+        return NULL;
+    }
+    return c;
+}
+
+static int do_test(const ExperimentSettings *s, const Experiment *e, const char *db, int64_t run, int *stopped,
+                   char *err, size_t n_err)
+{
+    Config *empty = test_config(e, err, n_err);
     TestResult *tr = calloc(1, sizeof *tr);
-    int rc = !empty || !tr ? fail(err, n_err, JOB_FAILED, "out of memory") : JOB_OK;
+    int rc = !empty ? JOB_FAILED : !tr ? fail(err, n_err, JOB_FAILED, "out of memory") : JOB_OK;
     if (rc == JOB_OK) {
         TestSettings ts = { db, run, empty, s->version, s->stop, NULL, NULL, NULL };
         rc = test_job_run(&ts, tr, err, n_err);
@@ -481,7 +568,7 @@ static int run_seed(const ExperimentSettings *s, ExperimentResult *r, int k, cha
         r->test_run[k] = find_test(rows, n, r->train_run[k]);
         if (!r->test_run[k]) {
             say(s, "%s: testing run %lld with frozen weights", name, (long long)r->train_run[k]);
-            rc = do_test(s, r->db, r->train_run[k], &stopped, err, n_err);
+            rc = do_test(s, e, r->db, r->train_run[k], &stopped, err, n_err);
             store_runs_free(rows, n);
             rows = NULL;
             n = 0;

@@ -59,6 +59,32 @@ const ExperimentMetric *experiment_metric(const char *name);
 ** (analysis/twostep.h). */
 int experiment_metric_twostep(Store *s, int64_t run, const ExperimentMetric *m, double *value, char *err,
                               size_t n_err);
+/* The harlow, baited, volatility and inferred metrics (jobs/experiment_metrics.c),
+** m->key naming the number: harlow "trial1" / "trial2" (accuracy of the
+** episode's first and second choice stage); baited "lg_rewarded_1",
+** "lg_unrewarded_1" (the Lau-Glimcher kernel at lag 1: bR_1, bU_1),
+** "lg_reward_1" (bR_1 - bU_1: since bR c r + bU c (1 - r) = bU c + (bR - bU)
+** c r, the weight of reward history apart from choice history, Lau &
+** Glimcher 2005's reward kernel; bU_1 is the choice kernel), "matching_slope"
+** (analysis/matching.h), "sel_action", "sel_reward", "sel_interaction" (the
+** fraction of recorded units whose rate depends on the previous action,
+** reward, or their product at p < 0.05, analysis/neural.h); volatility
+** "ratio", "ratio_lo", "ratio_hi", "alpha_stable", "alpha_volatile", "beta"
+** (analysis/volatility_fit.h, 50 bootstrap replicates, 95%); inferred
+** "switch_rewarded", "switch_unrewarded" (mean delta at the outcome of the
+** first switch after a reversal), "later_rewarded", "switch_ratio"
+** (switch_rewarded / later_rewarded: scale-free, since the network's delta
+** and a reference agent's are in different units), "expect_weight",
+** "last_weight" (the inferred-value regression's weights on the observer's
+** E[r] and on the last reward from that arm), "switch_expect". */
+int experiment_metric_harlow(Store *s, int64_t run, const ExperimentMetric *m, double *value, char *err,
+                             size_t n_err);
+int experiment_metric_baited(Store *s, int64_t run, const ExperimentMetric *m, double *value, char *err,
+                             size_t n_err);
+int experiment_metric_volatility(Store *s, int64_t run, const ExperimentMetric *m, double *value, char *err,
+                                 size_t n_err);
+int experiment_metric_inferred(Store *s, int64_t run, const ExperimentMetric *m, double *value, char *err,
+                               size_t n_err);
 /* The default metric function: the run's stored summary, key m->key. */
 int experiment_metric_summary(Store *s, int64_t run, const ExperimentMetric *m, double *value, char *err,
                               size_t n_err);
@@ -87,6 +113,8 @@ typedef struct Experiment {
     ExperimentTarget target;
     const char *figures;       /* plot kinds, comma-separated ("training,regret,curve") */
     const char *time_full, *time_quick;   /* expected wall time (measured where the README says so) */
+    const char *test_set;      /* the test's settings ("task.dist=test test.activity=true"; NULL = none):
+                                  what the frozen-weight test changes from the training run */
 } Experiment;
 
 /* The table (ended by a row with name NULL). */

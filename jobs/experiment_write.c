@@ -115,7 +115,8 @@ static int write_tsv(const ExperimentResult *r, const char *dir, char *err, size
 
 /* The runs a figure of `kind` draws: training: every seed's training run;
 ** regret: the first seed's test (report_plot adds its reference agents);
-** others: every seed's test, then the first seed's reference agents. */
+** the unit-rate figures (selectivity, ...): every seed's test; others:
+** every seed's test, then the first seed's reference agents. */
 static int figure_runs(const ExperimentResult *r, const char *kind, int64_t *ids)
 {
     int n = 0;
@@ -128,12 +129,23 @@ static int figure_runs(const ExperimentResult *r, const char *kind, int64_t *ids
         return n;
     }
     for (int k = 0; k < r->n_seeds && n < FIG_MAX_RUNS / 2; k++) ids[n++] = r->test_run[k];
+    static const char *const rates_only[] = { "selectivity", "pca", "trajectories", "decoding", NULL };
+    for (int i = 0; rates_only[i]; i++)
+        if (!strcmp(kind, rates_only[i])) return n;   /* unit rates: the network's test runs only */
     char err[512];
     Store *st = store_open(r->db, STORE_READ, err, sizeof err);
     int64_t *kids = NULL;
     int n_kids = 0;
     if (st && store_children(st, r->test_run[0], &kids, &n_kids) == 0)
-        for (int j = 0; j < n_kids && n < FIG_MAX_RUNS; j++) ids[n++] = kids[j];
+        for (int j = 0; j < n_kids && n < FIG_MAX_RUNS; j++) {
+            RunRow kid;
+            int skip = 0;   /* the RPE figures: only agents with a value (not wsls, random) */
+            if ((!strcmp(kind, "inferred") || !strcmp(kind, "rpe")) && store_run_get(st, kids[j], &kid) == 0) {
+                skip = kid.agent && (!strcmp(kid.agent, "wsls") || !strcmp(kid.agent, "random"));
+                store_run_clear(&kid);
+            }
+            if (!skip) ids[n++] = kids[j];
+        }
     free(kids);
     store_close(st);
     return n;

@@ -5,18 +5,23 @@
 # writes results.tsv, summary.md and figures; a second run with the same
 # store trains nothing (the run count stays); bad input (an unknown name,
 # --seeds 0, an -o folder that is not an experiment's) exits 2 with one line
-# and writes nothing.
+# and writes nothing. Every other experiment's --quick (one seed) runs end to
+# end too: exit 0, a network row for each of its metrics with a number, the
+# verdict line, a PNG per figure; harlow, baited, volatility and inferred
+# also check the numbers their metrics read (accuracy in [0, 1], baited tested
+# on task.dist = test with unit rates, a bootstrap interval around the
+# ratio, the inferred-value weights of the network and the RW learner).
 . tests/lib_cli.sh
 cd "$WORK" || exit 1
 
 # list
 if "$BIN" experiment list > list.txt 2> err.txt; then
     miss=""
-    for e in bandit dependent reversal twostep; do grep -q "^$e: " list.txt || miss="$miss $e"; done
+    for e in bandit dependent reversal twostep harlow baited volatility inferred; do grep -q "^$e: " list.txt || miss="$miss $e"; done
     if [ -n "$miss" ]; then not_ok "experiment list: every experiment" "missing:$miss"
     elif ! grep -q "not the result" list.txt; then not_ok "experiment list: says quick numbers are not the result"
     elif ! grep -q "seeds x" list.txt || ! grep -q "task bandit" list.txt; then not_ok "experiment list: seeds and task" "$(cat list.txt)"
-    else ok "experiment list: 4 experiments with task, settings, seeds and time"
+    else ok "experiment list: 8 experiments with task, settings, seeds and time"
     fi
 else
     not_ok "experiment list: exit 0" "$(cat err.txt)"
@@ -71,11 +76,50 @@ else
     not_ok "rerun after an interrupt resumes" "$(cat out3.txt err.txt)"
 fi
 
+# every other experiment's --quick, one seed: metric rows with numbers, the verdict, the figures
+metric_rows() { awk -F'\t' -v m="$2" '$1 == "network" && $2 == m && $3 != "NaN"' "$1/results.tsv" 2>/dev/null | wc -l; }
+for spec in "dependent:regret reward_per_trial p_best:training regret curve" \
+            "reversal:p_best post_reversal reward_per_trial:training reversal curve" \
+            "twostep:reward_per_trial stay_rewarded_common mb_weight mf_weight:training twostep curve" \
+            "harlow:harlow_trial1 harlow_trial2 reward_per_trial:training" \
+            "baited:lg_reward_1 lg_rewarded_1 lg_unrewarded_1 matching_slope sel_action sel_reward reward_per_trial:training regression selectivity" \
+            "volatility:vol_ratio vol_ratio_lo vol_ratio_hi alpha_stable alpha_volatile:training volatility" \
+            "inferred:inf_expect_weight inf_last_weight inf_switch_ratio inf_switch_rewarded p_best:training inferred rpe"; do
+    e=${spec%%:*}; rest=${spec#*:}; metrics=${rest%%:*}; kinds=${rest#*:}
+    if ! "$BIN" experiment "$e" --quick --seeds 1 --db "q-$e.db" -o "out-$e" --quiet > "o-$e.txt" 2> "e-$e.txt"; then
+        not_ok "experiment $e --quick: exit 0" "$(cat "e-$e.txt")"
+        continue
+    fi
+    bad=""
+    for m in $metrics; do [ "$(metric_rows "out-$e" "$m")" -eq 1 ] || bad="$bad $m"; done
+    for k in $kinds; do is_png "out-$e/figures/$k.png" || bad="$bad $k.png"; done
+    grep -q '^\*\*Signature reproduced: \(yes\|no\)' "out-$e/summary.md" || bad="$bad verdict"
+    [ -z "$bad" ] && ok "experiment $e --quick: metrics, verdict and figures" \
+        || not_ok "experiment $e --quick" "missing:$bad; $(cat "out-$e/results.tsv")"
+done
+val() { awk -F'\t' -v a="$2" -v m="$3" '$1 == a && $2 == m { print $3 }' "$1/results.tsv"; }
+in01() { awk -v v="$1" 'BEGIN { exit !(v >= 0 && v <= 1) }'; }
+in01 "$(val out-harlow network harlow_trial1)" && in01 "$(val out-harlow network harlow_trial2)" \
+    && grep -q "| wang2018 | harlow_trial2 | .* | 0.97 | Wang et al. 2018" out-harlow/summary.md \
+    && ok "harlow: accuracies in [0, 1]; Wang 2018's 0.97 with its source" || not_ok "harlow numbers" "$(cat out-harlow/results.tsv)"
+t=$(sqlite3 q-baited.db "SELECT count(*) FROM runs WHERE kind = 'test' AND config LIKE '%dist = test%'")
+tr=$(sqlite3 q-baited.db "SELECT count(*) FROM runs WHERE kind = 'train' AND config LIKE '%dist = train%'")
+[ "$t" -eq 1 ] && [ "$tr" -eq 1 ] && [ "$(val out-baited rw sel_action)" = NaN ] && in01 "$(val out-baited network sel_action)" \
+    && ok "baited: trained on dist train, tested on dist test with unit rates (selectivity of the network only)" \
+    || not_ok "baited: train/test dist and rates" "test $t train $tr; $(cat out-baited/results.tsv)"
+awk -F'\t' '$1 == "rw" && $2 ~ /^vol_ratio/ { v[$2] = $3 } END { exit !(v["vol_ratio_lo"] <= v["vol_ratio"] && v["vol_ratio"] <= v["vol_ratio_hi"]) }' \
+    out-volatility/results.tsv && ok "volatility: the RW learner's ratio inside its bootstrap interval" \
+    || not_ok "volatility interval" "$(cat out-volatility/results.tsv)"
+[ -n "$(val out-inferred rw inf_expect_weight)" ] && [ "$(val out-inferred rw inf_expect_weight)" != NaN ] \
+    && [ "$(val out-inferred observer inf_expect_weight)" != NaN ] \
+    && ok "inferred: the inferred-value weights of the network, RW and the observer" \
+    || not_ok "inferred numbers" "$(cat out-inferred/results.tsv)"
+
 # bad input: exit 2, one line, nothing written
 mkdir bad && cd bad || exit 1
 mkdir notours && echo x > notours/file.txt
 refusals <<'EOF'
-unknown experiment     | unknown experiment 'nope' (experiments: bandit, dependent, reversal, twostep) | experiment nope --quick
+unknown experiment     | unknown experiment 'nope' (experiments: bandit, dependent, reversal, twostep, harlow, baited, volatility, inferred) | experiment nope --quick
 --seeds 0              | --seeds 0                 | experiment bandit --quick --seeds 0
 --seeds abc            | --seeds abc               | experiment bandit --quick --seeds abc
 --workers 0            | --workers 0               | experiment bandit --quick --workers 0
