@@ -427,8 +427,6 @@ static void forward_block(const Net *net, NetLane *const *lanes, int n, const do
                           gsl_rng *const *rng)
 {
     const NetDims *d = &net->d;
-    const NetParams *p = &net->p;
-    const int N = d->N, A = d->A;
     NetLane *run[COMB_BLOCK];
     const double *ob[COMB_BLOCK];
     gsl_rng *rg[COMB_BLOCK];
@@ -447,31 +445,34 @@ static void forward_block(const Net *net, NetLane *const *lanes, int n, const do
         step_block(net, run, m, obs ? ob : NULL, rng ? rg : NULL);
     }
 
-    for (int j = 0; j < n; j++) {
-        NetLane *L = lanes[j];
-        const int t = L->t;
-        const double *rt = net_lane_rates(net, L, t);
-        /* policy: log-softmax of the logits W_pi r_t + b_pi */
-        double *lp = L->logp + (size_t)t * A, *pr = L->probs + (size_t)t * A;
-        double mx = -INFINITY;
-        for (int a = 0; a < A; a++) {
-            lp[a] = p->b_pi[a] + net_dot(p->W_pi + (size_t)a * N, rt, N);
-            if (lp[a] > mx) mx = lp[a];
-        }
-        double sum = 0.0;
-        for (int a = 0; a < A; a++) {
-            pr[a] = exp(lp[a] - mx);
-            sum += pr[a];
-        }
-        const double lse = mx + log(sum);
-        for (int a = 0; a < A; a++) {
-            pr[a] /= sum;
-            lp[a] -= lse;
-        }
-    }
+    for (int j = 0; j < n; j++) net_policy_readout(net, lanes[j]);
 
     /* the critic reads r_t (and the inputs): V_t */
     striatum_forward(net, lanes, n);
+}
+
+void net_policy_readout(const Net *net, NetLane *L)
+{
+    const NetParams *p = &net->p;
+    const int N = net->d.N, A = net->d.A, t = L->t;
+    const double *rt = net_lane_rates(net, L, t);
+    /* policy: log-softmax of the logits W_pi r_t + b_pi */
+    double *lp = L->logp + (size_t)t * A, *pr = L->probs + (size_t)t * A;
+    double mx = -INFINITY;
+    for (int a = 0; a < A; a++) {
+        lp[a] = p->b_pi[a] + net_dot(p->W_pi + (size_t)a * N, rt, N);
+        if (lp[a] > mx) mx = lp[a];
+    }
+    double sum = 0.0;
+    for (int a = 0; a < A; a++) {
+        pr[a] = exp(lp[a] - mx);
+        sum += pr[a];
+    }
+    const double lse = mx + log(sum);
+    for (int a = 0; a < A; a++) {
+        pr[a] /= sum;
+        lp[a] -= lse;
+    }
 }
 
 const double *net_lane_rates(const Net *net, const NetLane *lane, int t)

@@ -246,6 +246,10 @@ void net_lane_record(NetLane *lane, int action, double reward);
 /* The prefrontal rates (N) the policy and critic read on trial t < lane->t
 ** (or the current trial): step t K + C. */
 const double *net_lane_rates(const Net *net, const NetLane *lane, int t);
+/* The policy of trial lane->t (logp, probs) from its choice-step rates: the
+** log-softmax of W_pi r + b_pi. The forward pass calls it; so does a
+** caller that changed those rates (a lesion) and reads the policy again. */
+void net_policy_readout(const Net *net, NetLane *lane);
 
 /* The epoch of step s: 0 fixation, 1 choice, 2 outcome, 3 inter-trial
 ** (always 1 without epochs). */

@@ -119,36 +119,20 @@ static double clip_rate(NetActivation f, double v)
     return v < 0.0 ? 0.0 : v;
 }
 
-/* The lesion on trial t's rates, then the policy and the critic again from
-** them (the same log-softmax as model/net.c's forward pass). */
+/* The lesion on trial t's rates, then the policy (net_policy_readout) and
+** the critic again from them. */
 static void apply_lesion(NetAgent *g, gsl_rng *r)
 {
     const Net *net = g->net;
     NetLane *L = g->lane;
-    const NetParams *p = &net->p;
-    const int N = net->d.N, A = net->d.A, t = L->t;
-    double *rt = L->r + (size_t)t * N;
+    const int N = net->d.N, t = L->t;
+    double *rt = (double *)net_lane_rates(net, L, t);   /* the choice step's rates, which the lesion changes */
     for (int i = 0; i < N; i++) {
         if (g->silent && g->silent[i]) rt[i] = 0.0;
         else if (g->lesion.rate_noise > 0.0)
             rt[i] = clip_rate(net->cfg.activation, rt[i] + gsl_ran_gaussian(r, g->lesion.rate_noise));
     }
-    double *lp = L->logp + (size_t)t * A, *pr = L->probs + (size_t)t * A;
-    double mx = -INFINITY;
-    for (int a = 0; a < A; a++) {
-        lp[a] = p->b_pi[a] + net_dot(p->W_pi + (size_t)a * N, rt, N);
-        if (lp[a] > mx) mx = lp[a];
-    }
-    double sum = 0.0;
-    for (int a = 0; a < A; a++) {
-        pr[a] = exp(lp[a] - mx);
-        sum += pr[a];
-    }
-    const double lse = mx + log(sum);
-    for (int a = 0; a < A; a++) {
-        pr[a] /= sum;
-        lp[a] -= lse;
-    }
+    net_policy_readout(net, L);
     NetLane *lanes[1] = { L };
     striatum_forward(net, lanes, 1);
 }
