@@ -37,39 +37,6 @@
 
 #define TOL 1e-12
 
-/* A task, an agent for it, and two generators; torn down by rig_free(). */
-typedef struct {
-    Config *cfg;
-    Task *task;
-    Agent *agent;
-    gsl_rng *r;
-} Rig;
-
-/* Build the task and agent from assignments (NULL-terminated); fail the
-** test if either refuses. */
-static Rig rig_alloc(const char *const *sets)
-{
-    Rig g;
-    char err[512];
-    g.cfg = test_config(sets);
-    g.task = task_alloc(g.cfg, err, sizeof err);
-    if (!g.task) fail_msg("task_alloc: %s", err);
-    g.agent = agent_alloc(g.cfg, &g.task->info, err, sizeof err);
-    if (!g.agent) fail_msg("agent_alloc: %s", err);
-    g.r = rng_alloc();
-    assert_non_null(g.r);
-    gsl_rng_set(g.r, 12345);
-    g.agent->type->reset(g.agent->state);
-    return g;
-}
-
-static void rig_free(Rig *g)
-{
-    agent_free(g->agent);
-    task_free(g->task);
-    config_free(g->cfg);
-    gsl_rng_free(g->r);
-}
 
 /* The agent's action values through rw's trace() units. */
 static void rw_q(const Rig *g, double q[2])
@@ -252,7 +219,7 @@ static void agents_sample_with_the_one_categorical_sampler(void **state)
                                        { "agent.name=wsls", "agent.epsilon=0.2" } };
     for (int k = 0; k < 2; k++) {
         const char *sets[] = { "task.name=bandit", agents[k][0], agents[k][1], NULL };
-        Rig g = rig_alloc(sets);
+        Rig g = rig_alloc(sets, 12345);
         for (int t = 0; t < 200; t++) {
             gsl_rng *before = gsl_rng_clone(g.r);
             double p[2];
@@ -285,7 +252,7 @@ static void observer_and_analysis_share_the_belief_filter(void **state)
     (void)state;
     const char *sets[] = { "task.name=reversal", "task.p_high=0.8", "task.p_low=0.2", "task.hazard=0.05",
                            "agent.name=observer", NULL };
-    Rig g = rig_alloc(sets);
+    Rig g = rig_alloc(sets, 12345);
     gsl_rng *rt = rng_alloc();
     rng_seed_episode(rt, 5, RNG_STREAM_TEST_TASK, 0);
     g.task->type->reset(g.task->state, rt);
@@ -324,7 +291,7 @@ static void summary_means_are_the_running_mean(void **state)
 {
     (void)state;
     const char *sets[] = { "task.name=bandit", "agent.name=rw", NULL };
-    Rig g = rig_alloc(sets);
+    Rig g = rig_alloc(sets, 12345);
     EpisodeRecord *e = episode_alloc(g.task->info.max_trials, 0);
     gsl_rng *rt = rng_alloc();
     Summary s;
@@ -352,7 +319,7 @@ static void random_policy_is_uniform(void **state)
 {
     (void)state;
     const char *sets[] = { "agent.name=random", NULL };
-    Rig g = rig_alloc(sets);
+    Rig g = rig_alloc(sets, 12345);
     double p[2];
     long n = 20000, ones = 0;
     for (long i = 0; i < n; i++) {
@@ -369,7 +336,7 @@ static void wsls_stays_after_win_and_shifts_after_loss(void **state)
 {
     (void)state;
     const char *sets[] = { "agent.name=wsls", NULL };
-    Rig g = rig_alloc(sets);
+    Rig g = rig_alloc(sets, 12345);
     double p[2];
     act(&g, p);
     assert_true(p[0] == 0.5 && p[1] == 0.5);          /* first trial: uniform */
@@ -393,7 +360,7 @@ static void wsls_lapse_gives_exact_stay_probabilities(void **state)
 {
     (void)state;
     const char *sets[] = { "agent.name=wsls", "agent.epsilon=0.2", NULL };
-    Rig g = rig_alloc(sets);
+    Rig g = rig_alloc(sets, 12345);
     double p[2];
     act(&g, p);
     learn(&g, 0, 1.0);
@@ -411,7 +378,7 @@ static void rw_values_match_hand_computation(void **state)
 {
     (void)state;
     const char *sets[] = { "agent.name=rw", "agent.alpha=0.3", "agent.beta=5", NULL };
-    Rig g = rig_alloc(sets);
+    Rig g = rig_alloc(sets, 12345);
     double q[2], p[2];
     rw_q(&g, q);
     assert_true(q[0] == 0.5 && q[1] == 0.5);          /* q0 */
@@ -436,7 +403,7 @@ static void rw_asymmetric_rates_and_forgetting_match_hand_computation(void **sta
     (void)state;
     const char *sets[] = { "agent.name=rw", "agent.alpha_pos=0.5", "agent.alpha_neg=0.1",
                            "agent.forget=0.2", "agent.q0=0.4", NULL };
-    Rig g = rig_alloc(sets);
+    Rig g = rig_alloc(sets, 12345);
     double q[2];
     learn(&g, 0, 1.0);   /* delta = 0.6 > 0: Q0 = 0.4 + 0.5*0.6 = 0.7; Q1 = 0.4 + 0.2 (0.4 - 0.4) = 0.4 */
     rw_q(&g, q);
@@ -468,7 +435,7 @@ static void thompson_probability_matches_closed_form_and_quadrature(void **state
 {
     (void)state;
     const char *sets[] = { "agent.name=thompson", NULL };
-    Rig g = rig_alloc(sets);
+    Rig g = rig_alloc(sets, 12345);
     double p[2];
     act(&g, p);
     assert_close(p[0], 0.5, TOL);
@@ -501,7 +468,7 @@ static void greedy_chooses_as_computed_by_hand(void **state)
 {
     (void)state;
     const char *sets[] = { "agent.name=greedy", NULL };
-    Rig g = rig_alloc(sets);
+    Rig g = rig_alloc(sets, 12345);
     double p[2];
     act(&g, p);                        /* 1/2 vs 1/2: tie */
     assert_true(p[0] == 0.5 && p[1] == 0.5);
@@ -531,7 +498,7 @@ static void ucb1_plays_each_arm_once_then_follows_the_bound(void **state)
 {
     (void)state;
     const char *sets[] = { "agent.name=ucb1", NULL };
-    Rig g = rig_alloc(sets);
+    Rig g = rig_alloc(sets, 12345);
     double p[2];
     assert_int_equal(act(&g, p), 0);   /* initial round, in order */
     assert_true(p[0] == 1.0 && p[1] == 0.0);
@@ -553,7 +520,7 @@ static void ucb1_plays_each_arm_once_then_follows_the_bound(void **state)
     rig_free(&g);
     /* c = 0: pure empirical mean; arm 0 at 1/2 vs arm 1 at 1/2 is a tie */
     const char *sets0[] = { "agent.name=ucb1", "agent.c=0", NULL };
-    g = rig_alloc(sets0);
+    g = rig_alloc(sets0, 12345);
     learn(&g, 0, 1.0);
     learn(&g, 0, 0.0);
     learn(&g, 1, 1.0);
@@ -568,7 +535,7 @@ static void observer_belief_matches_hand_posterior(void **state)
     (void)state;
     const char *sets[] = { "task.name=reversal", "task.p_high=0.8", "task.p_low=0.2",
                            "task.hazard=0.05", "agent.name=observer", NULL };
-    Rig g = rig_alloc(sets);
+    Rig g = rig_alloc(sets, 12345);
     double p[2];
     void *s = g.agent->state;
     assert_close(agent_observer_belief(s), 0.5, TOL);
@@ -600,7 +567,7 @@ static void observer_belief_matches_hand_posterior(void **state)
 
     /* a known first good arm (task.start = 2 means arm 1) */
     const char *sets2[] = { "task.name=reversal", "task.start=2", "agent.name=observer", NULL };
-    g = rig_alloc(sets2);
+    g = rig_alloc(sets2, 12345);
     assert_close(agent_observer_belief(g.agent->state), 0.0, TOL);
     assert_int_equal(act(&g, p), 1);
     rig_free(&g);
@@ -620,14 +587,14 @@ static void observer_hazard_follows_the_schedule(void **state)
         { { "task.name=bandit", "task.dist=hard", "agent.name=observer", NULL }, 0.0 },
     };
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
-        Rig g = rig_alloc(cases[i].sets);
+        Rig g = rig_alloc(cases[i].sets, 12345);
         assert_close(agent_observer_hazard(g.agent->state), cases[i].h, TOL);
         rig_free(&g);
     }
     /* unshuffled easy pair: arm 0 is known to be the good one */
     const char *sets[] = { "task.name=bandit", "task.dist=easy", "task.shuffle=0",
                            "agent.name=observer", NULL };
-    Rig g = rig_alloc(sets);
+    Rig g = rig_alloc(sets, 12345);
     assert_close(agent_observer_belief(g.agent->state), 1.0, TOL);
     learn(&g, 0, 0.0);
     assert_close(agent_observer_belief(g.agent->state), 1.0, TOL);
@@ -708,7 +675,7 @@ static void rw_rpe_with_gamma_zero_is_the_rescorla_wagner_delta(void **state)
 {
     (void)state;
     const char *sets[] = { "task.name=bandit", "agent.name=rw", "agent.alpha=0.25", NULL };
-    Rig g = rig_alloc(sets);
+    Rig g = rig_alloc(sets, 12345);
     EpisodeRecord *rec = episode_alloc(g.task->info.max_trials, 0);
     gsl_rng *rt = rng_alloc();
     rng_seed_episode(rt, 11, RNG_STREAM_TEST_TASK, 0);
@@ -733,7 +700,7 @@ static void p_best(const char *agent, long n, double *out)
     snprintf(sel, sizeof sel, "agent.name=%s", agent);
     const char *sets[] = { "task.name=reversal", "task.p_high=0.8", "task.p_low=0.2",
                            "task.hazard=0.05", sel, NULL };
-    Rig g = rig_alloc(sets);
+    Rig g = rig_alloc(sets, 12345);
     EpisodeRecord *rec = episode_alloc(g.task->info.max_trials, 0);
     gsl_rng *rt = rng_alloc();
     for (long e = 0; e < n; e++) {

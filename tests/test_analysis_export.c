@@ -109,7 +109,7 @@ static int count_files(const char *dir, const char *prefix)
     return n;
 }
 
-static char task_name[] = "reversal", kind_name[] = "test", agent_name[] = "rnn", run_name[] = "synthetic";
+static char run_task[] = "reversal", kind_name[] = "test", agent_name[] = "rnn", run_name[] = "synthetic";
 
 static void compute(RunAnalysis *A, RunRow *row)
 {
@@ -117,7 +117,7 @@ static void compute(RunAnalysis *A, RunRow *row)
     row->run_id = 7;
     row->kind = kind_name;
     row->name = run_name;
-    row->task = task_name;
+    row->task = run_task;
     row->agent = agent_name;
     run_analysis_init(A, row);
     A->eps = make_episodes();
@@ -208,7 +208,7 @@ static void test_decoding_exports(void **state)
     row.run_id = 7;
     row.kind = kind_name;
     row.name = run_name;
-    row.task = task_name;
+    row.task = run_task;
     row.agent = agent_name;
     run_analysis_init(&A, &row);
     A.eps = make_episodes_units(3);

@@ -40,36 +40,6 @@
 
 static const double S0[3] = { 1, 0, 0 }, S1[3] = { 0, 1, 0 }, S2[3] = { 0, 0, 1 };
 
-/* A task, an agent for it, and a generator. */
-typedef struct {
-    Config *cfg;
-    Task *task;
-    Agent *agent;
-    gsl_rng *r;
-} Rig;
-
-static Rig rig_alloc(const char *const *sets)
-{
-    Rig g;
-    char err[512];
-    g.cfg = test_config(sets);
-    g.task = task_alloc(g.cfg, err, sizeof err);
-    if (!g.task) fail_msg("task_alloc: %s", err);
-    g.agent = agent_alloc(g.cfg, &g.task->info, err, sizeof err);
-    if (!g.agent) fail_msg("agent_alloc: %s", err);
-    g.r = rng_alloc();
-    gsl_rng_set(g.r, 7);
-    g.agent->type->reset(g.agent->state);
-    return g;
-}
-
-static void rig_free(Rig *g)
-{
-    agent_free(g->agent);
-    task_free(g->task);
-    config_free(g->cfg);
-    gsl_rng_free(g->r);
-}
 
 static double trace_value(const Rig *g)
 {
@@ -127,7 +97,7 @@ static void learners_by_hand(void **state)
         int mb = i == 1;
         const char *sets[] = { "task.name=twostep", cases[i].name, "agent.alpha=0.5", "agent.beta=3",
                                mb ? "agent.p=0" : "agent.lambda=0.5", cases[i].w, NULL };
-        Rig g = rig_alloc(sets);
+        Rig g = rig_alloc(sets, 7);
         play_hand_sequence(&g);
         double qmb[2], qnet[2], qmf[2] = { 0.125, 0.25 };
         if (mb) qmf[0] = qmf[1] = NAN;   /* mb keeps no model-free values that matter */
@@ -167,7 +137,7 @@ static void mf_lambda_one_and_perseveration(void **state)
 {
     (void)state;
     Rig g = rig_alloc((const char *[]){ "task.name=twostep", "agent.name=mf", "agent.alpha=0.4", "agent.beta=2",
-                                        "agent.p=0.2", NULL });
+                                        "agent.p=0.2", NULL }, 7);
     double p0[2], qmb[2], qnet[2];
     trial(&g, 0, 2, 0, 1.0, p0);
     assert_close(p0[0], 0.5, TOL);   /* no previous choice: no bonus */
@@ -188,7 +158,7 @@ static void mf_lambda_one_and_perseveration(void **state)
 static void observer_follows_the_belief_filter(void **state)
 {
     (void)state;
-    Rig g = rig_alloc((const char *[]){ "task.name=twostep", "agent.name=observer", NULL });
+    Rig g = rig_alloc((const char *[]){ "task.name=twostep", "agent.name=observer", NULL }, 7);
     static const struct { int s; double r; } seq[] = {
         { 1, 1 }, { 2, 0 }, { 2, 1 }, { 2, 1 }, { 1, 0 }, { 1, 1 }, { 2, 0 }
     };
@@ -245,7 +215,7 @@ static void agents_refuse_other_tasks(void **state)
         config_free(c);
     }
     /* the learners serve the daw variant */
-    Rig g = rig_alloc((const char *[]){ "task.name=twostep", "task.variant=daw", "agent.name=hybrid", NULL });
+    Rig g = rig_alloc((const char *[]){ "task.name=twostep", "task.variant=daw", "agent.name=hybrid", NULL }, 7);
     rig_free(&g);
 }
 
@@ -308,7 +278,7 @@ static Stays simulate(const char *agent, const char *const *more, int n_ep, uint
     int m = 2;
     for (int i = 0; more && more[i] && m < 11; i++) sets[m++] = more[i];
     sets[m] = NULL;
-    Rig g = rig_alloc(sets);
+    Rig g = rig_alloc(sets, 7);
     EpisodeRecord *rec = episode_alloc_stages(g.task->info.max_trials, g.task->info.max_stages, 0);
     gsl_rng *rt = rng_alloc(), *ra = rng_alloc();
     double n[N_BATCH][4] = { { 0 } }, k[N_BATCH][4] = { { 0 } }, *rew = malloc((size_t)n_ep * sizeof *rew);

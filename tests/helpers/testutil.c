@@ -8,6 +8,7 @@
 #include <string.h>
 #include <cmocka.h>
 
+#include "core/rng.h"
 #include "model/agent.h"
 #include "model/train_settings.h"
 #include "tasks/task.h"
@@ -33,6 +34,30 @@ Config *test_config(const char *const *assignments)
     }
     if (config_finalize(c, err, sizeof err) != 0) fail_msg("%s", err);
     return c;
+}
+
+Rig rig_alloc(const char *const *sets, unsigned long seed)
+{
+    Rig g;
+    char err[512];
+    g.cfg = test_config(sets);
+    g.task = task_alloc(g.cfg, err, sizeof err);
+    if (!g.task) fail_msg("task_alloc: %s", err);
+    g.agent = agent_alloc(g.cfg, &g.task->info, err, sizeof err);
+    if (!g.agent) fail_msg("agent_alloc: %s", err);
+    g.r = rng_alloc();
+    assert_non_null(g.r);
+    gsl_rng_set(g.r, seed);
+    g.agent->type->reset(g.agent->state);
+    return g;
+}
+
+void rig_free(Rig *g)
+{
+    agent_free(g->agent);
+    task_free(g->task);
+    config_free(g->cfg);
+    gsl_rng_free(g->r);
 }
 
 void test_tmpdir(char *out, size_t n)
