@@ -40,7 +40,6 @@
 
 static const double S0[3] = { 1, 0, 0 }, S1[3] = { 0, 1, 0 }, S2[3] = { 0, 0, 1 };
 
-
 static double trace_value(const Rig *g)
 {
     AgentTrace tr = { NAN, NULL, 0, 0 };
