@@ -191,7 +191,8 @@ static int sweep_run(CmdArgs *a)
         sweep_point_run(&g, p, &ss, &mine[p]);
         if (!quiet) show_point(&g, p, size > 1 ? rank : -1, &mine[p]);
         if (mine[p].status == 130 || mine[p].status == 143) worst = mine[p].status;
-        else if (mine[p].status != EXIT_OK && worst == EXIT_OK) worst = EXIT_FAILED;
+        else if (mine[p].status != EXIT_OK && worst == EXIT_OK)   /* a point refused as bad input keeps its 2 */
+            worst = mine[p].status == EXIT_USAGE ? EXIT_USAGE : EXIT_FAILED;
     }
     if (cli_stop_signal && worst == EXIT_OK) worst = 128 + cli_stop_signal;
 

@@ -523,6 +523,47 @@ static void text_add(Text *t, const char *fmt, ...)
     }
 }
 
+/* A Config with c's declarations and nothing set. */
+static Config *config_alloc_like(const Config *c)
+{
+    Config *d = config_alloc();
+    if (!d) return NULL;
+    d->specs = c->n_specs ? malloc(c->n_specs * sizeof *d->specs) : NULL;
+    if (c->n_specs && !d->specs) {
+        config_free(d);
+        return NULL;
+    }
+    memcpy(d->specs, c->specs, c->n_specs * sizeof *d->specs);
+    d->n_specs = d->cap_specs = c->n_specs;
+    return d;
+}
+
+int config_same_as_stored(const Config *c, const char *stored, char *what, size_t n_what)
+{
+    char err[512];
+    Config *old = config_alloc_like(c);
+    if (!old) return fail(what, n_what, "out of memory");
+    int rc = 1;
+    if (config_load_text(old, stored, "stored configuration", err, sizeof err) != 0 ||
+        config_finalize(old, err, sizeof err) != 0) {
+        fail(what, n_what, "%s", err);
+        rc = 0;
+    }
+    for (size_t i = 0; rc == 1 && i < c->n_specs; i++) {
+        const OptSpec *s = c->specs[i];
+        if (config_spec(c, s->section, s->key) != s) continue;
+        const char *now = config_get(c, s->section, s->key);
+        const char *was = config_get(old, s->section, s->key);
+        if (!was || strcmp(was, now)) {
+            fail(what, n_what, "%s.%s is %s in the stored run, %s now", s->section, s->key, was ? was : "absent",
+                 now);
+            rc = 0;
+        }
+    }
+    config_free(old);
+    return rc;
+}
+
 char *config_dump(const Config *c)
 {
     Text t = { malloc(256), 0, 256, 0 };

@@ -115,6 +115,15 @@ const OptSpec *config_spec(const Config *c, const char *section, const char *key
 ** in declaration order. Caller frees the string. NULL if out of memory. */
 char *config_dump(const Config *c);
 
+/* 1 if the configuration stored with a run (INI text) resolves, under c's
+** declarations, to the same value of every setting as c; 0 otherwise, with
+** the first difference ("model.hidden is 48 in the stored run, 96 now") or
+** the reason the text does not parse in what. A setting the stored text
+** lacks (it was written before the setting existed) counts as its default,
+** which by this project's rule is the behaviour before the setting came.
+** -1 if out of memory. */
+int config_same_as_stored(const Config *c, const char *stored, char *what, size_t n_what);
+
 /* Iterate over the declared specs (for --help and flag tables): return the
 ** i-th declared spec, or NULL past the end. */
 const OptSpec *config_declared(const Config *c, size_t i);

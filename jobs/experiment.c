@@ -536,12 +536,12 @@ static int run_seed(const ExperimentSettings *s, ExperimentResult *r, int k, cha
     int rc = experiment_config(e, s->quick, r->seed[k], s->workers, &cfg, err, n_err);
     snprintf(name, sizeof name, "%s%s-seed%ld", e->name, s->quick ? "-quick" : "", r->seed[k]);
     if (rc == JOB_OK) rc = read_runs(r->db, &rows, &n, err, n_err);
-    char *dump = rc == JOB_OK ? config_dump(cfg) : NULL;
+    char what[600];
     int i = rc == JOB_OK ? find_named(rows, n, name) : -1;
     if (rc != JOB_OK) {
-    } else if (i >= 0 && (!dump || strcmp(rows[i].config, dump))) {
-        rc = fail(err, n_err, JOB_USAGE, "%s: run %lld is named '%s' but has other settings (another --workers, or "
-                  "a changed config?); use another --db", r->db, (long long)rows[i].run_id, name);
+    } else if (i >= 0 && config_same_as_stored(cfg, rows[i].config, what, sizeof what) != 1) {
+        rc = fail(err, n_err, JOB_USAGE, "%s: run %lld is named '%s' but has other settings: %s; use another --db",
+                  r->db, (long long)rows[i].run_id, name, what);
     } else if (i >= 0 && !strcmp(rows[i].status, "failed")) {
         rc = fail(err, n_err, JOB_FAILED, "%s: training run %lld (%s) failed earlier (not finite); not run again",
                   r->db, (long long)rows[i].run_id, name);
@@ -577,7 +577,6 @@ static int run_seed(const ExperimentSettings *s, ExperimentResult *r, int k, cha
         }
     }
     if (stopped) r->stopped = stopped;
-    free(dump);
     store_runs_free(rows, n);
     config_free(cfg);
     return rc;

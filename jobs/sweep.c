@@ -478,18 +478,17 @@ void sweep_point_run(const Grid *g, long p, const SweepSettings *s, PointResult 
     Config *cfg = NULL;
     RunRow *rows = NULL;
     int n_rows = 0, rc = JOB_OK;
-    char *dump = NULL;
+    char what[600];
     if ((rc = sweep_point_config(g, p, &cfg, err, sizeof err)) != JOB_OK ||
         (rc = read_runs(db, &rows, &n_rows, err, sizeof err)) != JOB_OK) {
         say(s, rc, "%s", err);
         goto out;
     }
-    dump = config_dump(cfg);
     const char *kind = g->steps & STEP_BASELINE ? "baseline" : "train";
     int i = find_named(rows, n_rows, kind, name);
-    if (i >= 0 && (!dump || strcmp(rows[i].config, dump))) {
-        rc = say(s, JOB_USAGE, "%s: run %lld is named '%s' but has other settings (was the grid changed? use another "
-                               "--db-prefix)", db, (long long)rows[i].run_id, name);
+    if (i >= 0 && config_same_as_stored(cfg, rows[i].config, what, sizeof what) != 1) {
+        rc = say(s, JOB_USAGE, "%s: run %lld is named '%s' but has other settings: %s (was the grid changed? use "
+                               "another --db-prefix)", db, (long long)rows[i].run_id, name, what);
         goto out;
     }
     if (!(g->steps & STEP_BASELINE)) {
@@ -514,7 +513,6 @@ out:
     if (rc != JOB_OK) snprintf(r->state, sizeof r->state, "%s", rc == 130 || rc == 143 ? "interrupted" : "failed");
     r->status = rc;
     r->seconds = now_s() - t0;
-    free(dump);
     store_runs_free(rows, n_rows);
     config_free(cfg);
 }

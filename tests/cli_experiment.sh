@@ -63,6 +63,23 @@ else
     not_ok "second run: exit 0" "$(cat err.txt)"
 fi
 
+# a store written before a setting existed (its stored config lacks model.precision) is the same
+# run when that setting is at its default; a stored value that differs is named
+cp q.db old.db
+sqlite3 old.db "UPDATE runs SET config = replace(config, 'precision = double' || char(10), '')"
+if "$BIN" experiment bandit --quick --db old.db -o oldout --quiet > out4.txt 2> err.txt \
+    && grep -q "(0 trained, 0 resumed, 2 done earlier)" out4.txt; then
+    ok "a store from before a setting existed: its runs are reused"
+else
+    not_ok "a store from before a setting existed: its runs are reused" "$(cat out4.txt err.txt)"
+fi
+sqlite3 old.db "UPDATE runs SET config = replace(config, 'hidden = 16', 'hidden = 17') WHERE kind = 'train'"
+"$BIN" experiment bandit --quick --db old.db -o oldout2 --quiet > /dev/null 2> err.txt
+rc=$?
+[ "$rc" -eq 2 ] && grep -q "model.hidden is 17 in the stored run, 16 now" err.txt && [ "$(wc -l < err.txt)" -eq 1 ] \
+    && [ ! -e oldout2 ] && ok "a stored run with another setting: exit 2, the setting named" \
+    || not_ok "a stored run with another setting: exit 2, the setting named" "rc $rc; $(cat err.txt)"
+
 # interrupted during the first seed (SIGINT after 1 s): exit 130, no folder; the rerun resumes that seed
 timeout --preserve-status -s INT 1 "$BIN" experiment bandit --quick --db i.db -o iout --quiet > /dev/null 2> err.txt
 rc=$?

@@ -148,6 +148,17 @@ j=$("$BIN" sweep --grid grid.ini --db-prefix sw --json --quiet)
     && [ "$(json_get "$j" '$.results[0].test_run')" -gt 16 ] && [ "$(json_get "$j" '$.results[1].state')" = skipped ] \
     && ok "sweep again after an interruption: the point's training resumes (same weights) and is tested" \
     || not_ok "sweep resume" "$j"
+# a point stored before a setting existed is skipped; a stored value that differs is named, exit 2
+cp sw.db old.db
+sqlite3 old.db "UPDATE runs SET config = replace(config, 'rule = bptt' || char(10), '')"
+j=$("$BIN" sweep --grid grid.ini --db-prefix old --json --quiet 2> err.txt)
+[ "$(json_get "$j" '$.results[3].state')" = skipped ] && ok "sweep: a store from before a setting existed is reused" \
+    || not_ok "sweep: a store from before a setting existed" "$j" "$(cat err.txt)"
+sqlite3 old.db "UPDATE runs SET config = replace(config, 'batch = 8', 'batch = 9') WHERE name LIKE 'g p0 %'"
+"$BIN" sweep --grid grid.ini --db-prefix old --quiet > /dev/null 2> err.txt
+rc=$?
+[ $rc = 2 ] && grep -q "train.batch is 9 in the stored run, 8 now" err.txt \
+    && ok "sweep: a stored point with another setting names it (exit 2)" || not_ok "sweep: changed point" "rc $rc" "$(cat err.txt)"
 "$BIN" merge all.db sw.db a.db --quiet > /dev/null && [ "$(sqlite3 all.db "SELECT count(*) FROM runs")" = \
     $(($(sqlite3 sw.db "SELECT count(*) FROM runs") + $(sqlite3 a.db "SELECT count(*) FROM runs"))) ] \
     && ok "a sweep's store merges like any other" || not_ok "merge sweep" "$(sqlite3 all.db "SELECT count(*) FROM runs" 2>&1)"

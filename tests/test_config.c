@@ -209,6 +209,42 @@ static void dump_round_trips(void **state)
     config_free(d);
 }
 
+/* A run stored before a setting existed matches when the setting is at its
+** default now; every other difference is named. */
+static void stored_configs_compare_by_value(void **state)
+{
+    (void)state;
+    Config *c = fresh();
+    char err[512], what[256];
+    assert_int_equal(config_assign(c, "task.name=reversal", "t", err, sizeof err), 0);
+    assert_int_equal(config_finalize(c, err, sizeof err), 0);
+    char *text = config_dump(c);
+    assert_non_null(text);
+    assert_int_equal(config_same_as_stored(c, text, what, sizeof what), 1);
+    /* written before train.sched existed: its default then is the old behaviour */
+    char *old = strstr(text, "sched = 1,2,3\n");
+    assert_non_null(old);
+    memmove(old, old + strlen("sched = 1,2,3\n"), strlen(old + strlen("sched = 1,2,3\n")) + 1);
+    assert_int_equal(config_same_as_stored(c, text, what, sizeof what), 1);
+    /* ... but not when the setting is away from its default now */
+    Config *d = fresh();
+    assert_int_equal(config_assign(d, "task.name=reversal", "t", err, sizeof err), 0);
+    assert_int_equal(config_assign(d, "train.sched=4", "t", err, sizeof err), 0);
+    assert_int_equal(config_finalize(d, err, sizeof err), 0);
+    assert_int_equal(config_same_as_stored(d, text, what, sizeof what), 0);
+    assert_string_equal(what, "train.sched is 1,2,3 in the stored run, 4 now");
+    /* another value, another owner, a key this program does not know */
+    assert_int_equal(config_same_as_stored(c, "[task]\nname = reversal\nhazard = 0.5\n", what, sizeof what), 0);
+    assert_non_null(strstr(what, "task.hazard is 0.5 in the stored run, 0.05 now"));
+    assert_int_equal(config_same_as_stored(c, "[task]\nname = bandit\n", what, sizeof what), 0);
+    assert_non_null(strstr(what, "task.name is bandit in the stored run, reversal now"));
+    assert_int_equal(config_same_as_stored(c, "[train]\nnot_a_key = 1\n", what, sizeof what), 0);
+    assert_non_null(strstr(what, "not_a_key"));
+    free(text);
+    config_free(c);
+    config_free(d);
+}
+
 static void strict_number_parsing(void **state)
 {
     (void)state;
@@ -239,6 +275,7 @@ int main(void)
         cmocka_unit_test(ini_long_lines_duplicates_and_indents),
         cmocka_unit_test(ini_refuses_devices_and_directories),
         cmocka_unit_test(dump_round_trips),
+        cmocka_unit_test(stored_configs_compare_by_value),
         cmocka_unit_test(strict_number_parsing),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
