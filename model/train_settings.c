@@ -12,8 +12,9 @@
 **                     without annealing the test regret of a run swings by
 **                     +-0.5 from one checkpoint to the next;
 **   value_trains_pfc  true: with a separate critic (false) the bandit
-**                     reached only 5.17 (vs 2.39): the value loss shapes the
-**                     prefrontal representation usefully (Wang et al. 2018).
+**                     reached only 5.17 (vs 2.39): without the value loss the
+**                     relu rates run away; beta_pred 1 + critic_input + 16
+**                     striatal units make it learn (README, bandit_separate.ini).
 */
 #include <stdio.h>
 #include <string.h>
