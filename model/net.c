@@ -97,9 +97,9 @@ int net_dims(const NetConfig *cfg, NetDims *d, char *err, size_t n_err)
     d->Z = d->N + (cfg->critic_input ? d->A + 1 : 0);
     d->Zv = d->S > 0 ? d->S : d->Z;
     d->T_max = cfg->max_trials;
-    size_t N = (size_t)d->N, S = (size_t)d->S, A = (size_t)d->A;
+    size_t N = (size_t)d->N, S = (size_t)d->S, A = (size_t)d->A, Pr = cfg->predict ? 1 : 0;
     size_t sz[NET_NUM_TENSORS] = { N * (size_t)d->I, N * N, N, A * N, A,
-                                   S * (size_t)d->Z, S, (size_t)d->Zv, 1 };
+                                   S * (size_t)d->Z, S, (size_t)d->Zv, 1, Pr * A * N, Pr * A };
     d->n_params = 0;
     for (int i = 0; i < NET_NUM_TENSORS; i++) {
         d->sizes[i] = sz[i];
@@ -111,7 +111,7 @@ int net_dims(const NetConfig *cfg, NetDims *d, char *err, size_t n_err)
 void net_params_point(const NetDims *d, double *block, NetParams *p)
 {
     double **ptrs[NET_NUM_TENSORS] = { &p->W_in, &p->W_rec, &p->b, &p->W_pi, &p->b_pi,
-                                       &p->W_s, &p->b_s, &p->w_v, &p->b_v };
+                                       &p->W_s, &p->b_s, &p->w_v, &p->b_v, &p->W_p, &p->b_p };
     size_t n = 0;
     for (int i = 0; i < NET_NUM_TENSORS; i++) {
         *ptrs[i] = block + n;
@@ -249,7 +249,7 @@ int net_init(Net *net, gsl_rng *r)
     const NetDims *d = &net->d;
     const NetParams *p = &net->p;
     memset(net->params, 0, d->n_params * sizeof(double));
-    /* Fixed order of draws: W_in, W_rec, W_pi, W_s, w_v. */
+    /* Fixed order of draws: W_in, W_rec, W_pi, W_s, w_v (, W_p). */
     fill_gaussian(p->W_in, d->sizes[0], 1.0 / sqrt((double)d->I), r);
     if (net->cfg.init == NET_INIT_ORTHOGONAL) {
         if (init_orthogonal(p->W_rec, d->N, net->cfg.gain, r) != 0) return -1;
@@ -259,6 +259,7 @@ int net_init(Net *net, gsl_rng *r)
     fill_gaussian(p->W_pi, d->sizes[3], 0.1 / sqrt((double)d->N), r);
     if (d->S > 0) fill_gaussian(p->W_s, d->sizes[5], 1.0 / sqrt((double)d->Z), r);
     fill_gaussian(p->w_v, d->sizes[7], 0.1 / sqrt((double)d->Zv), r);
+    if (net->cfg.predict) fill_gaussian(p->W_p, d->sizes[9], 0.1 / sqrt((double)d->N), r);
     net_refresh(net);
     return 0;
 }
@@ -268,7 +269,7 @@ NetLane *net_lane_alloc(const Net *net)
     const NetDims *d = &net->d;
     size_t T = (size_t)d->T_max, N = (size_t)d->N, S = (size_t)d->S, A = (size_t)d->A;
     size_t I = (size_t)d->I, Z = (size_t)d->Z, TS = (size_t)d->Ts_max;
-    int noise = net->cfg.noise_sd > 0.0;
+    int noise = net->cfg.noise_sd > 0.0, pred = net->cfg.predict;
     size_t npre = N > S ? N : S;
     /* list room: the forward products (I + N terms, or Z for the critic),
     ** the backward one (N + A + S + 1), a block of weight-gradient rows */
@@ -277,7 +278,8 @@ NetLane *net_lane_alloc(const Net *net)
     if (N + A + S + 1 > nl) nl = N + A + S + 1;
     if ((size_t)COMB_BLOCK * TS > nl) nl = (size_t)COMB_BLOCK * TS;
     if (nl > (size_t)INT32_MAX) return NULL;
-    size_t n = TS * (I + N + N + (noise ? N : 0) + N) + T * (Z + S + A + A + 1 + 1 + S) + npre + 3 * N + nl;
+    size_t n = TS * (I + N + N + (noise ? N : 0) + N) + T * (Z + S + A + A + 1 + 1 + S) + npre + 3 * N + nl
+             + (pred ? 2 * T * A : 0);
     NetLane *L = calloc(1, sizeof *L);
     if (!L) return NULL;
     L->mem = calloc(n, sizeof(double));
@@ -306,6 +308,10 @@ NetLane *net_lane_alloc(const Net *net)
     TAKE(L->gx, N);
     TAKE(L->gx_next, N);
     TAKE(L->vals, nl);
+    if (pred) {
+        TAKE(L->pred, T * A);
+        TAKE(L->dpred, T * A);
+    }
 #undef TAKE
     assert((size_t)(m - L->mem) == n);
     if (net->cfg.single) {
@@ -421,6 +427,31 @@ static void step_block(const Net *net, NetLane *const *lanes, int n, const doubl
     }
 }
 
+/* The outcome prediction of trial L->t: yhat = W_p r_t + b_p (cfg.predict). */
+static void pred_readout(const Net *net, NetLane *L)
+{
+    const NetParams *p = &net->p;
+    const int N = net->d.N, A = net->d.A, t = L->t;
+    const double *rt = net_lane_rates(net, L, t);
+    for (int a = 0; a < A; a++) L->pred[(size_t)t * A + a] = p->b_p[a] + net_dot(p->W_p + (size_t)a * N, rt, N);
+}
+
+double net_pred_loss(const Net *net, NetLane *L, double beta, double scale)
+{
+    if (!net->cfg.predict) return 0.0;
+    const int A = net->d.A, T = L->t;
+    double loss = 0.0;
+    memset(L->dpred, 0, (size_t)T * A * sizeof(double));
+    for (int t = 0; t < T; t++) {
+        const int a = L->action[t];
+        assert(a >= 0 && a < A);
+        const double err = L->pred[(size_t)t * A + a] - L->reward[t];
+        loss += 0.5 * err * err;
+        L->dpred[(size_t)t * A + a] = scale * (beta * err);
+    }
+    return loss;
+}
+
 /* Up to COMB_BLOCK lanes, one trial each (net_forward_lanes): the steps up to
 ** the trial's read step t K + C, then the policy and the critic there. */
 static void forward_block(const Net *net, NetLane *const *lanes, int n, const double *const *obs,
@@ -445,7 +476,10 @@ static void forward_block(const Net *net, NetLane *const *lanes, int n, const do
         step_block(net, run, m, obs ? ob : NULL, rng ? rg : NULL);
     }
 
-    for (int j = 0; j < n; j++) net_policy_readout(net, lanes[j]);
+    for (int j = 0; j < n; j++) {
+        net_policy_readout(net, lanes[j]);
+        if (net->cfg.predict) pred_readout(net, lanes[j]);
+    }
 
     /* the critic reads r_t (and the inputs): V_t */
     striatum_forward(net, lanes, n);
@@ -511,6 +545,18 @@ void net_lane_record(NetLane *lane, int action, double reward)
 
 /* --------------------------------------------------------------- backward */
 
+/* dr_t += W_p^T dpred_t, after the other terms (cfg.predict; dpred is 0 but at a_t). */
+static void pred_backward(const Net *net, NetLane *L, int t)
+{
+    const int N = net->d.N, A = net->d.A;
+    for (int a = 0; a < A; a++) {
+        const double g = L->dpred[(size_t)t * A + a];
+        if (g == 0.0) continue;
+        const double *w = net->p.W_p + (size_t)a * N;
+        for (int i = 0; i < N; i++) L->dr[i] += g * w[i];
+    }
+}
+
 /* Step s of up to COMB_BLOCK lanes (all with s < their step count), backward:
 ** dr_s, then gx_s and gp_s (stored in L->gp for the weight gradients). The
 ** policy and critic terms enter at a trial's read step s = t K + C only
@@ -547,6 +593,7 @@ static void backward_block(const Net *net, NetLane *const *lanes, int n, const i
     /* through f and the leak; gp = dL/d(pre_t) = alpha dL/dx_t */
     for (int k = 0; k < n; k++) {
         NetLane *L = lanes[k];
+        if (read && net->cfg.predict) pred_backward(net, L, t);
         double *gx = L->gx;
         net_bwd_vec(net->cfg.activation, gx, L->gp + (size_t)s * N, L->dr, L->r + (size_t)s * N,
                     L->gx_next, alpha, leak, N);
@@ -571,6 +618,11 @@ static void lane_weight_grads(const Net *net, NetLane *L, const double *dlogits,
     net_gemm_tn(L, g->W_pi, (size_t)N, A, dlogits, (size_t)A, L->r + read0, net->cfg.single ? L->r_f + read0 : NULL,
                 (size_t)N * d->K, T, N);
     striatum_weight_grads(net, L, dV, g);
+    if (net->cfg.predict) {
+        net_colsum_acc(g->b_p, L->dpred, (size_t)A, T, A);
+        net_gemm_tn(L, g->W_p, (size_t)N, A, L->dpred, (size_t)A, L->r + read0,
+                    net->cfg.single ? L->r_f + read0 : NULL, (size_t)N * d->K, T, N);
+    }
 }
 
 void net_backward_lanes(const Net *net, NetLane *const *lanes, int n,

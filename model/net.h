@@ -16,6 +16,7 @@
 **   z_t = r_t   or, with critic_input, [ r_t , onehot(a_{t-1}) , r_{t-1} ]
 **   S > 0:  h_t = f(W_s z_t + b_s),   V_t = w_v . h_t + b_v
 **   S = 0:  V_t = w_v . z_t + b_v
+**   predict:  yhat_t = W_p r_t + b_p   (A: the reward each action would bring)
 **
 ** alpha = dt/tau (alpha = 1 is a vanilla RNN); xi_t ~ N(0, I) is drawn from
 ** the policy generator (sigma = 0: no draws). With value_trains_pfc = 0 the
@@ -105,9 +106,13 @@ typedef struct NetConfig {
     /* 1: the matrix products in float32 with fused multiply-adds (model.precision =
     ** single; net_kernels_f.c); 0: all in double, the reference path */
     int single;
+    /* 1: the prefrontal network also predicts the reward of the action it takes through
+    ** its own readout W_p, b_p (train.beta_pred > 0; net.md "Predicting the outcome");
+    ** 0: no such readout (its tensors are empty, everything else unchanged) */
+    int predict;
 } NetConfig;
 
-#define NET_NUM_TENSORS 9
+#define NET_NUM_TENSORS 11
 
 /* Named views into a parameter (or gradient) block, in block order. */
 typedef struct NetParams {
@@ -120,6 +125,8 @@ typedef struct NetParams {
     double *b_s;     /* (S) */
     double *w_v;     /* (Zv) value readout */
     double *b_v;     /* (1) */
+    double *W_p;     /* (A, N) outcome prediction readout (empty unless cfg.predict) */
+    double *b_p;     /* (A) */
 } NetParams;
 
 typedef struct NetDims {
@@ -170,6 +177,8 @@ typedef struct NetLane {
     double *logp;        /* (T_max, A) log pi */
     double *probs;       /* (T_max, A) pi */
     double *V;           /* (T_max) */
+    double *pred;        /* (T_max, A) predicted reward of each action, cfg.predict only (else NULL) */
+    double *dpred;       /* (T_max, A) dL/dpred, filled by net_pred_loss (cfg.predict only) */
     int *action;         /* (T_max) recorded a_t */
     double *reward;      /* (T_max) recorded r_t */
     /* backward, per trial: kept for the weight gradients after the sweep */
@@ -263,6 +272,16 @@ int net_step_epoch(const Net *net, int s);
 ** nothing. Same as net_backward_lanes() with n = 1. */
 void net_backward(const Net *net, NetLane *lane, const double *dlogits,
                   const double *dV, double *grad);
+
+/* The auxiliary outcome-prediction loss of the lane's recorded episode
+** (cfg.predict; net.md "Predicting the outcome"): with T = lane->t,
+**   L_pred = sum_t 1/2 (yhat_{t,a_t} - r_t)^2
+** returned unweighted; lane->dpred is OVERWRITTEN with scale beta dL_pred/dyhat
+** (scale beta (yhat_{t,a_t} - r_t) at a_t, 0 elsewhere), which net_backward
+** and net_backward_lanes then backpropagate with the A2C terms (they read
+** lane->dpred whenever cfg.predict: call this first). Returns 0 without
+** cfg.predict. */
+double net_pred_loss(const Net *net, NetLane *lane, double beta, double scale);
 
 /* Lockstep forms over n lanes (a trainer worker's block of a batch): the
 ** same arithmetic as the one-lane calls, with the products of all n lanes

@@ -12,8 +12,9 @@
 **                     without annealing the test regret of a run swings by
 **                     +-0.5 from one checkpoint to the next;
 **   value_trains_pfc  true: with a separate critic (false) the bandit
-**                     reached only 5.17 (vs 2.39): the value loss shapes the
-**                     prefrontal representation usefully (Wang et al. 2018).
+**                     reached only 5.17 (vs 2.39): without the value loss the
+**                     relu rates run away; beta_pred 1 + critic_input + 16
+**                     striatal units make it learn (README, bandit_separate.ini).
 */
 #include <stdio.h>
 #include <string.h>
@@ -88,6 +89,9 @@ static const OptSpec train_specs[] = {
       "dopamine manipulation: the striatal delta is multiplied by this before it builds the advantages and the "
       "value targets, so the policy and value gradients scale by it (0 blocks learning from reward; the entropy "
       "bonus is not scaled; the stored rpe is the unscaled delta)" },
+    { "train", "beta_pred", NULL, OPT_DOUBLE, "0", 0, 100, NULL, NULL,
+      "weight of an auxiliary loss: the prefrontal network predicts the reward of the action it takes, through "
+      "its own readout, 1/2 (yhat - r)^2 per trial (Blanco-Pozo et al. 2024; 0 = off, no readout; model/net.md)" },
     { "train", "rule", NULL, OPT_CHOICE, "bptt", 0, 0, "bptt|eprop", NULL,
       "gradient: backpropagation through the whole episode, or the local e-prop rule (eligibility traces "
       "gated online by the striatal delta, the policy error fed back through fixed weights; model/local_rule.h; "
@@ -155,6 +159,7 @@ int train_config_from(const Config *c, TrainConfig *tc, char *err, size_t n_err)
     tc->clip_norm = config_double(c, "train", "clip_norm");
     tc->checkpoint_every = config_int(c, "train", "checkpoint_every");
     tc->delta_scale = config_double(c, "train", "delta_scale");
+    tc->beta_pred = config_double(c, "train", "beta_pred");
     static const char *const rules[] = { "bptt", "eprop" };
     tc->rule = (TrainRule)pick(config_str(c, "train", "rule"), rules, 2);
     tc->feedback_symmetric = strcmp(config_str(c, "train", "feedback"), "symmetric") == 0;
@@ -166,6 +171,11 @@ int train_config_from(const Config *c, TrainConfig *tc, char *err, size_t n_err)
     if (tc->dt > tc->tau) {
         snprintf(err, n_err, "model.dt = %g exceeds model.tau = %g (alpha = dt/tau must be <= 1)",
                  tc->dt, tc->tau);
+        return -1;
+    }
+    if (tc->beta_pred > 0.0 && tc->rule != TRAIN_RULE_BPTT) {
+        snprintf(err, n_err, "train.beta_pred = %g needs train.rule = bptt (the local rule has no outcome prediction)",
+                 tc->beta_pred);
         return -1;
     }
     return 0;
@@ -193,6 +203,7 @@ void train_net_config(const TrainConfig *tc, int n_actions, int obs_dim, int max
     out->ep_outcome = tc->epochs[2];
     out->ep_iti = tc->epochs[3];
     out->single = tc->single;
+    out->predict = tc->beta_pred > 0.0;
 }
 
 /* Fraction of the annealing done at `episode`, in [0, 1]. */

@@ -43,6 +43,7 @@ typedef struct TrainConfig {
     long anneal_episodes;       /* 0 = no annealing (the config value -1 becomes episodes) */
     double clip_norm;           /* 0 = off */
     double delta_scale;         /* s: the striatal delta that trains the network is s delta (a2c.h) */
+    double beta_pred;           /* weight of the outcome-prediction loss (net.h net_pred_loss); 0 = off */
     long checkpoint_every;      /* episodes */
     TrainRule rule;             /* bptt (default) or the local e-prop rule */
     int feedback_symmetric;     /* eprop: 1 = feedback through W_pi and dV/dr, 0 = fixed random */

@@ -324,6 +324,7 @@ static void lane_loss(Trainer *tr, TrainLane *L, double beta_e, TrainEpisodeStat
     a2c_loss(T, A, nl->logp, nl->probs, nl->action, L->adv, L->ret, nl->V, tc->beta_v, beta_e,
              1.0 / tr->B, L->dlogits, L->dV, &terms);
     L->loss = terms.loss;
+    if (tc->beta_pred > 0.0) L->loss += tc->beta_pred * net_pred_loss(tr->net, nl, tc->beta_pred, 1.0 / tr->B);
 
     double reward = 0.0, regret = 0.0;
     int n_best = 0, n_known = 0, regret_known = 1, n_trials = 0;

@@ -6,7 +6,9 @@
 ** episode with random actions and rewards; then, with the actions, rewards,
 ** noise samples AND the advantages and targets held fixed, every parameter's
 ** analytic gradient (net_backward over a2c_loss) is compared with
-** gsl_deriv_central. Known answers for a2c and the optimizers are computed by
+** gsl_deriv_central (with gc_pred > 0 the loss also has the outcome-prediction
+** term beta_pred L_pred of net_pred_loss, and its readout W_p, b_p is
+** checked with the rest). Known answers for a2c and the optimizers are computed by
 ** hand in the comments.
 */
 #include <math.h>
@@ -40,6 +42,7 @@ typedef struct {
     double reward[GC_T];
     double adv[GC_T], ret[GC_T];
     double beta_v, beta_e;
+    double beta_pred;      /* > 0: the outcome-prediction loss (cfg.predict) */
     size_t index;          /* parameter being varied */
     int vtp;               /* value_trains_pfc */
     size_t critic_start;   /* index of W_s: the first striatal parameter */
@@ -67,7 +70,8 @@ static double episode_loss(GradCase *c, double *dlogits, double *dV)
     const double *V = !c->vtp && !dlogits && c->index < c->critic_start ? c->V0 : L->V;
     a2c_loss(GC_T, c->net->d.A, L->logp, L->probs, L->action, c->adv, c->ret, V, c->beta_v,
              c->beta_e, 1.0, dlogits, dV, &terms);
-    return terms.loss;
+    /* the outcome prediction (cfg.predict): fills L->dpred for net_backward */
+    return terms.loss + c->beta_pred * net_pred_loss(c->net, L, c->beta_pred, 1.0);
 }
 
 static double loss_at(double theta, void *vc)
@@ -85,6 +89,8 @@ static double loss_at(double theta, void *vc)
 /* Epochs within a trial of the next case built (fixation, choice, outcome,
 ** iti; all 0: one step per trial). */
 static int gc_ep[4];
+/* Weight of the outcome-prediction loss of the next case built (0: off, no readout). */
+static double gc_pred;
 
 /* Build the case, check every parameter; return the max relative error. */
 static double gradient_check(NetActivation f, int vtp, int S, int critic_input, double noise,
@@ -94,7 +100,7 @@ static double gradient_check(NetActivation f, int vtp, int S, int critic_input, 
                      .max_trials = GC_T, .critic_input = critic_input, .value_trains_pfc = vtp,
                      .time_input = 1, .activation = f, .alpha = alpha, .noise_sd = noise,
                      .init = NET_INIT_GAUSSIAN, .gain = 1.0, .ep_fix = gc_ep[0], .ep_choice = gc_ep[1],
-                     .ep_outcome = gc_ep[2], .ep_iti = gc_ep[3] };
+                     .ep_outcome = gc_ep[2], .ep_iti = gc_ep[3], .predict = gc_pred > 0.0 };
     char err[256];
     GradCase c = { 0 };
     c.net = net_alloc(&nc, err, sizeof err);
@@ -103,6 +109,7 @@ static double gradient_check(NetActivation f, int vtp, int S, int critic_input, 
     assert_non_null(c.lane);
     c.beta_v = 0.5;
     c.beta_e = 0.1;
+    c.beta_pred = gc_pred;
     gsl_rng *r = rng_alloc();
     rng_seed_episode(r, seed, RNG_STREAM_INIT, 0);
     const size_t P = c.net->d.n_params;
@@ -151,8 +158,13 @@ static double gradient_check(NetActivation f, int vtp, int S, int critic_input, 
     }
     /* Parameters the loss cannot reach stay exactly zero: with vtp = 0 the
     ** value loss reaches no prefrontal weight, but the policy loss does. */
-    print_message("# gradcheck f=%d vtp=%d S=%d ci=%d noise=%g alpha=%g K=%d: %zu params, max rel err %.2e, sum|g| %.3g\n",
-                  (int)f, vtp, S, critic_input, noise, alpha, c.net->d.K, P, max_rel, total);
+    print_message("# gradcheck f=%d vtp=%d S=%d ci=%d noise=%g alpha=%g K=%d pred=%g: %zu params, max rel err %.2e, sum|g| %.3g\n",
+                  (int)f, vtp, S, critic_input, noise, alpha, c.net->d.K, gc_pred, P, max_rel, total);
+    if (gc_pred > 0.0) {   /* the prediction readout is reached, and only through its own loss */
+        double gp = 0.0;
+        for (size_t i = (size_t)(c.net->p.W_p - c.net->params); i < P; i++) gp += fabs(grad[i]);
+        assert_true(gp > 1e-3);
+    }
     assert_int_equal(bad, 0);
     assert_true(total > 1e-3);   /* not trivially zero */
     free(grad);
@@ -212,6 +224,61 @@ static void test_gradcheck_epochs(void **state)
     memcpy(gc_ep, layouts[2], sizeof gc_ep);
     gradient_check(NET_TANH, 1, 3, 1, 0.2, 0.2, 56);
     memset(gc_ep, 0, sizeof gc_ep);
+}
+
+/* The outcome-prediction loss (train.beta_pred, net.h net_pred_loss): its
+** readout and its path into the prefrontal weights, both critic regimes, with
+** S = 0 and 3, noise, and epochs (the prediction is read at the choice step). */
+static void test_gradcheck_predict(void **state)
+{
+    (void)state;
+    gc_pred = 0.7;
+    gradient_check(NET_TANH, 1, 3, 1, 0.0, 1.0, 61);
+    gradient_check(NET_RELU, 0, 3, 1, 0.0, 0.7, 62);
+    gradient_check(NET_TANH, 0, 0, 0, 0.3, 0.5, 63);
+    gradient_check(NET_SOFTPLUS, 0, 16, 1, 0.0, 1.0, 64);
+    const int ep[4] = { 1, 1, 2, 1 };
+    memcpy(gc_ep, ep, sizeof gc_ep);
+    gradient_check(NET_TANH, 0, 2, 1, 0.2, 0.2, 65);
+    memset(gc_ep, 0, sizeof gc_ep);
+    gc_pred = 0.0;
+}
+
+/* Without the outcome prediction (train.beta_pred = 0) the network draws the
+** same initial weights as before the option existed: the readout is empty,
+** the parameter count unchanged, and net_pred_loss is 0. With it, the block
+** grows by A (N + 1) after b_v and the weights before it are the same. */
+static void test_predict_off_unchanged(void **state)
+{
+    (void)state;
+    NetConfig nc = { .n_hidden = 6, .n_striatum = 2, .n_actions = 3, .obs_dim = 1, .max_trials = 4,
+                     .value_trains_pfc = 1, .activation = NET_RELU, .alpha = 1.0, .init = NET_INIT_GAUSSIAN,
+                     .gain = 1.0 };
+    char err[256];
+    Net *a = net_alloc(&nc, err, sizeof err);
+    nc.predict = 1;
+    Net *b = net_alloc(&nc, err, sizeof err);
+    assert_non_null(a);
+    assert_non_null(b);
+    assert_int_equal(b->d.n_params, a->d.n_params + 3 * (6 + 1));
+    assert_int_equal(a->d.sizes[9] + a->d.sizes[10], 0);
+    gsl_rng *r = rng_alloc();
+    rng_seed_episode(r, 5, RNG_STREAM_INIT, 0);
+    assert_int_equal(net_init(a, r), 0);
+    rng_seed_episode(r, 5, RNG_STREAM_INIT, 0);
+    assert_int_equal(net_init(b, r), 0);
+    assert_memory_equal(a->params, b->params, a->d.n_params * sizeof(double));
+    NetLane *L = net_lane_alloc(a);
+    assert_non_null(L);
+    assert_null(L->pred);
+    const double ob = 0.5;
+    net_forward_step(a, L, &ob, NULL);
+    net_lane_record(L, 1, 1.0);
+    assert_true(net_pred_loss(a, L, 1.0, 1.0) == 0.0);
+    net_lane_free(L);
+    gsl_rng_free(r);
+    net_free(a);
+    net_free(b);
 }
 
 /* Epochs: what each step shows (net.h's table), where the policy is read, the
@@ -528,6 +595,8 @@ int main(void)
         cmocka_unit_test(test_gradcheck_softplus),
         cmocka_unit_test(test_gradcheck_noise_and_linear_critic),
         cmocka_unit_test(test_gradcheck_epochs),
+        cmocka_unit_test(test_gradcheck_predict),
+        cmocka_unit_test(test_predict_off_unchanged),
         cmocka_unit_test(test_epoch_inputs),
         cmocka_unit_test(test_stop_gradient),
         cmocka_unit_test(test_lockstep_equals_one_lane),

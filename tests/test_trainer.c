@@ -672,6 +672,63 @@ static void test_epochs_train(void **state)
     check_resume(c);   /* frees c */
 }
 
+/* small_sets with the outcome-prediction loss (train.beta_pred) and a separate
+** critic, and the same with beta_pred = 0 written out. */
+static const char *const pred_sets[] = {
+    "task.name=bandit", "task.trials=20", "model.hidden=8", "model.striatum_units=3",
+    "model.critic_input=true", "model.noise=0.1", "model.tau=2", "model.value_trains_pfc=false",
+    "train.beta_pred=1", "train.batch=3", "run.seed=7", NULL
+};
+static const char *const pred0_sets[] = {
+    "task.name=bandit", "task.trials=20", "model.hidden=8", "model.striatum_units=3",
+    "model.critic_input=true", "model.noise=0.1", "model.tau=2", "train.beta_pred=0",
+    "train.batch=3", "run.seed=7", NULL
+};
+
+/* train.beta_pred: deterministic, resumes bit-identically, the frozen agent
+** reproduces a training episode with it; the readout W_p, b_p (the last
+** A (N + 1) parameters) is trained; beta_pred = 0 gives small_sets's bits. */
+static void test_predict_train(void **state)
+{
+    (void)state;
+    Config *c = make_config(pred_sets);
+    TrainConfig tc;
+    Trainer *a = make_trainer(c, &tc), *b = make_trainer(c, &tc);
+    const Net *net = trainer_net(a);
+    assert_true(net->cfg.predict);
+    size_t P;
+    const double *pa = trainer_params(a, &P);
+    const size_t p0 = (size_t)(net->p.W_p - net->params), np = P - p0;
+    assert_int_equal(np, (size_t)net->d.A * (net->d.N + 1));
+    double *init = malloc(np * sizeof(double));
+    memcpy(init, pa + p0, np * sizeof(double));
+    run_updates(a, 3);
+    run_updates(b, 3);
+    pa = trainer_params(a, &P);
+    assert_memory_equal(pa, trainer_params(b, NULL), P * sizeof(double));
+    assert_true(memcmp(init, pa + p0, np * sizeof(double)) != 0);
+    free(init);
+    trainer_free(a);
+    trainer_free(b);
+    agent_matches_training(pred_sets);
+    check_resume(c);   /* frees c */
+
+    Config *c0 = make_config(pred0_sets), *cs = make_config(small_sets);
+    TrainConfig tc0, tcs;
+    Trainer *z = make_trainer(c0, &tc0), *ref = make_trainer(cs, &tcs);
+    assert_false(trainer_net(z)->cfg.predict);
+    run_updates(z, 3);
+    run_updates(ref, 3);
+    size_t Pz, Pr;
+    const double *pz = trainer_params(z, &Pz), *pr = trainer_params(ref, &Pr);
+    assert_int_equal(Pz, Pr);
+    assert_memory_equal(pz, pr, Pz * sizeof(double));
+    trainer_free(z);
+    trainer_free(ref);
+    config_free(c0);
+    config_free(cs);
+}
+
 /* The one delta: the rpe the episode record stores is, bit for bit, the
 ** delta the trainer built its advantages from (striatum_deltas), and with
 ** lambda = 0 the advantage itself; and the record's regret (episode_summarize)
@@ -736,6 +793,12 @@ static void test_bad_settings(void **state)
         assert_non_null(strstr(err, "model.epochs"));
         config_free(c);
     }
+    /* the local rule has no outcome prediction */
+    const char *const eprop_pred[] = { "train.rule=eprop", "train.beta_pred=0.5", NULL };
+    c = make_config(eprop_pred);
+    assert_int_equal(train_config_from(c, &tc, err, sizeof err), -1);
+    assert_non_null(strstr(err, "train.beta_pred"));
+    config_free(c);
 }
 
 /* Linear schedules: anneal_episodes = -1 means run.episodes (here 200);
@@ -766,6 +829,7 @@ int main(void)
         cmocka_unit_test(test_checkpoint_resume),
         cmocka_unit_test(test_agent_matches_training),
         cmocka_unit_test(test_epochs_train),
+        cmocka_unit_test(test_predict_train),
         cmocka_unit_test(test_stored_delta_is_the_trained_delta),
         cmocka_unit_test(test_learns_easy_bandit),
         cmocka_unit_test(test_learns_easy_bandit_two_workers),

@@ -103,7 +103,9 @@ static void jnetcfg(FILE *f, const Net *net)
             act_name(c->activation), c->alpha, c->noise_sd,
             c->init == NET_INIT_ORTHOGONAL ? "orthogonal" : "gaussian", c->gain, d->I, d->Z, d->Zv,
             d->n_params, net_flops_per_step(d));
-    for (int i = 0; i < NET_NUM_TENSORS; i++) fprintf(f, i ? ",%zu" : "%zu", d->sizes[i]);
+    /* the 9 tensors of the A2C network: the torch reference has no outcome-prediction
+    ** readout (W_p, b_p: empty unless train.beta_pred > 0) */
+    for (int i = 0; i < 9; i++) fprintf(f, i ? ",%zu" : "%zu", d->sizes[i]);
     fprintf(f, "]}");
 }
 
