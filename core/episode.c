@@ -37,6 +37,8 @@ void episode_free(EpisodeRecord *e)
     free(e->trials);
     free(e->activity);
     free(e->stages);
+    free(e->step_rates);
+    free(e->step_epoch);
     free(e);
 }
 
@@ -47,6 +49,20 @@ int episode_reserve_stages(EpisodeRecord *e, int cap)
     if (!p) return -1;
     e->stages = p;
     e->cap_stages = cap;
+    return 0;
+}
+
+int episode_reserve_steps(EpisodeRecord *e, int cap, int n_units)
+{
+    if (cap <= e->cap_steps && n_units == e->n_step_units) return 0;
+    float *r = realloc(e->step_rates, (size_t)(cap > 0 ? cap : 1) * (size_t)(n_units > 0 ? n_units : 1) * sizeof *r);
+    if (!r) return -1;
+    e->step_rates = r;
+    unsigned char *g = realloc(e->step_epoch, (size_t)(cap > 0 ? cap : 1));
+    if (!g) return -1;
+    e->step_epoch = g;
+    e->cap_steps = cap;
+    e->n_step_units = n_units;
     return 0;
 }
 
@@ -61,6 +77,7 @@ void episode_clear(EpisodeRecord *e)
 {
     e->n_trials = 0;
     e->n_stages = 0;
+    e->n_steps = 0;
     e->n_pfc = e->n_units;
     strcpy(e->instance, "{}");
     e->subject[0] = '\0';

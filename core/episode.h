@@ -61,7 +61,19 @@ typedef struct EpisodeRecord {
     int n_stages;                      /* stage rows filled (0 for single-stage tasks) */
     int cap_stages;                    /* stage rows allocated (episode_reserve_stages) */
     StageRecord *stages;               /* (cap_stages), in (t, stage) order */
+    /* per-step prefrontal rates of a network with epochs within a trial
+    ** (test.activity_steps = all; store table activity_steps): step s belongs
+    ** to trial s / steps_per_trial and its epoch is step_epoch[s] (EPOCH_*) */
+    int n_steps;                       /* steps filled (0 = none recorded) */
+    int cap_steps;                     /* steps allocated (episode_reserve_steps) */
+    int n_step_units;                  /* rates per step */
+    int steps_per_trial;               /* K (1 without epochs) */
+    float *step_rates;                 /* (cap_steps, n_step_units), row per step */
+    unsigned char *step_epoch;         /* (cap_steps) EPOCH_* of each step */
 } EpisodeRecord;
+
+/* The epochs of a trial (model/net.h "Time within a trial"), as stored. */
+enum { EPOCH_FIXATION = 0, EPOCH_CHOICE = 1, EPOCH_OUTCOME = 2, EPOCH_ITI = 3, EPOCH_COUNT = 4 };
 
 /* Allocate a record for up to cap_trials trials and n_units rates per trial
 ** (0 for none). Return NULL if out of memory. */
@@ -74,6 +86,9 @@ EpisodeRecord *episode_alloc_stages(int cap_trials, int max_stages, int n_units)
 ** once, before its first episode, so that no step allocates). Return 0, or -1
 ** if out of memory. */
 int episode_reserve_stages(EpisodeRecord *e, int cap);
+/* Make room for cap steps of n_units rates each (once, before the first
+** episode). Return 0, or -1 if out of memory. */
+int episode_reserve_steps(EpisodeRecord *e, int cap, int n_units);
 /* Append one stage row; return -1 if the reserved rows are used up. */
 int episode_add_stage(EpisodeRecord *e, const StageRecord *s);
 /* Empty the record for a new episode (keeps its buffers). */

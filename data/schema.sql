@@ -1,13 +1,13 @@
--- metarl store: the SQLite schema, version 3 (version 1 lacked `stages`,
--- version 2 `fits`; metarl adds what is missing when it first writes to such
--- a file).
+-- metarl store: the SQLite schema, version 4 (version 1 lacked `stages`,
+-- version 2 `fits`, version 3 `activity_steps`; metarl adds what is missing
+-- when it first writes to such a file).
 --
 -- One file holds any number of runs: reference-agent baselines, network
 -- trainings, frozen-weight tests and imported behavioural data, so that one
 -- query (or one `metarl compare`) can set them side by side.
 --
 -- Identification: PRAGMA application_id = 1296389202 (0x4D455452, "METR")
--- and PRAGMA user_version = 3 (the schema version). metarl refuses files with
+-- and PRAGMA user_version = 4 (the schema version). metarl refuses files with
 -- another application id, or a newer schema than it knows.
 --
 -- Conventions: trials are numbered t = 0, 1, ... within an episode; episodes
@@ -115,6 +115,29 @@ CREATE TABLE IF NOT EXISTS activity (
     n_trials INTEGER NOT NULL,
     n_units  INTEGER NOT NULL,
     rates    BLOB NOT NULL,
+    PRIMARY KEY (run_id, episode, module),
+    FOREIGN KEY (run_id, episode) REFERENCES episodes (run_id, episode)
+) STRICT, WITHOUT ROWID;
+
+-- activity_steps: the prefrontal rates of a network with time within a trial
+-- (model.epochs), every step of the episode, written beside `activity` (which
+-- keeps the choice step of each trial) when test.activity_steps = all. Step s
+-- belongs to trial s / steps_per_trial; byte s of `epochs` is its epoch
+-- (0 fixation, 1 choice, 2 outcome, 3 inter-trial). The last trial's outcome
+-- and inter-trial steps are never run (nothing reads them), so n_steps is
+-- (n_trials - 1) x steps_per_trial + the steps up to its choice. `rates` holds
+-- n_steps x n_units values laid out as in `activity` (float32, or float16 when
+-- its size says so):
+--   Python: numpy.frombuffer(rates, '<f4').reshape(n_steps, n_units)
+CREATE TABLE IF NOT EXISTS activity_steps (
+    run_id          INTEGER NOT NULL,
+    episode         INTEGER NOT NULL,
+    module          TEXT NOT NULL CHECK (module IN ('pfc', 'striatum')),
+    n_steps         INTEGER NOT NULL,
+    n_units         INTEGER NOT NULL,
+    steps_per_trial INTEGER NOT NULL,
+    epochs          BLOB NOT NULL,
+    rates           BLOB NOT NULL,
     PRIMARY KEY (run_id, episode, module),
     FOREIGN KEY (run_id, episode) REFERENCES episodes (run_id, episode)
 ) STRICT, WITHOUT ROWID;

@@ -62,7 +62,7 @@ int baseline_job_run(const BaselineSettings *s, BaselineResult *r, char *err, si
     r->max_trials = task->info.max_trials;
     task_title(cfg, r->title, sizeof r->title);
     EvalOptions o = { r->seed, config_int(cfg, "run", "episodes"), NAN, NULL, 0, 0, 100, agent_name,
-                      s->progress, s->progress_ctx, s->stop, 0 };
+                      s->progress, s->progress_ctx, s->stop, 0, 0, 0 };
     if (!(agent = agent_alloc(cfg, &task->info, err, n_err))) {
         status = JOB_USAGE;
         goto done;

@@ -51,7 +51,8 @@ int eval_agent_rpe(Task *task, Agent *agent, const EvalOptions *o, int zero_rpe,
         EpisodeWriterOptions wo = { .run_id = o->run_id, .phase = "test", .with_activity = o->n_units > 0 ? fmt : 0,
                                     .batch = o->batch > 0 ? o->batch : 100, .depth = 8,
                                     .max_trials = task->info.max_trials, .n_units = o->n_units,
-                                    .max_stages = task->info.max_stages };
+                                    .max_stages = task->info.max_stages,
+                                    .max_steps = o->n_units > 0 ? o->max_steps : 0, .n_step_units = o->n_step_units };
         if (!(writer = episode_writer_start(o->store, &wo, err, n_err))) goto done;
     } else if (!(own = episode_alloc_stages(task->info.max_trials, task->info.max_stages, o->n_units))) {
         snprintf(err, n_err, "out of memory");

@@ -43,6 +43,9 @@ int test_declare(Config *c)
         ** every run that does not ask for float16 reads exactly as before */
         { "test", "activity", NULL, OPT_CHOICE, "true", 0, 0, "true|false|yes|no|on|off|1|0|float32|float16", NULL,
           "store the unit rates of every trial: true (= float32), float16 (half the bytes, error <= 2^-11), false" },
+        { "test", "activity_steps", NULL, OPT_CHOICE, "choice", 0, 0, "choice|all", NULL,
+          "with test.activity and model.epochs: store the rates of the choice step of each trial (choice), or also "
+          "every step's prefrontal rates with its epoch (all: table activity_steps)" },
         { "test", "batch", NULL, OPT_INT, "100", 1, 1e6, NULL, NULL,
           "episodes per store transaction" },
         { "test", "delta_block", NULL, OPT_BOOL, "false", 0, 0, NULL, NULL,
@@ -89,6 +92,7 @@ typedef struct {
     void *params;
     size_t n_params;
     int64_t value_limit;   /* the largest value the store takes (an activity row), in bytes */
+    int max_steps, n_step_units;   /* per-step rates to record (test.activity_steps = all), else 0 */
     const char *refs[TEST_MAX_REFERENCE];
     int n_refs;
     int status;
@@ -317,6 +321,16 @@ static int test_network(TestJob *j)
                          (uint64_t)config_int(j->cfg, "test", "lesion_seed") };
     if (net_agent_lesion(ns, &lesion, j->err, j->n_err) != 0) return fail(j, JOB_USAGE, "%s", j->err);
     j->r->n_units = activity_format(j->cfg) != STORE_RATES_NONE ? dims.N + dims.S : 0;
+    if (j->r->n_units && !strcmp(config_str(j->cfg, "test", "activity_steps"), "all")) {
+        double step_bytes = (double)dims.Ts_max * dims.N * sizeof(float);
+        if (step_bytes > (double)j->value_limit)
+            return fail(j, JOB_USAGE, "run %lld: one episode's per-step rates would be %.0f bytes (%d steps x %d units "
+                                      "x 4), over the store's limit of %lld bytes per value: lower task.trials "
+                                      "(--trials) or keep test.activity_steps=choice",
+                        run, step_bytes, dims.Ts_max, dims.N, (long long)j->value_limit);
+        j->max_steps = dims.Ts_max;
+        j->n_step_units = dims.N;
+    }
     j->r->max_trials = ti->max_trials;
     task_title(j->cfg, j->r->title, sizeof j->r->title);
     return check_agents_serve(j);
@@ -335,7 +349,7 @@ static EvalOptions eval_options(TestJob *j)
     EvalOptions o = { (uint64_t)config_int(j->cfg, "test", "seed"), config_int(j->cfg, "test", "episodes"),
                       j->tc.gamma, j->store, 0, j->r->n_units, (int)config_int(j->cfg, "test", "batch"), "network",
                       j->s->progress, j->s->progress_ctx, j->s->stop,
-                      activity_format(j->cfg) };
+                      activity_format(j->cfg), j->max_steps, j->n_step_units };
     return o;
 }
 
@@ -357,6 +371,7 @@ static int test_reference(TestJob *j, const char *name)
     summary_init(&res->s);
     EvalOptions ro = eval_options(j);
     ro.n_units = 0;
+    ro.max_steps = 0;
     ro.label = name;
     if (run_create(j->store, "baseline", name, j->r->test_run, j->cfg, name, j->s->version, &ro.run_id, err,
                    sizeof err) != 0) {

@@ -34,6 +34,13 @@ typedef struct AgentTrace {
     const double *units;   /* n_units rates (prefrontal first, then striatal) or NULL */
     int n_units;
     int n_pfc;             /* how many of units are prefrontal */
+    /* the episode so far step by step (a network with epochs within a trial;
+    ** NULL/0 for every other agent): n_steps rows of n_pfc prefrontal rates,
+    ** steps_per_trial steps a trial, step_epoch[s] the epoch (EPOCH_*,
+    ** core/episode.h) of step s */
+    const double *step_units;
+    int n_steps, steps_per_trial;
+    const unsigned char *step_epoch;
 } AgentTrace;
 
 /* What an agent's trace() value V is, which fixes the one discount gamma of

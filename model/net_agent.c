@@ -16,6 +16,7 @@ typedef struct {
     NetLane *lane;
     double *units;     /* (N + S) rates of the last act(): prefrontal then striatal */
     double value;      /* V of the last act() */
+    unsigned char *epoch;    /* (Ts_max) the epoch of each step (net_step_epoch) */
     NetLesion lesion;
     unsigned char *silent;   /* (N) 1 = unit clamped to 0; NULL = no lesion drawn */
     int *silenced;           /* (n_silenced) their indices, ascending */
@@ -29,6 +30,7 @@ static void net_agent_free(void *s)
     net_free(g->net);
     net_lane_free(g->lane);
     free(g->units);
+    free(g->epoch);
     free(g->silent);
     free(g->silenced);
     free(g);
@@ -50,7 +52,9 @@ void *net_agent_alloc(const TrainConfig *tc, const TaskInfo *ti, const double *p
     net_refresh(g->net);
     g->lane = net_lane_alloc(g->net);
     g->units = calloc((size_t)(g->net->d.N + g->net->d.S), sizeof(double));
-    if (!g->lane || !g->units) goto oom;
+    g->epoch = malloc((size_t)g->net->d.Ts_max);
+    if (!g->lane || !g->units || !g->epoch) goto oom;
+    for (int s = 0; s < g->net->d.Ts_max; s++) g->epoch[s] = (unsigned char)net_step_epoch(g->net, s);
     g->value = NAN;
     return g;
 oom:
@@ -173,6 +177,10 @@ static void net_agent_trace(const void *s, AgentTrace *out)
     out->units = g->units;
     out->n_units = g->net->d.N + g->net->d.S;
     out->n_pfc = g->net->d.N;
+    out->step_units = g->lane->r;
+    out->n_steps = g->lane->ns;
+    out->steps_per_trial = g->net->d.K;
+    out->step_epoch = g->epoch;
 }
 
 static const OptSpec net_agent_params[] = { OPT_END };

@@ -11,7 +11,7 @@
 ** row is not NULL and the sizes match, row. */
 static void trace_step(const Agent *agent, EpisodeRecord *rec, float *row, double *value)
 {
-    AgentTrace trace = { NAN, NULL, 0, 0 };
+    AgentTrace trace = { NAN, NULL, 0, 0, NULL, 0, 0, NULL };
     *value = NAN;
     if (!agent->type->trace) return;
     agent->type->trace(agent->state, &trace);
@@ -20,6 +20,22 @@ static void trace_step(const Agent *agent, EpisodeRecord *rec, float *row, doubl
         for (int i = 0; i < trace.n_units; i++) row[i] = (float)trace.units[i];
         rec->n_pfc = trace.n_pfc;
     }
+}
+
+/* The episode's per-step prefrontal rates into rec, where rec has room for
+** them (episode_reserve_steps) and the agent has them (the network). */
+static void trace_steps(const Agent *agent, EpisodeRecord *rec)
+{
+    AgentTrace trace = { NAN, NULL, 0, 0, NULL, 0, 0, NULL };
+    rec->n_steps = 0;
+    if (!rec->cap_steps || !agent->type->trace) return;
+    agent->type->trace(agent->state, &trace);
+    if (!trace.step_units || trace.n_pfc != rec->n_step_units) return;
+    const int n = trace.n_steps < rec->cap_steps ? trace.n_steps : rec->cap_steps, N = trace.n_pfc;
+    for (size_t i = 0; i < (size_t)n * (size_t)N; i++) rec->step_rates[i] = (float)trace.step_units[i];
+    memcpy(rec->step_epoch, trace.step_epoch, (size_t)n);
+    rec->n_steps = n;
+    rec->steps_per_trial = trace.steps_per_trial;
 }
 
 /* A multi-stage task: a trial record per trial (its choice stage's truth,
@@ -78,6 +94,7 @@ static void episode_stages(Task *task, Agent *agent, gsl_rng *r_task, gsl_rng *r
         assert(full == 0);
         (void)full;
     }
+    trace_steps(agent, rec);
     tt->describe(task->state, rec->instance, sizeof rec->instance);
     striatum_fill_rpe(rec, gamma);
     episode_summarize(rec);
@@ -115,6 +132,7 @@ void runner_episode(Task *task, Agent *agent, gsl_rng *r_task, gsl_rng *r_agent,
         rec->n_trials++;
         assert(done || rec->n_trials < rec->cap_trials);
     }
+    trace_steps(agent, rec);
     tt->describe(task->state, rec->instance, sizeof rec->instance);
     striatum_fill_rpe(rec, gamma);
     episode_summarize(rec);

@@ -22,7 +22,9 @@
 ** A multi-stage task (max_stages > 1) also fills a stage row per step (rec
 ** must have task_max_steps() stage rows reserved); each trial record then
 ** holds its choice stage's (TaskInfo.choice_stage) truth, policy, value,
-** rates and action, and the sum of the stages' rewards. */
+** rates and action, and the sum of the stages' rewards. A record with
+** steps reserved (episode_reserve_steps) also gets the agent's per-step
+** prefrontal rates at the end (the network with epochs; none otherwise). */
 void runner_episode(Task *task, Agent *agent, gsl_rng *r_task, gsl_rng *r_agent,
                     double gamma, EpisodeRecord *rec);
 

@@ -91,7 +91,9 @@ EpisodeWriter *episode_writer_start(Store *store, const EpisodeWriterOptions *o,
     w->index = calloc((size_t)w->o.depth, sizeof *w->index);
     if (!w->rec || !w->index) goto oom_free;
     for (int i = 0; i < w->o.depth; i++)
-        if (!(w->rec[i] = episode_alloc_stages(o->max_trials, o->max_stages, o->n_units))) goto oom_free;
+        if (!(w->rec[i] = episode_alloc_stages(o->max_trials, o->max_stages, o->n_units)) ||
+            (o->max_steps > 0 && episode_reserve_steps(w->rec[i], o->max_steps, o->n_step_units) != 0))
+            goto oom_free;
     if (thread_sync_init(&w->mu, &w->has_work, &w->has_room) != 0) goto oom_free;
     if (thread_start_quiet(&w->thread, writer_main, w) != 0) {
         thread_sync_destroy(&w->mu, &w->has_work, &w->has_room);

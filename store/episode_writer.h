@@ -29,6 +29,7 @@ typedef struct EpisodeWriterOptions {
     int depth;               /* records in flight (>= 2); the caller blocks when all are queued */
     int max_trials, n_units; /* sizes of the records (as for episode_alloc) */
     int max_stages;          /* stages per trial of a multi-stage task (0 or 1: none) */
+    int max_steps, n_step_units;   /* per-step rates to reserve (episode_reserve_steps; 0: none) */
 } EpisodeWriterOptions;
 
 /* Start the writer thread. Return NULL with a message in err if out of

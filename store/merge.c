@@ -89,6 +89,9 @@ static int merge_rows(Store *s, int64_t new_id, int64_t old_id)
         "INSERT INTO main.activity (run_id, episode, module, n_trials, n_units, rates)"
         " SELECT ?1, episode, module, n_trials, n_units, rates FROM merge_src.activity WHERE run_id = ?2"
         " ORDER BY episode, module",
+        "INSERT INTO main.activity_steps (run_id, episode, module, n_steps, n_units, steps_per_trial, epochs, rates)"
+        " SELECT ?1, episode, module, n_steps, n_units, steps_per_trial, epochs, rates FROM merge_src.activity_steps"
+        " WHERE run_id = ?2 ORDER BY episode, module",
         "INSERT INTO main.training (run_id, episode, reward, regret, p_best, loss_policy, loss_value, entropy,"
         " grad_norm, beta_e, wall_s) SELECT ?1, episode, reward, regret, p_best, loss_policy, loss_value, entropy,"
         " grad_norm, beta_e, wall_s FROM merge_src.training WHERE run_id = ?2 ORDER BY episode",
@@ -98,6 +101,7 @@ static int merge_rows(Store *s, int64_t new_id, int64_t old_id)
     };
     for (size_t i = 0; i < sizeof sql / sizeof *sql; i++) {
         if (strstr(sql[i], "merge_src.stages") && !s->merge_src_stages) continue;   /* a version-1 file */
+        if (strstr(sql[i], "merge_src.activity_steps") && !s->merge_src_steps) continue;   /* before version 4 */
         if (store_exec_bound(s, "copy rows", sql[i], "ii", new_id, old_id) != 0) return -1;
     }
     return 0;
@@ -107,7 +111,8 @@ static int merge_rows(Store *s, int64_t new_id, int64_t old_id)
 static int merge_clear(Store *s, int64_t id)
 {
     static const char *const sql[] = {
-        "DELETE FROM main.activity WHERE run_id = ?1", "DELETE FROM main.stages WHERE run_id = ?1",
+        "DELETE FROM main.activity WHERE run_id = ?1", "DELETE FROM main.activity_steps WHERE run_id = ?1",
+        "DELETE FROM main.stages WHERE run_id = ?1",
         "DELETE FROM main.trials WHERE run_id = ?1",
         "DELETE FROM main.episodes WHERE run_id = ?1", "DELETE FROM main.training WHERE run_id = ?1",
         "DELETE FROM main.checkpoints WHERE run_id = ?1",
@@ -225,6 +230,7 @@ int store_merge(Store *s, const char *in_path, const char *label, StoreMergeCoun
     Store *in = store_open(in_path, STORE_READ, err, sizeof err);   /* identify it (foreign, newer, damaged?) */
     if (!in) return store_fail(s, "%s", err);
     s->merge_src_stages = in->version >= 2;
+    s->merge_src_steps = in->version >= 4;
     store_close(in);
     if (store_exec_bound(s, "attach", "ATTACH DATABASE ?1 AS merge_src", "t", in_path) != 0) return -1;
     int ret = -1;

@@ -32,6 +32,8 @@ static const char *const insert_sql[ST_COUNT] = {
     " grad_norm, beta_e, wall_s) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)",
     "INSERT INTO stages (run_id, episode, t, stage, state, action, reward, value, rpe)"
     " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
+    "INSERT INTO activity_steps (run_id, episode, module, n_steps, n_units, steps_per_trial, epochs, rates)"
+    " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
 };
 
 /* The WAL checkpointer: a thread with its own connection that copies
@@ -202,8 +204,8 @@ static int check_wal(Store *s)
 }
 
 /* Bring an older file to the current version before writing to it (1 -> 2:
-** the stages table; 2 -> 3: the fits table); the schema text creates only
-** what is missing. */
+** the stages table; 2 -> 3: the fits table; 3 -> 4: activity_steps); the
+** schema text creates only what is missing. */
 static int upgrade_schema(Store *s)
 {
     if (s->version >= STORE_SCHEMA_VERSION) return 0;

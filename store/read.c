@@ -286,6 +286,59 @@ static int read_activity(Store *s, sqlite3_stmt *st, int64_t run_id, int64_t epi
     return ret;
 }
 
+/* The per-step prefrontal rates of one episode, if stored (activity_steps,
+** schema version 4), into e->step_*; each row float32 or float16 by size. */
+static int read_steps(Store *s, sqlite3_stmt *st, int64_t run_id, int64_t episode, int n_trials, EpisodeRecord *e)
+{
+    sqlite3_bind_int64(st, 1, run_id);
+    sqlite3_bind_int64(st, 2, episode);
+    int rc = sqlite3_step(st), ret = 0;
+    if (rc == SQLITE_ROW) {
+        int ns = sqlite3_column_int(st, 0), nu = sqlite3_column_int(st, 1), k = sqlite3_column_int(st, 2);
+        size_t n = ns > 0 && nu > 0 ? (size_t)ns * (size_t)nu : 0, bytes = (size_t)sqlite3_column_bytes(st, 4);
+        size_t size = n && bytes == 2 * n ? 2 : 4;
+        if (!n || k < 1 || ns > n_trials * k || sqlite3_column_bytes(st, 3) != ns || bytes != n * size)
+            ret = store_fail(s, "%s: run %lld episode %lld: per-step activity of %zu bytes does not match %d steps x %d "
+                             "units (%d steps a trial, %d trials)", s->path, (long long)run_id, (long long)episode,
+                             bytes, ns, nu, k, n_trials);
+        else if (episode_reserve_steps(e, ns, nu) != 0)
+            ret = store_fail(s, "%s: out of memory", s->path);
+        else {
+            memcpy(e->step_epoch, sqlite3_column_blob(st, 3), (size_t)ns);
+            decode_rates(e->step_rates, sqlite3_column_blob(st, 4), n, size);
+            e->n_steps = ns;
+            e->steps_per_trial = k;
+        }
+    } else if (rc != SQLITE_DONE) {
+        ret = store_sql_fail(s, "read per-step activity");
+    }
+    sqlite3_reset(st);
+    return ret;
+}
+
+int store_read_steps(Store *s, int64_t run_id, int64_t episode, EpisodeRecord *e)
+{
+    sqlite3_stmt *st = NULL;
+    int n_trials = -1, ret;
+    e->n_steps = 0;
+    if (s->version < 4) return 0;   /* an older file: no per-step activity */
+    if (sqlite3_prepare_v2(s->db, "SELECT n_trials FROM episodes WHERE run_id = ?1 AND episode = ?2", -1, &st, NULL)
+        != SQLITE_OK)
+        return store_sql_fail(s, "read per-step activity");
+    sqlite3_bind_int64(st, 1, run_id);
+    sqlite3_bind_int64(st, 2, episode);
+    if (sqlite3_step(st) == SQLITE_ROW) n_trials = sqlite3_column_int(st, 0);
+    sqlite3_finalize(st);
+    if (n_trials < 0)
+        return store_fail(s, "%s: run %lld has no episode %lld", s->path, (long long)run_id, (long long)episode);
+    if (sqlite3_prepare_v2(s->db, "SELECT n_steps, n_units, steps_per_trial, epochs, rates FROM activity_steps"
+                                  " WHERE run_id = ?1 AND episode = ?2 AND module = 'pfc'", -1, &st, NULL) != SQLITE_OK)
+        return store_sql_fail(s, "read per-step activity");
+    ret = read_steps(s, st, run_id, episode, n_trials, e);
+    sqlite3_finalize(st);
+    return ret;
+}
+
 /* The stage rows of one episode, if any (st is bound and reset here). */
 static int read_stages(Store *s, sqlite3_stmt *st, int64_t run_id, int64_t episode, EpisodeRecord *e)
 {
@@ -312,7 +365,7 @@ static int read_stages(Store *s, sqlite3_stmt *st, int64_t run_id, int64_t episo
 
 int store_read_episodes(Store *s, int64_t run_id, int with_activity, EpisodeRecord ***eps, int *n)
 {
-    sqlite3_stmt *se = NULL, *stt = NULL, *sa = NULL, *sg = NULL;
+    sqlite3_stmt *se = NULL, *stt = NULL, *sa = NULL, *sg = NULL, *ss = NULL;
     EpisodeRecord **out = NULL;
     int count = 0, cap = 0, ret = -1;
     *eps = NULL;
@@ -327,7 +380,10 @@ int store_read_episodes(Store *s, int64_t run_id, int with_activity, EpisodeReco
                                              -1, &sa, NULL) != SQLITE_OK) ||
         (s->version >= 2 && sqlite3_prepare_v2(s->db, "SELECT t, stage, state, action, reward, value, rpe FROM stages"
                                                      " WHERE run_id = ?1 AND episode = ?2 ORDER BY t, stage",
-                                               -1, &sg, NULL) != SQLITE_OK)) {
+                                               -1, &sg, NULL) != SQLITE_OK) ||
+        (with_activity && s->version >= 4 &&
+         sqlite3_prepare_v2(s->db, "SELECT n_steps, n_units, steps_per_trial, epochs, rates FROM activity_steps"
+                                   " WHERE run_id = ?1 AND episode = ?2 AND module = 'pfc'", -1, &ss, NULL) != SQLITE_OK)) {
         store_sql_fail(s, "read episodes");
         goto done;
     }
@@ -401,6 +457,7 @@ int store_read_episodes(Store *s, int64_t run_id, int with_activity, EpisodeReco
         e->n_trials = n_trials;
         if (sg && read_stages(s, sg, run_id, episode, e) != 0) goto done;
         if (with_activity && read_activity(s, sa, run_id, episode, e) != 0) goto done;
+        if (ss && read_steps(s, ss, run_id, episode, n_trials, e) != 0) goto done;
     }
     if (rc != SQLITE_DONE) {
         store_sql_fail(s, "read episodes");
@@ -418,6 +475,7 @@ done:
     sqlite3_finalize(se);
     sqlite3_finalize(stt);
     sqlite3_finalize(sa);
+    sqlite3_finalize(ss);
     sqlite3_finalize(sg);
     return ret;
 }

@@ -21,7 +21,7 @@
 
 #include "core/episode.h"
 
-#define STORE_SCHEMA_VERSION 3          /* 2: the stages table, 3: fits (added to older files on first write) */
+#define STORE_SCHEMA_VERSION 4          /* 2: the stages table, 3: fits, 4: activity_steps (added to older files on first write) */
 #define STORE_APPLICATION_ID 0x4D455452   /* "METR" */
 #define STORE_MAX_TRIALS 1000000          /* per episode; a stored count above it is damage */
 
@@ -125,9 +125,16 @@ int store_delete_after(Store *s, int64_t run_id, int64_t episode);
 
 /* Read every episode of a run, in order. *eps is a malloc'ed array of
 ** records (free with store_episodes_free()). with_activity loads unit rates
-** too (prefrontal and striatal side by side, as the runner records them). */
+** too (prefrontal and striatal side by side, as the runner records them),
+** and, where stored, the per-step prefrontal rates (e->n_steps > 0). */
 int store_read_episodes(Store *s, int64_t run_id, int with_activity,
                         EpisodeRecord ***eps, int *n);
+/* The per-step prefrontal rates of one episode (table activity_steps) into
+** e: e->n_steps x e->n_step_units rates in e->step_rates, the epoch of each
+** step in e->step_epoch, e->steps_per_trial; n_steps = 0 if none are stored
+** (or the file predates them). e comes from episode_alloc(). Return 0, or
+** -1 (no such episode, a damaged row). */
+int store_read_steps(Store *s, int64_t run_id, int64_t episode, EpisodeRecord *e);
 void store_episodes_free(EpisodeRecord **eps, int n);
 
 /* Read the training curve of a run; *rows malloc'ed. */

@@ -12,7 +12,7 @@
 #include "store/store.h"
 
 enum {
-    ST_EPISODE, ST_TRIAL, ST_ACTIVITY, ST_TRAINING, ST_STAGE, ST_COUNT
+    ST_EPISODE, ST_TRIAL, ST_ACTIVITY, ST_TRAINING, ST_STAGE, ST_STEPS, ST_COUNT
 };
 
 typedef struct Checkpointer Checkpointer;   /* store/open.c */
@@ -27,6 +27,7 @@ struct Store {
     Checkpointer *ckpt;   /* NULL: SQLite's autocheckpoint (not WAL, or no thread) */
     int version;          /* the file's schema version (a read-only version-1 file has no stages) */
     int merge_src_stages; /* the file being merged in has a stages table */
+    int merge_src_steps;  /* ... and an activity_steps table (version 4) */
     int lock_fd;          /* holds store_lock_run's locks; -1 if none */
     int runtime;          /* the last failure was the machine's (disk full, I/O, memory), not the input's */
     char err[512];

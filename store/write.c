@@ -108,14 +108,14 @@ int store_step_reset(Store *s, sqlite3_stmt *st, const char *what)
     return 0;
 }
 
-static int put_activity(Store *s, int64_t run_id, int64_t episode, const EpisodeRecord *e,
-                        const char *module, int first, int count, int format)
+/* rows x count rates (row r at src + r * stride) into s->blob in format;
+** return the bytes, or 0 with a message if out of memory (rows x count > 0). */
+static size_t encode_rates(Store *s, const float *src, int rows, size_t stride, int count, int format)
 {
-    size_t n = (size_t)e->n_trials * (size_t)count, bytes = n * store_rates_size(format);
-    if (n == 0) return 0;
+    size_t n = (size_t)rows * (size_t)count;
     if (n > s->blob_cap) {
         float *p = realloc(s->blob, n * sizeof *p);
-        if (!p) return store_fail(s, "%s: out of memory writing activity", s->path);
+        if (!p) return store_fail(s, "%s: out of memory writing activity", s->path), 0;
         s->blob = p;
         s->blob_cap = n;
     }
@@ -123,29 +123,61 @@ static int put_activity(Store *s, int64_t run_id, int64_t episode, const Episode
     ** (asserted at build time below), so float32 bytes are copied as they are */
     if (format == STORE_RATES_FLOAT16) {
         uint16_t *h = (uint16_t *)(void *)s->blob;
-        for (int t = 0; t < e->n_trials; t++) {
-            const float *a = e->activity + (size_t)t * e->n_units + first;
+        for (int t = 0; t < rows; t++) {
+            const float *a = src + (size_t)t * stride;
             for (int i = 0; i < count; i++) *h++ = store_half_from_float(a[i]);
         }
     } else {
-        for (int t = 0; t < e->n_trials; t++)
-            memcpy(s->blob + (size_t)t * count, e->activity + (size_t)t * e->n_units + first,
-                   (size_t)count * sizeof(float));
+        for (int t = 0; t < rows; t++)
+            memcpy(s->blob + (size_t)t * count, src + (size_t)t * stride, (size_t)count * sizeof(float));
     }
+    return n * store_rates_size(format);
+}
+
+static int blob_too_big(Store *s, sqlite3_stmt *st, int64_t run_id, int64_t episode, const char *module,
+                        int rows, const char *what, int count, size_t bytes)
+{
+    sqlite3_reset(st);
+    sqlite3_clear_bindings(st);
+    return store_fail(s, "%s: run %lld episode %lld: the %s rates (%d %s x %d units, %zu bytes) exceed "
+                         "SQLite's limit of %d bytes per value", s->path, (long long)run_id, (long long)episode,
+                      module, rows, what, count, bytes, sqlite3_limit(s->db, SQLITE_LIMIT_LENGTH, -1));
+}
+
+static int put_activity(Store *s, int64_t run_id, int64_t episode, const EpisodeRecord *e,
+                        const char *module, int first, int count, int format)
+{
+    if ((size_t)e->n_trials * (size_t)count == 0) return 0;
+    size_t bytes = encode_rates(s, e->activity + first, e->n_trials, (size_t)e->n_units, count, format);
+    if (!bytes) return -1;
     sqlite3_stmt *st = s->st[ST_ACTIVITY];
     sqlite3_bind_int64(st, 1, run_id);
     sqlite3_bind_int64(st, 2, episode);
     sqlite3_bind_text(st, 3, module, -1, SQLITE_STATIC);
     sqlite3_bind_int(st, 4, e->n_trials);
     sqlite3_bind_int(st, 5, count);
-    if (sqlite3_bind_blob64(st, 6, s->blob, bytes, SQLITE_STATIC) != SQLITE_OK) {
-        sqlite3_reset(st);
-        sqlite3_clear_bindings(st);
-        return store_fail(s, "%s: run %lld episode %lld: the %s rates (%d trials x %d units, %zu bytes) exceed "
-                             "SQLite's limit of %d bytes per value", s->path, (long long)run_id, (long long)episode,
-                          module, e->n_trials, count, bytes, sqlite3_limit(s->db, SQLITE_LIMIT_LENGTH, -1));
-    }
+    if (sqlite3_bind_blob64(st, 6, s->blob, bytes, SQLITE_STATIC) != SQLITE_OK)
+        return blob_too_big(s, st, run_id, episode, module, e->n_trials, "trials", count, bytes);
     return store_step_reset(s, st, "write activity");
+}
+
+/* The per-step prefrontal rates of an episode (table activity_steps). */
+static int put_steps(Store *s, int64_t run_id, int64_t episode, const EpisodeRecord *e, int format)
+{
+    if ((size_t)e->n_steps * (size_t)e->n_step_units == 0) return 0;
+    size_t bytes = encode_rates(s, e->step_rates, e->n_steps, (size_t)e->n_step_units, e->n_step_units, format);
+    if (!bytes) return -1;
+    sqlite3_stmt *st = s->st[ST_STEPS];
+    sqlite3_bind_int64(st, 1, run_id);
+    sqlite3_bind_int64(st, 2, episode);
+    sqlite3_bind_text(st, 3, "pfc", -1, SQLITE_STATIC);
+    sqlite3_bind_int(st, 4, e->n_steps);
+    sqlite3_bind_int(st, 5, e->n_step_units);
+    sqlite3_bind_int(st, 6, e->steps_per_trial);
+    sqlite3_bind_blob(st, 7, e->step_epoch, e->n_steps, SQLITE_STATIC);
+    if (sqlite3_bind_blob64(st, 8, s->blob, bytes, SQLITE_STATIC) != SQLITE_OK)
+        return blob_too_big(s, st, run_id, episode, "pfc", e->n_steps, "steps", e->n_step_units, bytes);
+    return store_step_reset(s, st, "write per-step activity");
 }
 
 #if defined(__BYTE_ORDER__) && __BYTE_ORDER__ != __ORDER_LITTLE_ENDIAN__
@@ -204,6 +236,7 @@ int store_put_episode(Store *s, int64_t run_id, int64_t episode, const char *pha
         int f = with_activity == STORE_RATES_FLOAT16 ? STORE_RATES_FLOAT16 : STORE_RATES_FLOAT32;
         if (put_activity(s, run_id, episode, e, "pfc", 0, e->n_pfc, f) != 0) return -1;
         if (put_activity(s, run_id, episode, e, "striatum", e->n_pfc, e->n_units - e->n_pfc, f) != 0) return -1;
+        if (e->n_steps > 0 && put_steps(s, run_id, episode, e, f) != 0) return -1;
     }
     return 0;
 }
@@ -260,6 +293,7 @@ int store_delete_after(Store *s, int64_t run_id, int64_t episode)
 {
     static const char *const sql[] = {
         "DELETE FROM activity WHERE run_id = ?1 AND episode >= ?2",
+        "DELETE FROM activity_steps WHERE run_id = ?1 AND episode >= ?2",
         "DELETE FROM stages WHERE run_id = ?1 AND episode >= ?2",
         "DELETE FROM trials WHERE run_id = ?1 AND episode >= ?2",
         "DELETE FROM episodes WHERE run_id = ?1 AND episode >= ?2",

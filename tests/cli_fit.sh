@@ -22,7 +22,7 @@ s08=$(sqlite3 r.db "SELECT -loglik FROM fits WHERE subject = 'Subject08' AND mod
 check "Subject08: -log L $s08 <= 79.1 (the 3x3 grid stopped at 92.65)" awk "BEGIN { exit !($s08 <= 79.1) }"
 check "22 rw fits stored" test "$(nfits)" -eq 22
 check "the table names Subject08" grep -q "^Subject08 *rw" fit.txt
-check "schema version 3" test "$(sqlite3 r.db 'PRAGMA user_version')" -eq 3
+check "schema version 4" test "$(sqlite3 r.db 'PRAGMA user_version')" -eq 4
 check "at_bound counted" test -n "$(sqlite3 r.db 'SELECT sum(at_bound) FROM fits')"
 
 "$BIN" fit r.db --run 1 --model rw,wsls,observer --cv 3 > cmp.txt 2>/dev/null

@@ -41,7 +41,7 @@
 /* The agent's action values through rw's trace() units. */
 static void rw_q(const Rig *g, double q[2])
 {
-    AgentTrace tr = { NAN, NULL, 0, 0 };
+    AgentTrace tr = { NAN, NULL, 0, 0, NULL, 0, 0, NULL };
     g->agent->type->trace(g->agent->state, &tr);
     assert_int_equal(tr.n_units, 2);
     q[0] = tr.units[0];
@@ -391,7 +391,7 @@ static void rw_values_match_hand_computation(void **state)
     act(&g, p);          /* softmax: P(0) = 1 / (1 + exp(-5 (0.455 - 0.35))) */
     assert_close(p[0], 1.0 / (1.0 + exp(-5.0 * 0.105)), 1e-12);
     assert_close(p[0] + p[1], 1.0, TOL);
-    AgentTrace tr = { NAN, NULL, 0, 0 };
+    AgentTrace tr = { NAN, NULL, 0, 0, NULL, 0, 0, NULL };
     int a = act(&g, p);
     g.agent->type->trace(g.agent->state, &tr);
     assert_close(tr.value, q[a], TOL);           /* value = Q of the chosen arm */
@@ -547,7 +547,7 @@ static void observer_belief_matches_hand_posterior(void **state)
     assert_close(agent_observer_belief(s), b, TOL);
     assert_int_equal(act(&g, p), 0);
     assert_true(p[0] == 1.0);
-    AgentTrace tr = { NAN, NULL, 0, 0 };
+    AgentTrace tr = { NAN, NULL, 0, 0, NULL, 0, 0, NULL };
     g.agent->type->trace(s, &tr);                      /* E[r] = 0.77*0.8 + 0.23*0.2 = 0.662 */
     assert_close(tr.value, 0.662, TOL);
     learn(&g, 0, 0.0);

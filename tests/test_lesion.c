@@ -345,7 +345,7 @@ static void delta_block_keeps_the_play(void **state)
     Summary s0, s1;
     summary_init(&s0);
     summary_init(&s1);
-    EvalOptions o = { 77, 30, f.tc.gamma, NULL, 0, 0, 10, "network", NULL, NULL, NULL, 0 };
+    EvalOptions o = { 77, 30, f.tc.gamma, NULL, 0, 0, 10, "network", NULL, NULL, NULL, 0, 0, 0 };
     char err[256];
     assert_int_equal(eval_agent_rpe(f.task, a, &o, 0, &s0, err, sizeof err), 0);
     assert_int_equal(eval_agent_rpe(f.task, a, &o, 1, &s1, err, sizeof err), 0);

@@ -42,7 +42,7 @@ static const double S0[3] = { 1, 0, 0 }, S1[3] = { 0, 1, 0 }, S2[3] = { 0, 0, 1 
 
 static double trace_value(const Rig *g)
 {
-    AgentTrace tr = { NAN, NULL, 0, 0 };
+    AgentTrace tr = { NAN, NULL, 0, 0, NULL, 0, 0, NULL };
     g->agent->type->trace(g->agent->state, &tr);
     return tr.value;
 }
@@ -118,7 +118,7 @@ static void learners_by_hand(void **state)
         int k = g.agent->type->act(g.agent->state, S2, g.r, probs);
         assert_close(probs[0], softmax0(0.0, 0.5, 3.0), TOL);
         assert_close(trace_value(&g), k == 0 ? 0.0 : 0.5, TOL);
-        AgentTrace tr = { NAN, NULL, 0, 0 };
+        AgentTrace tr = { NAN, NULL, 0, 0, NULL, 0, 0, NULL };
         g.agent->type->trace(g.agent->state, &tr);
         assert_int_equal(tr.n_units, 6);
         assert_close(tr.units[2], 0.25, TOL);   /* Q2(1, 0) */
