@@ -25,6 +25,7 @@ void fit_options_default(FitOptions *o)
     o->map = 0;
     o->seed = 1;
     o->random_starts = -1;
+    o->u_mu = o->u_var = NULL;
 }
 
 /* ---- coordinates ------------------------------------------------------------ */
@@ -87,6 +88,7 @@ typedef struct Obj {
     const FitSubject *s;
     const unsigned char *w;
     int map;
+    const double *u_mu, *u_var;    /* a Gaussian prior in the unbounded coordinates, or NULL */
 } Obj;
 
 static double obj_eval(const Obj *o, const double *u)
@@ -97,7 +99,8 @@ static double obj_eval(const Obj *o, const double *u)
         if (v > FIT_U_LIM) excess += (v - FIT_U_LIM) * (v - FIT_U_LIM), v = FIT_U_LIM;
         if (v < -FIT_U_LIM) excess += (v + FIT_U_LIM) * (v + FIT_U_LIM), v = -FIT_U_LIM;
         x[j] = to_natural(&o->m->params[j], v);
-        if (o->map) lp += log_prior(&o->m->params[j], x[j]);
+        if (o->u_mu) lp -= 0.5 * (v - o->u_mu[j]) * (v - o->u_mu[j]) / o->u_var[j];
+        else if (o->map) lp += log_prior(&o->m->params[j], x[j]);
     }
     double f = fit_nll(o->m, o->s, x, o->w) - lp + 10.0 * excess;
     return isfinite(f) ? f : 1e300;
@@ -198,16 +201,24 @@ static int fit_weighted(const FitModel *m, const FitSubject *s, const unsigned c
     if (n_rand > 64) n_rand = 64;
     int n = make_starts(m, r, n_rand, starts);
     if (warm) memcpy(starts + (size_t)n++ * FIT_MAX_PARAMS, warm, FIT_MAX_PARAMS * sizeof *warm);
-    Obj ob = { m, s, w, o->map };
+    Obj ob = { m, s, w, o->map, o->u_mu, o->u_var };
     return minimise(&ob, starts, n, u, f, conv);
 }
+
+double fit_objective_u(const FitModel *m, const FitSubject *s, const FitOptions *o, const double *u)
+{
+    Obj ob = { m, s, NULL, o->map, o->u_mu, o->u_var };
+    return obj_eval(&ob, u);
+}
+
+double fit_natural(const FitParam *p, double u) { return to_natural(p, u); }
 
 int fit_subject(const FitModel *m, const FitSubject *s, const FitOptions *o, int subject_index, FitResult *res)
 {
     memset(res, 0, sizeof *res);
     res->loglik = res->heldout_loglik = res->loglik_ref = NAN;
     res->n_params = m->n_params;
-    for (int j = 0; j < FIT_MAX_PARAMS; j++) res->x[j] = NAN;
+    for (int j = 0; j < FIT_MAX_PARAMS; j++) res->x[j] = res->u[j] = NAN;
     int nv = 0;
     for (int t = 0; t < s->n; t++) nv += s->a[t] >= 0;
     if (nv < FIT_MIN_TRIALS) return FIT_NODATA;
@@ -227,6 +238,7 @@ int fit_subject(const FitModel *m, const FitSubject *s, const FitOptions *o, int
         for (int j = 0; j < m->n_params; j++) {
             double v = u[j] > FIT_U_LIM ? FIT_U_LIM : u[j] < -FIT_U_LIM ? -FIT_U_LIM : u[j];
             res->x[j] = to_natural(&m->params[j], v);
+            res->u[j] = v;
             if (fabs(v) > FIT_U_BOUND) {
                 res->at_bound++;
                 res->bound_mask |= 1u << j;
@@ -416,8 +428,15 @@ void fit_simulate(const FitModel *m, const double *x, const FitEnv *env, gsl_rng
     }
 }
 
-static void draw_params(const FitModel *m, gsl_rng *rng, double *x)
+/* One parameter vector: a fitted subject's whole vector resampled from pop
+** (its correlations kept), or each parameter uniform in its recovery range. */
+static void draw_params(const FitModel *m, const FitPopulation *pop, gsl_rng *rng, double *x)
 {
+    if (pop && pop->n > 0) {
+        memcpy(x, pop->x + (size_t)gsl_rng_uniform_int(rng, (unsigned long)pop->n) * FIT_MAX_PARAMS,
+               FIT_MAX_PARAMS * sizeof *x);
+        return;
+    }
     for (int j = 0; j < m->n_params; j++) {
         const FitParam *p = &m->params[j];
         double u = gsl_rng_uniform(rng);
@@ -426,7 +445,8 @@ static void draw_params(const FitModel *m, gsl_rng *rng, double *x)
     }
 }
 
-int fit_recover(const FitModel *m, const FitEnv *env, int n_subjects, unsigned long seed, FitRecoveryParam *out)
+int fit_recover(const FitModel *m, const FitEnv *env, const FitPopulation *pop, int n_subjects, unsigned long seed,
+                FitRecoveryParam *out)
 {
     if (n_subjects < 3 || env->n_trials < FIT_MIN_TRIALS) return FIT_BADARG;
     int d = m->n_params, rc = FIT_NOMEM;
@@ -435,7 +455,8 @@ int fit_recover(const FitModel *m, const FitEnv *env, int n_subjects, unsigned l
     double *r = malloc((size_t)env->n_trials * sizeof *r);
     double *tx = malloc((size_t)n_subjects * FIT_MAX_PARAMS * sizeof *tx);
     double *fx = malloc((size_t)n_subjects * FIT_MAX_PARAMS * sizeof *fx);
-    if (!rng || !a || !r || !tx || !fx) goto done;
+    double *work = malloc(2 * (size_t)n_subjects * sizeof *work), *cx = malloc(2 * (size_t)n_subjects * sizeof *cx);
+    if (!rng || !a || !r || !tx || !fx || !work || !cx) goto done;
     gsl_rng_set(rng, seed);
     FitOptions o;
     fit_options_default(&o);
@@ -443,7 +464,7 @@ int fit_recover(const FitModel *m, const FitEnv *env, int n_subjects, unsigned l
     for (int i = 0; i < n_subjects; i++) {
         FitSubject s;
         FitResult res;
-        draw_params(m, rng, tx + (size_t)i * FIT_MAX_PARAMS);
+        draw_params(m, pop, rng, tx + (size_t)i * FIT_MAX_PARAMS);
         fit_simulate(m, tx + (size_t)i * FIT_MAX_PARAMS, env, rng, a, r, &s);
         if ((rc = fit_subject(m, &s, &o, i, &res)) != FIT_OK) goto done;
         memcpy(fx + (size_t)i * FIT_MAX_PARAMS, res.x, sizeof res.x);
@@ -457,6 +478,11 @@ int fit_recover(const FitModel *m, const FitEnv *env, int n_subjects, unsigned l
         out[j].bias = bias / n_subjects;
         out[j].true_mean = tm / n_subjects;
         out[j].r = gsl_stats_correlation(tx + j, FIT_MAX_PARAMS, fx + j, FIT_MAX_PARAMS, (size_t)n_subjects);
+        for (int i = 0; i < n_subjects; i++) {   /* gsl_stats_spearman sorts its inputs: copies */
+            cx[i] = tx[(size_t)i * FIT_MAX_PARAMS + j];
+            cx[n_subjects + i] = fx[(size_t)i * FIT_MAX_PARAMS + j];
+        }
+        out[j].rho = gsl_stats_spearman(cx, 1, cx + n_subjects, 1, (size_t)n_subjects, work);
     }
     rc = FIT_OK;
 done:
@@ -465,11 +491,13 @@ done:
     free(r);
     free(tx);
     free(fx);
+    free(work);
+    free(cx);
     return rc;
 }
 
-int fit_confusion(const FitModel *const *models, int n_models, const FitEnv *env, int n_subjects,
-                  unsigned long seed, int *confusion)
+int fit_confusion(const FitModel *const *models, int n_models, const FitEnv *env, const FitPopulation *pops,
+                  int n_subjects, int cv, unsigned long seed, int *confusion)
 {
     if (n_subjects < 1 || env->n_trials < FIT_MIN_TRIALS) return FIT_BADARG;
     int rc = FIT_NOMEM;
@@ -482,19 +510,20 @@ int fit_confusion(const FitModel *const *models, int n_models, const FitEnv *env
     FitOptions o;
     fit_options_default(&o);
     o.seed = seed;
+    o.cv = cv >= 2 ? cv : 0;
     for (int g = 0; g < n_models; g++)
         for (int i = 0; i < n_subjects; i++) {
             double x[FIT_MAX_PARAMS];
             FitSubject s;
-            draw_params(models[g], rng, x);
+            draw_params(models[g], pops ? &pops[g] : NULL, rng, x);
             fit_simulate(models[g], x, env, rng, a, r, &s);
             int win = -1;
             double wb = INFINITY;
             for (int m = 0; m < n_models; m++) {
                 FitResult res;
                 if ((rc = fit_subject(models[m], &s, &o, i, &res)) != FIT_OK) goto done;
-                double bic = models[m]->n_params * log((double)res.n_trials) - 2.0 * res.loglik;
-                if (bic < wb) wb = bic, win = m;
+                double sc = subject_score(&res, o.cv >= 2);
+                if (sc < wb) wb = sc, win = m;
             }
             confusion[g * n_models + win]++;
         }

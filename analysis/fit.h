@@ -122,12 +122,17 @@ typedef struct FitOptions {
     int map;                    /* add the log priors */
     unsigned long seed;         /* random starts */
     int random_starts;          /* FIT_RANDOM_STARTS unless set >= 0; -1 = default */
+    /* a Gaussian prior N(u_mu[j], u_var[j]) on each unbounded coordinate u_j
+    ** (the empirical-Bayes group prior, analysis/fit_hier.h); it replaces
+    ** map's priors; NULL (default): none */
+    const double *u_mu, *u_var;
 } FitOptions;
 
 void fit_options_default(FitOptions *o);
 
 typedef struct FitResult {
     double x[FIT_MAX_PARAMS];   /* natural coordinates */
+    double u[FIT_MAX_PARAMS];   /* the same in the unbounded coordinates (within +-FIT_U_LIM) */
     double loglik;              /* at x, all valid trials */
     double heldout_loglik;      /* NaN without cv */
     int n_trials;               /* valid trials */
@@ -141,6 +146,12 @@ typedef struct FitResult {
 /* Negative log-likelihood of the subject's valid trials under x (natural
 ** coordinates), with weight w[t] in {0, 1} per trial (NULL = all). */
 double fit_nll(const FitModel *m, const FitSubject *s, const double *x, const unsigned char *w);
+
+/* The objective fit_subject minimises (NLL of every valid trial, minus the
+** log prior of o's map or u_mu/u_var, plus the edge penalty) at unbounded u. */
+double fit_objective_u(const FitModel *m, const FitSubject *s, const FitOptions *o, const double *u);
+/* A parameter's natural value at unbounded coordinate u. */
+double fit_natural(const FitParam *p, double u);
 
 /* Fit m to s. Return FIT_OK, FIT_NODATA (< FIT_MIN_TRIALS valid trials) or
 ** FIT_NOMEM. subject_index varies the random starts between subjects. */
@@ -194,18 +205,31 @@ void fit_simulate(const FitModel *m, const double *x, const FitEnv *env, gsl_rng
 
 typedef struct FitRecoveryParam {
     double r;            /* Pearson correlation of true and fitted over subjects */
+    double rho;          /* Spearman's rank correlation */
     double bias;         /* mean(fitted - true) */
     double true_mean;
 } FitRecoveryParam;
 
-/* Parameter recovery: n_subjects simulated with parameters drawn uniformly
-** from each parameter's recovery range (rec_lo..rec_hi in the table),
-** refitted by ML. out has m->n_params entries. */
-int fit_recover(const FitModel *m, const FitEnv *env, int n_subjects, unsigned long seed, FitRecoveryParam *out);
+/* Where simulated subjects' parameters come from: n fitted parameter vectors
+** (rows of FIT_MAX_PARAMS, natural coordinates), resampled whole with
+** replacement so that the correlations between parameters are kept; NULL or
+** n == 0: each parameter drawn uniformly from its recovery range (rec_lo..rec_hi
+** in the table, on a log scale for FIT_LOG parameters). */
+typedef struct FitPopulation {
+    int n;
+    const double *x;
+} FitPopulation;
 
-/* Model recovery: each of models simulated for n_subjects, all fitted, the
-** winner by BIC counted: confusion[gen * n_models + winner]. */
-int fit_confusion(const FitModel *const *models, int n_models, const FitEnv *env, int n_subjects,
-                  unsigned long seed, int *confusion);
+/* Parameter recovery: n_subjects simulated with parameters drawn from pop
+** (above), refitted by ML. out has m->n_params entries. */
+int fit_recover(const FitModel *m, const FitEnv *env, const FitPopulation *pop, int n_subjects, unsigned long seed,
+                FitRecoveryParam *out);
+
+/* Model recovery: each of models simulated for n_subjects (parameters from
+** pops[g], or uniform with pops NULL), all fitted, the winner counted:
+** confusion[gen * n_models + winner]. The winner has the lowest BIC (cv < 2)
+** or the lowest held-out NLL of cv-fold block cross-validation. */
+int fit_confusion(const FitModel *const *models, int n_models, const FitEnv *env, const FitPopulation *pops,
+                  int n_subjects, int cv, unsigned long seed, int *confusion);
 
 #endif

@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "cli/args_fit.h"
 #include "cli/cli.h"
 #include "jobs/fit_job.h"
 
@@ -18,6 +19,7 @@ static const CmdFlag fit_flags[] = {
     { "model", "M,...", "models to fit (see --help); 'all' names every classic one (all,network,tinyrnn4 ...)" },
     { "cv", "K", "cross-validate over K contiguous blocks of trials per subject (default 5; 0 = none)" },
     { "map", NULL, "maximum a posteriori with the models' weak priors instead of maximum likelihood" },
+    { "hier", NULL, "empirical-Bayes hierarchical fit: a Gaussian group prior re-estimated by EM (stored as M-hier)" },
     { "compare", NULL, "print the model comparison (printed anyway for several models)" },
     { "json", NULL, "one JSON object per fit and one for the comparison, a line each" },
     { "seed", "S", "seed of the random starts and of the simulations (default 1)" },
@@ -28,80 +30,10 @@ static const CmdFlag fit_flags[] = {
     { "subjects", "N", "simulated subjects per model for --recover (default 50)" },
     { "trials", "T", "trials per simulated subject for --recover (default 200)" },
     { "schedule", "S", "--recover's task: reversal (0.8/0.2, hazard 0.05; default) or bandit (0.7/0.3)" },
+    { "from", "DB:RUN", "--recover: resample each simulated subject's parameters from the stored fits of run RUN" },
+    { "winner", "C", "--recover's model-recovery winner: bic (default) or cv (held-out NLL, --cv K folds)" },
     { NULL, NULL, NULL }
 };
-
-/* "rw,rw2" ("all": every classic model) into models; EXIT_USAGE naming an unknown model. */
-static int parse_models(const char *flag, const char *v, const FitModel **models, int *n)
-{
-    char buf[512], names[512];
-    *n = 0;
-    snprintf(buf, sizeof buf, "%s", v);
-    for (char *save = NULL, *tok = strtok_r(buf, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
-        int all = !strcmp(tok, "all");
-        for (const FitModel *const *p = fit_models; *p; p++) {
-            const FitModel *m = all ? (*p)->kind == FIT_KIND_CLASSIC ? *p : NULL : fit_model_find(tok);
-            if (!m && all) continue;
-            if (!m) {
-                fit_model_names(names, sizeof names);
-                return cli_fail(EXIT_USAGE, "--%s: unknown model '%s' (known: %s, or all)", flag, tok, names);
-            }
-            for (int i = 0; i < *n; i++)
-                if (models[i] == m) return cli_fail(EXIT_USAGE, "--%s: model '%s' named twice", flag, m->name);
-            if (*n == FIT_MAX_MODELS) return cli_fail(EXIT_USAGE, "--%s: more than %d models", flag, FIT_MAX_MODELS);
-            models[(*n)++] = m;
-            if (!all) break;
-        }
-    }
-    if (*n == 0) return cli_fail(EXIT_USAGE, "--%s: no model named", flag);
-    return EXIT_OK;
-}
-
-static int flag_long(const CmdArgs *a, const char *name, long lo, long hi, long *out)
-{
-    const char *v = arg_flag(a, name);
-    if (v && (parse_long(v, out) != 0 || *out < lo || *out > hi))
-        return cli_fail(EXIT_USAGE, "--%s: '%s' is not a whole number from %ld to %ld", name, v, lo, hi);
-    return EXIT_OK;
-}
-
-static int recover(const CmdArgs *a, const FitModel **models, int n_models, unsigned long seed)
-{
-    long n_sub = 50, n_tr = 200;
-    if (flag_long(a, "subjects", 3, 100000, &n_sub) || flag_long(a, "trials", FIT_MIN_TRIALS, 1000000, &n_tr))
-        return EXIT_USAGE;
-    const char *sch = arg_flag(a, "schedule");
-    FitEnv env = { (int)n_tr, 0.8, 0.2, 0.05 };
-    if (sch && !strcmp(sch, "bandit")) env = (FitEnv){ (int)n_tr, 0.7, 0.3, 0.0 };
-    else if (sch && strcmp(sch, "reversal"))
-        return cli_fail(EXIT_USAGE, "--schedule: unknown schedule '%s' (known: reversal, bandit)", sch);
-    printf("parameter recovery: %ld subjects x %ld trials, %s schedule, parameters uniform in each recovery range\n",
-           n_sub, n_tr, env.hazard > 0.0 ? "reversal" : "bandit");
-    printf("%-9s %-13s %7s %8s %9s\n", "model", "parameter", "r", "bias", "true_mean");
-    for (int m = 0; m < n_models; m++) {
-        FitRecoveryParam p[FIT_MAX_PARAMS];
-        if (fit_recover(models[m], &env, (int)n_sub, seed, p) != FIT_OK) return cli_fail(EXIT_FAILED, "out of memory");
-        for (int j = 0; j < models[m]->n_params; j++)
-            printf("%-9s %-13s %7.3f %+8.4f %9.4f\n", models[m]->name, models[m]->params[j].name, p[j].r, p[j].bias,
-                   p[j].true_mean);
-    }
-    if (n_models < 2) return EXIT_OK;
-    int conf[FIT_MAX_MODELS * FIT_MAX_MODELS], diag = 0;
-    if (fit_confusion(models, n_models, &env, (int)n_sub, seed, conf) != FIT_OK)
-        return cli_fail(EXIT_FAILED, "out of memory");
-    printf("\nmodel recovery (rows: generating model, columns: winner by BIC, counts of %ld subjects)\n%-9s", n_sub,
-           "");
-    for (int m = 0; m < n_models; m++) printf(" %8s", models[m]->name);
-    printf("\n");
-    for (int g = 0; g < n_models; g++) {
-        printf("%-9s", models[g]->name);
-        for (int m = 0; m < n_models; m++) printf(" %8d", conf[g * n_models + m]);
-        printf("\n");
-        diag += conf[g * n_models + g];
-    }
-    printf("diagonal: %.1f%%\n", 100.0 * diag / (double)(n_sub * n_models));
-    return EXIT_OK;
-}
 
 static void print_fits(const FitJob *j, const FitJobResult *r, int json)
 {
@@ -138,6 +70,20 @@ static void print_fits(const FitJob *j, const FitJobResult *r, int json)
         }
 }
 
+/* The group priors of --hier: per parameter its mean and SD in the unbounded
+** coordinate and the natural value at the mean (the group's median). */
+static void print_hier(const FitJob *j, const FitJobResult *r)
+{
+    printf("\nempirical-Bayes group priors (Gaussian in each parameter's unbounded coordinate; fits stored as M-hier)\n");
+    printf("%-9s %-13s %8s %8s %10s  %s\n", "model", "parameter", "mu_u", "sd_u", "median", "EM");
+    for (int m = 0; m < j->n_models; m++) {
+        const FitHier *h = &r->hier[m];
+        for (int p = 0; p < h->n_params; p++)
+            printf("%-9s %-13s %8.3f %8.3f %10.4g  %d iterations%s\n", j->models[m]->name, j->models[m]->params[p].name,
+                   h->mu[p], sqrt(h->var[p]), h->median[p], h->iterations, h->converged ? "" : ", not converged");
+    }
+}
+
 /* --network [DB:]RUN, required by (and only with) the model network. */
 static int network_flag(const CmdArgs *a, FitJob *j)
 {
@@ -163,20 +109,20 @@ static int fit_run(CmdArgs *a)
     const FitModel *models[FIT_MAX_MODELS];
     int n_models = 0;
     long seed = 1, cv = 5;
-    if (flag_long(a, "seed", 0, 2147483647L, &seed) || flag_long(a, "cv", 0, 50, &cv)) return EXIT_USAGE;
+    if (fit_flag_long(a, "seed", 0, 2147483647L, &seed) || fit_flag_long(a, "cv", 0, 50, &cv)) return EXIT_USAGE;
     if (cv == 1) return cli_fail(EXIT_USAGE, "--cv: 1 is not a number of folds (0 = none, or 2 to 50)");
     const char *v = arg_flag(a, "recover");
     if (v) {
-        if (parse_models("recover", v, models, &n_models) != EXIT_OK) return EXIT_USAGE;
+        if (fit_parse_models("recover", v, models, &n_models) != EXIT_OK) return EXIT_USAGE;
         for (int m = 0; m < n_models; m++)
             if (models[m]->kind != FIT_KIND_CLASSIC)
                 return cli_fail(EXIT_USAGE, "--recover: '%s' is not a classical model (recovery simulates those)",
                                 models[m]->name);
-        return recover(a, models, n_models, (unsigned long)seed);
+        return fit_recover_cmd(a, models, n_models, (unsigned long)seed, cv);
     }
     if (a->n_pos != 1) return cli_fail(EXIT_USAGE, "fit: name the store (metarl fit DB --run ID --model M)");
     if (!(v = arg_flag(a, "model"))) return cli_fail(EXIT_USAGE, "fit: --model M[,M...] is required (or 'all')");
-    if (parse_models("model", v, models, &n_models) != EXIT_OK) return EXIT_USAGE;
+    if (fit_parse_models("model", v, models, &n_models) != EXIT_OK) return EXIT_USAGE;
     if (!(v = arg_flag(a, "run"))) return cli_fail(EXIT_USAGE, "fit: --run ID is required");
     FitJob j;
     memset(&j, 0, sizeof j);
@@ -187,11 +133,13 @@ static int fit_run(CmdArgs *a)
     fit_options_default(&j.opt);
     j.opt.cv = (int)cv;
     j.opt.map = arg_has(a, "map");
+    j.hier = arg_has(a, "hier");
+    if (j.hier && j.opt.map) return cli_fail(EXIT_USAGE, "--hier: the group prior replaces --map's priors; name one");
     j.opt.seed = (unsigned long)seed;
     j.store = 1;
     if (network_flag(a, &j) != EXIT_OK) return EXIT_USAGE;
     long ppc = 0;
-    if (flag_long(a, "ppc", 0, 100000, &ppc)) return EXIT_USAGE;
+    if (fit_flag_long(a, "ppc", 0, 100000, &ppc)) return EXIT_USAGE;
     j.ppc = (int)ppc;
     FitJobResult r;
     char err[1024];
@@ -204,11 +152,12 @@ static int fit_run(CmdArgs *a)
             fit_compare_print_json(r.rows, n_models, r.best, j.run, r.seconds, stdout);
         } else {
             printf("\nmodel comparison, run %lld: %d subjects, %s, %s\n", (long long)j.run, r.n_subjects,
-                   j.opt.map ? "MAP" : "maximum likelihood",
+                   j.hier ? "empirical-Bayes group prior (MAP)" : j.opt.map ? "MAP" : "maximum likelihood",
                    cv >= 2 ? "held-out NLL from block cross-validation" : "no cross-validation (wins by BIC)");
             fit_compare_print(r.rows, n_models, r.best, stdout);
         }
     }
+    if (j.hier && !json) print_hier(&j, &r);
     if (j.ppc > 0 && !json) {
         printf("\n");
         fit_ppc_print(&r.ppc, stdout);
@@ -225,7 +174,7 @@ static int fit_run(CmdArgs *a)
 }
 
 const Command cmd_fit = {
-    "fit", "DB --run ID --model M[,M...] [--network [DB:]RUN] [--cv K] [--map] [--ppc N] [--figures DIR] [--json] | --recover M,...",
+    "fit", "DB --run ID --model M[,M...] [--network [DB:]RUN] [--cv K] [--map|--hier] [--ppc N] [--figures DIR] [--json] | --recover M,...",
     "fit cognitive models to each subject's choices; compare them; recovery checks",
     "Models: rw (alpha, beta), rw2 (alpha_pos, alpha_neg, beta), rwf (alpha, beta, forget), rwp (alpha, beta, "
     "tau, phi: a choice kernel), wsls (lapse), wsls2 (p_stay_win, p_shift_loss), observer (the reversal ideal "
@@ -238,6 +187,8 @@ const Command cmd_fit = {
     "trial, normalised likelihood, AIC, BIC, subjects won, and the paired difference to the best model (mean +- "
     "SE across subjects). --ppc N simulates every fitted model on each subject's own schedule; --figures DIR "
     "draws fitcompare and ppc. --recover simulates subjects with known parameters (--subjects, --trials, "
-    "--schedule) and refits them.",
+    "--schedule; uniform in each parameter's recovery range, or --from DB:RUN resampling that run's fitted "
+    "subjects) and refits them; --winner cv counts model recovery by held-out likelihood. --hier fits the per-subject models "
+    "with an empirical-Bayes group prior (Huys et al. 2011), stored as model M-hier, method map.",
     NULL, fit_flags, 0, 1, fit_run
 };

@@ -88,12 +88,22 @@ static FitNet *load_network(const FitJob *j, char *err, size_t n_err)
 }
 
 /* One model over every subject: per subject (classic, network) or cross-validated over them (tiny RNNs). */
-static int fit_model(const FitJob *j, int m, FitSubject *subs, int k, FitJobResult *out, double *cue)
+static int fit_model(const FitJob *j, int m, FitSubject *subs, int k, FitJobResult *out, double *cue, int max_t)
 {
     const FitModel *mod = j->models[m];
     FitResult *res = &out->res[(size_t)m * (size_t)k];
     if (mod->kind == FIT_KIND_TINYRNN)
         return fit_rnn_cv(mod->units, subs, k, j->opt.cv >= 2 ? j->opt.cv : 5, j->opt.seed, res, &out->nets[m]);
+    if (j->hier) {   /* the group prior couples the subjects: all at once */
+        if (mod->kind == FIT_KIND_NETWORK)
+            for (int q = 0; q < k; q++) {
+                if (fit_net_cues(out->nets[m], &subs[q], cue + (size_t)q * (size_t)max_t) != FIT_OK) return FIT_BADARG;
+                subs[q].task.cue = cue + (size_t)q * (size_t)max_t;
+            }
+        int rc = fit_hier(mod, subs, k, &j->opt, out->episodes, &out->hier[m], res);
+        for (int q = 0; q < k; q++) subs[q].task.cue = NULL;
+        return rc;
+    }
     for (int q = 0; q < k; q++) {
         FitSubject s = subs[q];
         if (mod->kind == FIT_KIND_NETWORK) {
@@ -129,7 +139,7 @@ static int fit_all(const FitJob *j, EpisodeRecord **eps, int n_eps, FitJobResult
     for (int i = 0; i < n_eps; i++) max_t = eps[i]->n_trials > max_t ? eps[i]->n_trials : max_t;
     size_t cells = ((size_t)n_eps + 1) * (size_t)max_t;
     int *a = malloc(cells * sizeof *a);
-    double *r = malloc(cells * sizeof *r), *cue = malloc((size_t)max_t * sizeof *cue);
+    double *r = malloc(cells * sizeof *r), *cue = malloc((j->hier ? cells : (size_t)max_t) * sizeof *cue);
     double *p = j->ppc > 0 ? malloc(2 * cells * sizeof *p) : NULL;
     FitSubject *subs = malloc(((size_t)n_eps + 1) * sizeof *subs);
     FitSchedule *sc = malloc(((size_t)n_eps + 1) * sizeof *sc);
@@ -158,7 +168,7 @@ static int fit_all(const FitJob *j, EpisodeRecord **eps, int n_eps, FitJobResult
             rc = FIT_BADARG;
             goto done;
         }
-        if ((rc = fit_model(j, m, subs, k, out, cue)) != FIT_OK) {
+        if ((rc = fit_model(j, m, subs, k, out, cue, max_t)) != FIT_OK) {
             if (rc == FIT_BADARG)
                 snprintf(err, n_err, "--model %s: a subject has more valid trials than the network's task.trials (%d)",
                          j->models[m]->name, out->nets[m] ? out->nets[m]->lane->T_max : 0);
@@ -213,8 +223,9 @@ static int store_fits(const FitJob *j, const FitJobResult *out, char *err, size_
             row.run_id = j->run;
             row.episode = out->episodes[q];
             row.subject = out->subjects[q];
-            snprintf(row.model, sizeof row.model, "%s", j->models[m]->name);
-            snprintf(row.method, sizeof row.method, "%s", j->opt.map ? "map" : "ml");
+            int hier = j->hier && j->models[m]->kind != FIT_KIND_TINYRNN;
+            snprintf(row.model, sizeof row.model, "%s%s", j->models[m]->name, hier ? "-hier" : "");
+            snprintf(row.method, sizeof row.method, "%s", j->opt.map || hier ? "map" : "ml");
             fit_job_params_json(j, m, f, params, sizeof params);
             row.params = params;
             row.loglik = f->loglik;
@@ -273,6 +284,68 @@ done:
     store_close(s);
     if (status == FIT_JOB_OK && j->store) status = store_fits(j, out, err, n_err);
     if (status != FIT_JOB_OK) fit_job_free(out);
+    return status;
+}
+
+/* Parameter name's value in a params JSON object ({"alpha":0.3,...}); NaN if absent. */
+static double json_param(const char *json, const char *name)
+{
+    char key[80];
+    snprintf(key, sizeof key, "\"%s\":", name);
+    const char *p = strstr(json, key);
+    if (!p) return NAN;
+    char *end;
+    double v = strtod(p + strlen(key), &end);
+    return end == p + strlen(key) ? NAN : v;
+}
+
+int fit_job_population(const char *db, int64_t run, const FitModel *m, double **x, int *n, char *err, size_t n_err)
+{
+    *x = NULL;
+    *n = 0;
+    Store *s = store_open(db, STORE_READ, err, n_err);
+    if (!s) return FIT_JOB_BADINPUT;
+    RunRow row;
+    FitRow *rows = NULL;
+    int n_rows = 0, status = FIT_JOB_OK, n_ml = 0;
+    if (store_run_get(s, run, &row) != 0) {
+        snprintf(err, n_err, "--from: %s", store_errmsg(s));
+        store_close(s);
+        return FIT_JOB_BADINPUT;
+    }
+    store_run_clear(&row);
+    if (store_read_fits(s, run, &rows, &n_rows) != 0) {
+        snprintf(err, n_err, "--from: %s", store_errmsg(s));
+        store_close(s);
+        return FIT_JOB_FAILED;
+    }
+    store_close(s);
+    for (int i = 0; i < n_rows; i++) n_ml += !strcmp(rows[i].model, m->name) && !strcmp(rows[i].method, "ml");
+    const char *method = n_ml ? "ml" : "map";
+    if (!(*x = malloc(((size_t)n_rows + 1) * FIT_MAX_PARAMS * sizeof **x))) status = FIT_JOB_FAILED;
+    for (int i = 0; i < n_rows && status == FIT_JOB_OK; i++) {
+        if (strcmp(rows[i].model, m->name) || strcmp(rows[i].method, method)) continue;
+        double *v = *x + (size_t)*n * FIT_MAX_PARAMS;
+        for (int j = 0; j < FIT_MAX_PARAMS; j++) v[j] = NAN;
+        for (int j = 0; j < m->n_params && status == FIT_JOB_OK; j++)
+            if (!isfinite(v[j] = json_param(rows[i].params, m->params[j].name))) {
+                snprintf(err, n_err, "--from: run %lld, episode %lld: fit of %s has no parameter %s", (long long)run,
+                         (long long)rows[i].episode, m->name, m->params[j].name);
+                status = FIT_JOB_BADINPUT;
+            }
+        (*n)++;
+    }
+    if (status == FIT_JOB_OK && *n == 0) {
+        snprintf(err, n_err, "--from: run %lld of %s has no fit of model %s (fit it first: metarl fit %s --run %lld --model %s)",
+                 (long long)run, db, m->name, db, (long long)run, m->name);
+        status = FIT_JOB_BADINPUT;
+    }
+    if (status != FIT_JOB_OK) {
+        free(*x);
+        *x = NULL;
+        *n = 0;
+    }
+    store_fits_free(rows, n_rows);
     return status;
 }
 

@@ -17,7 +17,10 @@
 ** RNNs (FIT_KIND_TINYRNN) are cross-validated over subjects with K = opt.cv
 ** folds (5 when opt.cv < 2). With ppc > 0, every model is simulated ppc
 ** times on each subject's own schedule (analysis/fit_ppc.h): a run without
-** the reward probabilities per trial (task truth) is then bad input.
+** the reward probabilities per trial (task truth) is then bad input. With
+** hier, the per-subject models (classic, network) are fitted with the
+** empirical-Bayes group prior of analysis/fit_hier.h and stored as model
+** "<name>-hier", method map (the tiny RNNs are unchanged).
 */
 #ifndef METARL_JOBS_FIT_JOB_H
 #define METARL_JOBS_FIT_JOB_H
@@ -26,6 +29,7 @@
 #include <stdint.h>
 
 #include "analysis/fit.h"
+#include "analysis/fit_hier.h"
 #include "analysis/fit_net.h"
 #include "analysis/fit_ppc.h"
 
@@ -41,6 +45,7 @@ typedef struct FitJob {
     const char *net_db;         /* the network model's store (NULL: db) */
     int64_t net_run;            /* its training run (0: none given) */
     int ppc;                    /* posterior predictive simulations per subject (0: none) */
+    int hier;                   /* empirical-Bayes group prior (analysis/fit_hier.h) for the per-subject models */
 } FitJob;
 
 typedef struct FitJobResult {
@@ -54,6 +59,7 @@ typedef struct FitJobResult {
     double model_seconds[FIT_MAX_MODELS];
     FitNet *nets[FIT_MAX_MODELS];   /* the network models' networks (tiny RNNs: trained on all subjects) */
     FitPpc ppc;                 /* with j->ppc > 0 */
+    FitHier hier[FIT_MAX_MODELS];   /* with j->hier: each per-subject model's group prior */
 } FitJobResult;
 
 int fit_job_run(const FitJob *j, FitJobResult *out, char *err, size_t n_err);
@@ -64,5 +70,12 @@ int fit_job_figures(const FitJob *j, const FitJobResult *r, const char *dir, int
 /* Model m's parameters of fit f as JSON (a tiny RNN: its units and weights;
 ** the network: also its training run). */
 void fit_job_params_json(const FitJob *j, int m, const FitResult *f, char *buf, size_t n);
+
+/* Model m's fitted population of run in db, for recovery from it
+** (FitPopulation): every stored fit of m (method ml, or map if the run has
+** no ml fit of m) with each parameter read from its params JSON, into *x
+** (malloc'ed, n rows of FIT_MAX_PARAMS) and *n. FIT_JOB_BADINPUT with a
+** message when the run does not exist or has no fit of m. */
+int fit_job_population(const char *db, int64_t run, const FitModel *m, double **x, int *n, char *err, size_t n_err);
 
 #endif

@@ -3,7 +3,8 @@
 # reversal data fitted per subject (Subject08 reaches the optimum the old
 # 3 x 3 grid missed, -log L <= 79.1), the fits stored and replaced on a
 # second fit, the comparison printed for several models, JSON lines, an agent
-# run fitted too, recovery; bad input (unknown model naming the known ones,
+# run fitted too, recovery (uniform and from a run's fits, the winner by
+# BIC or held out), the empirical-Bayes fit stored as rw-hier; bad input (unknown model naming the known ones,
 # unknown run, a run without enough choices, bad --cv) exits 2 with nothing
 # stored.
 . tests/lib_cli.sh
@@ -39,6 +40,12 @@ check "MAP fits stored beside ML" test "$(sqlite3 r.db "SELECT count(*) FROM fit
 
 "$BIN" fit --recover rw --subjects 20 --trials 200 > rec.txt 2>/dev/null
 check "recovery prints r per parameter" grep -q "^rw *beta" rec.txt
+"$BIN" fit --recover rw,wsls --subjects 4 --trials 60 --from r.db:1 --winner cv --cv 2 > recp.txt 2>/dev/null
+check "recovery from the fitted population (22 fits of rw, 22 of wsls)" grep -q "^rw *alpha *22 " recp.txt
+check "model recovery by held-out NLL" grep -q "winner by held-out NLL, 2-fold" recp.txt
+"$BIN" fit r.db --run 1 --model rw --hier --cv 0 > hier.txt 2>/dev/null
+check "--hier prints the group prior" grep -q "^rw *beta .*iterations" hier.txt
+check "--hier fits stored as rw-hier, method map" test "$(sqlite3 r.db "SELECT count(*) FROM fits WHERE model = 'rw-hier' AND method = 'map'")" -eq 22
 
 "$BIN" train --task reversal --episodes 64 --set model.hidden=6 --db n.db --quiet > /dev/null 2>&1 || exit 1
 "$BIN" test --db n.db --episodes 4 --set test.agents=none --quiet > /dev/null 2>&1 || exit 1
@@ -70,6 +77,11 @@ unknown schedule | unknown schedule            | fit --recover rw --schedule maz
 network, no run  | needs --network             | fit r.db --run 1 --model network
 not a train run  | is not a training run (its kind: import) | fit r.db --run 1 --model network --network 1
 recover network  | not a classical model       | fit --recover rw,network
+--from no fits   | has no fit of model rwp     | fit --recover rwp --from r.db:1
+--from not DB:RUN| is not DB:RUN               | fit --recover rw --from r.db
+--from no run    | no run 99                   | fit --recover rw --from r.db:99
+unknown winner   | unknown criterion 'aic'     | fit --recover rw,wsls --winner aic
+--hier and --map | replaces --map              | fit r.db --run 1 --model rw --hier --map
 --network unused | name the model 'network'    | fit r.db --run 1 --model rw --network 1
 ROWS
 check "nothing stored by the refusals" test "$(nfits)" -eq "$n_before"

@@ -7,7 +7,10 @@
 ** is the product of the policy probabilities the runner recorded, to 1e-9),
 ** tiny RNNs on planted win-stay/lose-shift choosers (held-out NLL near the
 ** generating model's), and the posterior predictive check's stay
-** probabilities against the planted ones. */
+** probabilities against the planted ones; recovery from a fitted population
+** (the resampled vectors are the population's); the empirical-Bayes
+** hierarchical fit on a planted group distribution (its mean within 4 SE,
+** its per-subject errors below ML's at 50 trials). */
 #include <math.h>
 #include <setjmp.h>
 #include <stdarg.h>
@@ -17,8 +20,10 @@
 #include <stdlib.h>
 #include <string.h>
 #include <cmocka.h>
+#include <gsl/gsl_randist.h>
 
 #include "analysis/fit.h"
+#include "analysis/fit_hier.h"
 #include "analysis/fit_net.h"
 #include "analysis/fit_ppc.h"
 #include "jobs/test.h"
@@ -247,10 +252,88 @@ static void parameter_recovery(void **state)
     (void)state;
     FitEnv env = { 200, 0.8, 0.2, 0.05 };
     FitRecoveryParam p[FIT_MAX_PARAMS];
-    assert_int_equal(fit_recover(fit_model_find("rw"), &env, 40, 11, p), FIT_OK);
+    assert_int_equal(fit_recover(fit_model_find("rw"), &env, NULL, 40, 11, p), FIT_OK);
     print_message("# rw recovery: alpha r %.3f bias %.3f, beta r %.3f bias %.3f\n", p[0].r, p[0].bias, p[1].r, p[1].bias);
     assert_true(p[0].r >= 0.8);
     assert_true(p[1].r >= 0.8);
+}
+
+/* Recovery from a population: with one fitted vector every simulated subject
+** has exactly it (true_mean), and the refits scatter around it. */
+static void recovery_from_population(void **state)
+{
+    (void)state;
+    FitEnv env = { 200, 0.8, 0.2, 0.05 };
+    double x[FIT_MAX_PARAMS] = { 0.35, 6.0 };
+    FitPopulation pop = { 1, x };
+    FitRecoveryParam p[FIT_MAX_PARAMS];
+    assert_int_equal(fit_recover(fit_model_find("rw"), &env, &pop, 12, 3, p), FIT_OK);
+    assert_true(fabs(p[0].true_mean - 0.35) < 1e-12 && fabs(p[1].true_mean - 6.0) < 1e-12);
+    assert_true(fabs(p[0].bias) < 0.15 && fabs(p[1].bias) < 3.0);
+    /* two vectors: the true mean is a mixture of them */
+    double x2[2 * FIT_MAX_PARAMS] = { 0.2, 4.0, 0, 0, 0, 0, 0.6, 12.0 };
+    FitPopulation pop2 = { 2, x2 };
+    assert_int_equal(fit_recover(fit_model_find("rw"), &env, &pop2, 10, 3, p), FIT_OK);
+    double k = (p[0].true_mean - 0.2) / 0.4 * 10.0;   /* subjects drawn from the second vector */
+    assert_true(fabs(k - round(k)) < 1e-9 && fabs(p[1].true_mean - (4.0 + 8.0 * round(k) / 10.0)) < 1e-9);
+    int conf[4];
+    const FitModel *ms[2] = { fit_model_find("rw"), fit_model_find("wsls") };
+    FitPopulation pops[2] = { pop, { 0, NULL } };
+    assert_int_equal(fit_confusion(ms, 2, &env, pops, 8, 0, 3, conf), FIT_OK);
+    assert_int_equal(conf[0] + conf[1], 8);
+    assert_int_equal(conf[2] + conf[3], 8);
+    assert_int_equal(fit_confusion(ms, 2, &env, pops, 4, 3, 3, conf), FIT_OK);   /* winner held out */
+    assert_int_equal(conf[0] + conf[1] + conf[2] + conf[3], 8);
+}
+
+/* Empirical Bayes (Huys et al. 2011) on rw subjects whose unbounded
+** coordinates are drawn from a planted Gaussian: the estimated group mean
+** within 4 SE (sqrt(var / n)) of the planted, and the hierarchical fits'
+** mean squared error in u below ML's at 50 trials per subject. */
+static void hier_planted(void **state)
+{
+    (void)state;
+    enum { N = 40, T = 50 };
+    const FitModel *m = fit_model_find("rw");
+    const double mu[2] = { -1.0, 0.8 }, sd[2] = { 0.5, 0.3 };
+    FitEnv env = { T, 0.8, 0.2, 0.05 };
+    static int a[N][T];
+    static double r[N][T];
+    FitSubject s[N];
+    double tu[N][2];
+    FitResult hr[N], ml;
+    gsl_rng *g = rng_alloc();
+    gsl_rng_set(g, 17);
+    for (int i = 0; i < N; i++) {
+        double x[FIT_MAX_PARAMS];
+        for (int j = 0; j < 2; j++) {
+            tu[i][j] = mu[j] + sd[j] * gsl_ran_gaussian(g, 1.0);
+            x[j] = fit_natural(&m->params[j], tu[i][j]);
+        }
+        fit_simulate(m, x, &env, g, a[i], r[i], &s[i]);
+    }
+    FitOptions o;
+    fit_options_default(&o);
+    FitHier h;
+    assert_int_equal(fit_hier(m, s, N, &o, NULL, &h, hr), FIT_OK);
+    double e_ml[2] = { 0 }, e_h[2] = { 0 };
+    for (int i = 0; i < N; i++) {
+        assert_int_equal(fit_subject(m, &s[i], &o, i, &ml), FIT_OK);
+        for (int j = 0; j < 2; j++) {
+            e_ml[j] += (ml.u[j] - tu[i][j]) * (ml.u[j] - tu[i][j]) / N;
+            e_h[j] += (hr[i].u[j] - tu[i][j]) * (hr[i].u[j] - tu[i][j]) / N;
+        }
+    }
+    for (int j = 0; j < 2; j++) {
+        double se = sqrt(h.var[j] / N);
+        print_message("# hier %s: mu %.3f (planted %.3f, SE %.3f), sd %.3f (planted %.3f); MSE in u: ML %.3f, hier %.3f"
+                      " (%d iterations%s)\n", m->params[j].name, h.mu[j], mu[j], se, sqrt(h.var[j]), sd[j], e_ml[j],
+                      e_h[j], h.iterations, h.converged ? "" : ", not converged");
+        assert_true(fabs(h.mu[j] - mu[j]) < 4.0 * se);
+        assert_true(e_h[j] < e_ml[j]);
+    }
+    assert_true(h.converged);
+    gsl_rng_free(g);
 }
 
 /* A random network of 8 relu units plays reversal episodes through the test's
@@ -395,6 +478,8 @@ int main(void)
         cmocka_unit_test(reiter_subject08),
         cmocka_unit_test(cv_and_compare),
         cmocka_unit_test(parameter_recovery),
+        cmocka_unit_test(recovery_from_population),
+        cmocka_unit_test(hier_planted),
         cmocka_unit_test(network_self_consistency),
         cmocka_unit_test(tinyrnn_planted),
         cmocka_unit_test(ppc_planted),

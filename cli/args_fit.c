@@ -1,0 +1,130 @@
+/* cli/args_fit.c: argument helpers of `metarl fit` (cli/cmd_fit.c) and its
+** recovery mode `metarl fit --recover M[,M...] [--from DB:RUN] [--subjects N]
+** [--trials T] [--schedule S] [--winner bic|cv]`: parameter recovery (and,
+** for several models, the model-recovery confusion matrix) on simulated
+** subjects whose parameters are drawn uniformly from the models' recovery
+** ranges or, with --from, resampled from the stored fits of a run
+** (jobs/fit_job.c reads them; analysis/fit.c simulates and refits).
+*/
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cli/args_fit.h"
+#include "jobs/fit_job.h"
+
+int fit_parse_models(const char *flag, const char *v, const FitModel **models, int *n)
+{
+    char buf[512], names[512];
+    *n = 0;
+    snprintf(buf, sizeof buf, "%s", v);
+    for (char *save = NULL, *tok = strtok_r(buf, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
+        int all = !strcmp(tok, "all");
+        for (const FitModel *const *p = fit_models; *p; p++) {
+            const FitModel *m = all ? (*p)->kind == FIT_KIND_CLASSIC ? *p : NULL : fit_model_find(tok);
+            if (!m && all) continue;
+            if (!m) {
+                fit_model_names(names, sizeof names);
+                return cli_fail(EXIT_USAGE, "--%s: unknown model '%s' (known: %s, or all)", flag, tok, names);
+            }
+            for (int i = 0; i < *n; i++)
+                if (models[i] == m) return cli_fail(EXIT_USAGE, "--%s: model '%s' named twice", flag, m->name);
+            if (*n == FIT_MAX_MODELS) return cli_fail(EXIT_USAGE, "--%s: more than %d models", flag, FIT_MAX_MODELS);
+            models[(*n)++] = m;
+            if (!all) break;
+        }
+    }
+    if (*n == 0) return cli_fail(EXIT_USAGE, "--%s: no model named", flag);
+    return EXIT_OK;
+}
+
+int fit_flag_long(const CmdArgs *a, const char *name, long lo, long hi, long *out)
+{
+    const char *v = arg_flag(a, name);
+    if (v && (parse_long(v, out) != 0 || *out < lo || *out > hi))
+        return cli_fail(EXIT_USAGE, "--%s: '%s' is not a whole number from %ld to %ld", name, v, lo, hi);
+    return EXIT_OK;
+}
+
+/* --from DB:RUN: each model's fitted population into pops (x freed by the caller). */
+static int populations(const CmdArgs *a, const FitModel **models, int n_models, FitPopulation *pops)
+{
+    const char *v = arg_flag(a, "from");
+    char db[4096], err[1024];
+    const char *colon = v ? strrchr(v, ':') : NULL;
+    long run;
+    if (!v) return EXIT_OK;
+    if (!colon || colon == v || parse_long(colon + 1, &run) != 0 || run < 1)
+        return cli_fail(EXIT_USAGE, "--from: '%s' is not DB:RUN (a store and the id of a run with stored fits)", v);
+    snprintf(db, sizeof db, "%.*s", (int)(colon - v), v);
+    for (int m = 0; m < n_models; m++) {
+        double *x;
+        int rc = fit_job_population(db, run, models[m], &x, &pops[m].n, err, sizeof err);
+        if (rc != FIT_JOB_OK) return cli_fail(rc == FIT_JOB_BADINPUT ? EXIT_USAGE : EXIT_FAILED, "%s", err);
+        pops[m].x = x;
+    }
+    return EXIT_OK;
+}
+
+static void print_confusion(const FitModel **models, int n_models, const int *conf, long n_sub, const char *by)
+{
+    int diag = 0;
+    printf("\nmodel recovery (rows: generating model, columns: winner by %s, counts of %ld subjects)\n%-9s", by, n_sub,
+           "");
+    for (int m = 0; m < n_models; m++) printf(" %8s", models[m]->name);
+    printf(" %8s\n", "correct");
+    for (int g = 0; g < n_models; g++) {
+        printf("%-9s", models[g]->name);
+        for (int m = 0; m < n_models; m++) printf(" %8d", conf[g * n_models + m]);
+        printf(" %7.0f%%\n", 100.0 * conf[g * n_models + g] / (double)n_sub);
+        diag += conf[g * n_models + g];
+    }
+    printf("diagonal: %.1f%%\n", 100.0 * diag / (double)(n_sub * n_models));
+}
+
+static int recover_with(const CmdArgs *a, const FitModel **models, int n_models, unsigned long seed, long cv,
+                        const FitPopulation *pops)
+{
+    long n_sub = 50, n_tr = 200;
+    if (fit_flag_long(a, "subjects", 3, 100000, &n_sub) || fit_flag_long(a, "trials", FIT_MIN_TRIALS, 1000000, &n_tr))
+        return EXIT_USAGE;
+    const char *sch = arg_flag(a, "schedule"), *win = arg_flag(a, "winner");
+    FitEnv env = { (int)n_tr, 0.8, 0.2, 0.05 };
+    if (sch && !strcmp(sch, "bandit")) env = (FitEnv){ (int)n_tr, 0.7, 0.3, 0.0 };
+    else if (sch && strcmp(sch, "reversal"))
+        return cli_fail(EXIT_USAGE, "--schedule: unknown schedule '%s' (known: reversal, bandit)", sch);
+    if (win && strcmp(win, "bic") && strcmp(win, "cv"))
+        return cli_fail(EXIT_USAGE, "--winner: unknown criterion '%s' (known: bic, cv)", win);
+    int by_cv = win && !strcmp(win, "cv");
+    if (by_cv && cv < 2) cv = 5;
+    printf("parameter recovery: %ld subjects x %ld trials, %s schedule, parameters %s\n", n_sub, n_tr,
+           env.hazard > 0.0 ? "reversal" : "bandit",
+           pops ? "resampled from the fitted population (--from)" : "uniform in each recovery range");
+    printf("%-9s %-13s %5s %7s %7s %8s %9s\n", "model", "parameter", "pop", "r", "rho", "bias", "true_mean");
+    for (int m = 0; m < n_models; m++) {
+        FitRecoveryParam p[FIT_MAX_PARAMS];
+        if (fit_recover(models[m], &env, pops ? &pops[m] : NULL, (int)n_sub, seed, p) != FIT_OK)
+            return cli_fail(EXIT_FAILED, "out of memory");
+        for (int j = 0; j < models[m]->n_params; j++)
+            printf("%-9s %-13s %5d %7.3f %7.3f %+8.4f %9.4f\n", models[m]->name, models[m]->params[j].name,
+                   pops ? pops[m].n : 0, p[j].r, p[j].rho, p[j].bias, p[j].true_mean);
+    }
+    if (n_models < 2) return EXIT_OK;
+    int conf[FIT_MAX_MODELS * FIT_MAX_MODELS];
+    if (fit_confusion(models, n_models, &env, pops, (int)n_sub, by_cv ? (int)cv : 0, seed, conf) != FIT_OK)
+        return cli_fail(EXIT_FAILED, "out of memory");
+    char by[64];
+    snprintf(by, sizeof by, by_cv ? "held-out NLL, %ld-fold block CV" : "BIC", cv);
+    print_confusion(models, n_models, conf, n_sub, by);
+    return EXIT_OK;
+}
+
+int fit_recover_cmd(const CmdArgs *a, const FitModel **models, int n_models, unsigned long seed, long cv)
+{
+    FitPopulation pops[FIT_MAX_MODELS];
+    memset(pops, 0, sizeof pops);
+    int rc = populations(a, models, n_models, pops);
+    if (rc == EXIT_OK) rc = recover_with(a, models, n_models, seed, cv, arg_flag(a, "from") ? pops : NULL);
+    for (int m = 0; m < n_models; m++) free((void *)pops[m].x);
+    return rc;
+}
