@@ -120,7 +120,8 @@ const Experiment experiments[] = {
     { "volatility", "data/experiments/volatility.ini", "stable and volatile stretches (Behrens et al. 2007; Wang 2018 "
       "Fig. 3)", 5, 2, 1000, 20, 16,
       { "vol_ratio", "vol_ratio_lo", "vol_ratio_hi", "alpha_stable", "alpha_volatile", "reward_per_trial" },
-      { TARGET_AT_LEAST, "target", 0 }, "training,volatility", "about 4 min per seed on one core", "about 15 s", NULL },
+      { TARGET_AT_LEAST, "target", 0 }, "training,volatility", "about 4 min per seed on one core", "about 15 s",
+      "test.agents=volobs,rw,wsls,random" },
     { "inferred", "data/experiments/inferred.ini", "inferred value in the RPE on reversals (Bromberg-Martin et al. 2010; "
       "Wang 2018 Fig. 4)", 5, 2, 2000, 100, 16,
       { "inf_expect_weight", "inf_last_weight", "inf_switch_ratio", "inf_switch_rewarded", "inf_switch_unrewarded",

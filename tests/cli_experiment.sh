@@ -110,7 +110,9 @@ tr=$(sqlite3 q-baited.db "SELECT count(*) FROM runs WHERE kind = 'train' AND con
     && ok "baited: trained on dist train, tested on dist test with unit rates (selectivity of the network only)" \
     || not_ok "baited: train/test dist and rates" "test $t train $tr; $(cat out-baited/results.tsv)"
 awk -F'\t' '$1 == "rw" && $2 ~ /^vol_ratio/ { v[$2] = $3 } END { exit !(v["vol_ratio_lo"] <= v["vol_ratio"] && v["vol_ratio"] <= v["vol_ratio_hi"]) }' \
-    out-volatility/results.tsv && ok "volatility: the RW learner's ratio inside its bootstrap interval" \
+    out-volatility/results.tsv && awk -F'\t' '$2 == "vol_ratio" || $2 == "reward_per_trial" { v[$1 "," $2] = $3 }
+    END { exit !(v["volobs,vol_ratio"] > v["rw,vol_ratio"] && v["volobs,reward_per_trial"] > v["rw,reward_per_trial"]) }' \
+    out-volatility/results.tsv && ok "volatility: RW's ratio inside its interval; the ideal observer (volobs) above RW in ratio and reward" \
     || not_ok "volatility interval" "$(cat out-volatility/results.tsv)"
 awk -F'\t' '$2 ~ /^m[bf]_(weight|margin)$/ { v[$1 "," $2] = $3 }
     END { for (a in v) { split(a, k, ","); if (k[2] != "mb_margin") continue;
