@@ -42,6 +42,8 @@ const ExperimentMetric experiment_metrics[] = {
     { "mf_weight", "two-step: stay regression's reward weight (model-free)", "mf_weight", experiment_metric_twostep },
     { "mb_weight", "two-step: stay regression's reward x transition weight (model-based)", "mb_weight",
       experiment_metric_twostep },
+    { "mb_margin", "two-step: min(mb_weight, mb_weight - mf_weight), positive when the reward x transition weight is "
+      "positive and larger than the reward weight (the model-based signature)", "mb_margin", experiment_metric_twostep },
     { "harlow_trial1", "Harlow: accuracy of the first choice of an episode", "trial1", experiment_metric_harlow },
     { "harlow_trial2", "Harlow: accuracy of the second choice of an episode", "trial2", experiment_metric_harlow },
     { "lg_reward_1", "Lau-Glimcher reward kernel at lag 1 (rewarded minus unrewarded choice weight)", "lg_reward_1",
@@ -100,6 +102,12 @@ const Experiment experiments[] = {
         "stay_unrewarded_rare", "mf_weight", "mb_weight", "p_best" },
       { TARGET_AT_LEAST, "target", 0 },
       "training,twostep,curve", "under 1 min per seed on one core (about 5 min for 8)", "about 10 s", NULL },
+    { "twostep_daw", "data/experiments/twostep_daw.ini", "two-step task, Daw 2011 variant (0.7/0.3, four options "
+      "drifting in [0.25, 0.75])", 8, 2, 5000, 200, 16,
+      { "mb_margin", "mb_weight", "mf_weight", "stay_rewarded_common", "stay_rewarded_rare", "stay_unrewarded_common",
+        "stay_unrewarded_rare", "reward_per_trial" },
+      { TARGET_AT_LEAST, "target", 0 },
+      "training,twostep,curve", "under 1 min per seed on one core (about 5 min for 8)", "about 10 s", NULL },
     { "harlow", "data/experiments/harlow.ini", "Harlow task, one-dimensional (Harlow 1949; Wang et al. 2018 Fig. 6)", 5,
       2, 3000, 100, 16, { "harlow_trial2", "harlow_trial1", "reward_per_trial" }, { TARGET_AT_LEAST, "target", 0 },
       "training", "about 1 min per seed on one core", "about 5 s", NULL },
@@ -112,7 +120,8 @@ const Experiment experiments[] = {
     { "volatility", "data/experiments/volatility.ini", "stable and volatile stretches (Behrens et al. 2007; Wang 2018 "
       "Fig. 3)", 5, 2, 1000, 20, 16,
       { "vol_ratio", "vol_ratio_lo", "vol_ratio_hi", "alpha_stable", "alpha_volatile", "reward_per_trial" },
-      { TARGET_AT_LEAST, "target", 0 }, "training,volatility", "about 4 min per seed on one core", "about 15 s", NULL },
+      { TARGET_AT_LEAST, "target", 0 }, "training,volatility", "about 4 min per seed on one core", "about 15 s",
+      "test.agents=volobs,rw,wsls,random" },
     { "inferred", "data/experiments/inferred.ini", "inferred value in the RPE on reversals (Bromberg-Martin et al. 2010; "
       "Wang 2018 Fig. 4)", 5, 2, 2000, 100, 16,
       { "inf_expect_weight", "inf_last_weight", "inf_switch_ratio", "inf_switch_rewarded", "inf_switch_unrewarded",
@@ -188,6 +197,11 @@ int experiment_metric_twostep(Store *s, int64_t run, const ExperimentMetric *m, 
     }
     if (!strcmp(m->key, "mf_weight") || !strcmp(m->key, "mb_weight")) {
         if (twostep_cache.ok_reg) *value = m->key[1] == 'f' ? twostep_cache.reg.reward : twostep_cache.reg.interaction;
+        return 0;
+    }
+    if (!strcmp(m->key, "mb_margin")) {
+        double mf = twostep_cache.reg.reward, mb = twostep_cache.reg.interaction;
+        if (twostep_cache.ok_reg) *value = fmin(mb, mb - mf);
         return 0;
     }
     for (int c = 0; c < TS_N_CELLS; c++)

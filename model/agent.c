@@ -10,6 +10,7 @@
 **   model/agents/agent_bayes.c     bayes                     (bandit: exact dynamic programming)
 **   model/agents/agent_observer.c  observer                  (reversal, fixed-pair bandits, twostep wang)
 **   model/agents/agent_twostep.c   mf, mb, hybrid            (twostep: Daw 2011's learners)
+**   model/agents/agent_volobs.c    volobs                    (volatility: ideal observer)
 */
 #include <math.h>
 #include <stdio.h>
@@ -29,10 +30,11 @@ extern const AgentType agent_observer;
 extern const AgentType agent_mf;
 extern const AgentType agent_mb;
 extern const AgentType agent_hybrid;
+extern const AgentType agent_volobs;
 
 const AgentType *const agent_types[] = {
     &agent_random, &agent_wsls, &agent_rw, &agent_thompson, &agent_ucb1, &agent_greedy,
-    &agent_bayes, &agent_observer, &agent_mf, &agent_mb, &agent_hybrid, NULL
+    &agent_bayes, &agent_observer, &agent_mf, &agent_mb, &agent_hybrid, &agent_volobs, NULL
 };
 
 const AgentType *agent_lookup(const char *name)
@@ -93,6 +95,7 @@ const char *agent_value_text(const AgentType *t)
         { "mf", "Q of the chosen option at each stage" },
         { "mb", "Q of the chosen option at each stage" },
         { "hybrid", "Q of the chosen option at each stage" },
+        { "volobs", "expected reward of the chosen arm" },
     };
     for (size_t i = 0; i < sizeof vs / sizeof vs[0]; i++)
         if (!strcmp(t->name, vs[i].agent)) return vs[i].v;

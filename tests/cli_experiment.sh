@@ -7,7 +7,8 @@
 # --seeds 0, an -o folder that is not an experiment's) exits 2 with one line
 # and writes nothing. Every other experiment's --quick (one seed) runs end to
 # end too: exit 0, a network row for each of its metrics with a number, the
-# verdict line, a PNG per figure; harlow, baited, volatility and inferred
+# verdict line, a PNG per figure; twostep_daw (Daw 2011 variant) its
+# model-based margin per agent and the human weights beside; harlow, baited, volatility and inferred
 # also check the numbers their metrics read (accuracy in [0, 1], baited tested
 # on task.dist = test with unit rates, a bootstrap interval around the
 # ratio, the inferred-value weights of the network and the RW learner).
@@ -17,11 +18,11 @@ cd "$WORK" || exit 1
 # list
 if "$BIN" experiment list > list.txt 2> err.txt; then
     miss=""
-    for e in bandit dependent reversal twostep harlow baited volatility inferred; do grep -q "^$e: " list.txt || miss="$miss $e"; done
+    for e in bandit dependent reversal twostep twostep_daw harlow baited volatility inferred; do grep -q "^$e: " list.txt || miss="$miss $e"; done
     if [ -n "$miss" ]; then not_ok "experiment list: every experiment" "missing:$miss"
     elif ! grep -q "not the result" list.txt; then not_ok "experiment list: says quick numbers are not the result"
     elif ! grep -q "seeds x" list.txt || ! grep -q "task bandit" list.txt; then not_ok "experiment list: seeds and task" "$(cat list.txt)"
-    else ok "experiment list: 8 experiments with task, settings, seeds and time"
+    else ok "experiment list: 9 experiments with task, settings, seeds and time"
     fi
 else
     not_ok "experiment list: exit 0" "$(cat err.txt)"
@@ -98,6 +99,7 @@ metric_rows() { awk -F'\t' -v m="$2" '$1 == "network" && $2 == m && $3 != "NaN"'
 for spec in "dependent:regret reward_per_trial p_best:training regret curve" \
             "reversal:p_best post_reversal reward_per_trial:training reversal curve" \
             "twostep:reward_per_trial stay_rewarded_common mb_weight mf_weight:training twostep curve" \
+            "twostep_daw:mb_margin mb_weight mf_weight stay_rewarded_common stay_unrewarded_rare reward_per_trial:training twostep curve" \
             "harlow:harlow_trial1 harlow_trial2 reward_per_trial:training" \
             "baited:lg_reward_1 lg_rewarded_1 lg_unrewarded_1 matching_slope sel_action sel_reward reward_per_trial:training regression selectivity" \
             "volatility:vol_ratio vol_ratio_lo vol_ratio_hi alpha_stable alpha_volatile:training volatility" \
@@ -125,8 +127,19 @@ tr=$(sqlite3 q-baited.db "SELECT count(*) FROM runs WHERE kind = 'train' AND con
     && ok "baited: trained on dist train, tested on dist test with unit rates (selectivity of the network only)" \
     || not_ok "baited: train/test dist and rates" "test $t train $tr; $(cat out-baited/results.tsv)"
 awk -F'\t' '$1 == "rw" && $2 ~ /^vol_ratio/ { v[$2] = $3 } END { exit !(v["vol_ratio_lo"] <= v["vol_ratio"] && v["vol_ratio"] <= v["vol_ratio_hi"]) }' \
-    out-volatility/results.tsv && ok "volatility: the RW learner's ratio inside its bootstrap interval" \
+    out-volatility/results.tsv && awk -F'\t' '$2 == "vol_ratio" || $2 == "reward_per_trial" { v[$1 "," $2] = $3 }
+    END { exit !(v["volobs,vol_ratio"] > v["rw,vol_ratio"] && v["volobs,reward_per_trial"] > v["rw,reward_per_trial"]) }' \
+    out-volatility/results.tsv && ok "volatility: RW's ratio inside its interval; the ideal observer (volobs) above RW in ratio and reward" \
     || not_ok "volatility interval" "$(cat out-volatility/results.tsv)"
+awk -F'\t' '$2 ~ /^m[bf]_(weight|margin)$/ { v[$1 "," $2] = $3 }
+    END { for (a in v) { split(a, k, ","); if (k[2] != "mb_margin") continue;
+              mb = v[k[1] ",mb_weight"]; mf = v[k[1] ",mf_weight"]; want = mb - mf < mb ? mb - mf : mb;
+              d = v[a] - want; if (d < -1e-5 || d > 1e-5) exit 1; n++ }
+          exit !(n == 5) }' out-twostep_daw/results.tsv \
+    && grep -q "| human | mb_weight | .* | 0.4403 | measured by this project" out-twostep_daw/summary.md \
+    && sqlite3 q-twostep_daw.db "SELECT config FROM runs WHERE kind = 'test'" | grep -q "variant = daw" \
+    && ok "twostep_daw: tested on the daw variant; mb_margin = min(mb, mb - mf) for the network and 4 agents; human weights beside" \
+    || not_ok "twostep_daw numbers" "$(cat out-twostep_daw/results.tsv)"
 [ -n "$(val out-inferred rw inf_expect_weight)" ] && [ "$(val out-inferred rw inf_expect_weight)" != NaN ] \
     && [ "$(val out-inferred observer inf_expect_weight)" != NaN ] \
     && ok "inferred: the inferred-value weights of the network, RW and the observer" \
@@ -136,7 +149,7 @@ awk -F'\t' '$1 == "rw" && $2 ~ /^vol_ratio/ { v[$2] = $3 } END { exit !(v["vol_r
 mkdir bad && cd bad || exit 1
 mkdir notours && echo x > notours/file.txt
 refusals <<'EOF'
-unknown experiment     | unknown experiment 'nope' (experiments: bandit, dependent, reversal, twostep, harlow, baited, volatility, inferred) | experiment nope --quick
+unknown experiment     | unknown experiment 'nope' (experiments: bandit, dependent, reversal, twostep, twostep_daw, harlow, baited, volatility, inferred) | experiment nope --quick
 --seeds 0              | --seeds 0                 | experiment bandit --quick --seeds 0
 --seeds abc            | --seeds abc               | experiment bandit --quick --seeds abc
 --workers 0            | --workers 0               | experiment bandit --quick --workers 0

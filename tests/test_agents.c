@@ -74,11 +74,11 @@ static void registry_lists_every_agent_with_documented_settings(void **state)
 {
     (void)state;
     static const char *expected[] = { "random", "wsls", "rw", "thompson", "ucb1", "greedy",
-                                      "bayes", "observer", "mf", "mb", "hybrid" };
+                                      "bayes", "observer", "mf", "mb", "hybrid", "volobs" };
     int n = 0;
     for (const AgentType *const *t = agent_types; *t; t++, n++) {
         const AgentType *a = *t;
-        assert_true(n < 11);
+        assert_true(n < 12);
         assert_string_equal(a->name, expected[n]);
         assert_true(a->summary && a->summary[0]);
         assert_non_null(a->params);
@@ -105,7 +105,7 @@ static void registry_lists_every_agent_with_documented_settings(void **state)
         }
         config_free(c);
     }
-    assert_int_equal(n, 11);
+    assert_int_equal(n, 12);
     assert_null(agent_lookup("nope"));
     assert_null(agent_lookup(NULL));
 }
