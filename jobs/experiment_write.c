@@ -63,9 +63,9 @@ void experiment_judge(ExperimentResult *r, const PublishedRow *pub, int n_pub)
     }
     snprintf(r->verdict, sizeof r->verdict,
              "**Signature reproduced: %s.** Median %s %.4g over %d seed%s (range %.4g to %.4g); target: %s "
-             "(source: %.300s).",
+             "(its source: the target row of the table below).",
              r->reproduced ? "yes" : "no", M->name, med, r->n_seeds, r->n_seeds == 1 ? "" : "s", r->agents[0].min[0],
-             r->agents[0].max[0], what, p->source);
+             r->agents[0].max[0], what);
 }
 
 static void num(FILE *f, double v)
