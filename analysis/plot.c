@@ -409,6 +409,14 @@ void fig_bands(FILE *g, const PlotRun *runs, int n, char names[][PLOT_NAME_MAX],
             fig_label(g, &runs[i]);
         }
     }
+    /* ... and again, last run first and untitled, so the first runs (the
+    ** networks, ahead of the reference agents beside them) lie on top and
+    ** are not hidden under an agent that matches them. */
+    for (int i = n - 1; n > 1 && i >= 0; i--) {
+        fig_sep(g, &first);
+        fig_quote(g, names[i]);
+        fprintf(g, " using %d:%d with lines lt %d notitle", xcol, m, i + 1);
+    }
     fputc('\n', g);
 }
 
