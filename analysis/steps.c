@@ -127,8 +127,9 @@ static void accumulate(EpisodeRecord *const *eps, int n_eps, NeuralSteps *s, con
             if (tr->action < 0 || tr->action > 1 || !isfinite(tr->reward)) continue;
             if ((long)t * s->K + s->pos[STEPS_AT_CHOICE] >= e->n_steps) break;
             s->n_trials++;
-            int conds[3] = { STEPS_ALL, tr->reward > 0.5 ? STEPS_REWARDED : STEPS_UNREWARDED,
-                             tr->action ? STEPS_ARM1 : STEPS_ARM0 };
+            int rew = tr->reward > 0.5;
+            int conds[4] = { STEPS_ALL, rew ? STEPS_REWARDED : STEPS_UNREWARDED, tr->action ? STEPS_ARM1 : STEPS_ARM0,
+                             STEPS_ARM0_UNREWARDED + 2 * tr->action + rew };
             for (int ev = 0; ev < STEPS_N_EVENTS; ev++) {
                 long at = (long)t * s->K + s->pos[ev];
                 if (at >= e->n_steps) continue;   /* the last trial's outcome never ran */
@@ -136,7 +137,7 @@ static void accumulate(EpisodeRecord *const *eps, int n_eps, NeuralSteps *s, con
                     long st = at - s->pre + w;
                     if (st < 0 || st >= e->n_steps) continue;
                     step_values(s, e, row0[i], (int)st, x);
-                    for (int c = 0; c < 3; c++) add(s, ev, conds[c], w, x);
+                    for (int c = 0; c < 4; c++) add(s, ev, conds[c], w, x);
                 }
             }
         }

@@ -20,7 +20,8 @@
 **               rate (mean over units of the step's rates) and the step's
 **               scores on PC1 and PC2, in each condition of the trial: all,
 **               unrewarded / rewarded (r_t > 1/2) at THIS trial's outcome,
-**               arm 0 / arm 1 chosen on this trial. Before the outcome step
+**               arm 0 / arm 1 chosen on this trial, and the four of arm x
+**               reward. Before the outcome step
 **               a split by r_t is by what is still to come (as in a
 **               physiologist's raster sorted by outcome).
 **   PCA         neural_pca_fit of all steps of all episodes pooled (centred
@@ -51,7 +52,11 @@
 #include "core/episode.h"
 
 typedef enum { STEPS_AT_CHOICE, STEPS_AT_OUTCOME, STEPS_N_EVENTS } StepsEvent;
-typedef enum { STEPS_ALL, STEPS_UNREWARDED, STEPS_REWARDED, STEPS_ARM0, STEPS_ARM1, STEPS_N_CONDS } StepsCond;
+typedef enum {
+    STEPS_ALL, STEPS_UNREWARDED, STEPS_REWARDED, STEPS_ARM0, STEPS_ARM1,
+    STEPS_ARM0_UNREWARDED, STEPS_ARM0_REWARDED, STEPS_ARM1_UNREWARDED, STEPS_ARM1_REWARDED,   /* STEPS_ARM0_UNREWARDED + 2 a + r */
+    STEPS_N_CONDS
+} StepsCond;
 enum { STEPS_SEL_REWARD, STEPS_SEL_CHOICE, STEPS_N_SEL };
 /* Quantities besides the units (q = 0..p-1): */
 enum { STEPS_POP = -1, STEPS_PC1 = -2, STEPS_PC2 = -3 };

@@ -1,8 +1,8 @@
 /* tests/test_steps.c: activity within a trial aligned to its events
 ** (analysis/steps.c) on synthetic per-step rates with a planted answer.
 **
-** Episodes of T trials of K = 5 steps (epochs fixation, choice, outcome,
-** outcome, iti), the last trial's outcome and iti steps missing as the
+** Episodes of tests/helpers/steps_synth.h: T trials of K = 5 steps (epochs
+** fixation, choice, outcome, outcome, iti), the last trial's outcome and iti steps missing as the
 ** network leaves them; random actions and rewards, one missed trial.
 **   unit 0  fires 1.0 at the first outcome step of rewarded trials, 0 at
 **           every other step: it is the most reward-selective unit (score
@@ -33,50 +33,10 @@
 #include "analysis/steps.h"
 #include "core/episode.h"
 #include "core/rng.h"
+#include "tests/helpers/steps_synth.h"
 #include "tests/helpers/testutil.h"
 
-enum { K = 5, P = 6, PRE = 3, POST = 4 };
-static const unsigned char trial_epochs[K] = { EPOCH_FIXATION, EPOCH_CHOICE, EPOCH_OUTCOME, EPOCH_OUTCOME, EPOCH_ITI };
-
-static EpisodeRecord **make_step_episodes(int n, int T, gsl_rng *r)
-{
-    EpisodeRecord **eps = calloc((size_t)n, sizeof *eps);
-    assert_non_null(eps);
-    for (int i = 0; i < n; i++) {
-        EpisodeRecord *e = eps[i] = episode_alloc(T, 0);
-        assert_non_null(e);
-        assert_int_equal(episode_reserve_steps(e, T * K, P), 0);
-        e->n_trials = T;
-        e->steps_per_trial = K;
-        e->n_steps = (T - 1) * K + 2;   /* the last trial: fixation and choice only */
-        for (int t = 0; t < T; t++) {
-            TrialRecord *tr = &e->trials[t];
-            tr->action = (int)gsl_rng_uniform_int(r, 2);
-            tr->reward = gsl_rng_uniform(r) < 0.4 ? 1.0 : 0.0;
-            tr->probs[0] = tr->probs[1] = tr->value = tr->rpe = NAN;
-            if (i == 1 && t == 3) {
-                tr->action = -1;
-                tr->reward = NAN;
-            }
-        }
-        for (int s = 0; s < e->n_steps; s++) {
-            const TrialRecord *tr = &e->trials[s / K];
-            int k = s % K;
-            e->step_epoch[s] = trial_epochs[k];
-            float *x = e->step_rates + (size_t)s * P;
-            x[0] = (k == 2 && tr->action >= 0 && tr->reward > 0.5) ? 1.0f : 0.0f;
-            x[1] = (float)(0.5 + (k == 1 && tr->action == 1 ? 0.3 : 0.0) + gsl_ran_gaussian(r, 0.1));
-            for (int u = 2; u < P; u++) x[u] = (float)(0.5 + gsl_ran_gaussian(r, 0.2));
-        }
-    }
-    return eps;
-}
-
-static void free_eps(EpisodeRecord **eps, int n)
-{
-    for (int i = 0; i < n; i++) episode_free(eps[i]);
-    free(eps);
-}
+enum { K = SYNTH_K, P = SYNTH_P, PRE = 3, POST = 4 };
 
 /* The values of one cell, directly: quantity q (a unit, or -1 for the
 ** population mean) at offset d from event position pos on each valid trial
@@ -91,7 +51,8 @@ static long cell_values(EpisodeRecord **eps, int n_eps, int pos, int cond, int d
             if (tr->action < 0 || t * K + pos >= e->n_steps) continue;
             int ok = cond == STEPS_ALL || (cond == STEPS_REWARDED && tr->reward > 0.5) ||
                      (cond == STEPS_UNREWARDED && tr->reward <= 0.5) || (cond == STEPS_ARM0 && tr->action == 0) ||
-                     (cond == STEPS_ARM1 && tr->action == 1);
+                     (cond == STEPS_ARM1 && tr->action == 1) ||
+                     (cond >= STEPS_ARM0_UNREWARDED && cond == STEPS_ARM0_UNREWARDED + 2 * tr->action + (tr->reward > 0.5));
             int s = t * K + pos + d;
             if (!ok || s < 0 || s >= e->n_steps) continue;
             const float *x = e->step_rates + (size_t)s * P;
@@ -126,7 +87,7 @@ static void planted_reward_unit(void **state)
     enum { N_EP = 30, T = 40 };
     gsl_rng *r = rng_alloc();
     gsl_rng_set(r, 7);
-    EpisodeRecord **eps = make_step_episodes(N_EP, T, r);
+    EpisodeRecord **eps = synth_step_episodes(N_EP, T, r);
     NeuralSteps *s = NULL;
     assert_int_equal(neural_steps(eps, N_EP, PRE, POST, &s), ANALYSIS_OK);
     assert_int_equal(s->n_units, P);
@@ -155,7 +116,8 @@ static void planted_reward_unit(void **state)
     const int cells[][4] = { { STEPS_AT_OUTCOME, STEPS_ALL, 0, 0 },   { STEPS_AT_OUTCOME, STEPS_REWARDED, -PRE, 2 },
                              { STEPS_AT_CHOICE, STEPS_ARM1, -PRE, 3 }, { STEPS_AT_CHOICE, STEPS_ARM0, POST, 4 },
                              { STEPS_AT_CHOICE, STEPS_ARM1, 0, 1 },    { STEPS_AT_OUTCOME, STEPS_UNREWARDED, POST, 5 },
-                             { STEPS_AT_CHOICE, STEPS_ALL, 1, -1 },    { STEPS_AT_OUTCOME, STEPS_REWARDED, 0, -1 } };
+                             { STEPS_AT_CHOICE, STEPS_ALL, 1, -1 },    { STEPS_AT_OUTCOME, STEPS_REWARDED, 0, -1 },
+                             { STEPS_AT_CHOICE, STEPS_ARM1_UNREWARDED, 2, 0 }, { STEPS_AT_OUTCOME, STEPS_ARM0_REWARDED, -2, 3 } };
     for (size_t c = 0; c < sizeof cells / sizeof *cells; c++) {
         int ev = cells[c][0], cond = cells[c][1], d = cells[c][2], q = cells[c][3];
         double m, se;
@@ -182,7 +144,7 @@ static void planted_reward_unit(void **state)
     assert_int_equal(sh, 1);
     assert_int_equal(neural_steps_epoch(s, STEPS_AT_OUTCOME, 1, &sh), EPOCH_OUTCOME);
     neural_steps_free(s);
-    free_eps(eps, N_EP);
+    synth_free(eps, N_EP);
     gsl_rng_free(r);
 }
 
@@ -191,7 +153,7 @@ static void no_steps_is_nodata(void **state)
     (void)state;
     gsl_rng *r = rng_alloc();
     gsl_rng_set(r, 8);
-    EpisodeRecord **eps = make_step_episodes(3, 10, r);
+    EpisodeRecord **eps = synth_step_episodes(3, 10, r);
     NeuralSteps *s = NULL;
     assert_int_equal(neural_steps(eps, 3, -1, 2, &s), ANALYSIS_NODATA);   /* bad window */
     assert_null(s);
@@ -201,7 +163,7 @@ static void no_steps_is_nodata(void **state)
     assert_false(neural_steps_present(eps, 3));
     assert_int_equal(neural_steps(eps, 3, 2, 2, &s), ANALYSIS_NODATA);
     assert_null(s);
-    free_eps(eps, 3);
+    synth_free(eps, 3);
     gsl_rng_free(r);
 }
 
