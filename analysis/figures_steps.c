@@ -305,8 +305,8 @@ static void numbers_steps(const PlotRun *p, const RunAnalysis *A, const PlotOpti
     int K = steps_K(p);
     if (neural_steps(p->eps, p->n_eps, K, K, &s) != ANALYSIS_OK) return;
     int n = s->n_units, ur = s->order[STEPS_SEL_REWARD * n], uc = s->order[STEPS_SEL_CHOICE * n];
-    fig_cat(b, nb, "%d steps per trial, %ld trials; most reward-selective unit %d (score %.3g at the outcome), most "
-                   "choice-selective unit %d (score %.3g at the choice); PC1 and PC2 of the steps explain %.0f%% and %.0f%%",
+    fig_cat(b, nb, "%d steps per trial, %ld trials; most reward-selective unit %d (Welch t = %.3g at the outcome), most "
+                   "choice-selective unit %d (t = %.3g at the choice); PC1 and PC2 of the steps explain %.0f%% and %.0f%%",
             K, s->n_trials, ur, s->sel[STEPS_SEL_REWARD * n + ur], uc, s->sel[STEPS_SEL_CHOICE * n + uc],
             100 * s->pca->explained[0], 100 * s->pca->explained[1]);
     neural_steps_free(s);
