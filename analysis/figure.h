@@ -2,7 +2,7 @@
 **
 ** A figure kind is one FigureKind row in the table of its family (training
 ** in analysis/figures_training.c, behaviour in figures_behavior.c, neural
-** activity in figures_neural.c): its name, title and caption, the analyses it
+** activity in figures_neural.c, activity within a trial in figures_steps.c): its name, title and caption, the analyses it
 ** draws (RA_* bits of analysis/run_analysis.h), a test of whether a run holds
 ** what it needs, one writer that puts its data files and its gnuplot script
 ** in the figure's folder, and the key numbers its report caption quotes.
@@ -53,6 +53,7 @@ extern const FigureKind figures_neural[];
 extern const FigureKind figures_twostep[];
 extern const FigureKind figures_dose[];
 extern const FigureKind figures_fit[];
+extern const FigureKind figures_steps[];
 
 /* The row of kind k, or NULL. */
 const FigureKind *figure_kind(PlotKind k);

@@ -30,7 +30,7 @@
 /* ---- kinds, formats, colours ---------------------------------------------- */
 
 static const FigureKind *const families[] = { figures_training, figures_behavior, figures_neural, figures_twostep,
-                                               figures_dose, figures_fit };
+                                               figures_dose, figures_fit, figures_steps };
 
 const FigureKind *figure_kind(PlotKind k)
 {

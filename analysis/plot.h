@@ -62,6 +62,7 @@ typedef enum {
     PLOT_INFERRED,       /* delta on the first switch after a reversal: inferred vs experienced value */
     PLOT_DOSE,           /* regret and P(best) against a lesion or dopamine dose (analysis/figures_dose.c) */
     PLOT_FITCOMPARE, PLOT_PPC,   /* model comparison, posterior predictive check (analysis/figures_fit.c) */
+    PLOT_PERI_CHOICE, PLOT_PERI_OUTCOME, PLOT_STEPS_PCA,   /* activity within a trial (analysis/figures_steps.c) */
     PLOT_N_KINDS
 } PlotKind;
 

@@ -1241,7 +1241,8 @@ static void report_questions(Report *R, Loaded *const *grp, int n, Loaded *train
     static const PlotKind learn[] = { PLOT_CURVE, PLOT_STAY, PLOT_REGRESSION, PLOT_RW };
     static const PlotKind beat[] = { PLOT_REGRET };
     static const PlotKind rev[] = { PLOT_REVERSAL, PLOT_VOLATILITY };
-    static const PlotKind act[] = { PLOT_PCA, PLOT_TRAJECTORIES, PLOT_DECODING, PLOT_SELECTIVITY, PLOT_RPE };
+    static const PlotKind act[] = { PLOT_PCA,         PLOT_TRAJECTORIES, PLOT_DECODING,  PLOT_SELECTIVITY,
+                                    PLOT_RPE,         PLOT_PERI_CHOICE,  PLOT_PERI_OUTCOME, PLOT_STEPS_PCA };
     fprintf(h, "<h2 id=\"q-learn\">1. Does it learn within an episode?</h2>\n<p>With its weights frozen, whatever "
                "improves over an episode's trials is learnt in its recurrent activity. The network is drawn beside "
                "its reference agents.</p>\n");
@@ -1270,7 +1271,7 @@ static void report_questions(Report *R, Loaded *const *grp, int n, Loaded *train
                    "answers it.</p>\n");
     }
     fprintf(h, "<h2 id=\"q-activity\">4. What does its activity encode?</h2>\n");
-    if (!report_kinds(R, own, grp, 1, act, 5))
+    if (!report_kinds(R, own, grp, 1, act, (int)(sizeof act / sizeof *act)))
         fprintf(h, "<p>The test stored no unit rates, so its activity cannot be analysed.</p>\n");
     if (n > 1) {
         fprintf(h, "<h2 id=\"others\">The reference agents' own figures and the other runs</h2>\n");

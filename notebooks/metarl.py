@@ -10,6 +10,7 @@ installed (columns and rates as arrays), pandas when asked for
         print(r["run_id"], r["kind"], r["name"])
     trials = metarl.load_trials(db, "network")          # a run by name or by id
     rates = metarl.load_activity(db, 3, module="pfc")   # one (trials x units) array per episode
+    steps = metarl.load_activity_steps(db, 3)           # every step, with its epoch and trial (model.epochs)
 
 Runs are named by id (an int, or a string of digits) or by name; a name
 means the newest run of that name. Actions are 0-based (0 = the first arm),
@@ -99,17 +100,50 @@ def load_activity(db, run, module="pfc"):
         kind = db.execute("SELECT kind FROM runs WHERE run_id = ?", (rid,)).fetchone()[0]
         raise ValueError("run %d (%s) stored no %s activity: only network test runs store unit rates" %
                          (rid, kind, module))
+    return [_rates(rid, blob, n_trials, n_units) for n_trials, n_units, blob in rows]
+
+
+def _rates(rid, blob, n_rows, n_units):
+    """A rates blob as an (n_rows x n_units) float32 array (nested lists without NumPy)."""
+    # 4 bytes a rate: float32 (the default); 2: float16 (test --activity float16)
+    width = len(blob) // (n_rows * n_units) if n_rows * n_units else 0
+    if width not in (2, 4) or len(blob) != width * n_rows * n_units:
+        raise ValueError("run %d: an activity row of %d bytes for %d x %d rates (damaged store?)" %
+                         (rid, len(blob), n_rows, n_units))
+    if _np is not None:
+        return _np.frombuffer(blob, "<f4" if width == 4 else "<f2").astype(_np.float32).reshape(n_rows, n_units)
+    flat = struct.unpack("<%d%s" % (n_rows * n_units, "f" if width == 4 else "e"), blob)
+    return [list(flat[t * n_units:(t + 1) * n_units]) for t in range(n_rows)]
+
+
+EPOCH_NAMES = ("fixation", "choice", "outcome", "iti")
+
+
+def load_activity_steps(db, run, module="pfc"):
+    """Every step's unit rates of a network with time within a trial (model.epochs; stored by
+    ``metarl test --set test.activity_steps=all``): one dict per episode, in episode order, with
+    ``episode``, ``steps_per_trial`` (K), ``rates`` (n_steps x n_units), ``epoch`` (n_steps codes:
+    0 fixation, 1 choice, 2 outcome, 3 iti; names in EPOCH_NAMES) and ``trial`` (step s // K).
+    The last trial's outcome and inter-trial steps are never run, so n_steps < n_trials K.
+    Raises ValueError if the run stored none."""
+    if module not in ("pfc", "striatum"):
+        raise ValueError("module must be 'pfc' or 'striatum', not %r" % (module,))
+    rid = resolve_run(db, run)
+    has = db.execute("SELECT 1 FROM sqlite_master WHERE name = 'activity_steps'").fetchone()
+    rows = db.execute("SELECT episode, n_steps, n_units, steps_per_trial, epochs, rates FROM activity_steps "
+                      "WHERE run_id = ? AND module = ? ORDER BY episode", (rid, module)).fetchall() if has else []
+    if not rows:
+        raise ValueError("run %d stored no per-step %s activity: test a network with model.epochs using "
+                         "--set test.activity_steps=all" % (rid, module))
     out = []
-    for n_trials, n_units, blob in rows:
-        # 4 bytes a rate: float32 (the default); 2: float16 (test --activity float16)
-        width = len(blob) // (n_trials * n_units) if n_trials * n_units else 0
-        if width not in (2, 4) or len(blob) != width * n_trials * n_units:
-            raise ValueError("run %d: an activity row of %d bytes for %d x %d rates (damaged store?)" %
-                             (rid, len(blob), n_trials, n_units))
+    for episode, n_steps, n_units, k, epochs, blob in rows:
+        epoch = list(bytearray(epochs))
+        if len(epoch) != n_steps:
+            raise ValueError("run %d episode %d: %d epoch bytes for %d steps (damaged store?)" %
+                             (rid, episode, len(epoch), n_steps))
+        trial = [s // k for s in range(n_steps)]
         if _np is not None:
-            rates = _np.frombuffer(blob, "<f4" if width == 4 else "<f2").astype(_np.float32)
-            out.append(rates.reshape(n_trials, n_units))
-        else:
-            flat = struct.unpack("<%d%s" % (n_trials * n_units, "f" if width == 4 else "e"), blob)
-            out.append([list(flat[t * n_units:(t + 1) * n_units]) for t in range(n_trials)])
+            epoch, trial = _np.array(epoch, dtype=_np.int8), _np.array(trial)
+        out.append({"episode": episode, "steps_per_trial": k, "rates": _rates(rid, blob, n_steps, n_units),
+                    "epoch": epoch, "trial": trial})
     return out

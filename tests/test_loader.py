@@ -1,6 +1,7 @@
 """tests/test_loader.py: notebooks/metarl.py against the store as SQL sees it.
 
-Run by tests/cli_python.sh with a store it has just made; prints TAP lines.
+Run by tests/cli_python.sh with a store it has just made (and a second one of a network with
+epochs within a trial, every step stored, float32 then float16); prints TAP lines.
 """
 import math
 import os
@@ -79,6 +80,39 @@ try:
     check(False, "activity of a run without any is an error")
 except ValueError as e:
     check("stored no pfc activity" in str(e), "activity of a run without any is an error, not an empty list", str(e))
+
+if len(sys.argv) > 2:   # a store whose network has epochs within a trial, tested with every step stored
+    sraw = sqlite3.connect(sys.argv[2])
+    sdb = metarl.open_store(sys.argv[2])
+    s32, s16 = [r[0] for r in sraw.execute("SELECT DISTINCT run_id FROM activity_steps ORDER BY run_id")]
+    st = metarl.load_activity_steps(sdb, s32)
+    rows = sraw.execute("SELECT episode, n_steps, n_units, steps_per_trial, epochs, rates FROM activity_steps "
+                        "WHERE run_id = ? ORDER BY episode", (s32,)).fetchall()
+    check([e["episode"] for e in st] == [r[0] for r in rows] and len(rows) > 0,
+          "load_activity_steps: one entry per stored episode, in order")
+    ep, n_steps, n_units, k, epochs, blob = rows[-1]
+    e = st[-1]
+    flat = struct.unpack("<%df" % (n_steps * n_units), blob)
+    check(len(e["rates"]) == n_steps and all(float(e["rates"][s][u]) == flat[s * n_units + u]
+                                            for s in range(n_steps) for u in range(n_units)),
+          "load_activity_steps: rate of unit u at step s at [s][u], as stored")
+    check([int(x) for x in e["epoch"]] == list(bytearray(epochs)) and e["steps_per_trial"] == k
+          and [int(x) for x in e["trial"]] == [s // k for s in range(n_steps)],
+          "load_activity_steps: each step's epoch and trial (step // steps_per_trial)")
+    n_trials = sraw.execute("SELECT n_trials FROM episodes WHERE run_id = ? AND episode = ?", (s32, ep)).fetchone()[0]
+    check(n_steps < n_trials * k and [int(x) for x in e["epoch"][:k]] == [0, 1, 2, 2, 3],
+          "load_activity_steps: epochs 1,1,2,1 give fixation, choice, outcome x2, iti; the last trial is cut short",
+          "%d steps, %d trials" % (n_steps, n_trials))
+    h = metarl.load_activity_steps(sdb, s16)[-1]["rates"]
+    worst = max(abs(float(h[s][u]) - float(e["rates"][s][u])) / max(1.0, abs(float(e["rates"][s][u])))
+                for s in range(n_steps) for u in range(n_units))
+    check(worst < 1e-3, "load_activity_steps: float16 steps read back within half precision of float32", str(worst))
+    try:
+        metarl.load_activity_steps(db, test_run)
+        check(False, "per-step activity of a run without any is an error")
+    except ValueError as err:
+        check("test.activity_steps=all" in str(err), "per-step activity of a run without any is an error saying how "
+              "to record it", str(err))
 
 try:
     metarl.open_store(path + ".missing")

@@ -3,7 +3,8 @@
 ** values and exhaustively against its own decoder, round trips of rates
 ** within half-precision error through a store, float32 rows (the only
 ** format of stores written before test.activity = float16) read exactly, and
-** both formats side by side in one store. */
+** both formats side by side in one store; per-step rows (activity_steps) of
+** both formats, and a version-3 file gaining that table on its first write. */
 #include <math.h>
 #include <setjmp.h>
 #include <stdarg.h>
@@ -174,6 +175,115 @@ static void both_formats_in_one_store(void **state)
     remove(path);
 }
 
+/* An episode of rates_episode with K = 5 steps a trial (epochs fixation,
+** choice, outcome, outcome, iti), P rates a step, the last trial cut after
+** its choice step as the network leaves it. */
+static EpisodeRecord *steps_episode(int n_trials, int n_units, int n_pfc, int salt)
+{
+    enum { K = 5 };
+    static const unsigned char ep[K] = { EPOCH_FIXATION, EPOCH_CHOICE, EPOCH_OUTCOME, EPOCH_OUTCOME, EPOCH_ITI };
+    EpisodeRecord *e = rates_episode(n_trials, n_units, n_pfc, salt);
+    assert_int_equal(episode_reserve_steps(e, n_trials * K, n_pfc), 0);
+    e->steps_per_trial = K;
+    e->n_steps = (n_trials - 1) * K + 2;
+    for (int s = 0; s < e->n_steps; s++) e->step_epoch[s] = ep[s % K];
+    for (int i = 0; i < e->n_steps * n_pfc; i++) e->step_rates[i] = (float)(fabs(cos(i * 0.37 + salt)) * 3.0);
+    return e;
+}
+
+static int64_t scalar(const char *path, const char *sql)
+{
+    sqlite3 *db;
+    sqlite3_stmt *st;
+    assert_int_equal(sqlite3_open_v2(path, &db, SQLITE_OPEN_READONLY, NULL), SQLITE_OK);
+    assert_int_equal(sqlite3_prepare_v2(db, sql, -1, &st, NULL), SQLITE_OK);
+    int64_t v = sqlite3_step(st) == SQLITE_ROW ? sqlite3_column_int64(st, 0) : -1;
+    sqlite3_finalize(st);
+    sqlite3_close(db);
+    return v;
+}
+
+/* Per-step rows of episodes e[0..n-1] read back by both readers: the steps,
+** K and epochs exactly, the rates exactly (float32) or within half error. */
+static void check_steps_back(Store *s, int64_t run, EpisodeRecord **e, int n, int half)
+{
+    EpisodeRecord **back;
+    int m;
+    assert_int_equal(store_read_episodes(s, run, 1, &back, &m), 0);
+    assert_int_equal(m, n);
+    EpisodeRecord *one = episode_alloc(1, 0);
+    assert_non_null(one);
+    for (int i = 0; i < n; i++) {
+        assert_int_equal(store_read_steps(s, run, i, one), 0);
+        EpisodeRecord *const got[2] = { back[i], one };
+        for (int k = 0; k < 2; k++) {
+            const EpisodeRecord *b = got[k];
+            assert_int_equal(b->n_steps, e[i]->n_steps);
+            assert_int_equal(b->steps_per_trial, e[i]->steps_per_trial);
+            assert_int_equal(b->n_step_units, e[i]->n_step_units);
+            assert_memory_equal(b->step_epoch, e[i]->step_epoch, (size_t)b->n_steps);
+            size_t nr = (size_t)b->n_steps * b->n_step_units;
+            if (!half) assert_memory_equal(b->step_rates, e[i]->step_rates, nr * sizeof(float));
+            else
+                for (size_t j = 0; j < nr; j++) assert_half_close(e[i]->step_rates[j], b->step_rates[j]);
+        }
+    }
+    episode_free(one);
+    store_episodes_free(back, m);
+}
+
+/* Per-step rows (activity_steps) in float32 and float16 round trip through
+** a store; a version-3 file (no activity_steps) gains the table on its
+** first write and reads back the same. */
+static void steps_round_trip(void **state)
+{
+    (void)state;
+    char path[] = "/tmp/metarl-test-steps-XXXXXX", err[512];
+    int fd = mkstemp(path);
+    assert_true(fd >= 0);
+    close(fd);
+    enum { T = 12, U = 9, P = 7, EPS = 2 };
+    EpisodeRecord *e[EPS];
+    for (int i = 0; i < EPS; i++) e[i] = steps_episode(T, U, P, i);
+    Store *s = store_open(path, STORE_WRITE, err, sizeof err);
+    if (!s) fail_msg("%s", err);
+    int64_t run0 = new_run(s);   /* an empty run, so the file has every table, then made version 3 */
+    store_close(s);
+    sqlite3 *db;
+    assert_int_equal(sqlite3_open(path, &db), SQLITE_OK);
+    assert_int_equal(sqlite3_exec(db, "DROP TABLE activity_steps; PRAGMA user_version = 3;", NULL, NULL, NULL), SQLITE_OK);
+    sqlite3_close(db);
+    assert_int_equal(scalar(path, "SELECT count(*) FROM sqlite_master WHERE name = 'activity_steps'"), 0);
+    assert_int_equal(scalar(path, "PRAGMA user_version"), 3);
+
+    s = store_open(path, STORE_WRITE, err, sizeof err);
+    if (!s) fail_msg("%s", err);
+    int64_t run[2] = { new_run(s), new_run(s) };
+    int fmt[2] = { STORE_RATES_FLOAT32, STORE_RATES_FLOAT16 };
+    assert_int_equal(store_begin(s), 0);
+    for (int k = 0; k < 2; k++)
+        for (int i = 0; i < EPS; i++) assert_int_equal(store_put_episode(s, run[k], i, "test", e[i], fmt[k]), 0);
+    assert_int_equal(store_commit(s), 0);
+    store_close(s);
+    assert_int_equal(scalar(path, "PRAGMA user_version"), 4);
+    char sql[160];
+    for (int k = 0; k < 2; k++) {
+        snprintf(sql, sizeof sql, "SELECT sum(length(rates)) FROM activity_steps WHERE run_id = %lld", (long long)run[k]);
+        assert_int_equal(scalar(path, sql), (k ? 2 : 4) * EPS * ((T - 1) * 5 + 2) * P);
+    }
+    s = store_open(path, STORE_READ, err, sizeof err);
+    if (!s) fail_msg("%s", err);
+    for (int k = 0; k < 2; k++) check_steps_back(s, run[k], e, EPS, k);
+    EpisodeRecord **none;
+    int n;
+    assert_int_equal(store_read_episodes(s, run0, 1, &none, &n), 0);   /* a run without steps has none */
+    assert_int_equal(n, 0);
+    store_episodes_free(none, n);
+    store_close(s);
+    for (int i = 0; i < EPS; i++) episode_free(e[i]);
+    remove(path);
+}
+
 static void format_names(void **state)
 {
     (void)state;
@@ -192,6 +302,7 @@ int main(void)
         cmocka_unit_test(every_half_round_trips),
         cmocka_unit_test(random_rates_within_half_error),
         cmocka_unit_test(both_formats_in_one_store),
+        cmocka_unit_test(steps_round_trip),
         cmocka_unit_test(format_names),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
