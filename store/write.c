@@ -113,7 +113,9 @@ static int put_activity(Store *s, int64_t run_id, int64_t episode, const Episode
 {
     size_t n = (size_t)e->n_trials * (size_t)count, bytes = n * store_rates_size(format);
     if (n == 0) return 0;
-    if (n > s->blob_cap) {
+    /* one module holding every unit: its rows are the record's, as they are */
+    const int whole = format != STORE_RATES_FLOAT16 && first == 0 && count == e->n_units;
+    if (!whole && n > s->blob_cap) {
         float *p = realloc(s->blob, n * sizeof *p);
         if (!p) return store_fail(s, "%s: out of memory writing activity", s->path);
         s->blob = p;
@@ -127,7 +129,7 @@ static int put_activity(Store *s, int64_t run_id, int64_t episode, const Episode
             const float *a = e->activity + (size_t)t * e->n_units + first;
             for (int i = 0; i < count; i++) *h++ = store_half_from_float(a[i]);
         }
-    } else {
+    } else if (!whole) {
         for (int t = 0; t < e->n_trials; t++)
             memcpy(s->blob + (size_t)t * count, e->activity + (size_t)t * e->n_units + first,
                    (size_t)count * sizeof(float));
@@ -138,7 +140,8 @@ static int put_activity(Store *s, int64_t run_id, int64_t episode, const Episode
     sqlite3_bind_text(st, 3, module, -1, SQLITE_STATIC);
     sqlite3_bind_int(st, 4, e->n_trials);
     sqlite3_bind_int(st, 5, count);
-    if (sqlite3_bind_blob64(st, 6, s->blob, bytes, SQLITE_STATIC) != SQLITE_OK) {
+    if (sqlite3_bind_blob64(st, 6, whole ? (const void *)e->activity : (const void *)s->blob, bytes, SQLITE_STATIC)
+        != SQLITE_OK) {
         sqlite3_reset(st);
         sqlite3_clear_bindings(st);
         return store_fail(s, "%s: run %lld episode %lld: the %s rates (%d trials x %d units, %zu bytes) exceed "
