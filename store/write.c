@@ -108,19 +108,24 @@ int store_step_reset(Store *s, sqlite3_stmt *st, const char *what)
     return 0;
 }
 
-/* rows x count rates (row r at src + r * stride) into s->blob in format;
-** return the bytes, or 0 with a message if out of memory (rows x count > 0). */
-static size_t encode_rates(Store *s, const float *src, int rows, size_t stride, int count, int format)
+/* rows x count rates (row r at src + r * stride) in format: their bytes (in
+** *bytes), encoded into s->blob, or src itself when it already is them (float32
+** rows with nothing between them: one module holding every unit, so no copy);
+** NULL with a message if out of memory (rows x count > 0). */
+static const void *encode_rates(Store *s, const float *src, int rows, size_t stride, int count, int format,
+                                size_t *bytes)
 {
     size_t n = (size_t)rows * (size_t)count;
+    *bytes = n * store_rates_size(format);
+    /* little-endian on disk (store/rates.h); this machine is little-endian
+    ** (asserted at build time below), so float32 bytes are stored as they are */
+    if (format != STORE_RATES_FLOAT16 && stride == (size_t)count) return src;
     if (n > s->blob_cap) {
         float *p = realloc(s->blob, n * sizeof *p);
-        if (!p) return store_fail(s, "%s: out of memory writing activity", s->path), 0;
+        if (!p) return store_fail(s, "%s: out of memory writing activity", s->path), NULL;
         s->blob = p;
         s->blob_cap = n;
     }
-    /* little-endian on disk (store/rates.h); this machine is little-endian
-    ** (asserted at build time below), so float32 bytes are copied as they are */
     if (format == STORE_RATES_FLOAT16) {
         uint16_t *h = (uint16_t *)(void *)s->blob;
         for (int t = 0; t < rows; t++) {
@@ -131,7 +136,7 @@ static size_t encode_rates(Store *s, const float *src, int rows, size_t stride, 
         for (int t = 0; t < rows; t++)
             memcpy(s->blob + (size_t)t * count, src + (size_t)t * stride, (size_t)count * sizeof(float));
     }
-    return n * store_rates_size(format);
+    return s->blob;
 }
 
 static int blob_too_big(Store *s, sqlite3_stmt *st, int64_t run_id, int64_t episode, const char *module,
@@ -148,15 +153,16 @@ static int put_activity(Store *s, int64_t run_id, int64_t episode, const Episode
                         const char *module, int first, int count, int format)
 {
     if ((size_t)e->n_trials * (size_t)count == 0) return 0;
-    size_t bytes = encode_rates(s, e->activity + first, e->n_trials, (size_t)e->n_units, count, format);
-    if (!bytes) return -1;
+    size_t bytes;
+    const void *blob = encode_rates(s, e->activity + first, e->n_trials, (size_t)e->n_units, count, format, &bytes);
+    if (!blob) return -1;
     sqlite3_stmt *st = s->st[ST_ACTIVITY];
     sqlite3_bind_int64(st, 1, run_id);
     sqlite3_bind_int64(st, 2, episode);
     sqlite3_bind_text(st, 3, module, -1, SQLITE_STATIC);
     sqlite3_bind_int(st, 4, e->n_trials);
     sqlite3_bind_int(st, 5, count);
-    if (sqlite3_bind_blob64(st, 6, s->blob, bytes, SQLITE_STATIC) != SQLITE_OK)
+    if (sqlite3_bind_blob64(st, 6, blob, bytes, SQLITE_STATIC) != SQLITE_OK)
         return blob_too_big(s, st, run_id, episode, module, e->n_trials, "trials", count, bytes);
     return store_step_reset(s, st, "write activity");
 }
@@ -165,8 +171,10 @@ static int put_activity(Store *s, int64_t run_id, int64_t episode, const Episode
 static int put_steps(Store *s, int64_t run_id, int64_t episode, const EpisodeRecord *e, int format)
 {
     if ((size_t)e->n_steps * (size_t)e->n_step_units == 0) return 0;
-    size_t bytes = encode_rates(s, e->step_rates, e->n_steps, (size_t)e->n_step_units, e->n_step_units, format);
-    if (!bytes) return -1;
+    size_t bytes;
+    const void *blob = encode_rates(s, e->step_rates, e->n_steps, (size_t)e->n_step_units, e->n_step_units, format,
+                                    &bytes);
+    if (!blob) return -1;
     sqlite3_stmt *st = s->st[ST_STEPS];
     sqlite3_bind_int64(st, 1, run_id);
     sqlite3_bind_int64(st, 2, episode);
@@ -175,7 +183,7 @@ static int put_steps(Store *s, int64_t run_id, int64_t episode, const EpisodeRec
     sqlite3_bind_int(st, 5, e->n_step_units);
     sqlite3_bind_int(st, 6, e->steps_per_trial);
     sqlite3_bind_blob(st, 7, e->step_epoch, e->n_steps, SQLITE_STATIC);
-    if (sqlite3_bind_blob64(st, 8, s->blob, bytes, SQLITE_STATIC) != SQLITE_OK)
+    if (sqlite3_bind_blob64(st, 8, blob, bytes, SQLITE_STATIC) != SQLITE_OK)
         return blob_too_big(s, st, run_id, episode, "pfc", e->n_steps, "steps", e->n_step_units, bytes);
     return store_step_reset(s, st, "write per-step activity");
 }

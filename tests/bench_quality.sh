@@ -16,6 +16,11 @@
 #     sh tests/bench_quality.sh                       5 seeds, double and single
 #     SEEDS="1 2" PRECISIONS=single EVERY=20000 sh tests/bench_quality.sh
 #     SET="--set run.episodes=300000" sh tests/bench_quality.sh   (another schedule)
+#     CONFIG=data/configs/bandit_fast.ini PRECISIONS=single EVERY=5000 sh tests/bench_quality.sh
+#                                     (the config tuned for time to quality: README "Speed")
+#
+# "train s" is wall time, "CPU s" the process's CPU time over the same training
+# steps (all threads: on a busy machine the steadier of the two).
 #
 # BUILD names the build folder (default: build); torch_ref is built if missing.
 BUILD=${BUILD:-build}
@@ -30,10 +35,10 @@ REF=$BUILD/tests/torch_ref
 TMP=$(mktemp -d "${TMPDIR:-/tmp}/metarl-quality-XXXXXX") || exit 1
 trap 'rm -rf "$TMP"' EXIT INT TERM
 
-# first_below FILE R: "episode train_s regret" of the first test line below R, else "- - -"
+# first_below FILE R: "episode train_s train_cpu_s regret" of the first test line below R, else "- - - -"
 first_below() {
-    sed -n 's/.*"episode":\([0-9]*\),"train_s":\([0-9.]*\),.*"regret":\([0-9.na-]*\),.*/\1 \2 \3/p' "$1" |
-        awk -v r="$2" '$3 + 0 < r + 0 { print; found = 1; exit } END { if (!found) print "- - -" }'
+    sed -n 's/.*"episode":\([0-9]*\),"train_s":\([0-9.]*\),"train_cpu_s":\([0-9.]*\),.*"regret":\([0-9.na-]*\),.*/\1 \2 \3 \4/p' "$1" |
+        awk -v r="$2" '$4 + 0 < r + 0 { print; found = 1; exit } END { if (!found) print "- - - -" }'
 }
 # median of the numbers on stdin ("-" = not reached: counted as +infinity)
 median() {
@@ -45,24 +50,28 @@ median() {
 echo "Time to quality: $CONFIG, train.workers = 2, frozen-weight regret@100 tested every $EVERY"
 echo "episodes on the test instances (tests not timed); Thompson sampling $THOMPSON on them."
 echo
-echo "| precision | seed | episodes to < $THOMPSON | train s | regret | episodes to < $GOOD | train s | regret | last regret |"
-echo "|---|---:|---:|---:|---:|---:|---:|---:|---:|"
+echo "| precision | seed | episodes to < $THOMPSON | train s | CPU s | regret | episodes to < $GOOD | train s | CPU s | regret | last regret |"
+echo "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|"
 for p in $PRECISIONS; do
     : > "$TMP/t_$p"
     : > "$TMP/g_$p"
+    : > "$TMP/e_$p"
+    : > "$TMP/c_$p"
     for s in $SEEDS; do
         out=$TMP/run_${p}_$s
         # shellcheck disable=SC2086
         "$REF" ttt --config "$CONFIG" --set run.seed="$s" --set train.workers=2 --set model.precision="$p" \
             $SET --every "$EVERY" --target "$GOOD" > "$out" || echo "bench_quality: $p seed $s failed" >&2
         set -- $(first_below "$out" $THOMPSON)
-        e1=$1 t1=$2 r1=$3
+        e1=$1 t1=$2 c1=$3 r1=$4
         set -- $(first_below "$out" $GOOD)
-        e2=$1 t2=$2 r2=$3
+        e2=$1 t2=$2 c2=$3 r2=$4
         last=$(tail -n 1 "$out" | sed -n 's/.*"regret":\([0-9.]*\),.*/\1/p')
-        echo "| $p | $s | $e1 | $t1 | $r1 | $e2 | $t2 | $r2 | $last |"
+        echo "| $p | $s | $e1 | $t1 | $c1 | $r1 | $e2 | $t2 | $c2 | $r2 | $last |"
         echo "$t1" >> "$TMP/t_$p"
         echo "$t2" >> "$TMP/g_$p"
+        echo "$e1" >> "$TMP/e_$p"
+        echo "$c1" >> "$TMP/c_$p"
     done
-    echo "| $p | median | | $(median < "$TMP/t_$p") | | | $(median < "$TMP/g_$p") | | |"
+    echo "| $p | median | $(median < "$TMP/e_$p") | $(median < "$TMP/t_$p") | $(median < "$TMP/c_$p") | | | $(median < "$TMP/g_$p") | | | |"
 done
