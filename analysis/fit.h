@@ -93,15 +93,18 @@ typedef struct FitModel {
     int kind;                   /* FIT_KIND_*: how the job prepares and fits it */
     int units;                  /* FIT_KIND_TINYRNN: hidden units */
     const double *ref;          /* reference parameters (network: temperature 1, lapse 0), or NULL */
+    int cell;                   /* FIT_KIND_TINYRNN: FIT_CELL_RATE (tanh rate units) or FIT_CELL_GRU */
 } FitModel;
 
 /* FIT_KIND_CLASSIC: fitted per subject as above. FIT_KIND_NETWORK: the
 ** frozen meta-RL network teacher-forced on the subject (the job fills
 ** FitTask.cue per subject, analysis/fit_net.c); its parameters are fitted
 ** per subject like a classic model's. FIT_KIND_TINYRNN: a small recurrent
-** network trained on other subjects' choices (analysis/fit_rnn.c), no
-** per-subject parameters. 'all' names the classic models. */
+** network (tanh rate units or a GRU) trained on other subjects' choices
+** (analysis/fit_net.c), no per-subject parameters. 'all' names the classic
+** models. */
 enum { FIT_KIND_CLASSIC = 0, FIT_KIND_NETWORK = 1, FIT_KIND_TINYRNN = 2 };
+enum { FIT_CELL_RATE = 0, FIT_CELL_GRU = 1 };
 
 /* The model table (analysis/fit_models.c), NULL-terminated. */
 extern const FitModel *const fit_models[];

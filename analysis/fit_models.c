@@ -24,6 +24,8 @@
 **                                       sigma((l1 - l0) / temperature) + lapse/2
 **   tinyrnnN  (trained weights)         a tiny RNN of N = 1, 2, 4, 8 units trained on other
 **                                       subjects' choices: P(1) = sigma(l1 - l0)
+**   gruN      (trained weights)         the same with a GRU of N = 1, 2, 4, 8 units
+**                                       (analysis/fit_gru.h), trained the same way
 **
 ** Wins are r > 0.5 for wsls (imported rewards are 0/1). Bounds, priors (MAP),
 ** starts and recovery ranges are in each row. The network models read the
@@ -164,20 +166,20 @@ static void net_update(const double *x, const FitTask *t, double *s, int a, doub
 static const FitModel m_rw = {
     "rw", "Rescorla-Wagner, softmax", 2,
     { P_ALPHA("alpha", "learning rate"), P_BETA("inverse temperature") },
-    rw_init, rw_p1, rw_update, FIT_KIND_CLASSIC, 0, NULL
+    rw_init, rw_p1, rw_update, FIT_KIND_CLASSIC, 0, NULL, FIT_CELL_RATE
 };
 static const FitModel m_rw2 = {
     "rw2", "Rescorla-Wagner, separate learning rates for positive and negative errors", 3,
     { P_ALPHA("alpha_pos", "learning rate after a positive error"),
       P_ALPHA("alpha_neg", "learning rate after a negative error"), P_BETA("inverse temperature") },
-    rw_init, rw2_p1, rw2_update, FIT_KIND_CLASSIC, 0, NULL
+    rw_init, rw2_p1, rw2_update, FIT_KIND_CLASSIC, 0, NULL, FIT_CELL_RATE
 };
 static const FitModel m_rwf = {
     "rwf", "Rescorla-Wagner with forgetting of the unchosen value (towards Q0 = 0.5)", 3,
     { P_ALPHA("alpha", "learning rate"), P_BETA("inverse temperature"),
       { "forget", 0.0, 1.0, FIT_LINEAR, FIT_PRIOR_BETA, 1.1, 1.1, 0.1, { 0.01, 0.1, 0.5 }, 0.05, 0.6,
         "decay rate of the unchosen value" } },
-    rw_init, rw_p1, rwf_update, FIT_KIND_CLASSIC, 0, NULL
+    rw_init, rw_p1, rwf_update, FIT_KIND_CLASSIC, 0, NULL, FIT_CELL_RATE
 };
 static const FitModel m_rwp = {
     "rwp", "Rescorla-Wagner with a choice kernel (perseveration)", 4,
@@ -186,12 +188,12 @@ static const FitModel m_rwp = {
         "choice-kernel learning rate" },
       { "phi", -20.0, 20.0, FIT_LINEAR, FIT_PRIOR_NORMAL, 0.0, 5.0, 0.5, { -1.0, 0.5, 2.0 }, -2.0, 3.0,
         "choice-kernel weight (> 0: perseveration)" } },
-    rw_init, rwp_p1, rwp_update, FIT_KIND_CLASSIC, 0, NULL
+    rw_init, rwp_p1, rwp_update, FIT_KIND_CLASSIC, 0, NULL, FIT_CELL_RATE
 };
 static const FitModel m_wsls = {
     "wsls", "win-stay / lose-shift with a lapse", 1,
     { P_LAPSE },
-    wsls_init, wsls_p1, wsls_update, FIT_KIND_CLASSIC, 0, NULL
+    wsls_init, wsls_p1, wsls_update, FIT_KIND_CLASSIC, 0, NULL, FIT_CELL_RATE
 };
 static const FitModel m_wsls2 = {
     "wsls2", "win-stay / lose-shift with the two stay probabilities free", 2,
@@ -199,19 +201,19 @@ static const FitModel m_wsls2 = {
         "P(stay | win)" },
       { "p_shift_loss", 0.0, 1.0, FIT_LINEAR, FIT_PRIOR_BETA, 1.1, 1.1, 0.5, { 0.2, 0.5, 0.8 }, 0.2, 0.8,
         "P(shift | loss)" } },
-    wsls_init, wsls2_p1, wsls_update, FIT_KIND_CLASSIC, 0, NULL
+    wsls_init, wsls2_p1, wsls_update, FIT_KIND_CLASSIC, 0, NULL, FIT_CELL_RATE
 };
 static const FitModel m_observer = {
     "observer", "reversal ideal observer (hazard free), softmax and lapse", 3,
     { { "hazard", 0.0, 0.5, FIT_LINEAR, FIT_PRIOR_BETA, 1.1, 5.0, 0.05, { 0.01, 0.05, 0.2 }, 0.02, 0.3,
         "assumed probability of a reversal after each trial" },
       P_BETA("inverse temperature on E[r|0] - E[r|1]"), P_LAPSE },
-    obs_init, obs_p1, obs_update, FIT_KIND_CLASSIC, 0, NULL
+    obs_init, obs_p1, obs_update, FIT_KIND_CLASSIC, 0, NULL, FIT_CELL_RATE
 };
 static const FitModel m_bayes = {
     "bayes", "posterior-mean learner of a bandit (Beta(1,1) per arm), softmax and lapse", 2,
     { P_BETA("inverse temperature on the posterior means"), P_LAPSE },
-    bayes_init, bayes_p1, bayes_update, FIT_KIND_CLASSIC, 0, NULL
+    bayes_init, bayes_p1, bayes_update, FIT_KIND_CLASSIC, 0, NULL, FIT_CELL_RATE
 };
 
 static const double net_ref[] = { 1.0, 0.0 };
@@ -220,19 +222,24 @@ static const FitModel m_network = {
     { { "temperature", 0.01, 100.0, FIT_LOG, FIT_PRIOR_GAMMA, 2.0, 1.0, 1.0, { 0.5, 1.0, 3.0 }, 0.5, 3.0,
         "softmax temperature on the network's logits (1: its own policy)" },
       P_LAPSE },
-    netm_init, net_p1, net_update, FIT_KIND_NETWORK, 0, net_ref
+    netm_init, net_p1, net_update, FIT_KIND_NETWORK, 0, net_ref, FIT_CELL_RATE
 };
-#define TINYRNN(nm, k) \
-    static const FitModel nm = { "tinyrnn" #k, "a tiny RNN of " #k " tanh unit(s) trained on other subjects' choices", \
-                                 0, { { 0 } }, netm_init, rnn_p1, net_update, FIT_KIND_TINYRNN, k, NULL }
-TINYRNN(m_tinyrnn1, 1);
-TINYRNN(m_tinyrnn2, 2);
-TINYRNN(m_tinyrnn4, 4);
-TINYRNN(m_tinyrnn8, 8);
+#define TINYNET(nm, name, k, what, cell) \
+    static const FitModel nm = { name, "a tiny " what " trained on other subjects' choices", 0, { { 0 } }, \
+                                 netm_init, rnn_p1, net_update, FIT_KIND_TINYRNN, k, NULL, cell }
+TINYNET(m_tinyrnn1, "tinyrnn1", 1, "RNN of 1 tanh unit", FIT_CELL_RATE);
+TINYNET(m_tinyrnn2, "tinyrnn2", 2, "RNN of 2 tanh units", FIT_CELL_RATE);
+TINYNET(m_tinyrnn4, "tinyrnn4", 4, "RNN of 4 tanh units", FIT_CELL_RATE);
+TINYNET(m_tinyrnn8, "tinyrnn8", 8, "RNN of 8 tanh units", FIT_CELL_RATE);
+TINYNET(m_gru1, "gru1", 1, "GRU of 1 unit", FIT_CELL_GRU);
+TINYNET(m_gru2, "gru2", 2, "GRU of 2 units", FIT_CELL_GRU);
+TINYNET(m_gru4, "gru4", 4, "GRU of 4 units", FIT_CELL_GRU);
+TINYNET(m_gru8, "gru8", 8, "GRU of 8 units", FIT_CELL_GRU);
 
 const FitModel *const fit_models[] = {
     &m_rw, &m_rw2, &m_rwf, &m_rwp, &m_wsls, &m_wsls2, &m_observer, &m_bayes,
     &m_network, &m_tinyrnn1, &m_tinyrnn2, &m_tinyrnn4, &m_tinyrnn8,
+    &m_gru1, &m_gru2, &m_gru4, &m_gru8,
     NULL
 };
 

@@ -7,11 +7,34 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "analysis/fit_gru.h"
 #include "analysis/fit_net.h"
 #include "core/rng.h"
 #include "model/optim.h"
 
 #define P_EPS 1e-12
+
+/* What the shared training and cross-validation need of a tiny network's cell. */
+typedef struct FitCell {
+    void (*reset)(FitNet *f);
+    double (*dlogit)(const FitNet *f);
+    void (*record)(FitNet *f, int action, double reward);
+    double *(*params)(FitNet *f, size_t *n);
+    void (*init)(FitNet *f, gsl_rng *rng);
+    void (*refresh)(FitNet *f);   /* after params changed */
+    /* NLL of subject s; with grad, w times its gradient added into grad */
+    double (*nll)(FitNet *f, const FitSubject *s, double w, double *grad);
+} FitCell;
+
+static void rate_reset(FitNet *f);
+static double rate_dlogit(const FitNet *f);
+static void rate_record(FitNet *f, int action, double reward);
+static double *rate_params(FitNet *f, size_t *n);
+static void rate_init(FitNet *f, gsl_rng *rng);
+static void rate_refresh(FitNet *f);
+static double rate_nll(FitNet *f, const FitSubject *s, double w, double *grad);
+static const FitCell cell_rate = { rate_reset, rate_dlogit, rate_record, rate_params, rate_init, rate_refresh,
+                                   rate_nll };
 
 FitNet *fit_net_alloc(const NetConfig *nc, const double *params, char *err, size_t n_err)
 {
@@ -31,7 +54,10 @@ FitNet *fit_net_alloc(const NetConfig *nc, const double *params, char *err, size
     }
     if (params) memcpy(f->net->params, params, f->net->d.n_params * sizeof(double));
     net_refresh(f->net);
-    if (!(f->lane = net_lane_alloc(f->net))) goto oom;
+    f->cell = &cell_rate;
+    f->dl = calloc((size_t)c.max_trials * 2, sizeof(double));
+    f->dv = calloc((size_t)c.max_trials, sizeof(double));
+    if (!(f->lane = net_lane_alloc(f->net)) || !f->dl || !f->dv) goto oom;
     return f;
 oom:
     fit_net_free(f);
@@ -44,6 +70,9 @@ void fit_net_free(FitNet *f)
     if (!f) return;
     net_free(f->net);
     net_lane_free(f->lane);
+    fit_gru_free(f->gru);
+    free(f->dl);
+    free(f->dv);
     free(f);
 }
 
@@ -69,13 +98,13 @@ int fit_net_cues(FitNet *f, const FitSubject *s, double *cue)
     return FIT_OK;
 }
 
-void fit_net_reset(FitNet *f)
+static void rate_reset(FitNet *f)
 {
     net_lane_reset(f->lane);
     net_forward_step(f->net, f->lane, NULL, NULL);
 }
 
-double fit_net_dlogit(const FitNet *f)
+static double rate_dlogit(const FitNet *f)
 {
     const NetLane *L = f->lane;
     int t = L->t < L->T_max ? L->t : L->T_max - 1;   /* past the lane's end: its last policy */
@@ -83,7 +112,7 @@ double fit_net_dlogit(const FitNet *f)
     return lp[1] - lp[0];
 }
 
-void fit_net_record(FitNet *f, int action, double reward)
+static void rate_record(FitNet *f, int action, double reward)
 {
     NetLane *L = f->lane;
     if (L->t >= L->T_max) return;
@@ -91,7 +120,60 @@ void fit_net_record(FitNet *f, int action, double reward)
     if (L->t < L->T_max) net_forward_step(f->net, L, NULL, NULL);
 }
 
+void fit_net_reset(FitNet *f) { f->cell->reset(f); }
+double fit_net_dlogit(const FitNet *f) { return f->cell->dlogit(f); }
+void fit_net_record(FitNet *f, int action, double reward) { f->cell->record(f, action, reward); }
+
 /* ---- tiny RNNs ---------------------------------------------------------------- */
+
+
+static double *rate_params(FitNet *f, size_t *n)
+{
+    *n = f->net->d.n_params;
+    return f->net->params;
+}
+static void rate_init(FitNet *f, gsl_rng *rng) { net_init(f->net, rng); }
+static void rate_refresh(FitNet *f) { net_refresh(f->net); }
+
+/* The rate network's NLL of subject s (teacher-forced); with grad, the
+** cross-entropy gradient of its trials scaled by w through model/net.c's
+** backward pass (dV = 0). */
+static double rate_nll(FitNet *f, const FitSubject *s, double w, double *grad)
+{
+    const Net *net = f->net;
+    NetLane *L = f->lane;
+    double nll = 0.0;
+    net_lane_reset(L);
+    for (int t = 0; t < s->n; t++) {
+        int a = s->a[t];
+        if (a < 0) continue;
+        net_forward_step(net, L, NULL, NULL);
+        const double *lp = L->logp + (size_t)L->t * 2;
+        nll -= lp[a] < log(P_EPS) ? log(P_EPS) : lp[a];
+        if (grad) {
+            double *g = f->dl + (size_t)L->t * 2;
+            g[0] = w * (exp(lp[0]) - (a == 0));
+            g[1] = w * (exp(lp[1]) - (a == 1));
+        }
+        net_lane_record(L, a, s->r[t]);
+    }
+    if (grad && L->t > 0) net_backward(net, L, f->dl, f->dv, grad);
+    return nll;
+}
+
+static void gru_reset(FitNet *f) { fit_gru_reset(f->gru); }
+static double gru_dlogit(const FitNet *f) { return fit_gru_dlogit(f->gru); }
+static void gru_record(FitNet *f, int action, double reward) { fit_gru_record(f->gru, action, reward); }
+static double *gru_params(FitNet *f, size_t *n)
+{
+    *n = f->gru->n_params;
+    return f->gru->params;
+}
+static void gru_init(FitNet *f, gsl_rng *rng) { fit_gru_init(f->gru, rng); }
+static void gru_refresh(FitNet *f) { (void)f; }
+static double gru_nll(FitNet *f, const FitSubject *s, double w, double *grad) { return fit_gru_nll(f->gru, s, w, grad); }
+
+static const FitCell cell_gru = { gru_reset, gru_dlogit, gru_record, gru_params, gru_init, gru_refresh, gru_nll };
 
 static void rnn_config(int units, int max_trials, NetConfig *nc)
 {
@@ -105,50 +187,48 @@ static void rnn_config(int units, int max_trials, NetConfig *nc)
     nc->gain = 1.0;
 }
 
-int fit_rnn_n_weights(int units)
+/* A tiny network of model m for up to T valid trials, with params (the
+** cell's layout) or zeros; NULL without memory. */
+static FitNet *rnn_alloc(const FitModel *m, int T, const double *params)
 {
-    int I = 2 + 1;
-    return units * I + units * units + units + 2 * units + 2;
+    if (m->cell != FIT_CELL_GRU) {
+        NetConfig nc;
+        char err[256];
+        rnn_config(m->units, T, &nc);
+        return fit_net_alloc(&nc, params, err, sizeof err);
+    }
+    FitNet *f = calloc(1, sizeof *f);
+    if (!f) return NULL;
+    f->cell = &cell_gru;
+    if (!(f->gru = fit_gru_alloc(m->units, T))) {
+        free(f);
+        return NULL;
+    }
+    if (params) memcpy(f->gru->params, params, f->gru->n_params * sizeof(double));
+    return f;
 }
 
-/* NLL of subject s (teacher-forced); with dl (T_max x 2) not NULL, the
-** cross-entropy gradient of its trials scaled by w is added into grad. */
-static double rnn_subject(FitNet *f, const FitSubject *s, double w, double *dl, const double *dv, double *grad)
+int fit_rnn_n_weights(const FitModel *m)
 {
-    const Net *net = f->net;
-    NetLane *L = f->lane;
-    double nll = 0.0;
-    net_lane_reset(L);
-    for (int t = 0; t < s->n; t++) {
-        int a = s->a[t];
-        if (a < 0) continue;
-        net_forward_step(net, L, NULL, NULL);
-        const double *lp = L->logp + (size_t)L->t * 2;
-        nll -= lp[a] < log(P_EPS) ? log(P_EPS) : lp[a];
-        if (dl) {
-            double *g = dl + (size_t)L->t * 2;
-            g[0] = w * (exp(lp[0]) - (a == 0));
-            g[1] = w * (exp(lp[1]) - (a == 1));
-        }
-        net_lane_record(L, a, s->r[t]);
-    }
-    if (dl && L->t > 0) net_backward(net, L, dl, dv, grad);
-    return nll;
+    if (m->cell == FIT_CELL_GRU) return fit_gru_n_params(m->units);
+    int I = 2 + 1, N = m->units;
+    return N * I + N * N + N + 2 * N + 2;   /* all but the unused critic readout */
 }
 
 typedef struct RnnWork {
     FitNet *f;
     Optim *opt;
-    double *grad, *best, *dl, *dv;
+    double *grad, *best;
 } RnnWork;
 
 /* Train W's network on the subjects with role[i] = 1, stopping early on
 ** those with role[i] = 2. */
 static void rnn_train(RnnWork *W, const FitSubject *s, int n, const unsigned char *role, gsl_rng *rng)
 {
-    Net *net = W->f->net;
-    const size_t P = net->d.n_params;
-    net_init(net, rng);
+    FitNet *f = W->f;
+    size_t P;
+    double *params = f->cell->params(f, &P);
+    f->cell->init(f, rng);
     optim_reset(W->opt);
     long n_tr = 0;
     for (int i = 0; i < n; i++)
@@ -159,23 +239,23 @@ static void rnn_train(RnnWork *W, const FitSubject *s, int n, const unsigned cha
     for (int ep = 0; ep < FIT_RNN_MAX_EPOCHS && since < FIT_RNN_PATIENCE; ep++) {
         double val = 0.0;
         for (int i = 0; i < n; i++)
-            if (role[i] == 2) val += rnn_subject(W->f, &s[i], 0.0, NULL, NULL, NULL);
+            if (role[i] == 2) val += f->cell->nll(f, &s[i], 0.0, NULL);
         if (val < best - 1e-9) {
             best = val;
-            memcpy(W->best, net->params, P * sizeof(double));
+            memcpy(W->best, params, P * sizeof(double));
             since = 0;
         } else {
             since++;
         }
         memset(W->grad, 0, P * sizeof(double));
         for (int i = 0; i < n; i++)
-            if (role[i] == 1) rnn_subject(W->f, &s[i], 1.0 / (double)n_tr, W->dl, W->dv, W->grad);
+            if (role[i] == 1) f->cell->nll(f, &s[i], 1.0 / (double)n_tr, W->grad);
         optim_clip(W->grad, P, 1.0);
-        optim_step(W->opt, net->params, W->grad);
-        net_refresh(net);
+        optim_step(W->opt, params, W->grad);
+        f->cell->refresh(f);
     }
-    memcpy(net->params, W->best, P * sizeof(double));
-    net_refresh(net);
+    memcpy(params, W->best, P * sizeof(double));
+    f->cell->refresh(f);
 }
 
 /* Roles for training without the subjects of `fold` (fold < 0: none held
@@ -193,7 +273,20 @@ static void rnn_roles(int n, int folds, int fold, unsigned char *role)
     }
 }
 
-int fit_rnn_cv(int units, const FitSubject *s, int n, int folds, unsigned long seed, FitResult *res, FitNet **full)
+static void rnn_results(const FitModel *m, const FitSubject *s, int n, FitResult *res)
+{
+    for (int i = 0; i < n; i++) {
+        memset(&res[i], 0, sizeof res[i]);
+        res[i].loglik_ref = NAN;
+        for (int j = 0; j < FIT_MAX_PARAMS; j++) res[i].x[j] = NAN;
+        res[i].n_params = fit_rnn_n_weights(m);
+        res[i].converged = 1;
+        for (int t = 0; t < s[i].n; t++) res[i].n_trials += s[i].a[t] >= 0;
+    }
+}
+
+int fit_rnn_cv(const FitModel *m, const FitSubject *s, int n, int folds, unsigned long seed, FitResult *res,
+               FitNet **full)
 {
     if (full) *full = NULL;
     if (n < 3) return FIT_NODATA;
@@ -205,51 +298,35 @@ int fit_rnn_cv(int units, const FitSubject *s, int n, int folds, unsigned long s
         for (int t = 0; t < s[i].n; t++) v += s[i].a[t] >= 0;
         T = v > T ? v : T;
     }
-    NetConfig nc;
-    rnn_config(units, T, &nc);
-    char err[256];
-    RnnWork W = { fit_net_alloc(&nc, NULL, err, sizeof err), NULL, NULL, NULL, NULL, NULL };
+    RnnWork W = { rnn_alloc(m, T, NULL), NULL, NULL, NULL };
     unsigned char *role = malloc((size_t)n);
     gsl_rng *rng = rng_alloc();
     int rc = FIT_NOMEM;
     if (!W.f || !role || !rng) goto done;
-    const size_t P = W.f->net->d.n_params;
+    size_t P;
+    double *params = W.f->cell->params(W.f, &P);
     OptimConfig oc = { OPTIM_ADAM, FIT_RNN_LR, 0.99, 0.9, 0.999, 1e-8 };
     W.opt = optim_alloc(&oc, P);
     W.grad = malloc(P * sizeof(double));
     W.best = malloc(P * sizeof(double));
-    W.dl = calloc((size_t)T * 2, sizeof(double));
-    W.dv = calloc((size_t)T, sizeof(double));
-    if (!W.opt || !W.grad || !W.best || !W.dl || !W.dv) goto done;
-    for (int i = 0; i < n; i++) {
-        memset(&res[i], 0, sizeof res[i]);
-        res[i].loglik_ref = NAN;
-        for (int j = 0; j < FIT_MAX_PARAMS; j++) res[i].x[j] = NAN;
-        res[i].n_params = fit_rnn_n_weights(units);
-        res[i].converged = 1;
-        for (int t = 0; t < s[i].n; t++) res[i].n_trials += s[i].a[t] >= 0;
-    }
+    if (!W.opt || !W.grad || !W.best) goto done;
+    rnn_results(m, s, n, res);
     for (int k = -1; k < folds; k++) {   /* k = -1: every subject (in-sample) */
         rnn_roles(n, folds, k, role);
-        gsl_rng_set(rng, rng_mix64(seed * 0x9E3779B97F4A7C15ull + (uint64_t)(units * 1000 + k + 1)));
+        gsl_rng_set(rng, rng_mix64(seed * 0x9E3779B97F4A7C15ull + (uint64_t)(m->units * 1000 + k + 1)));
         rnn_train(&W, s, n, role, rng);
         for (int i = 0; i < n; i++) {
-            if (k < 0) res[i].loglik = -rnn_subject(W.f, &s[i], 0.0, NULL, NULL, NULL);
-            else if (role[i] == 0) res[i].heldout_loglik = -rnn_subject(W.f, &s[i], 0.0, NULL, NULL, NULL);
+            if (k < 0) res[i].loglik = -W.f->cell->nll(W.f, &s[i], 0.0, NULL);
+            else if (role[i] == 0) res[i].heldout_loglik = -W.f->cell->nll(W.f, &s[i], 0.0, NULL);
         }
-        if (k < 0 && full) {
-            *full = fit_net_alloc(&nc, W.f->net->params, err, sizeof err);
-            if (!*full) goto done;
-        }
+        if (k < 0 && full && !(*full = rnn_alloc(m, T, params))) goto done;
     }
     rc = FIT_OK;
 done:
-    if (W.f) fit_net_free(W.f);
+    fit_net_free(W.f);
     optim_free(W.opt);
     free(W.grad);
     free(W.best);
-    free(W.dl);
-    free(W.dv);
     free(role);
     if (rng) gsl_rng_free(rng);
     if (rc != FIT_OK && full && *full) fit_net_free(*full), *full = NULL;

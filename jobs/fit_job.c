@@ -93,7 +93,7 @@ static int fit_model(const FitJob *j, int m, FitSubject *subs, int k, FitJobResu
     const FitModel *mod = j->models[m];
     FitResult *res = &out->res[(size_t)m * (size_t)k];
     if (mod->kind == FIT_KIND_TINYRNN)
-        return fit_rnn_cv(mod->units, subs, k, j->opt.cv >= 2 ? j->opt.cv : 5, j->opt.seed, res, &out->nets[m]);
+        return fit_rnn_cv(mod, subs, k, j->opt.cv >= 2 ? j->opt.cv : 5, j->opt.seed, res, &out->nets[m]);
     if (j->hier) {   /* the group prior couples the subjects: all at once */
         if (mod->kind == FIT_KIND_NETWORK)
             for (int q = 0; q < k; q++) {

@@ -59,12 +59,14 @@ fi
 refs=$(sed -n 's/.*"episode":\([0-9]*\).*"loglik_ref":\([^,}]*\).*/\1|\2/p' nj.txt)
 worst=$(printf '%s\n%s\n' "$sums" "$refs" | awk -F'|' '{ if ($1 in v) { d = v[$1] - $2; if (d < 0) d = -d; if (d > w) w = d } else v[$1] = $2 } END { printf "%.3g", w + 0 }')
 check "network log L at T 1, lapse 0 = sum log stored policy (max diff $worst <= 1e-9)" awk "BEGIN { exit !($worst <= 1e-9) }"
-"$BIN" fit r.db --run 1 --model rw,network,tinyrnn1 --network "$WORK/n.db:1" --cv 2 --ppc 2 --figures figs > np.txt 2>/dev/null
+"$BIN" fit r.db --run 1 --model rw,network,tinyrnn1,gru1 --network "$WORK/n.db:1" --cv 2 --ppc 2 --figures figs > np.txt 2>/dev/null
 check "network and tiny RNN fitted to people, with --ppc" grep -q "^posterior predictive check" np.txt
 check "the ppc has the people's row" grep -q "^people *22" np.txt
 check "figures fitcompare and ppc drawn" test -s figs/fitcompare.png -a -s figs/ppc.png -a -s figs/ppc_stay.dat
 check "the network's fits stored with its run" test "$(sqlite3 r.db "SELECT count(*) FROM fits WHERE model = 'network' AND params LIKE '%network_run%'")" -eq 22
 check "the tiny RNN's fits stored" test "$(sqlite3 r.db "SELECT count(*) FROM fits WHERE model = 'tinyrnn1' AND heldout_loglik < 0")" -eq 22
+check "the tiny GRU's fits stored, with its 19 weights" test "$(sqlite3 r.db "SELECT count(*) FROM fits WHERE model = 'gru1' AND heldout_loglik < 0 AND params LIKE '%\"weights\":19%'")" -eq 22
+check "the tiny GRU simulated by the ppc" grep -q "^gru1 " np.txt
 
 n_before=$(nfits)
 refusals <<ROWS
