@@ -8,7 +8,16 @@
 **      volatility task's schedule (120 stable trials at 0.75/0.25, 120
 **      volatile at 0.8/0.2 reversing every 30, order alternating), is
 **      recovered, and its bootstrap interval holds 4 and is the same twice;
-**   4. no volatile stretch: ANALYSIS_NODATA.
+**   4. no volatile stretch: ANALYSIS_NODATA;
+** and the diagnostics of analysis/volatility_diag.c:
+**   5. a planted switcher (after a loss it switches with p 0.1 in stable
+**      stretches and 0.4 in volatile ones, after a win never) gives those
+**      P(switch | loss) within 5 standard errors, P(switch | win) 0, and the
+**      losses split over stretch positions; accuracy by trials since a
+**      reversal on a hand-built episode;
+**   6. planted rates: unit 0 ~ N(2 x volatile, 1) from the 20th trial of a
+**      stretch on (N(1, 1) before), units 1-2 noise: the held-out decoding
+**      accuracy is Phi(1) = 0.841 there and 1/2 in the first 20 trials.
 ** Every random number comes from a seeded generator (core/rng.h).
 */
 #include <setjmp.h>
@@ -20,7 +29,9 @@
 #include <stdlib.h>
 #include <string.h>
 #include <cmocka.h>
+#include <gsl/gsl_randist.h>
 
+#include "analysis/volatility_diag.h"
 #include "analysis/volatility_fit.h"
 #include "core/episode.h"
 #include "core/rng.h"
@@ -150,6 +161,114 @@ static void no_volatile_stretch(void **state)
     episode_free(e);
 }
 
+/* The schedule of simulate() with a planted switcher: after a loss switch
+** with p_switch[kind], after a win stay; the truth (best, since_reversal) is
+** filled; with units > 0, the planted rates of item 6. */
+static void simulate_switcher(EpisodeRecord **eps, const double *p_switch, int units)
+{
+    gsl_rng *r = rng_alloc();
+    assert_non_null(r);
+    for (int i = 0; i < N_EPS; i++) {
+        EpisodeRecord *e = eps[i] = episode_alloc(2 * T_HALF, units);
+        assert_non_null(e);
+        e->n_pfc = units;
+        int vol_first = i % 2;
+        snprintf(e->instance, sizeof e->instance, "{\"stretches\":[[\"%s\",0,%d],[\"%s\",%d,%d]]}",
+                 vol_first ? "volatile" : "stable", T_HALF, vol_first ? "stable" : "volatile", T_HALF, T_HALF);
+        rng_seed_episode(r, 11, RNG_STREAM_TASK, (uint64_t)i);
+        int good = 0, a = 0, since = 0;
+        for (int t = 0; t < 2 * T_HALF; t++) {
+            int vol = (t < T_HALF) == vol_first, pos = t % T_HALF;
+            since++;
+            if (vol && pos > 0 && pos % 30 == 0) good = 1 - good, since = 0;
+            if (t == 0) since = 0;
+            if (t > 0 && e->trials[t - 1].reward == 0.0 && gsl_rng_uniform(r) < p_switch[vol]) a = 1 - a;
+            double rew = gsl_rng_uniform(r) < (a == good ? 0.75 : 0.25);
+            set(e, t, a, rew);
+            e->trials[t].truth.best = good;
+            e->trials[t].truth.since_reversal = since;
+            for (int u = 0; u < units; u++)
+                e->activity[t * units + u] =
+                    (float)(gsl_ran_gaussian(r, 1.0) + (u == 0 ? (pos < 20 ? 1.0 : 2.0 * vol) : 0.0));
+        }
+    }
+    gsl_rng_free(r);
+}
+
+static void diag_planted_switcher(void **state)
+{
+    (void)state;
+    EpisodeRecord *eps[N_EPS];
+    const double ps[2] = { 0.1, 0.4 };
+    simulate_switcher(eps, ps, 0);
+    VolDiag d;
+    assert_int_equal(voldiag_behaviour(eps, N_EPS, &d), ANALYSIS_OK);
+    assert_int_equal(d.n_episodes, N_EPS);
+    for (int k = 0; k < 2; k++) {
+        const VolDiagKind *c = &d.kind[k];
+        double se = sqrt(ps[k] * (1 - ps[k]) / (double)c->n_loss);
+        assert_true(c->n_loss > 1000);
+        assert_close(c->p_switch_loss, ps[k], 5 * se);
+        assert_close(c->p_switch_win, 0.0, 0);
+        assert_int_equal(c->n_acc, (long)N_EPS * T_HALF);
+        long n = 0;
+        for (int h = 0; h < 2; h++)
+            for (int b = 0; b < VOLDIAG_NBIN; b++) {
+                n += c->n_pos_loss[h][b];
+                if (b >= T_HALF / VOLDIAG_BIN) assert_int_equal(c->n_pos_loss[h][b], 0);
+                else if (c->n_pos_loss[h][b] > 200)
+                    assert_close(c->psl_pos[h][b], ps[k], 5 * sqrt(ps[k] * (1 - ps[k]) / (double)c->n_pos_loss[h][b]));
+            }
+        assert_int_equal(n, c->n_loss);
+    }
+    for (int i = 0; i < N_EPS; i++) episode_free(eps[i]);
+
+    /* accuracy by trials since a reversal, by hand: since 0 1 0 1 2 (volatile), best 0 0 1 1 1 */
+    EpisodeRecord *e = episode_alloc(5, 0);
+    assert_non_null(e);
+    snprintf(e->instance, sizeof e->instance, "{\"stretches\":[[\"volatile\",0,5]]}");
+    const int act[5] = { 0, 0, 0, 1, 1 }, best[5] = { 0, 0, 1, 1, 1 }, since[5] = { 0, 1, 0, 1, 2 };
+    for (int t = 0; t < 5; t++) {
+        set(e, t, act[t], 1.0);
+        e->trials[t].truth.best = best[t];
+        e->trials[t].truth.since_reversal = since[t];
+    }
+    assert_int_equal(voldiag_behaviour(&e, 1, &d), ANALYSIS_OK);
+    assert_close(d.kind[VOLFIT_VOLATILE].acc_since[0], 0.5, 1e-12);
+    assert_close(d.kind[VOLFIT_VOLATILE].acc_since[1], 1.0, 1e-12);
+    assert_close(d.kind[VOLFIT_VOLATILE].acc_since[2], 1.0, 1e-12);
+    assert_true(isnan(d.kind[VOLFIT_VOLATILE].acc_since[3]));
+    assert_close(d.kind[VOLFIT_VOLATILE].accuracy, 0.8, 1e-12);
+    assert_true(isnan(d.kind[VOLFIT_STABLE].accuracy));
+    episode_free(e);
+}
+
+static void diag_planted_decoding(void **state)
+{
+    (void)state;
+    EpisodeRecord *eps[N_EPS];
+    const double ps[2] = { 0.2, 0.2 };
+    simulate_switcher(eps, ps, 3);
+    VolDecode v;
+    assert_int_equal(voldiag_decode(eps, N_EPS, 1e-3, &v), ANALYSIS_OK);
+    assert_int_equal(v.n_units, 3);
+    assert_int_equal(v.n_train, (long)N_EPS / 2 * 2 * T_HALF);
+    assert_int_equal(v.n_test, v.n_train);
+    assert_true(v.converged);
+    const double phi1 = 0.841345;   /* Phi(1): the Bayes accuracy of N(0,1) against N(2,1) */
+    for (int k = 0; k < 2; k++) {
+        long n0 = v.n_pos[k][0];
+        assert_int_equal(n0, (long)N_EPS / 2 * 20);
+        assert_close(v.acc_pos[k][0], 0.5, 5 * sqrt(0.25 / (double)n0));
+        for (int b = 1; b < T_HALF / VOLDIAG_BIN; b++)
+            assert_close(v.acc_pos[k][b], phi1, 5 * sqrt(phi1 * (1 - phi1) / (double)v.n_pos[k][b]));
+    }
+    /* no activity: no decoding */
+    for (int i = 0; i < N_EPS; i++) eps[i]->n_pfc = 0;
+    assert_int_equal(voldiag_decode(eps, N_EPS, 1e-3, &v), ANALYSIS_NODATA);
+    for (int i = 0; i < N_EPS; i++) episode_free(eps[i]);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -157,6 +276,8 @@ int main(void)
         cmocka_unit_test(nll_by_hand),
         cmocka_unit_test(planted_ratio_recovered),
         cmocka_unit_test(no_volatile_stretch),
+        cmocka_unit_test(diag_planted_switcher),
+        cmocka_unit_test(diag_planted_decoding),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
