@@ -30,9 +30,10 @@ run_one() {   # name, command...
 # The entries: every unit-test program, then the command-line scripts (under
 # valgrind: the programs, then tests/valgrind_cli.sh). The statistical
 # programs that take seconds natively (test_fit, test_behavior,
-# test_volatility_fit) would take many minutes under valgrind: there they run
-# natively, and check-asan covers their memory errors.
-VG_NATIVE=" test_fit test_behavior test_volatility_fit "
+# test_volatility_fit, test_bayes: simulated regret over thousands of
+# episodes) would take minutes under valgrind: there they run natively, and
+# check-asan covers their memory errors.
+VG_NATIVE=" test_fit test_behavior test_volatility_fit test_bayes "
 entries() {
     for t in "$BUILD"/tests/test_*; do
         [ -x "$t" ] || continue
