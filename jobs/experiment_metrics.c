@@ -29,11 +29,31 @@ static int read_run(Store *s, int64_t run, int activity, EpisodeRecord ***eps, i
     return -1;
 }
 
+/* Which run a metric family's cache holds: its analysis runs once per run,
+** however many of its metrics are asked for. */
+typedef struct MetricRun {
+    const Store *store;
+    int64_t run;
+} MetricRun;
+
+static int is_cached(const MetricRun *k, const Store *s, int64_t run) { return k->store == s && k->run == run; }
+
+static void remember(MetricRun *k, const Store *s, int64_t run)
+{
+    k->store = s;
+    k->run = run;
+}
+
+static int out_of_memory(int64_t run, char *err, size_t n_err)
+{
+    snprintf(err, n_err, "run %lld: out of memory", (long long)run);
+    return -1;
+}
+
 /* ---- harlow: accuracy by trial of the episode ----------------------------------------------------- */
 
 static struct {
-    const Store *store;
-    int64_t run;
+    MetricRun key;
     double acc[2];
 } harlow_cache;
 
@@ -41,7 +61,7 @@ int experiment_metric_harlow(Store *s, int64_t run, const ExperimentMetric *m, d
                              size_t n_err)
 {
     *value = NAN;
-    if (harlow_cache.store != s || harlow_cache.run != run) {
+    if (!is_cached(&harlow_cache.key, s, run)) {
         EpisodeRecord **eps;
         int n;
         if (read_run(s, run, 0, &eps, &n, err, n_err) != 0) return -1;
@@ -56,8 +76,7 @@ int experiment_metric_harlow(Store *s, int64_t run, const ExperimentMetric *m, d
             }
         store_episodes_free(eps, n);
         for (int t = 0; t < 2; t++) harlow_cache.acc[t] = tot[t] ? (double)hit[t] / (double)tot[t] : NAN;
-        harlow_cache.store = s;
-        harlow_cache.run = run;
+        remember(&harlow_cache.key, s, run);
     }
     *value = harlow_cache.acc[!strcmp(m->key, "trial2")];
     return 0;
@@ -66,8 +85,7 @@ int experiment_metric_harlow(Store *s, int64_t run, const ExperimentMetric *m, d
 /* ---- baited: the Lau-Glimcher kernel, matching, selectivity ---------------------------------------- */
 
 static struct {
-    const Store *store;
-    int64_t run;
+    MetricRun key;
     double lg_rewarded, lg_unrewarded, slope, sel[SEL_N];
 } baited_cache;
 
@@ -93,14 +111,13 @@ int experiment_metric_baited(Store *s, int64_t run, const ExperimentMetric *m, d
                              size_t n_err)
 {
     *value = NAN;
-    if (baited_cache.store != s || baited_cache.run != run) {
+    if (!is_cached(&baited_cache.key, s, run)) {
         EpisodeRecord **eps;
         int n;
         if (read_run(s, run, 1, &eps, &n, err, n_err) != 0) return -1;
         baited_analyse(eps, n);
         store_episodes_free(eps, n);
-        baited_cache.store = s;
-        baited_cache.run = run;
+        remember(&baited_cache.key, s, run);
     }
     if (!strcmp(m->key, "lg_reward_1")) *value = baited_cache.lg_rewarded - baited_cache.lg_unrewarded;
     else if (!strcmp(m->key, "lg_rewarded_1")) *value = baited_cache.lg_rewarded;
@@ -115,8 +132,7 @@ int experiment_metric_baited(Store *s, int64_t run, const ExperimentMetric *m, d
 /* ---- volatility: alpha per stretch ---------------------------------------------------------------- */
 
 static struct {
-    const Store *store;
-    int64_t run;
+    MetricRun key;
     int ok;
     VolStretchFit fit;
 } vol_cache;
@@ -125,19 +141,15 @@ int experiment_metric_volatility(Store *s, int64_t run, const ExperimentMetric *
                                  size_t n_err)
 {
     *value = NAN;
-    if (vol_cache.store != s || vol_cache.run != run) {
+    if (!is_cached(&vol_cache.key, s, run)) {
         EpisodeRecord **eps;
         int n;
         if (read_run(s, run, 0, &eps, &n, err, n_err) != 0) return -1;
         int rc = volfit_fit(eps, n, VOLATILITY_BOOT, VOLATILITY_LEVEL, VOLATILITY_BOOT_SEED, &vol_cache.fit);
         store_episodes_free(eps, n);
-        if (rc == ANALYSIS_NOMEM) {
-            snprintf(err, n_err, "run %lld: out of memory", (long long)run);
-            return -1;
-        }
+        if (rc == ANALYSIS_NOMEM) return out_of_memory(run, err, n_err);
         vol_cache.ok = rc == ANALYSIS_OK;
-        vol_cache.store = s;
-        vol_cache.run = run;
+        remember(&vol_cache.key, s, run);
     }
     const VolStretchFit *f = &vol_cache.fit;
     if (!vol_cache.ok) return 0;
@@ -153,8 +165,7 @@ int experiment_metric_volatility(Store *s, int64_t run, const ExperimentMetric *
 /* ---- inferred: delta at the first switch after a reversal ------------------------------------------ */
 
 static struct {
-    const Store *store;
-    int64_t run;
+    MetricRun key;
     int ok;
     NeuralInferred inf;
 } inferred_cache;
@@ -163,7 +174,7 @@ int experiment_metric_inferred(Store *s, int64_t run, const ExperimentMetric *m,
                                size_t n_err)
 {
     *value = NAN;
-    if (inferred_cache.store != s || inferred_cache.run != run) {
+    if (!is_cached(&inferred_cache.key, s, run)) {
         EpisodeRecord **eps;
         int n;
         if (read_run(s, run, 0, &eps, &n, err, n_err) != 0) return -1;
@@ -172,14 +183,12 @@ int experiment_metric_inferred(Store *s, int64_t run, const ExperimentMetric *m,
         store_episodes_free(eps, n);
         if (rc == ANALYSIS_NOMEM) {
             free(rpe);
-            snprintf(err, n_err, "run %lld: out of memory", (long long)run);
-            return -1;
+            return out_of_memory(run, err, n_err);
         }
         inferred_cache.ok = rc == ANALYSIS_OK && rpe->inferred.n_switches > 0;
         if (inferred_cache.ok) inferred_cache.inf = rpe->inferred;
         free(rpe);
-        inferred_cache.store = s;
-        inferred_cache.run = run;
+        remember(&inferred_cache.key, s, run);
     }
     const NeuralInferred *f = &inferred_cache.inf;
     if (!inferred_cache.ok) return 0;
