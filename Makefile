@@ -67,10 +67,15 @@ $(BUILD)/tests/test_noalloc: LDLIBS += -Wl,--wrap=malloc -Wl,--wrap=calloc -Wl,-
 deps:
 	@cli/install-deps.sh
 
+# Builds inside the targets below compile on every core (one job per core,
+# unless the caller already runs make in parallel: then its jobserver rules).
+NPROC    := $(shell nproc 2>/dev/null || echo 2)
+PARALLEL  = $(if $(findstring jobserver,$(MAKEFLAGS)),,-j$(NPROC))
+
 # The README's test command: unit tests (cmocka, one program per module) and
 # the command-line tests, summed into one closing line.
 test: deps
-	@$(MAKE) --no-print-directory build-tests
+	@$(MAKE) --no-print-directory $(PARALLEL) build-tests
 	@tests/run.sh $(BUILD)
 
 build-tests: $(BUILD)/metarl $(TESTS) $(BUILD)/tests/torch_ref
@@ -80,30 +85,30 @@ check-asan:
 	  CFLAGS="-O1 -g -fsanitize=address,undefined -fno-sanitize-recover=undefined -fno-omit-frame-pointer"
 
 check-valgrind: deps
-	@$(MAKE) --no-print-directory build-tests
+	@$(MAKE) --no-print-directory $(PARALLEL) build-tests
 	@METARL_VALGRIND=1 tests/run.sh $(BUILD)
 
 # Crash, signal, storage-fault and NaN tests through the real binary (slower
 # than `make test`; CI runs them).
 check-reliability: deps
-	@$(MAKE) --no-print-directory all
+	@$(MAKE) --no-print-directory $(PARALLEL) all
 	@METARL_BIN=$(BUILD)/metarl sh tests/check_reliability.sh
 
 # The network's science targets, measured over 5 seeds per task (about 20
 # minutes on 2 cores); a Markdown table goes to results/targets/targets.md.
 targets: deps
-	@$(MAKE) --no-print-directory all
+	@$(MAKE) --no-print-directory $(PARALLEL) all
 	@METARL_BIN=$(BUILD)/metarl bash tests/experiment_targets.sh
 
 # Benchmarks (not tests): speed and the measured tables of the README.
 bench: deps
-	@$(MAKE) --no-print-directory $(BUILD)/metarl $(BENCHES) $(BUILD)/tests/torch_ref
+	@$(MAKE) --no-print-directory $(PARALLEL) $(BUILD)/metarl $(BENCHES) $(BUILD)/tests/torch_ref
 	@for b in $(BENCHES); do echo "== $$b"; ./$$b || exit 1; done
 	@echo "== tests/bench_record.sh"; BUILD=$(BUILD) sh tests/bench_record.sh
 	@echo "== tests/bench_torch.sh"; BUILD=$(BUILD) sh tests/bench_torch.sh
 
 demo: deps
-	@$(MAKE) --no-print-directory all
+	@$(MAKE) --no-print-directory $(PARALLEL) all
 	@cli/demo.sh $(BUILD)/metarl
 
 # The notebooks (notebooks/*.ipynb), each executed headless from a fresh run
@@ -112,7 +117,7 @@ demo: deps
 NOTEBOOK_TIMEOUT ?= 900
 notebooks:
 	@cli/install-deps.sh jupyter-nbconvert python3-ipykernel python3-numpy
-	@$(MAKE) --no-print-directory all
+	@$(MAKE) --no-print-directory $(PARALLEL) all
 	@mkdir -p $(BUILD)/notebooks
 	@for nb in notebooks/*.ipynb; do \
 	  echo "== $$nb"; \
@@ -130,7 +135,7 @@ FUZZ_TARGETS  = config import store
 FUZZ_FLAGS    = -O1 -g -fsanitize=fuzzer-no-link,address,undefined -fno-omit-frame-pointer
 fuzz: deps
 	@command -v clang >/dev/null || cli/install-deps.sh clang libclang-rt-14-dev
-	@$(MAKE) --no-print-directory BUILD=build-fuzz CC=clang CFLAGS="$(FUZZ_FLAGS)" \
+	@$(MAKE) --no-print-directory $(PARALLEL) BUILD=build-fuzz CC=clang CFLAGS="$(FUZZ_FLAGS)" \
 	  build-fuzz/libmetarl.a build-fuzz/tests/fuzz/targets.o
 	@mkdir -p tests/fuzz/crashes
 	@for t in $(FUZZ_TARGETS); do \
@@ -153,14 +158,14 @@ $(MPI_BUILD)/%.o: CPPFLAGS += -DMETARL_MPI
 
 mpi:
 	@cli/install-deps.sh $(MPI_DEPS)
-	@$(MAKE) --no-print-directory BUILD=$(MPI_BUILD) CC=mpicc $(MPI_BUILD)/metarl
+	@$(MAKE) --no-print-directory $(PARALLEL) BUILD=$(MPI_BUILD) CC=mpicc $(MPI_BUILD)/metarl
 
 # MPI tests (mpirun -n 2 on this machine): data-parallel training against
 # `metarl train --workers 2`, a 2-rank sweep merged into one store.
 check-mpi: deps
 	@cli/install-deps.sh $(MPI_DEPS)
-	@$(MAKE) --no-print-directory all
-	@$(MAKE) --no-print-directory BUILD=$(MPI_BUILD) CC=mpicc $(MPI_BUILD)/metarl
+	@$(MAKE) --no-print-directory $(PARALLEL) all
+	@$(MAKE) --no-print-directory $(PARALLEL) BUILD=$(MPI_BUILD) CC=mpicc $(MPI_BUILD)/metarl
 	@METARL_BIN=$(BUILD)/metarl METARL_MPI_BIN=$(MPI_BUILD)/metarl sh tests/check_mpi.sh
 
 clean:

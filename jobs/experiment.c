@@ -13,7 +13,6 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "analysis/twostep.h"
 #include "jobs/experiment.h"
 #include "jobs/run_util.h"
 #include "jobs/sweep.h"
@@ -164,48 +163,6 @@ int experiment_metric_summary(Store *s, int64_t run, const ExperimentMetric *m, 
         return -1;
     }
     if (v[0]) *value = strtod(v, NULL);
-    return 0;
-}
-
-/* The last run's two-step analysis: a run's six metrics are read in a row,
-** and reading its stages once is what costs. (The job is single-threaded.) */
-static struct {
-    const Store *store;
-    int64_t run;
-    int ok_stay, ok_reg;
-    TwoStepStay stay;
-    TwoStepRegression reg;
-} twostep_cache;
-
-int experiment_metric_twostep(Store *s, int64_t run, const ExperimentMetric *m, double *value, char *err,
-                              size_t n_err)
-{
-    *value = NAN;
-    if (twostep_cache.store != s || twostep_cache.run != run) {
-        EpisodeRecord **eps;
-        int n;
-        if (store_read_episodes(s, run, 0, &eps, &n) != 0) {
-            snprintf(err, n_err, "run %lld: %s", (long long)run, store_errmsg(s));
-            return -1;
-        }
-        twostep_cache.ok_stay = twostep_stay(eps, n, &twostep_cache.stay) == ANALYSIS_OK;
-        twostep_cache.ok_reg = twostep_regression(eps, n, 0.0, &twostep_cache.reg) == ANALYSIS_OK &&
-                               twostep_cache.reg.fit.converged;
-        store_episodes_free(eps, n);
-        twostep_cache.store = s;
-        twostep_cache.run = run;
-    }
-    if (!strcmp(m->key, "mf_weight") || !strcmp(m->key, "mb_weight")) {
-        if (twostep_cache.ok_reg) *value = m->key[1] == 'f' ? twostep_cache.reg.reward : twostep_cache.reg.interaction;
-        return 0;
-    }
-    if (!strcmp(m->key, "mb_margin")) {
-        double mf = twostep_cache.reg.reward, mb = twostep_cache.reg.interaction;
-        if (twostep_cache.ok_reg) *value = fmin(mb, mb - mf);
-        return 0;
-    }
-    for (int c = 0; c < TS_N_CELLS; c++)
-        if (twostep_cache.ok_stay && !strcmp(m->key, twostep_cell_names[c])) *value = twostep_cache.stay.p[c];
     return 0;
 }
 

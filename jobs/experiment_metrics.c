@@ -1,10 +1,10 @@
-/* jobs/experiment_metrics.c: the metrics of the harlow, baited, volatility
-** and inferred experiments, each read from one stored test or baseline run
-** (see experiment.h; the table is experiment_metrics[] in jobs/experiment.c).
-** An experiment reads several metrics of one run in a row, so each family
-** keeps its last run's analysis (a one-run cache, as the two-step metrics
-** do); the job is single-threaded. A metric the run cannot have (no stages,
-** no activity, no reversal) is NaN, not an error.
+/* jobs/experiment_metrics.c: the metrics of the two-step, harlow, baited,
+** volatility and inferred experiments, each read from one stored test or
+** baseline run (see experiment.h; the table is experiment_metrics[] in
+** jobs/experiment.c). An experiment reads several metrics of one run in a
+** row, so each family keeps its last run's analysis (a one-run cache); the
+** job is single-threaded. A metric the run cannot have (no stages, no
+** activity, no reversal) is NaN, not an error.
 */
 #include <math.h>
 #include <stdio.h>
@@ -14,6 +14,7 @@
 #include "analysis/behavior.h"
 #include "analysis/matching.h"
 #include "analysis/neural.h"
+#include "analysis/twostep.h"
 #include "analysis/volatility_fit.h"
 #include "jobs/experiment.h"
 
@@ -48,6 +49,43 @@ static int out_of_memory(int64_t run, char *err, size_t n_err)
 {
     snprintf(err, n_err, "run %lld: out of memory", (long long)run);
     return -1;
+}
+
+/* ---- two-step: stay probabilities and the stay regression ------------------------------------------ */
+
+static struct {
+    MetricRun key;
+    int ok_stay, ok_reg;
+    TwoStepStay stay;
+    TwoStepRegression reg;
+} twostep_cache;
+
+int experiment_metric_twostep(Store *s, int64_t run, const ExperimentMetric *m, double *value, char *err,
+                              size_t n_err)
+{
+    *value = NAN;
+    if (!is_cached(&twostep_cache.key, s, run)) {
+        EpisodeRecord **eps;
+        int n;
+        if (read_run(s, run, 0, &eps, &n, err, n_err) != 0) return -1;
+        twostep_cache.ok_stay = twostep_stay(eps, n, &twostep_cache.stay) == ANALYSIS_OK;
+        twostep_cache.ok_reg = twostep_regression(eps, n, 0.0, &twostep_cache.reg) == ANALYSIS_OK &&
+                               twostep_cache.reg.fit.converged;
+        store_episodes_free(eps, n);
+        remember(&twostep_cache.key, s, run);
+    }
+    if (!strcmp(m->key, "mf_weight") || !strcmp(m->key, "mb_weight")) {
+        if (twostep_cache.ok_reg) *value = m->key[1] == 'f' ? twostep_cache.reg.reward : twostep_cache.reg.interaction;
+        return 0;
+    }
+    if (!strcmp(m->key, "mb_margin")) {
+        double mf = twostep_cache.reg.reward, mb = twostep_cache.reg.interaction;
+        if (twostep_cache.ok_reg) *value = fmin(mb, mb - mf);
+        return 0;
+    }
+    for (int c = 0; c < TS_N_CELLS; c++)
+        if (twostep_cache.ok_stay && !strcmp(m->key, twostep_cell_names[c])) *value = twostep_cache.stay.p[c];
+    return 0;
 }
 
 /* ---- harlow: accuracy by trial of the episode ----------------------------------------------------- */
