@@ -100,6 +100,12 @@ CREATE TABLE IF NOT EXISTS stages (
     FOREIGN KEY (run_id, episode) REFERENCES episodes (run_id, episode)
 ) STRICT, WITHOUT ROWID;
 
+-- activity and activity_steps are rowid tables with a UNIQUE key (not WITHOUT
+-- ROWID like the small-row tables): SQLite compares a new key against whole
+-- records, and a record of 10-200 KB spills onto overflow pages that each
+-- comparison copied back (half of the recording's cost at 256 units; stores
+-- made before keep their tables, which the same statements read and write).
+--
 -- activity: unit rates of a network, one row per episode and module. The
 -- BLOB holds n_trials x n_units little-endian float32 values, row-major (all
 -- units of trial 0, then trial 1, ...). Rate of unit i on trial t is at byte
@@ -115,9 +121,9 @@ CREATE TABLE IF NOT EXISTS activity (
     n_trials INTEGER NOT NULL,
     n_units  INTEGER NOT NULL,
     rates    BLOB NOT NULL,
-    PRIMARY KEY (run_id, episode, module),
+    UNIQUE (run_id, episode, module),
     FOREIGN KEY (run_id, episode) REFERENCES episodes (run_id, episode)
-) STRICT, WITHOUT ROWID;
+) STRICT;
 
 -- activity_steps: the prefrontal rates of a network with time within a trial
 -- (model.epochs), every step of the episode, written beside `activity` (which
@@ -138,9 +144,9 @@ CREATE TABLE IF NOT EXISTS activity_steps (
     steps_per_trial INTEGER NOT NULL,
     epochs          BLOB NOT NULL,
     rates           BLOB NOT NULL,
-    PRIMARY KEY (run_id, episode, module),
+    UNIQUE (run_id, episode, module),
     FOREIGN KEY (run_id, episode) REFERENCES episodes (run_id, episode)
-) STRICT, WITHOUT ROWID;
+) STRICT;
 
 -- training: the learning curve, one row per training episode.
 CREATE TABLE IF NOT EXISTS training (

@@ -186,10 +186,6 @@ static void transpose(double *restrict dst, size_t ld, const double *restrict sr
         for (int j = 0; j < cols; j++) dst[(size_t)j * ld + i] = src[(size_t)i * cols + j];
 }
 
-void net_to_float(float *restrict dst, const double *restrict src, size_t n)
-{
-    for (size_t i = 0; i < n; i++) dst[i] = (float)src[i];
-}
 #define to_float net_to_float
 
 void net_refresh(Net *net)
@@ -401,7 +397,8 @@ static void step_block(const Net *net, NetLane *const *lanes, int n, const doubl
         assert(s >= 0 && s < L->Ts_max);
         double *u = L->u + (size_t)s * I;
         step_input(net, L, obs ? obs[j] : NULL, u);
-        if (L->u_f) to_float(L->u_f + (size_t)s * I, u, (size_t)I);
+        if (L->u_f)   /* (a few inputs: inline, no call) */
+            for (int k = 0; k < I; k++) L->u_f[(size_t)s * I + k] = (float)u[k];
         const int nu = net_list_nz(L->idx, L->vals, u, I);
         const int nr = s > 0 ? net_list_nz(L->idx + I, L->vals + I, L->r + (size_t)(s - 1) * N, N) : 0;
         cb[j] = (Comb){ L->pre, p->b,
@@ -421,8 +418,8 @@ static void step_block(const Net *net, NetLane *const *lanes, int n, const doubl
                 for (int i = 0; i < N; i++) xi[i] = gsl_ran_gaussian(rng[j], 1.0);
         }
         net_leak_vec(x, s > 0 ? x - N : NULL, L->pre, xi, alpha, leak, net->cfg.noise_sd, N);
-        net_act_vec(net->cfg.activation, rt, x, N);
-        if (L->r_f) to_float(L->r_f + (size_t)s * N, rt, (size_t)N);
+        if (L->r_f) net_act_vec_f(net->cfg.activation, rt, L->r_f + (size_t)s * N, x, N);
+        else net_act_vec(net->cfg.activation, rt, x, N);
         L->ns++;
     }
 }

@@ -215,6 +215,13 @@ void net_gemm_gp(NetLane *L, double *dW_in, double *dW_rec, int N, int I, int T,
     }
 }
 
+/* dst[i] = (float)src[i] for i < n (vectorized: a conversion is correctly
+** rounded however it is done, so the clones give identical bits). */
+NET_HOT void net_to_float(float *restrict dst, const double *restrict src, size_t n)
+{
+    for (size_t i = 0; i < n; i++) dst[i] = (float)src[i];
+}
+
 /* g[0:n] += sum_t a[t lda + 0:n], t < T in order (bias gradients). */
 NET_HOT void net_colsum_acc(double *restrict g, const double *restrict a, size_t lda, int T, int n)
 {
@@ -239,6 +246,19 @@ NET_HOT void net_act_vec(NetActivation f, double *restrict y, const double *rest
         for (int i = 0; i < n; i++) y[i] = tanh(x[i]);
         break;
     }
+}
+
+/* y[i] = f(x[i]) and yf[i] = (float)y[i] for i < n (single precision's
+** forward step: the rates and their float copy; two vectorized loops, the
+** second reading y from L1). */
+NET_HOT void net_act_vec_f(NetActivation f, double *restrict y, float *restrict yf, const double *restrict x,
+                           int n)
+{
+    if (f == NET_RELU)
+        for (int i = 0; i < n; i++) y[i] = x[i] > 0.0 ? x[i] : 0.0;
+    else
+        net_act_vec(f, y, x, n);
+    for (int i = 0; i < n; i++) yf[i] = (float)y[i];
 }
 
 /* x = leak xp + alpha pre (xp NULL: x = alpha pre), then + sd xi (xi may be NULL). */

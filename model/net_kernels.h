@@ -140,6 +140,8 @@ void net_colsum_acc(double *restrict g, const double *restrict a, size_t lda, in
 void net_to_float(float *restrict dst, const double *restrict src, size_t n);
 /* y[i] = f(x[i]) for i < n. */
 void net_act_vec(NetActivation f, double *restrict y, const double *restrict x, int n);
+/* The same, and yf[i] = (float)y[i] (the single-precision copy). */
+void net_act_vec_f(NetActivation f, double *restrict y, float *restrict yf, const double *restrict x, int n);
 /* x = leak xp + alpha pre (xp NULL: x = alpha pre), then + sd xi (xi may be NULL). */
 void net_leak_vec(double *restrict x, const double *restrict xp, const double *restrict pre,
                   const double *restrict xi, double alpha, double leak, double sd, int n);

@@ -1,9 +1,21 @@
-/* model/optim.c: RMSProp, Adam and gradient clipping (see optim.h). */
+/* model/optim.c: RMSProp, Adam and gradient clipping (see optim.h).
+**
+** The loops over the parameters run once per update, which at batch 1 is
+** once per episode (10-17% of training's time at 256 units); OPTIM_HOT builds
+** them for AVX2 as well (picked at run time). Every operation in them
+** (+, *, /, sqrt) is correctly rounded in a vector lane as in a scalar, and
+** with -ffp-contract=off nothing is fused, so both clones give the same bits. */
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "model/optim.h"
+
+#if defined(__GNUC__) && !defined(__clang__) && defined(__x86_64__) && !defined(__SANITIZE_ADDRESS__)
+#define OPTIM_HOT __attribute__((target_clones("avx2", "default"), optimize("O3")))
+#else
+#define OPTIM_HOT
+#endif
 
 Optim *optim_alloc(const OptimConfig *cfg, size_t n_params)
 {
@@ -37,7 +49,7 @@ void optim_reset(Optim *o)
     o->state[2] = 1.0;
 }
 
-void optim_step(Optim *o, double *params, const double *grad)
+OPTIM_HOT void optim_step(Optim *o, double *params, const double *grad)
 {
     const size_t P = o->n_params;
     const double lr = o->cfg.lr, eps = o->cfg.eps;
@@ -62,7 +74,7 @@ void optim_step(Optim *o, double *params, const double *grad)
     }
 }
 
-double optim_norm(const double *g, size_t n)
+OPTIM_HOT double optim_norm(const double *g, size_t n)
 {
     double s0 = 0.0, s1 = 0.0, s2 = 0.0, s3 = 0.0;
     size_t i = 0;
@@ -76,7 +88,7 @@ double optim_norm(const double *g, size_t n)
     return sqrt((s0 + s1) + (s2 + s3));
 }
 
-double optim_clip(double *g, size_t n, double max_norm)
+OPTIM_HOT double optim_clip(double *g, size_t n, double max_norm)
 {
     double norm = optim_norm(g, n);
     if (max_norm > 0.0 && norm > max_norm) {

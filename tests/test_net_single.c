@@ -9,7 +9,8 @@
 ** rounding, and so do the gradients of net_backward_lanes (relative error of
 ** the whole gradient). Single precision is deterministic: the same run twice
 ** gives the same bits, and so do the AVX2+FMA and the portable fmaf paths;
-** its lockstep form equals its one-lane form bit for bit. (The finite-
+** its lockstep form equals its one-lane form bit for bit; the conversion
+** kernels give each element's scalar conversion. (The finite-
 ** difference gradient checks stay in double: tests/test_net.c.)
 */
 #include <math.h>
@@ -235,12 +236,45 @@ static void test_single_lockstep_equals_one_lane(void **state)
     run_free(&a);
 }
 
+/* The forward step's conversion kernels (net_act_vec_f, net_to_float; the
+** run-time clones of net_kernels.c): every element as the scalar
+** definition gives it, y = f(x) as net_act_vec and yf = (float)y, for lengths
+** that leave every vector tail, values from the subnormal to beyond float's
+** range (rounded to +-inf), signed zeros included. */
+static void test_single_conversions(void **state)
+{
+    (void)state;
+    enum { NMAX = 37 };
+    double x[NMAX], y[NMAX], yr[NMAX], d[NMAX];
+    float yf[NMAX], df[NMAX];
+    const double pick[] = { -0.0, 0.0, 1e-300, -1e-300, 1e-40, 3.4e38, 3.5e38, -1e39, 0.1, -2.5, 1.0 / 3.0 };
+    const NetActivation acts[] = { NET_RELU, NET_TANH, NET_SOFTPLUS };
+    for (int n = 0; n <= NMAX; n++)
+        for (int a = 0; a < 3; a++) {
+            for (int i = 0; i < n; i++) x[i] = pick[(i * 7 + n + a) % 11] * (i % 3 == 2 ? -1.0 : 1.0);
+            net_act_vec(acts[a], yr, x, n);
+            net_act_vec_f(acts[a], y, yf, x, n);
+            for (int i = 0; i < n; i++) {
+                assert_memory_equal(&y[i], &yr[i], sizeof(double));
+                const float want = (float)yr[i];
+                assert_memory_equal(&yf[i], &want, sizeof(float));
+                d[i] = x[i];
+            }
+            net_to_float(df, d, (size_t)n);
+            for (int i = 0; i < n; i++) {
+                const float want = (float)d[i];
+                assert_memory_equal(&df[i], &want, sizeof(float));
+            }
+        }
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_single_matches_double),
         cmocka_unit_test(test_single_deterministic),
         cmocka_unit_test(test_single_lockstep_equals_one_lane),
+        cmocka_unit_test(test_single_conversions),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
