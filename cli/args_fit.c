@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include "cli/args_fit.h"
+#include "analysis/regress.h"
 #include "jobs/fit_job.h"
 
 int fit_parse_models(const char *flag, const char *v, const FitModel **models, int *n)
@@ -72,14 +73,18 @@ static void print_confusion(const FitModel **models, int n_models, const int *co
     printf("\nmodel recovery (rows: generating model, columns: winner by %s, counts of %ld subjects)\n%-9s", by, n_sub,
            "");
     for (int m = 0; m < n_models; m++) printf(" %8s", models[m]->name);
-    printf(" %8s\n", "correct");
+    printf(" %8s  %s\n", "correct", "95% Wilson");
+    double lo, hi;
     for (int g = 0; g < n_models; g++) {
         printf("%-9s", models[g]->name);
         for (int m = 0; m < n_models; m++) printf(" %8d", conf[g * n_models + m]);
-        printf(" %7.0f%%\n", 100.0 * conf[g * n_models + g] / (double)n_sub);
+        stats_wilson(conf[g * n_models + g], n_sub, 0.95, &lo, &hi);
+        printf(" %7.0f%%  [%.0f%%, %.0f%%]\n", 100.0 * conf[g * n_models + g] / (double)n_sub, 100.0 * lo, 100.0 * hi);
         diag += conf[g * n_models + g];
     }
-    printf("diagonal: %.1f%%\n", 100.0 * diag / (double)(n_sub * n_models));
+    stats_wilson(diag, n_sub * n_models, 0.95, &lo, &hi);
+    printf("diagonal: %.1f%% [%.1f%%, %.1f%%] (95%% Wilson interval over the %ld subjects)\n",
+           100.0 * diag / (double)(n_sub * n_models), 100.0 * lo, 100.0 * hi, n_sub * n_models);
 }
 
 static int recover_with(const CmdArgs *a, const FitModel **models, int n_models, unsigned long seed, long cv,
@@ -111,11 +116,22 @@ static int recover_with(const CmdArgs *a, const FitModel **models, int n_models,
     }
     if (n_models < 2) return EXIT_OK;
     int conf[FIT_MAX_MODELS * FIT_MAX_MODELS];
-    if (fit_confusion(models, n_models, &env, pops, (int)n_sub, by_cv ? (int)cv : 0, seed, conf) != FIT_OK)
+    double *gain = malloc((size_t)n_models * (size_t)n_sub * sizeof *gain);
+    FitConfusionTrace tr = { NULL, NULL, gain };
+    if (!gain || fit_confusion(models, n_models, &env, pops, (int)n_sub, by_cv ? (int)cv : 0, seed, conf, &tr) != FIT_OK) {
+        free(gain);
         return cli_fail(EXIT_FAILED, "out of memory");
+    }
     char by[64];
     snprintf(by, sizeof by, by_cv ? "held-out NLL, %ld-fold block CV" : "BIC", cv);
     print_confusion(models, n_models, conf, n_sub, by);
+    long worse = 0;
+    double worst = 0.0;
+    for (long i = 0; i < n_models * n_sub; i++)
+        if (gain[i] < -1e-6) worse++, worst = gain[i] < worst ? gain[i] : worst;
+    printf("generating model's own fit below the likelihood of the generating parameters: %ld of %ld subjects"
+           " (worst %.2g nats)\n", worse, n_models * n_sub, worst);
+    free(gain);
     return EXIT_OK;
 }
 

@@ -76,11 +76,14 @@ static void print_hier(const FitJob *j, const FitJobResult *r)
 {
     printf("\nempirical-Bayes group priors (Gaussian in each parameter's unbounded coordinate; fits stored as M-hier)\n");
     printf("%-9s %-13s %8s %8s %10s  %s\n", "model", "parameter", "mu_u", "sd_u", "median", "EM");
+    static const char *const conv[] = { ", not converged", "", ", converged by evidence" };
     for (int m = 0; m < j->n_models; m++) {
         const FitHier *h = &r->hier[m];
         for (int p = 0; p < h->n_params; p++)
-            printf("%-9s %-13s %8.3f %8.3f %10.4g  %d iterations%s\n", j->models[m]->name, j->models[m]->params[p].name,
-                   h->mu[p], sqrt(h->var[p]), h->median[p], h->iterations, h->converged ? "" : ", not converged");
+            printf("%-9s %-13s %8.3f %8.3f %10.4g  %d iterations%s%s\n", j->models[m]->name,
+                   j->models[m]->params[p].name, h->mu[p], sqrt(h->var[p]), h->median[p], h->iterations,
+                   conv[h->converged], (h->flat_mask >> p) & 1u ? ", flat: drifting to a bound (a limit)" : "");
+        printf("%-9s log evidence (Laplace) %.2f\n", j->models[m]->name, h->log_evidence);
     }
 }
 

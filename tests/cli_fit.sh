@@ -43,8 +43,11 @@ check "recovery prints r per parameter" grep -q "^rw *beta" rec.txt
 "$BIN" fit --recover rw,wsls --subjects 4 --trials 60 --from r.db:1 --winner cv --cv 2 > recp.txt 2>/dev/null
 check "recovery from the fitted population (22 fits of rw, 22 of wsls)" grep -q "^rw *alpha *22 " recp.txt
 check "model recovery by held-out NLL" grep -q "winner by held-out NLL, 2-fold" recp.txt
+check "model recovery: diagonal with its Wilson interval" grep -q "^diagonal: .*% \[.*%, .*%\] (95% Wilson" recp.txt
+check "model recovery: no own fit below the generating parameters" grep -q "generating parameters: 0 of 8 subjects" recp.txt
 "$BIN" fit r.db --run 1 --model rw --hier --cv 0 > hier.txt 2>/dev/null
 check "--hier prints the group prior" grep -q "^rw *beta .*iterations" hier.txt
+check "--hier prints the Laplace log evidence" grep -q "^rw *log evidence (Laplace) -[0-9]" hier.txt
 check "--hier fits stored as rw-hier, method map" test "$(sqlite3 r.db "SELECT count(*) FROM fits WHERE model = 'rw-hier' AND method = 'map'")" -eq 22
 
 "$BIN" train --task reversal --episodes 64 --set model.hidden=6 --db n.db --quiet > /dev/null 2>&1 || exit 1
