@@ -90,8 +90,8 @@ static int e_step(const FitModel *m, const FitSubject *s, int n, FitOptions *oi,
 }
 
 /* The M step's new prior into g; returns the mask of coordinates that
-** moved, and in *outward those whose mean moved away from u = 0 (towards a
-** bound) by more than the tolerance. */
+** moved, and in *outward those whose mean, beyond +-FIT_HIER_FLAT_U, moved
+** further out (towards a bound) by more than the tolerance. */
 static unsigned m_step(FitHier *g, int d, int n, const double *sum, const double *sq, unsigned *outward)
 {
     unsigned moved = 0;
@@ -99,7 +99,7 @@ static unsigned m_step(FitHier *g, int d, int n, const double *sum, const double
     for (int j = 0; j < d; j++) {
         double nm = sum[j] / n, nv = fmax(sq[j] / n - nm * nm, FIT_HIER_VAR_MIN);
         if (fabs(nm - g->mu[j]) > 1e-3 || fabs(nv - g->var[j]) > 1e-3 * g->var[j]) moved |= 1u << j;
-        if (fabs(nm) > fabs(g->mu[j]) + 1e-3) *outward |= 1u << j;
+        if (fabs(nm) > fabs(g->mu[j]) + 1e-3 && fabs(nm) > FIT_HIER_FLAT_U) *outward |= 1u << j;
         g->mu[j] = nm;
         g->var[j] = nv;
     }

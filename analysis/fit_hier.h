@@ -22,9 +22,10 @@
 ** them and EM cycled: rwf on the Reiter data). A coordinate the data barely
 ** inform near a bound (a lapse of 0: its likelihood is flat as u -> -inf)
 ** has its group optimum at the bound: EM drifts towards it ever more slowly
-** while the evidence no longer changes; such coordinates, whose mean still
-** moves outwards when the evidence converged, are flagged in flat_mask:
-** their group mean is a limit, not an estimate. The subjects' final fits are the MAP fits
+** while the evidence no longer changes; such coordinates, whose mean is
+** beyond +-FIT_HIER_FLAT_U and still moves outwards when the evidence
+** converged, are flagged in flat_mask: their group mean is a limit, not an
+** estimate. The subjects' final fits are the MAP fits
 ** under the final prior, with o->cv-fold block cross-validation if asked
 ** (the prior is then held fixed: it was estimated from every trial, so the
 ** held-out blocks are not wholly unseen). Used by jobs/fit_job.c
@@ -41,6 +42,7 @@
 #define FIT_HIER_VAR_MIN 1e-4
 #define FIT_HIER_MAX_ITER 60
 #define FIT_HIER_EV_TOL 1e-3     /* nats of log evidence per subject between iterations */
+#define FIT_HIER_FLAT_U 3.0      /* |mu_u| beyond it: the group median within 5% of the range of a bound */
 enum { FIT_HIER_CONV_PARAMS = 1, FIT_HIER_CONV_EVIDENCE = 2 };
 
 typedef struct FitHier {
