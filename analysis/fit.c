@@ -26,6 +26,7 @@ void fit_options_default(FitOptions *o)
     o->seed = 1;
     o->random_starts = -1;
     o->u_mu = o->u_var = NULL;
+    o->warm = NULL;
 }
 
 /* ---- coordinates ------------------------------------------------------------ */
@@ -233,7 +234,7 @@ int fit_subject(const FitModel *m, const FitSubject *s, const FitOptions *o, int
     gsl_rng_set(r, rng_mix64(o->seed * 0x9E3779B97F4A7C15ull + (uint64_t)subject_index));
     int n_rand = o->random_starts >= 0 ? o->random_starts : FIT_RANDOM_STARTS;
     double u[FIT_MAX_PARAMS] = { 0 }, f;
-    int rc = fit_weighted(m, s, NULL, o, r, n_rand, NULL, u, &f, &res->converged);
+    int rc = fit_weighted(m, s, NULL, o, r, n_rand, o->warm, u, &f, &res->converged);
     if (rc == FIT_OK) {
         for (int j = 0; j < m->n_params; j++) {
             double v = u[j] > FIT_U_LIM ? FIT_U_LIM : u[j] < -FIT_U_LIM ? -FIT_U_LIM : u[j];
@@ -497,7 +498,7 @@ done:
 }
 
 int fit_confusion(const FitModel *const *models, int n_models, const FitEnv *env, const FitPopulation *pops,
-                  int n_subjects, int cv, unsigned long seed, int *confusion)
+                  int n_subjects, int cv, unsigned long seed, int *confusion, FitConfusionTrace *trace)
 {
     if (n_subjects < 1 || env->n_trials < FIT_MIN_TRIALS) return FIT_BADARG;
     int rc = FIT_NOMEM;
@@ -513,7 +514,7 @@ int fit_confusion(const FitModel *const *models, int n_models, const FitEnv *env
     o.cv = cv >= 2 ? cv : 0;
     for (int g = 0; g < n_models; g++)
         for (int i = 0; i < n_subjects; i++) {
-            double x[FIT_MAX_PARAMS];
+            double x[FIT_MAX_PARAMS] = { 0 };
             FitSubject s;
             draw_params(models[g], pops ? &pops[g] : NULL, rng, x);
             fit_simulate(models[g], x, env, rng, a, r, &s);
@@ -524,8 +525,12 @@ int fit_confusion(const FitModel *const *models, int n_models, const FitEnv *env
                 if ((rc = fit_subject(models[m], &s, &o, i, &res)) != FIT_OK) goto done;
                 double sc = subject_score(&res, o.cv >= 2);
                 if (sc < wb) wb = sc, win = m;
+                if (m == g && trace && trace->gain)
+                    trace->gain[g * n_subjects + i] = res.loglik + fit_nll(models[g], &s, x, NULL);
             }
             confusion[g * n_models + win]++;
+            if (trace && trace->winner) trace->winner[g * n_subjects + i] = win;
+            if (trace && trace->truth) memcpy(trace->truth + (size_t)(g * n_subjects + i) * FIT_MAX_PARAMS, x, sizeof x);
         }
     rc = FIT_OK;
 done:

@@ -129,6 +129,10 @@ typedef struct FitOptions {
     ** (the empirical-Bayes group prior, analysis/fit_hier.h); it replaces
     ** map's priors; NULL (default): none */
     const double *u_mu, *u_var;
+    /* an extra start in the unbounded coordinates (FIT_MAX_PARAMS values),
+    ** e.g. the previous EM iteration's fit, so that the search can end no
+    ** worse than there; NULL (default): none */
+    const double *warm;
 } FitOptions;
 
 void fit_options_default(FitOptions *o);
@@ -232,7 +236,18 @@ int fit_recover(const FitModel *m, const FitEnv *env, const FitPopulation *pop, 
 ** pops[g], or uniform with pops NULL), all fitted, the winner counted:
 ** confusion[gen * n_models + winner]. The winner has the lowest BIC (cv < 2)
 ** or the lowest held-out NLL of cv-fold block cross-validation. */
+/* Per simulated subject (index g * n_subjects + i, g the generating model),
+** any of these may be NULL: the winner's index; the generating parameters
+** (FIT_MAX_PARAMS per subject); gain = the log-likelihood of the generating
+** model's own ML fit minus that at the generating parameters, >= 0 unless
+** the search failed (the truth is a point it could have found). */
+typedef struct FitConfusionTrace {
+    int *winner;
+    double *truth;
+    double *gain;
+} FitConfusionTrace;
+
 int fit_confusion(const FitModel *const *models, int n_models, const FitEnv *env, const FitPopulation *pops,
-                  int n_subjects, int cv, unsigned long seed, int *confusion);
+                  int n_subjects, int cv, unsigned long seed, int *confusion, FitConfusionTrace *trace);
 
 #endif

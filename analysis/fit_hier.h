@@ -12,8 +12,20 @@
 **           (floored at FIT_HIER_VAR_MIN);
 **
 ** from mu = 0, var = FIT_HIER_VAR0 (broad: nearly the ML fits), until no mu_j
-** moves by more than 1e-3 and no var_j by more than 0.1% (converged), or
-** FIT_HIER_MAX_ITER iterations. The subjects' final fits are the MAP fits
+** moves by more than 1e-3 and no var_j by more than 0.1% (converged:
+** FIT_HIER_CONV_PARAMS), or the Laplace log marginal likelihood of the data,
+** sum_i [-f_i(u_i) - 1/2 sum_j log var_j - 1/2 log det H_i], changes by less
+** than FIT_HIER_EV_TOL nats per subject (FIT_HIER_CONV_EVIDENCE), or
+** FIT_HIER_MAX_ITER iterations. Each E step starts every subject's search
+** also from its previous fit, so a subject's MAP can only improve on the
+** point it left (without this, a subject with two modes alternated between
+** them and EM cycled: rwf on the Reiter data). A coordinate the data barely
+** inform near a bound (a lapse of 0: its likelihood is flat as u -> -inf)
+** has its group optimum at the bound: EM drifts towards it ever more slowly
+** while the evidence no longer changes; such coordinates, whose mean is
+** beyond +-FIT_HIER_FLAT_U and still moves outwards when the evidence
+** converged, are flagged in flat_mask: their group mean is a limit, not an
+** estimate. The subjects' final fits are the MAP fits
 ** under the final prior, with o->cv-fold block cross-validation if asked
 ** (the prior is then held fixed: it was estimated from every trial, so the
 ** held-out blocks are not wholly unseen). Used by jobs/fit_job.c
@@ -29,12 +41,17 @@
 #define FIT_HIER_VAR0 25.0
 #define FIT_HIER_VAR_MIN 1e-4
 #define FIT_HIER_MAX_ITER 60
+#define FIT_HIER_EV_TOL 1e-3     /* nats of log evidence per subject between iterations */
+#define FIT_HIER_FLAT_U 3.0      /* |mu_u| beyond it: the group median within 5% of the range of a bound */
+enum { FIT_HIER_CONV_PARAMS = 1, FIT_HIER_CONV_EVIDENCE = 2 };
 
 typedef struct FitHier {
     int n_params, n_subjects;
     double mu[FIT_MAX_PARAMS], var[FIT_MAX_PARAMS];   /* the group prior, unbounded coordinates */
     double median[FIT_MAX_PARAMS];                   /* fit_natural(mu): the group's median, natural */
-    int iterations, converged;
+    int iterations, converged;                        /* converged: FIT_HIER_CONV_*, 0 = not */
+    double log_evidence;        /* the Laplace log marginal likelihood at the last E step */
+    unsigned flat_mask;         /* FIT_HIER_CONV_EVIDENCE: bit j: mu_j still moving towards a bound */
 } FitHier;
 
 /* Fit m to the n subjects s (seeds from idx[i], NULL: i) with the group

@@ -1,7 +1,10 @@
 /* cli/args_fit.c: argument helpers of `metarl fit` (cli/cmd_fit.c) and its
 ** recovery mode `metarl fit --recover M[,M...] [--from DB:RUN] [--subjects N]
-** [--trials T] [--schedule S] [--winner bic|cv]`: parameter recovery (and,
-** for several models, the model-recovery confusion matrix) on simulated
+** [--trials T] [--schedule S] [--winner bic|cv] [--trace FILE]`: parameter
+** recovery (and, for several models, the model-recovery confusion matrix
+** with 95% Wilson intervals, a check that no model's own fit ends below the
+** likelihood of its generating parameters, and with --trace a TSV line per
+** simulated subject: model, subject, winner, gain, parameters) on simulated
 ** subjects whose parameters are drawn uniformly from the models' recovery
 ** ranges or, with --from, resampled from the stored fits of a run
 ** (jobs/fit_job.c reads them; analysis/fit.c simulates and refits).
@@ -9,8 +12,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "cli/args_fit.h"
+#include "analysis/regress.h"
 #include "jobs/fit_job.h"
 
 int fit_parse_models(const char *flag, const char *v, const FitModel **models, int *n)
@@ -72,14 +77,66 @@ static void print_confusion(const FitModel **models, int n_models, const int *co
     printf("\nmodel recovery (rows: generating model, columns: winner by %s, counts of %ld subjects)\n%-9s", by, n_sub,
            "");
     for (int m = 0; m < n_models; m++) printf(" %8s", models[m]->name);
-    printf(" %8s\n", "correct");
+    printf(" %8s  %s\n", "correct", "95% Wilson");
+    double lo, hi;
     for (int g = 0; g < n_models; g++) {
         printf("%-9s", models[g]->name);
         for (int m = 0; m < n_models; m++) printf(" %8d", conf[g * n_models + m]);
-        printf(" %7.0f%%\n", 100.0 * conf[g * n_models + g] / (double)n_sub);
+        stats_wilson(conf[g * n_models + g], n_sub, 0.95, &lo, &hi);
+        printf(" %7.0f%%  [%.0f%%, %.0f%%]\n", 100.0 * conf[g * n_models + g] / (double)n_sub, 100.0 * lo, 100.0 * hi);
         diag += conf[g * n_models + g];
     }
-    printf("diagonal: %.1f%%\n", 100.0 * diag / (double)(n_sub * n_models));
+    stats_wilson(diag, n_sub * n_models, 0.95, &lo, &hi);
+    printf("diagonal: %.1f%% [%.1f%%, %.1f%%] (95%% Wilson interval over the %ld subjects)\n",
+           100.0 * diag / (double)(n_sub * n_models), 100.0 * lo, 100.0 * hi, n_sub * n_models);
+}
+
+/* --trace FILE: one line per simulated subject of the model recovery. */
+static int write_trace(const char *path, const FitModel **models, int n_models, long n_sub, const FitConfusionTrace *tr)
+{
+    FILE *f = fopen(path, "w");
+    if (!f) return cli_fail(EXIT_USAGE, "--trace: cannot write '%s'", path);
+    fprintf(f, "model\tsubject\twinner\tgain\tparameters\n");
+    for (int g = 0; g < n_models; g++)
+        for (long i = 0; i < n_sub; i++) {
+            long k = g * n_sub + i;
+            char params[512];
+            fit_params_json(models[g], tr->truth + k * FIT_MAX_PARAMS, params, sizeof params);
+            fprintf(f, "%s\t%ld\t%s\t%.6g\t%s\n", models[g]->name, i, models[tr->winner[k]]->name, tr->gain[k], params);
+        }
+    return fclose(f) == 0 ? EXIT_OK : cli_fail(EXIT_FAILED, "--trace: error writing '%s'", path);
+}
+
+/* The model-recovery confusion matrix (winner by BIC, or held out with cv
+** >= 2 folds), the own-fit check and, with --trace, the per-subject lines. */
+static int model_recovery(const CmdArgs *a, const FitModel **models, int n_models, const FitEnv *env,
+                          const FitPopulation *pops, long n_sub, long cv, unsigned long seed)
+{
+    int conf[FIT_MAX_MODELS * FIT_MAX_MODELS], rc = EXIT_OK;
+    size_t n = (size_t)n_models * (size_t)n_sub;
+    FitConfusionTrace tr = { malloc(n * sizeof *tr.winner), malloc(n * FIT_MAX_PARAMS * sizeof *tr.truth),
+                             malloc(n * sizeof *tr.gain) };
+    if (!tr.winner || !tr.truth || !tr.gain || fit_confusion(models, n_models, env, pops, (int)n_sub, (int)cv, seed,
+                                                             conf, &tr) != FIT_OK) {
+        rc = cli_fail(EXIT_FAILED, "out of memory");
+        goto done;
+    }
+    char by[64];
+    snprintf(by, sizeof by, cv >= 2 ? "held-out NLL, %ld-fold block CV" : "BIC", cv);
+    print_confusion(models, n_models, conf, n_sub, by);
+    long worse = 0;
+    double worst = 0.0;
+    for (size_t i = 0; i < n; i++)
+        if (tr.gain[i] < -1e-6) worse++, worst = tr.gain[i] < worst ? tr.gain[i] : worst;
+    printf("generating model's own fit below the likelihood of the generating parameters: %ld of %zu subjects"
+           " (worst %.2g nats)\n", worse, n, worst);
+    const char *path = arg_flag(a, "trace");
+    if (path) rc = write_trace(path, models, n_models, n_sub, &tr);
+done:
+    free(tr.winner);
+    free(tr.truth);
+    free(tr.gain);
+    return rc;
 }
 
 static int recover_with(const CmdArgs *a, const FitModel **models, int n_models, unsigned long seed, long cv,
@@ -95,6 +152,16 @@ static int recover_with(const CmdArgs *a, const FitModel **models, int n_models,
         return cli_fail(EXIT_USAGE, "--schedule: unknown schedule '%s' (known: reversal, bandit)", sch);
     if (win && strcmp(win, "bic") && strcmp(win, "cv"))
         return cli_fail(EXIT_USAGE, "--winner: unknown criterion '%s' (known: bic, cv)", win);
+    const char *trace = arg_flag(a, "trace");
+    if (trace && n_models < 2)
+        return cli_fail(EXIT_USAGE, "--trace: the model-recovery trace needs several models in --recover");
+    if (trace) {   /* refuse an unwritable path before any work or output */
+        char dir[4096];
+        const char *slash = strrchr(trace, '/');
+        snprintf(dir, sizeof dir, "%.*s", slash ? (int)(slash - trace) + 1 : 1, slash ? trace : ".");
+        if (access(dir, W_OK) != 0 || (access(trace, F_OK) == 0 && access(trace, W_OK) != 0))
+            return cli_fail(EXIT_USAGE, "--trace: cannot write '%s'", trace);
+    }
     int by_cv = win && !strcmp(win, "cv");
     if (by_cv && cv < 2) cv = 5;
     printf("parameter recovery: %ld subjects x %ld trials, %s schedule, parameters %s\n", n_sub, n_tr,
@@ -110,13 +177,7 @@ static int recover_with(const CmdArgs *a, const FitModel **models, int n_models,
                    pops ? pops[m].n : 0, p[j].r, p[j].rho, p[j].bias, p[j].true_mean);
     }
     if (n_models < 2) return EXIT_OK;
-    int conf[FIT_MAX_MODELS * FIT_MAX_MODELS];
-    if (fit_confusion(models, n_models, &env, pops, (int)n_sub, by_cv ? (int)cv : 0, seed, conf) != FIT_OK)
-        return cli_fail(EXIT_FAILED, "out of memory");
-    char by[64];
-    snprintf(by, sizeof by, by_cv ? "held-out NLL, %ld-fold block CV" : "BIC", cv);
-    print_confusion(models, n_models, conf, n_sub, by);
-    return EXIT_OK;
+    return model_recovery(a, models, n_models, &env, pops, n_sub, by_cv ? cv : 0, seed);
 }
 
 int fit_recover_cmd(const CmdArgs *a, const FitModel **models, int n_models, unsigned long seed, long cv)

@@ -32,6 +32,7 @@ static const CmdFlag fit_flags[] = {
     { "schedule", "S", "--recover's task: reversal (0.8/0.2, hazard 0.05; default) or bandit (0.7/0.3)" },
     { "from", "DB:RUN", "--recover: resample each simulated subject's parameters from the stored fits of run RUN" },
     { "winner", "C", "--recover's model-recovery winner: bic (default) or cv (held-out NLL, --cv K folds)" },
+    { "trace", "FILE", "--recover: write one TSV line per simulated subject (model, winner, gain over the truth, parameters)" },
     { NULL, NULL, NULL }
 };
 
@@ -76,11 +77,14 @@ static void print_hier(const FitJob *j, const FitJobResult *r)
 {
     printf("\nempirical-Bayes group priors (Gaussian in each parameter's unbounded coordinate; fits stored as M-hier)\n");
     printf("%-9s %-13s %8s %8s %10s  %s\n", "model", "parameter", "mu_u", "sd_u", "median", "EM");
+    static const char *const conv[] = { ", not converged", "", ", converged by evidence" };
     for (int m = 0; m < j->n_models; m++) {
         const FitHier *h = &r->hier[m];
         for (int p = 0; p < h->n_params; p++)
-            printf("%-9s %-13s %8.3f %8.3f %10.4g  %d iterations%s\n", j->models[m]->name, j->models[m]->params[p].name,
-                   h->mu[p], sqrt(h->var[p]), h->median[p], h->iterations, h->converged ? "" : ", not converged");
+            printf("%-9s %-13s %8.3f %8.3f %10.4g  %d iterations%s%s\n", j->models[m]->name,
+                   j->models[m]->params[p].name, h->mu[p], sqrt(h->var[p]), h->median[p], h->iterations,
+                   conv[h->converged], (h->flat_mask >> p) & 1u ? ", flat: drifting to a bound (a limit)" : "");
+        printf("%-9s log evidence (Laplace) %.2f\n", j->models[m]->name, h->log_evidence);
     }
 }
 

@@ -40,11 +40,15 @@ check "MAP fits stored beside ML" test "$(sqlite3 r.db "SELECT count(*) FROM fit
 
 "$BIN" fit --recover rw --subjects 20 --trials 200 > rec.txt 2>/dev/null
 check "recovery prints r per parameter" grep -q "^rw *beta" rec.txt
-"$BIN" fit --recover rw,wsls --subjects 4 --trials 60 --from r.db:1 --winner cv --cv 2 > recp.txt 2>/dev/null
+"$BIN" fit --recover rw,wsls --subjects 4 --trials 60 --from r.db:1 --winner cv --cv 2 --trace rect.tsv > recp.txt 2>/dev/null
 check "recovery from the fitted population (22 fits of rw, 22 of wsls)" grep -q "^rw *alpha *22 " recp.txt
 check "model recovery by held-out NLL" grep -q "winner by held-out NLL, 2-fold" recp.txt
+check "model recovery: diagonal with its Wilson interval" grep -q "^diagonal: .*% \[.*%, .*%\] (95% Wilson" recp.txt
+check "model recovery: no own fit below the generating parameters" grep -q "generating parameters: 0 of 8 subjects" recp.txt
+check "--trace: a line per simulated subject, winners matching the matrix" test "$(awk -F'\t' 'NR > 1 && $1 == $3' rect.tsv | wc -l)" -eq "$(awk '$1 == "rw" && NF == 6 { d += $2 } $1 == "wsls" && NF == 6 { d += $3 } END { print d }' recp.txt)" -a "$(wc -l < rect.tsv)" -eq 9
 "$BIN" fit r.db --run 1 --model rw --hier --cv 0 > hier.txt 2>/dev/null
 check "--hier prints the group prior" grep -q "^rw *beta .*iterations" hier.txt
+check "--hier prints the Laplace log evidence" grep -q "^rw *log evidence (Laplace) -[0-9]" hier.txt
 check "--hier fits stored as rw-hier, method map" test "$(sqlite3 r.db "SELECT count(*) FROM fits WHERE model = 'rw-hier' AND method = 'map'")" -eq 22
 
 "$BIN" train --task reversal --episodes 64 --set model.hidden=6 --db n.db --quiet > /dev/null 2>&1 || exit 1
@@ -84,6 +88,8 @@ recover network  | not a classical model       | fit --recover rw,network
 --from no run    | no run 99                   | fit --recover rw --from r.db:99
 unknown winner   | unknown criterion 'aic'     | fit --recover rw,wsls --winner aic
 --hier and --map | replaces --map              | fit r.db --run 1 --model rw --hier --map
+--trace one model| needs several models        | fit --recover rw --trace t.tsv
+--trace bad path | cannot write '/nonexistent/t.tsv' | fit --recover rw,wsls --subjects 3 --trials 20 --trace /nonexistent/t.tsv
 --network unused | name the model 'network'    | fit r.db --run 1 --model rw --network 1
 ROWS
 check "nothing stored by the refusals" test "$(nfits)" -eq "$n_before"

@@ -282,10 +282,10 @@ static void recovery_from_population(void **state)
     int conf[4];
     const FitModel *ms[2] = { fit_model_find("rw"), fit_model_find("wsls") };
     FitPopulation pops[2] = { pop, { 0, NULL } };
-    assert_int_equal(fit_confusion(ms, 2, &env, pops, 8, 0, 3, conf), FIT_OK);
+    assert_int_equal(fit_confusion(ms, 2, &env, pops, 8, 0, 3, conf, NULL), FIT_OK);
     assert_int_equal(conf[0] + conf[1], 8);
     assert_int_equal(conf[2] + conf[3], 8);
-    assert_int_equal(fit_confusion(ms, 2, &env, pops, 4, 3, 3, conf), FIT_OK);   /* winner held out */
+    assert_int_equal(fit_confusion(ms, 2, &env, pops, 4, 3, 3, conf, NULL), FIT_OK);   /* winner held out */
     assert_int_equal(conf[0] + conf[1] + conf[2] + conf[3], 8);
 }
 
@@ -336,6 +336,137 @@ static void hier_planted(void **state)
         assert_true(e_h[j] < e_ml[j]);
     }
     assert_true(h.converged);
+    gsl_rng_free(g);
+}
+
+/* A planted group of wsls2 subjects who all stay after every win
+** (p_stay_win 1): that coordinate's likelihood is flat as u -> +inf, so the
+** group optimum is at the bound and EM drifts there ever more slowly (before
+** the evidence criterion: not converged after FIT_HIER_MAX_ITER = 60
+** iterations). EM must stop by the evidence, flag p_stay_win as drifting to
+** its bound, and recover p_shift_loss's group mean. */
+static void hier_flat_planted(void **state)
+{
+    (void)state;
+    enum { N = 20, T = 100 };
+    const FitModel *m = fit_model_find("wsls2");
+    const double mu = 0.3, sd = 0.5;
+    FitEnv env = { T, 0.7, 0.3, 0.0 };
+    static int a[N][T];
+    static double r[N][T];
+    FitSubject s[N];
+    FitResult hr[N];
+    gsl_rng *g = rng_alloc();
+    gsl_rng_set(g, 23);
+    for (int i = 0; i < N; i++) {
+        double x[FIT_MAX_PARAMS] = { 1.0, fit_natural(&m->params[1], mu + sd * gsl_ran_gaussian(g, 1.0)) };
+        fit_simulate(m, x, &env, g, a[i], r[i], &s[i]);
+    }
+    FitOptions o;
+    fit_options_default(&o);
+    FitHier h;
+    assert_int_equal(fit_hier(m, s, N, &o, NULL, &h, hr), FIT_OK);
+    double se = sqrt(h.var[1] / N);
+    print_message("# hier wsls2, p_stay_win 1: p_shift_loss mu %.3f (planted %.3f, SE %.3f), p_stay_win mu %.2f sd %.2f,"
+                  " %d iterations, converged %d, flat mask %u, log evidence %.2f\n", h.mu[1], mu, se, h.mu[0],
+                  sqrt(h.var[0]), h.iterations, h.converged, h.flat_mask, h.log_evidence);
+    assert_true(h.converged);
+    assert_true(h.iterations < FIT_HIER_MAX_ITER);
+    assert_true(h.flat_mask & 1u);
+    assert_false(h.flat_mask & 2u);
+    assert_true(fabs(h.mu[1] - mu) < 4.0 * se);
+    assert_true(h.median[0] > 0.99);
+    gsl_rng_free(g);
+}
+
+/* rwf on the Reiter subjects: one subject's posterior has two modes; without
+** the warm start each E step searched afresh, found the worse one every
+** other time and EM cycled (period 6) to 60 iterations. Every E step must
+** end no worse than the previous fit, and EM must converge. */
+static void hier_reiter_rwf_converges(void **state)
+{
+    (void)state;
+    int n;
+    EpisodeRecord **eps = reiter(&n);
+    FitSubject *s = calloc((size_t)n, sizeof *s);
+    int *a = calloc((size_t)n * 200, sizeof *a);
+    double *r = calloc((size_t)n * 200, sizeof *r);
+    FitResult *res = calloc((size_t)n, sizeof *res);
+    assert_non_null(s);
+    assert_non_null(a);
+    assert_non_null(r);
+    assert_non_null(res);
+    for (int i = 0; i < n; i++) fit_subject_from_episode(eps[i], a + 200 * i, r + 200 * i, &s[i]);
+    FitOptions o;
+    fit_options_default(&o);
+    o.cv = 0;
+    FitHier h;
+    assert_int_equal(fit_hier(fit_model_find("rwf"), s, n, &o, NULL, &h, res), FIT_OK);
+    print_message("# hier rwf on Reiter: %d iterations, converged %d, log evidence %.2f\n", h.iterations, h.converged,
+                  h.log_evidence);
+    assert_true(h.converged);
+    assert_true(h.iterations < 30);
+    free(s);
+    free(a);
+    free(r);
+    free(res);
+    import_free(eps, n);
+}
+
+/* Every classic model's ML fit of a subject it simulated reaches at least the
+** likelihood of the generating parameters (a point the search could have
+** found: ending below it is an optimiser failure), at 200 and 1000 trials;
+** and fit_confusion's trace reports the same for a pair of models, whose
+** diagonal (rw against wsls, clearly separable) is >= 80% per model. */
+static void fit_never_below_truth(void **state)
+{
+    (void)state;
+    enum { NS = 6, TMAX = 1000 };
+    static int a[TMAX];
+    static double r[TMAX];
+    gsl_rng *g = rng_alloc();
+    gsl_rng_set(g, 31);
+    int checked = 0;
+    for (const FitModel *const *mp = fit_models; *mp; mp++) {
+        const FitModel *m = *mp;
+        if (m->kind != FIT_KIND_CLASSIC) continue;
+        for (int i = 0; i < NS; i++) {
+            FitEnv env = { i % 2 ? TMAX : 200, 0.8, 0.2, 0.05 };
+            double x[FIT_MAX_PARAMS];
+            for (int j = 0; j < m->n_params; j++) {
+                const FitParam *p = &m->params[j];
+                double u = gsl_rng_uniform(g);
+                x[j] = p->transform == FIT_LOG ? p->rec_lo * pow(p->rec_hi / p->rec_lo, u)
+                                               : p->rec_lo + u * (p->rec_hi - p->rec_lo);
+            }
+            FitSubject s;
+            fit_simulate(m, x, &env, g, a, r, &s);
+            FitOptions o;
+            fit_options_default(&o);
+            FitResult res;
+            assert_int_equal(fit_subject(m, &s, &o, i, &res), FIT_OK);
+            double lt = -fit_nll(m, &s, x, NULL);
+            if (res.loglik < lt - 1e-6)
+                fail_msg("%s subject %d (%d trials): fit log L %.6f below the truth's %.6f", m->name, i, env.n_trials,
+                         res.loglik, lt);
+            checked++;
+        }
+    }
+    assert_int_equal(checked, 8 * NS);
+    const FitModel *ms[2] = { fit_model_find("rw"), fit_model_find("wsls") };
+    FitEnv env = { 200, 0.8, 0.2, 0.05 };
+    enum { NC = 15 };
+    int conf[4], win[2 * NC];
+    double gain[2 * NC];
+    FitConfusionTrace tr = { win, NULL, gain };
+    assert_int_equal(fit_confusion(ms, 2, &env, NULL, NC, 0, 5, conf, &tr), FIT_OK);
+    for (int i = 0; i < 2 * NC; i++) assert_true(gain[i] >= -1e-6);
+    for (int k = 0; k < 2; k++) {
+        int c = 0;
+        for (int i = 0; i < NC; i++) c += win[k * NC + i] == k;
+        assert_int_equal(c, conf[k * 2 + k]);
+        assert_true(conf[k * 2 + k] >= (8 * NC + 9) / 10);
+    }
     gsl_rng_free(g);
 }
 
@@ -564,6 +695,9 @@ int main(void)
         cmocka_unit_test(parameter_recovery),
         cmocka_unit_test(recovery_from_population),
         cmocka_unit_test(hier_planted),
+        cmocka_unit_test(hier_flat_planted),
+        cmocka_unit_test(hier_reiter_rwf_converges),
+        cmocka_unit_test(fit_never_below_truth),
         cmocka_unit_test(network_self_consistency),
         cmocka_unit_test(tinyrnn_planted),
         cmocka_unit_test(gru_gradient_check),
