@@ -35,6 +35,12 @@ all: $(BUILD)/metarl
 VERSION  := $(shell git describe --always --dirty 2>/dev/null || echo unknown)
 
 $(BUILD)/cli/main.o: CPPFLAGS += -DMETARL_VERSION='"$(VERSION)"'
+# main.o is rebuilt when the version changes (a commit, or edits making it
+# -dirty): the file is rewritten only then, so its time stamp says so.
+$(BUILD)/cli/main.o: $(BUILD)/version.txt
+$(BUILD)/version.txt: FORCE
+	@mkdir -p $(@D); echo '$(VERSION)' | cmp -s - $@ || echo '$(VERSION)' > $@
+FORCE:
 
 $(BUILD)/%.o: %.c
 	@mkdir -p $(@D)
@@ -171,7 +177,7 @@ check-mpi: deps
 clean:
 	rm -rf build build-asan build-fuzz build-mpi
 
-.PHONY: all deps test build-tests check-asan check-valgrind check-reliability demo clean fuzz bench notebooks targets \
+.PHONY: FORCE all deps test build-tests check-asan check-valgrind check-reliability demo clean fuzz bench notebooks targets \
         mpi check-mpi
 .SECONDARY:
 .DELETE_ON_ERROR:

@@ -81,8 +81,17 @@ rc=$?
     && [ ! -e oldout2 ] && ok "a stored run with another setting: exit 2, the setting named" \
     || not_ok "a stored run with another setting: exit 2, the setting named" "rc $rc; $(cat err.txt)"
 
-# interrupted during the first seed (SIGINT after 1 s): exit 130, no folder; the rerun resumes that seed
-timeout --preserve-status -s INT 1 "$BIN" experiment bandit --quick --db i.db -o iout --quiet > /dev/null 2> err.txt
+# interrupted during the first seed (SIGINT once seed 1's training run is in the store, running):
+# exit 130, no folder; the rerun resumes that seed
+"$BIN" experiment bandit --quick --db i.db -o iout --quiet > /dev/null 2> err.txt &
+pid=$!
+i=0
+while [ $i -lt 2000 ] && kill -0 "$pid" 2> /dev/null \
+    && ! { [ -s i.db ] && [ "$(sqlite3 -readonly i.db "SELECT count(*) FROM runs WHERE name = 'bandit-quick-seed1' AND status = 'running'" 2> /dev/null)" = 1 ]; }; do
+    sleep 0.01; i=$((i + 1))
+done
+kill -INT "$pid" 2> /dev/null
+wait "$pid"
 rc=$?
 if [ "$rc" -ne 130 ] || [ -e iout ] || ls -d iout.tmp-* > /dev/null 2>&1; then
     not_ok "interrupted: exit 130, nothing written" "rc $rc; $(cat err.txt); $(ls)"
