@@ -11,6 +11,13 @@
 ** a third more pwrites and 3.6 times the preads of a cache that fits (N 96:
 ** 93,042 pwrite and 88,984 pread calls against 73,822 and 24,729;
 ** tests/bench_record.sh). The pages written are the same either way.
+**
+** The ring holds one and a half transactions where that fits in
+** WRITER_RING_BYTES (ring_depth): a COMMIT writes a whole transaction's
+** pages at once (10 MB at 256 units), and a ring of a few records filled up
+** during it and stopped the player until the writer came back: 0.3-0.6 s
+** of 2.5 s at 256 units with the 8 records that callers ask for; none
+** with 150 (test, 2000 episodes; README "Recording cost").
 */
 #include <pthread.h>
 #include <stdio.h>
@@ -60,6 +67,21 @@ static void cache_fit(EpisodeWriter *w)
         w->cache_kib = old;
         w->cache_set = 1;
     }
+}
+
+#define WRITER_RING_BYTES (64.0 * 1024 * 1024)
+
+/* Records in the ring: the caller's depth, raised to 1.5 x batch as long as
+** the records (trials, unit rates, stages, per-step rates) fit in
+** WRITER_RING_BYTES. */
+static int ring_depth(const EpisodeWriterOptions *o)
+{
+    double one = (double)o->max_trials * (sizeof(TrialRecord) + sizeof(float) * (double)o->n_units) +
+                 (o->max_stages > 1 ? (double)o->max_trials * o->max_stages * sizeof(StageRecord) : 0.0) +
+                 (double)o->max_steps * (1.0 + sizeof(float) * (double)o->n_step_units) + sizeof(EpisodeRecord);
+    double want = 1.5 * o->batch, fit = WRITER_RING_BYTES / one;
+    if (want > fit) want = fit;
+    return want > o->depth ? (int)want : o->depth;
 }
 
 static void cache_restore(EpisodeWriter *w)
@@ -132,6 +154,7 @@ EpisodeWriter *episode_writer_start(Store *store, const EpisodeWriterOptions *o,
     w->o = *o;
     if (w->o.depth < 2) w->o.depth = 2;
     if (w->o.batch < 1) w->o.batch = 1;
+    w->o.depth = ring_depth(&w->o);
     cache_fit(w);
     w->rec = calloc((size_t)w->o.depth, sizeof *w->rec);
     w->index = calloc((size_t)w->o.depth, sizeof *w->index);
@@ -154,6 +177,8 @@ oom:
     snprintf(err, n_err, "out of memory for the episodes to write");
     return NULL;
 }
+
+int episode_writer_depth(const EpisodeWriter *w) { return w->o.depth; }
 
 EpisodeRecord *episode_writer_slot(EpisodeWriter *w)
 {

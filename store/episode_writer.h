@@ -26,7 +26,8 @@ typedef struct EpisodeWriterOptions {
     const char *phase;       /* episodes.phase: "test", "train", ... (kept, not copied) */
     int with_activity;       /* store the unit rates too: STORE_RATES_FLOAT32 or _FLOAT16 (store/rates.h), 0 = no */
     int batch;               /* episodes per transaction (>= 1) */
-    int depth;               /* records in flight (>= 2); the caller blocks when all are queued */
+    int depth;               /* records in flight (>= 2; raised to 1.5 x batch within 64 MiB of records);
+                                the caller blocks when all are queued */
     int max_trials, n_units; /* sizes of the records (as for episode_alloc) */
     int max_stages;          /* stages per trial of a multi-stage task (0 or 1: none) */
     int max_steps, n_step_units;   /* per-step rates to reserve (episode_reserve_steps; 0: none) */
@@ -35,6 +36,9 @@ typedef struct EpisodeWriterOptions {
 /* Start the writer thread. Return NULL with a message in err if out of
 ** memory or no thread could be started. */
 EpisodeWriter *episode_writer_start(Store *store, const EpisodeWriterOptions *o, char *err, size_t n_err);
+
+/* The records in w's ring (the depth asked for, or more: see depth above). */
+int episode_writer_depth(const EpisodeWriter *w);
 
 /* A free record to fill (cleared by the caller's runner as usual). Blocks
 ** while every record is queued. Return NULL once writing has failed: stop,

@@ -1,4 +1,7 @@
-/* store/rates.c: the formats of the activity BLOBs (see rates.h). */
+/* store/rates.c: the formats of the activity BLOBs (see rates.h): names,
+** sizes, and the float <-> binary16 conversions, scalar and (for writing
+** many values) F16C. */
+#include <stdatomic.h>
 #include <string.h>
 
 #include "store/rates.h"
@@ -44,6 +47,66 @@ uint16_t store_half_from_float(float x)
     uint32_t rest = mag & 0x1fffu;
     if (rest > 0x1000u || (rest == 0x1000u && (h & 1u))) h++;   /* a carry into the exponent is right */
     return (uint16_t)(sign | h);
+}
+
+#if defined(__GNUC__) && (defined(__x86_64__) || defined(__i386__))
+#define RATES_X86 1
+#include <immintrin.h>
+
+/* 8 at a time by VCVTPS2PH (imm 0: round to nearest even, which never
+** reads MXCSR's rounding mode or FTZ); a block holding a NaN goes to the
+** scalar code, which quiets it without keeping its payload as VCVTPS2PH
+** would. */
+__attribute__((target("avx,f16c"))) static void half_f16c(const float *src, uint16_t *dst, size_t n)
+{
+    size_t i = 0;
+    for (; i + 8 <= n; i += 8) {
+        __m256 v = _mm256_loadu_ps(src + i);
+        if (_mm256_movemask_ps(_mm256_cmp_ps(v, v, _CMP_UNORD_Q))) {
+            for (size_t k = i; k < i + 8; k++) dst[k] = store_half_from_float(src[k]);
+        } else {
+            _mm_storeu_si128((__m128i *)(void *)(dst + i), _mm256_cvtps_ph(v, 0));
+        }
+    }
+    for (; i < n; i++) dst[i] = store_half_from_float(src[i]);
+}
+#endif
+
+static _Atomic int half_path;     /* 0: not chosen yet, 1: f16c, 2: portable (any thread may choose: the same answer) */
+static _Atomic int half_forced;
+
+static int half_choose(void)
+{
+#ifdef RATES_X86
+    __builtin_cpu_init();
+    if (!half_forced && __builtin_cpu_supports("avx") && __builtin_cpu_supports("f16c")) return 1;
+#endif
+    return 2;
+}
+
+void store_half_force_portable(int force)
+{
+    half_forced = force != 0;
+    half_path = half_choose();
+}
+
+const char *store_half_path(void)
+{
+    if (!half_path) half_path = half_choose();
+    return half_path == 1 ? "f16c" : "portable";
+}
+
+void store_half_from_float_n(const float *src, uint16_t *dst, size_t n)
+{
+    int path = half_path;
+    if (!path) half_path = path = half_choose();
+#ifdef RATES_X86
+    if (path == 1) {
+        half_f16c(src, dst, n);
+        return;
+    }
+#endif
+    for (size_t i = 0; i < n; i++) dst[i] = store_half_from_float(src[i]);
 }
 
 float store_float_from_half(uint16_t h)

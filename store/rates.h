@@ -30,6 +30,17 @@ size_t store_rates_size(int format);
 ** gives infinity, NaN stays NaN. */
 uint16_t store_half_from_float(float x);
 
+/* n values as store_half_from_float() gives them, bit for bit, into dst:
+** with the CPU's F16C conversion (8 at a time, rounding to nearest even,
+** NaNs left to the scalar code) where __builtin_cpu_supports says it has it,
+** else the scalar loop. test_store_rates checks the two against each other. */
+void store_half_from_float_n(const float *src, uint16_t *dst, size_t n);
+
+/* The path store_half_from_float_n() takes: "f16c" or "portable"; a test
+** can force the portable one (force != 0) or let the CPU choose again (0). */
+const char *store_half_path(void);
+void store_half_force_portable(int force);
+
 /* float from IEEE 754 binary16 (exact). */
 float store_float_from_half(uint16_t h);
 

@@ -128,10 +128,9 @@ static const void *encode_rates(Store *s, const float *src, int rows, size_t str
     }
     if (format == STORE_RATES_FLOAT16) {
         uint16_t *h = (uint16_t *)(void *)s->blob;
-        for (int t = 0; t < rows; t++) {
-            const float *a = src + (size_t)t * stride;
-            for (int i = 0; i < count; i++) *h++ = store_half_from_float(a[i]);
-        }
+        if (stride == (size_t)count) store_half_from_float_n(src, h, n);
+        else
+            for (int t = 0; t < rows; t++) store_half_from_float_n(src + (size_t)t * stride, h + (size_t)t * count, (size_t)count);
     } else {
         for (int t = 0; t < rows; t++)
             memcpy(s->blob + (size_t)t * count, src + (size_t)t * stride, (size_t)count * sizeof(float));

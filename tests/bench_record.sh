@@ -16,12 +16,22 @@
 # BUILD names the build folder (default: build); BIN the program (default
 # $BUILD/metarl); FORMATS and AGENTS the lists to run (default "float32
 # float16" and "none auto"). Issue target: <= 25%.
+#
+# Per-step rates (table activity_steps, test.activity_steps = all) of a
+# network with time within a trial:
+#     CONFIG=data/configs/bandit_leaky.ini STEPS=all sh tests/bench_record.sh 96
+# CONFIG is the training config (the network is trained TRAIN_EPISODES,
+# default 1600, episodes from it), STEPS the test.activity_steps of the runs
+# with rates (default choice: the choice step of each trial only); the MB
+# column then counts both tables.
 BUILD=${BUILD:-build}
 BIN=${BIN:-$PWD/$BUILD/metarl}
 FORMATS=${FORMATS:-float32 float16}
 AGENTS=${AGENTS:-none auto}
 REPS=${REPS:-3}
 EPISODES=${EPISODES:-2000}
+TRAIN_EPISODES=${TRAIN_EPISODES:-1600}
+STEPS=${STEPS:-choice}
 [ -x "$BIN" ] || ${MAKE:-make} --no-print-directory "$BUILD/metarl" > /dev/null || exit 1
 WORK=$(mktemp -d "${TMPDIR:-/tmp}/metarl-bench-record.XXXXXX") || exit 1
 trap 'rm -rf "$WORK"' EXIT
@@ -36,6 +46,7 @@ best_time() {   # activity(true|false) db agents format: "wall cpu", the best of
         t0=$(now)
         fmt_set=""   # float32 is the default, and the only format of a metarl built before the option
         [ "$4" = float32 ] || fmt_set="--activity $4"
+        [ "$1" = false ] || [ "$STEPS" = choice ] || fmt_set="$fmt_set --activity-steps $STEPS"
         /usr/bin/env time -f '%U %S' -o "$WORK/cpu.txt" "$BIN" test --db "$WORK/t.db" --episodes "$EPISODES" --agents "$3" \
             --activity "$1" $fmt_set --quiet > /dev/null || exit 1
         c=$(awk '{ print $1 + $2 }' "$WORK/cpu.txt")
@@ -47,19 +58,24 @@ best_time() {   # activity(true|false) db agents format: "wall cpu", the best of
 }
 pct() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%+.1f%%", 100 * (b - a) / a }'; }
 printf 'Recording cost: metarl test, %s episodes x 100 trials, independent bandit;\n' "$EPISODES"
-printf 'best of %s runs each; "with rates" stores every trial'"'"'s unit rates (table activity).\n\n' "$REPS"
+printf 'best of %s runs each; "with rates" stores every trial'"'"'s unit rates (table activity)' "$REPS"
+[ "$STEPS" = choice ] && printf '.\n\n' || printf ' and every step'"'"'s (activity_steps = %s; trained from %s).\n\n' "$STEPS" "$CONFIG"
 command -v time > /dev/null 2>&1 || [ -x /usr/bin/time ] || { echo "bench_record: skipped: needs /usr/bin/time (apt-get install time)"; exit 0; }
 printf '| N | agents | format | trials only (s) | with rates (s) | overhead | CPU overhead | rates stored (MB) |\n'
 printf '|---:|---|---|---:|---:|---:|---:|---:|\n'
 for n in ${*:-48 96 256}; do
     db="$WORK/n$n.db"
-    "$BIN" train --hidden "$n" --episodes 1600 --set run.record_every=0 --db "$db" --quiet > /dev/null || exit 1
+    cfg_set=""
+    [ -z "$CONFIG" ] || cfg_set="--config $CONFIG --workers 1"
+    # shellcheck disable=SC2086
+    "$BIN" train $cfg_set --hidden "$n" --episodes "$TRAIN_EPISODES" --set run.record_every=0 --db "$db" --quiet > /dev/null || exit 1
     for agents in $AGENTS; do
         set -- $(best_time false "$db" "$agents" float32)
         off=$1 offc=$2
         for fmt in $FORMATS; do
             set -- $(best_time true "$db" "$agents" "$fmt")
-            mb=$(sqlite3 "$WORK/t.db" "SELECT printf('%.1f', sum(length(rates)) / 1e6) FROM activity")
+            mb=$(sqlite3 "$WORK/t.db" "SELECT printf('%.1f', ((SELECT coalesce(sum(length(rates)), 0) FROM activity) +
+                (SELECT coalesce(sum(length(rates)), 0) FROM activity_steps)) / 1e6)")
             printf '| %s | %s | %s | %.3f | %.3f | %s | %s | %s |\n' "$n" "$agents" "$fmt" "$off" "$1" \
                 "$(pct "$off" "$1")" "$(pct "$offc" "$2")" "$mb"
         done

@@ -374,6 +374,85 @@ static void writer_stores_in_order(void **state)
     test_rmdir(dir);
 }
 
+static int pragma_of(const char *path, const char *sql)
+{
+    sqlite3 *db;
+    sqlite3_stmt *st;
+    assert_int_equal(sqlite3_open(path, &db), SQLITE_OK);
+    assert_int_equal(sqlite3_prepare_v2(db, sql, -1, &st, NULL), SQLITE_OK);
+    assert_int_equal(sqlite3_step(st), SQLITE_ROW);
+    int v = sqlite3_column_int(st, 0);
+    sqlite3_finalize(st);
+    sqlite3_close(db);
+    return v;
+}
+
+/* New stores have 64 KiB pages; a store made with 4 KiB pages (every store
+   before) keeps them, takes episodes through the writer thread past the
+   checkpointer's thresholds (counted in bytes, so in 16 times as many
+   pages), and stays whole. */
+static void page_sizes(void **state)
+{
+    (void)state;
+    char dir[256], path[300], err[512];
+    test_tmpdir(dir, sizeof dir);
+    snprintf(path, sizeof path, "%s/p.db", dir);
+    round_trip(path);
+    assert_int_equal(pragma_of(path, "PRAGMA page_size"), 65536);
+    sqlite_exec(path, "PRAGMA journal_mode=DELETE; PRAGMA page_size=4096; VACUUM; PRAGMA journal_mode=WAL");
+    assert_int_equal(pragma_of(path, "PRAGMA page_size"), 4096);
+    Store *s = store_open(path, STORE_WRITE, err, sizeof err);
+    if (!s) fail_msg("%s", err);
+    int64_t run = new_run(s, "test");
+    EpisodeWriterOptions o = { .run_id = run, .phase = "test", .with_activity = 1, .batch = 20, .depth = 4,
+                               .max_trials = 100, .n_units = 64 };
+    EpisodeWriter *w = episode_writer_start(s, &o, err, sizeof err);
+    assert_non_null(w);
+    enum { N = 400 };   /* 400 x 100 x 64 x 4 = 10 MB of rates: past the 4 MB that wakes the checkpointer */
+    for (int i = 0; i < N; i++) {
+        EpisodeRecord *e = episode_writer_slot(w);
+        assert_non_null(e);
+        fill_episode(e, 100, 64, i);
+        episode_writer_push(w, i);
+    }
+    assert_int_equal(episode_writer_finish(w, err, sizeof err), 0);
+    store_close(s);
+    assert_int_equal(pragma_of(path, "PRAGMA page_size"), 4096);
+    assert_int_equal(pragma_of(path, "SELECT count(*) FROM pragma_quick_check WHERE quick_check = 'ok'"), 1);
+    assert_int_equal(pragma_of(path, "SELECT count(*) FROM activity WHERE run_id = 2"), 2 * N);
+    test_rmdir(dir);
+}
+
+/* The ring holds 1.5 transactions of small records, as many as fit in
+   64 MiB of large ones (a whole batch of 100 episodes x 100 trials x 256
+   units would be 10 MB: it fits; of 5000 per-step rows of 256 units, it
+   does not), and never fewer than the caller asked for. */
+static void writer_ring_depth(void **state)
+{
+    (void)state;
+    char err[512];
+    Store *s = store_open(":memory:", STORE_WRITE, err, sizeof err);
+    assert_non_null(s);
+    int64_t run = new_run(s, "test");
+    struct { int batch, depth, trials, units, steps, want_lo, want_hi; } c[] = {
+        { 100, 8, 100, 256, 0, 150, 150 },
+        { 5, 3, 40, 6, 0, 7, 7 },
+        { 2, 9, 30, 0, 0, 9, 9 },
+        { 100, 8, 100, 256, 5000, 12, 13 },   /* 64 MiB / (5000 x 1025 + 100 x (256 x 4 + trial) bytes) */
+    };
+    for (size_t i = 0; i < sizeof c / sizeof *c; i++) {
+        EpisodeWriterOptions o = { .run_id = run, .phase = "test", .batch = c[i].batch, .depth = c[i].depth,
+                                   .max_trials = c[i].trials, .n_units = c[i].units,
+                                   .max_steps = c[i].steps, .n_step_units = c[i].steps ? c[i].units : 0 };
+        EpisodeWriter *w = episode_writer_start(s, &o, err, sizeof err);
+        assert_non_null(w);
+        int d = episode_writer_depth(w);
+        if (d < c[i].want_lo || d > c[i].want_hi) fail_msg("case %zu: depth %d, want %d-%d", i, d, c[i].want_lo, c[i].want_hi);
+        assert_int_equal(episode_writer_finish(w, err, sizeof err), 0);
+    }
+    store_close(s);
+}
+
 /* A failed write rolls back its batch, keeps the earlier ones, stops the
    caller (no more records) and reports the store's message. */
 static void writer_failure_stops_the_caller(void **state)
@@ -576,6 +655,8 @@ int main(void)
         cmocka_unit_test(checkpoints_and_resume_cleanup),
         cmocka_unit_test(reader_beside_writer),
         cmocka_unit_test(writer_stores_in_order),
+        cmocka_unit_test(writer_ring_depth),
+        cmocka_unit_test(page_sizes),
         cmocka_unit_test(writer_failure_stops_the_caller),
         cmocka_unit_test(stages_round_trip),
         cmocka_unit_test(foreign_wal_is_refused),

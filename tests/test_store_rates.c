@@ -1,6 +1,7 @@
 /* tests/test_store_rates.c: the formats of the stored unit rates
 ** (store/rates.h): float16 encoding against hand-worked IEEE 754 binary16
-** values and exhaustively against its own decoder, round trips of rates
+** values and exhaustively against its own decoder, the F16C conversion of
+** many values against the scalar one bit for bit, round trips of rates
 ** within half-precision error through a store, float32 rows (the only
 ** format of stores written before test.activity = float16) read exactly, and
 ** both formats side by side in one store; per-step rows (activity_steps) of
@@ -60,6 +61,61 @@ static void every_half_round_trips(void **state)
         if (isnan(x)) continue;
         if (store_half_from_float(x) != h) fail_msg("half 0x%04x -> %a -> 0x%04x", h, (double)x, store_half_from_float(x));
     }
+}
+
+/* The many-values conversion (F16C where the CPU has it) against the scalar
+** definition, element by element, bit for bit: floats whose low 13 bits sit
+** at and beside the rounding midpoint of every sign, exponent and upper
+** mantissa (2^19 x 5 patterns, ties to even included), a stride through
+** all 2^32 bit patterns (NaNs, infinities, subnormals among them), lengths
+** that leave a tail past the last block of 8, and a NaN inside a block. */
+static void check_half_n(const float *x, size_t n, uint16_t *got)
+{
+    store_half_from_float_n(x, got, n);
+    for (size_t i = 0; i < n; i++) {
+        uint16_t want = store_half_from_float(x[i]);
+        if (got[i] != want) {
+            uint32_t u;
+            memcpy(&u, &x[i], sizeof u);
+            fail_msg("%s: float 0x%08x (%a) -> 0x%04x, scalar 0x%04x", store_half_path(), u, (double)x[i], got[i], want);
+        }
+    }
+}
+
+static void half_n_matches_scalar(void **state)
+{
+    (void)state;
+    enum { CHUNK = 1 << 16 };
+    float *x = malloc(CHUNK * sizeof *x);
+    uint16_t *got = malloc(CHUNK * sizeof *got);
+    assert_non_null(x);
+    assert_non_null(got);
+    static const uint32_t low[] = { 0x0000u, 0x0fffu, 0x1000u, 0x1001u, 0x1fffu };
+    for (int pass = 0; pass < 2; pass++) {
+        store_half_force_portable(pass);   /* the CPU's path first (F16C on x86 with it), then the portable one */
+        size_t n = 0;
+        for (uint32_t hi = 0; hi < (1u << 19); hi++)
+            for (size_t k = 0; k < sizeof low / sizeof *low; k++) {
+                uint32_t u = (hi << 13) | low[k];
+                memcpy(&x[n++], &u, sizeof u);
+                if (n == CHUNK) check_half_n(x, n, got), n = 0;
+            }
+        for (uint64_t u = 0; u < (1ull << 32); u += 65521) {   /* a prime stride: every exponent, many mantissas */
+            uint32_t v = (uint32_t)u;
+            memcpy(&x[n++], &v, sizeof v);
+            if (n == CHUNK) check_half_n(x, n, got), n = 0;
+        }
+        check_half_n(x, n, got);
+        for (size_t len = 0; len <= 19; len++) {   /* tails: 0-7 values past whole blocks */
+            for (size_t i = 0; i < len; i++) x[i] = ldexpf(1.0f + (float)i / 7.0f, (int)i - 12);
+            if (len > 9) x[9] = NAN;
+            check_half_n(x, len, got);
+        }
+    }
+    store_half_force_portable(0);
+    print_message("store_half_from_float_n: the CPU's path is %s\n", store_half_path());
+    free(x);
+    free(got);
 }
 
 /* |decoded - x| <= half an ulp of binary16: |x| 2^-11 for normal halves, 2^-25 below 2^-14. */
@@ -300,6 +356,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(encode_known_values),
         cmocka_unit_test(every_half_round_trips),
+        cmocka_unit_test(half_n_matches_scalar),
         cmocka_unit_test(random_rates_within_half_error),
         cmocka_unit_test(both_formats_in_one_store),
         cmocka_unit_test(steps_round_trip),
