@@ -120,7 +120,9 @@ const Experiment experiments[] = {
       "Fig. 3)", 5, 2, 1000, 20, 16,
       { "vol_ratio", "vol_ratio_lo", "vol_ratio_hi", "alpha_stable", "alpha_volatile", "reward_per_trial" },
       { TARGET_AT_LEAST, "target", 0 }, "training,volatility", "about 4 min per seed on one core", "about 15 s",
-      "test.agents=volobs,rw,wsls,random" },
+      "test.agents=volobs,rw,wsls,random task.name=volatility task.stretches=2 task.stable_trials=120 "
+      "task.volatile_trials=120 task.order=random task.stable_high=0.75 task.stable_low=0.25 task.volatile_high=0.8 "
+      "task.volatile_low=0.2 task.rev_min=20 task.rev_max=40" },
     { "inferred", "data/experiments/inferred.ini", "inferred value in the RPE on reversals (Bromberg-Martin et al. 2010; "
       "Wang 2018 Fig. 4)", 5, 2, 2000, 100, 16,
       { "inf_expect_weight", "inf_last_weight", "inf_switch_ratio", "inf_switch_rewarded", "inf_switch_unrewarded",

@@ -10,8 +10,9 @@
 # verdict line, a PNG per figure; twostep_daw (Daw 2011 variant) its
 # model-based margin per agent and the human weights beside; harlow, baited, volatility and inferred
 # also check the numbers their metrics read (accuracy in [0, 1], baited tested
-# on task.dist = test with unit rates, a bootstrap interval around the
-# ratio, the inferred-value weights of the network and the RW learner).
+# on task.dist = test with unit rates, volatility trained on its task family
+# and tested on the standard task, a bootstrap interval around the ratio, the
+# inferred-value weights of the network and the RW learner).
 . tests/lib_cli.sh
 cd "$WORK" || exit 1
 
@@ -135,6 +136,13 @@ tr=$(sqlite3 q-baited.db "SELECT count(*) FROM runs WHERE kind = 'train' AND con
 [ "$t" -eq 1 ] && [ "$tr" -eq 1 ] && [ "$(val out-baited rw sel_action)" = NaN ] && in01 "$(val out-baited network sel_action)" \
     && ok "baited: trained on dist train, tested on dist test with unit rates (selectivity of the network only)" \
     || not_ok "baited: train/test dist and rates" "test $t train $tr; $(cat out-baited/results.tsv)"
+t=$(sqlite3 q-volatility.db "SELECT count(*) FROM runs WHERE kind IN ('test', 'baseline') AND config LIKE '%stretches = 2%'
+    AND config LIKE '%stable_trials = 120%' AND config LIKE '%rev_min = 20%' AND config LIKE '%rev_max = 40%'")
+tr=$(sqlite3 q-volatility.db "SELECT count(*) FROM runs WHERE kind = 'train' AND config LIKE '%stretches = 4%'
+    AND config LIKE '%rev_min = 10%'")
+[ "$t" -eq 5 ] && [ "$tr" -eq 1 ] \
+    && ok "volatility: trained on the task family (4 stretches, reversals every 10-30), tested with the agents on the standard task" \
+    || not_ok "volatility: train/test tasks" "test and baselines on the standard task $t (want 5), train $tr"
 awk -F'\t' '$1 == "rw" && $2 ~ /^vol_ratio/ { v[$2] = $3 } END { exit !(v["vol_ratio_lo"] <= v["vol_ratio"] && v["vol_ratio"] <= v["vol_ratio_hi"]) }' \
     out-volatility/results.tsv && awk -F'\t' '$2 == "vol_ratio" || $2 == "reward_per_trial" { v[$1 "," $2] = $3 }
     END { exit !(v["volobs,vol_ratio"] > v["rw,vol_ratio"] && v["volobs,reward_per_trial"] > v["rw,reward_per_trial"]) }' \
