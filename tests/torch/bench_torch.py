@@ -121,20 +121,35 @@ c_info_cache = {}
 
 
 def torch_speed(info, seconds, mode, fused, dtype, seed=1):
+    """Steps per second of training for about `seconds`. In float32 a relu
+    network of this size can overflow in its first updates (metarl replays
+    such a batch in double); PyTorch raises, and training restarts from the
+    next seed, the lost batch not counted: the speed is that of the batches
+    that finished. torch_restarts counts the restarts."""
+    global torch_restarts
     mt.DT = dtype   # metarl_torch reads its dtype at call time; the gradient check keeps float64
     cfg = mt.NetConfig.from_json(info["net"])
     ts = mt.TrainSettings.from_json(info["train"])
-    tr = mt.Trainer(cfg, ts, seed=seed, mode=mode, fused=fused)
-    tr.iterate()   # warm-up
-    steps = 0
-    t0 = mt.now()
-    while True:
-        bt, _, _ = tr.iterate()
-        steps += bt.actions.numel()
-        el = mt.now() - t0
-        if el >= seconds:
-            mt.DT = torch.float64
-            return steps / el
+    steps, el = 0, 0.0
+    try:
+        while el < seconds:
+            tr = mt.Trainer(cfg, ts, seed=seed, mode=mode, fused=fused)
+            try:
+                tr.iterate()   # warm-up
+                while el < seconds:
+                    t0 = mt.now()
+                    bt, _, _ = tr.iterate()
+                    el += mt.now() - t0
+                    steps += bt.actions.numel()
+            except FloatingPointError:
+                torch_restarts += 1
+                seed += 1000
+    finally:
+        mt.DT = torch.float64
+    return steps / el
+
+
+torch_restarts = 0
 
 
 DTYPES = (("float64", torch.float64), ("float32", torch.float32))
@@ -201,6 +216,9 @@ def speed(a):
                 ", ".join("%s%s %.0f" % ("*" if any(p is b for b in best_of.values()) else "", p[1], p[0])
                           for p in probes)))
             sys.stdout.flush()
+    if torch_restarts:
+        print("# PyTorch float32 training overflowed (loss or gradient not finite) and was restarted from"
+              " another seed %d times; the speeds count the batches that finished" % torch_restarts)
     for B, N, cs, ts in rows:
         goal = 100 if B == 1 else 10
         print("# B=%d N=%d: metarl (faster precision)/PyTorch float32 = %.1fx, float64 = %.1fx, fastest = %.1fx"
