@@ -34,6 +34,7 @@ static const char *const insert_sql[ST_COUNT] = {
     " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
     "INSERT INTO activity_steps (run_id, episode, module, n_steps, n_units, steps_per_trial, epochs, rates)"
     " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+    NULL,   /* ST_TRIAL_CHUNK: built from ST_TRIAL by trial_chunk_sql */
 };
 
 /* The WAL checkpointer: a thread with its own connection that copies
@@ -71,6 +72,20 @@ struct Checkpointer {
 ** about a seventh less CPU time with 64 KiB (README, "Recording cost"). An
 ** empty store takes 14 pages (0.9 MB). */
 #define STORE_PAGE_SIZE 65536
+
+/* insert_sql[ST_TRIAL] for STORE_TRIAL_CHUNK rows: VALUES (?1, ..., ?14),
+** (?15, ..., ?28), ... (each row's parameters follow the last row's). */
+static void trial_chunk_sql(char *sql, size_t n)
+{
+    const char *values = strstr(insert_sql[ST_TRIAL], " VALUES");
+    size_t len = (size_t)(values - insert_sql[ST_TRIAL]);
+    memcpy(sql, insert_sql[ST_TRIAL], len);
+    len += (size_t)snprintf(sql + len, n - len, " VALUES ");
+    for (int r = 0; r < STORE_TRIAL_CHUNK; r++)
+        for (int c = 0; c < STORE_TRIAL_COLUMNS; c++)
+            len += (size_t)snprintf(sql + len, n - len, "%s?%d%s", c ? ", " : r ? ", (" : "(",
+                                    r * STORE_TRIAL_COLUMNS + c + 1, c == STORE_TRIAL_COLUMNS - 1 ? ")" : "");
+}
 
 static void checkpointer_start(Store *s);
 static int create_schema(Store *s);
@@ -324,8 +339,11 @@ Store *store_open_rt(const char *path, StoreMode mode, int *runtime, char *err, 
             goto fail_msg;
         }
         if (upgrade_schema(s) != 0) goto fail_msg;
+        char chunk_sql[STORE_TRIAL_CHUNK * (STORE_TRIAL_COLUMNS * 6 + 4) + 256];
+        trial_chunk_sql(chunk_sql, sizeof chunk_sql);
         for (int i = 0; i < ST_COUNT; i++)
-            if (sqlite3_prepare_v3(s->db, insert_sql[i], -1, SQLITE_PREPARE_PERSISTENT, &s->st[i], NULL) != SQLITE_OK) {
+            if (sqlite3_prepare_v3(s->db, i == ST_TRIAL_CHUNK ? chunk_sql : insert_sql[i], -1,
+                                   SQLITE_PREPARE_PERSISTENT, &s->st[i], NULL) != SQLITE_OK) {
                 store_sql_fail(s, "prepare");
                 goto fail_msg;
             }

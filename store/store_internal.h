@@ -12,8 +12,15 @@
 #include "store/store.h"
 
 enum {
-    ST_EPISODE, ST_TRIAL, ST_ACTIVITY, ST_TRAINING, ST_STAGE, ST_STEPS, ST_COUNT
+    ST_EPISODE, ST_TRIAL, ST_ACTIVITY, ST_TRAINING, ST_STAGE, ST_STEPS, ST_TRIAL_CHUNK, ST_COUNT
 };
+
+/* Trials per statement of ST_TRIAL_CHUNK: one INSERT of this many rows costs
+** SQLite's per-statement work (run, halt, reset) once instead of per trial
+** (store/write.c). 14 columns x 64 rows = 896 parameters, under SQLite's
+** oldest limit of 999. */
+#define STORE_TRIAL_CHUNK 64
+#define STORE_TRIAL_COLUMNS 14
 
 typedef struct Checkpointer Checkpointer;   /* store/open.c */
 

@@ -108,6 +108,36 @@ int store_step_reset(Store *s, sqlite3_stmt *st, const char *what)
     return 0;
 }
 
+/* Trial t of e into parameters at + 1 ... at + STORE_TRIAL_COLUMNS. */
+static void bind_trial(sqlite3_stmt *st, int at, int64_t run_id, int64_t episode, int t, const EpisodeRecord *e)
+{
+    const TrialRecord *tr = &e->trials[t];
+    sqlite3_bind_int64(st, at + 1, run_id);
+    sqlite3_bind_int64(st, at + 2, episode);
+    sqlite3_bind_int(st, at + 3, t);
+    bind_int_or_null(st, at + 4, tr->action);
+    bind_real(st, at + 5, tr->action < 0 ? NAN : tr->reward);
+    bind_real(st, at + 6, tr->truth.p[0]);
+    bind_real(st, at + 7, tr->truth.p[1]);
+    bind_int_or_null(st, at + 8, tr->truth.best);
+    bind_int_or_null(st, at + 9, tr->truth.block);
+    bind_int_or_null(st, at + 10, tr->truth.since_reversal);
+    bind_real(st, at + 11, tr->probs[0]);
+    bind_real(st, at + 12, tr->probs[1]);
+    bind_real(st, at + 13, tr->value);
+    bind_real(st, at + 14, tr->rpe);
+}
+
+/* Run a statement whose every parameter is bound again before its next run,
+** so that clearing the bindings would be wasted work. */
+static int step_reset_bound(Store *s, sqlite3_stmt *st, const char *what)
+{
+    int rc = sqlite3_step(st);
+    sqlite3_reset(st);
+    if (rc != SQLITE_DONE) return store_sql_fail(s, what);
+    return 0;
+}
+
 /* rows x count rates (row r at src + r * stride) in format: their bytes (in
 ** *bytes), encoded into s->blob, or src itself when it already is them (float32
 ** rows with nothing between them: one module holding every unit, so no copy);
@@ -206,24 +236,16 @@ int store_put_episode(Store *s, int64_t run_id, int64_t episode, const char *pha
     sqlite3_bind_text(st, 8, e->instance, -1, SQLITE_STATIC);
     if (store_step_reset(s, st, "write episode") != 0) return -1;
 
-    st = s->st[ST_TRIAL];
-    for (int t = 0; t < e->n_trials; t++) {
-        const TrialRecord *tr = &e->trials[t];
-        sqlite3_bind_int64(st, 1, run_id);
-        sqlite3_bind_int64(st, 2, episode);
-        sqlite3_bind_int(st, 3, t);
-        bind_int_or_null(st, 4, tr->action);
-        bind_real(st, 5, tr->action < 0 ? NAN : tr->reward);
-        bind_real(st, 6, tr->truth.p[0]);
-        bind_real(st, 7, tr->truth.p[1]);
-        bind_int_or_null(st, 8, tr->truth.best);
-        bind_int_or_null(st, 9, tr->truth.block);
-        bind_int_or_null(st, 10, tr->truth.since_reversal);
-        bind_real(st, 11, tr->probs[0]);
-        bind_real(st, 12, tr->probs[1]);
-        bind_real(st, 13, tr->value);
-        bind_real(st, 14, tr->rpe);
-        if (store_step_reset(s, st, "write trial") != 0) return -1;
+    int t = 0;
+    for (; t + STORE_TRIAL_CHUNK <= e->n_trials; t += STORE_TRIAL_CHUNK) {
+        st = s->st[ST_TRIAL_CHUNK];
+        for (int r = 0; r < STORE_TRIAL_CHUNK; r++) bind_trial(st, r * STORE_TRIAL_COLUMNS, run_id, episode, t + r, e);
+        if (step_reset_bound(s, st, "write trial") != 0) return -1;
+    }
+    for (; t < e->n_trials; t++) {
+        st = s->st[ST_TRIAL];
+        bind_trial(st, 0, run_id, episode, t, e);
+        if (step_reset_bound(s, st, "write trial") != 0) return -1;
     }
     st = s->st[ST_STAGE];
     for (int i = 0; i < e->n_stages; i++) {
