@@ -14,6 +14,7 @@
 #include <unistd.h>
 
 #include "jobs/experiment.h"
+#include "core/ini_read.h"
 #include "jobs/run_util.h"
 #include "jobs/sweep.h"
 #include "jobs/test.h"
@@ -84,51 +85,50 @@ const ExperimentMetric experiment_metrics[] = {
 };
 
 /* Experiments: name, config, summary, seeds, quick (seeds, episodes, test
-** episodes, hidden), metrics, target, figures, expected time. */
+** episodes, hidden), metrics, target, figures, expected time, the test's
+** settings and the file whose [task] the test plays. */
 const Experiment experiments[] = {
     { "bandit", "data/configs/bandit.ini", "independent two-armed bandit (Wang et al. 2016)", 5,
       2, 5000, 200, 16, { "regret", "reward_per_trial", "p_best" }, { TARGET_BELOW, "thompson", 0 },
-      "training,regret,curve", "about 2.5 min per seed on one core (13 min for 5)", "about 5 s", NULL },
+      "training,regret,curve", "about 2.5 min per seed on one core (13 min for 5)", "about 5 s", NULL, NULL },
     { "dependent", "data/configs/dependent.ini", "dependent two-armed bandit, p2 = 1 - p1 (Wang et al. 2016)", 5,
       2, 5000, 200, 16, { "regret", "reward_per_trial", "p_best" }, { TARGET_BELOW, "thompson", 0 },
-      "training,regret,curve", "about 70 s per seed on one core (6 min for 5)", "about 5 s", NULL },
+      "training,regret,curve", "about 70 s per seed on one core (6 min for 5)", "about 5 s", NULL, NULL },
     { "reversal", "data/configs/reversal.ini", "probabilistic reversal learning, 0.8/0.2, hazard 0.05", 5,
       2, 2000, 200, 16, { "p_best", "post_reversal", "reward_per_trial" }, { TARGET_WITHIN, "observer", 0.03 },
-      "training,reversal,curve", "about 90 s per seed on one core (8 min for 5)", "about 5 s", NULL },
+      "training,reversal,curve", "about 90 s per seed on one core (8 min for 5)", "about 5 s", NULL, NULL },
     { "twostep", "data/experiments/twostep.ini", "two-step task, Wang 2018 variant (0.8/0.2, 0.9/0.1, switch 0.025)",
       8, 2, 2000, 200, 16,
       { "reward_per_trial", "stay_rewarded_common", "stay_rewarded_rare", "stay_unrewarded_common",
         "stay_unrewarded_rare", "mf_weight", "mb_weight", "p_best" },
       { TARGET_AT_LEAST, "target", 0 },
-      "training,twostep,curve", "under 1 min per seed on one core (about 5 min for 8)", "about 6 s", NULL },
+      "training,twostep,curve", "under 1 min per seed on one core (about 5 min for 8)", "about 6 s", NULL, NULL },
     { "twostep_daw", "data/experiments/twostep_daw.ini", "two-step task, Daw 2011 variant (0.7/0.3, four options "
       "drifting in [0.25, 0.75])", 8, 2, 2000, 200, 16,
       { "mb_margin", "mb_weight", "mf_weight", "stay_rewarded_common", "stay_rewarded_rare", "stay_unrewarded_common",
         "stay_unrewarded_rare", "reward_per_trial" },
       { TARGET_AT_LEAST, "target", 0 },
-      "training,twostep,curve", "under 1 min per seed on one core (about 5 min for 8)", "about 6 s", NULL },
+      "training,twostep,curve", "under 1 min per seed on one core (about 5 min for 8)", "about 6 s", NULL, NULL },
     { "harlow", "data/experiments/harlow.ini", "Harlow task, one-dimensional (Harlow 1949; Wang et al. 2018 Fig. 6)", 5,
       2, 3000, 100, 16, { "harlow_trial2", "harlow_trial1", "reward_per_trial" }, { TARGET_AT_LEAST, "target", 0 },
-      "training", "about 1 min per seed on one core", "about 5 s", NULL },
+      "training", "about 1 min per seed on one core", "about 5 s", NULL, NULL },
     { "baited", "data/experiments/baited.ini", "baited two-armed bandit (Tsutsui et al. 2016; Wang et al. 2018 sim. 1)",
       5, 2, 3000, 100, 16,
       { "lg_reward_1", "reward_per_trial", "lg_rewarded_1", "lg_unrewarded_1", "matching_slope", "sel_action",
         "sel_reward", "sel_interaction" },
       { TARGET_AT_LEAST, "target", 0 }, "training,regression,selectivity", "about 2 min per seed on one core",
-      "about 10 s", "task.name=baited task.dist=test test.activity=float16" },
+      "about 10 s", "task.name=baited task.dist=test test.activity=float16", NULL },
     { "volatility", "data/experiments/volatility.ini", "stable and volatile stretches (Behrens et al. 2007; Wang 2018 "
       "Fig. 3)", 5, 2, 1000, 20, 16,
       { "vol_ratio", "vol_ratio_lo", "vol_ratio_hi", "alpha_stable", "alpha_volatile", "reward_per_trial" },
       { TARGET_AT_LEAST, "target", 0 }, "training,volatility", "about 4 min per seed on one core", "about 15 s",
-      "test.agents=volobs,rw,wsls,random task.name=volatility task.stretches=2 task.stable_trials=120 "
-      "task.volatile_trials=120 task.order=random task.stable_high=0.75 task.stable_low=0.25 task.volatile_high=0.8 "
-      "task.volatile_low=0.2 task.rev_min=20 task.rev_max=40" },
+      "test.agents=volobs,rw,wsls,random", "data/configs/volatility.ini" },
     { "inferred", "data/experiments/inferred.ini", "inferred value in the RPE on reversals (Bromberg-Martin et al. 2010; "
       "Wang 2018 Fig. 4)", 5, 2, 2000, 100, 16,
       { "inf_expect_weight", "inf_last_weight", "inf_switch_ratio", "inf_switch_rewarded", "inf_switch_unrewarded",
         "inf_later_rewarded", "p_best" },
-      { TARGET_BELOW, "target", 0 }, "training,inferred,rpe", "about 3 min per seed on one core", "about 10 s", NULL },
-    { NULL, NULL, NULL, 0, 0, 0, 0, 0, { NULL }, { TARGET_BELOW, NULL, 0 }, NULL, NULL, NULL, NULL }
+      { TARGET_BELOW, "target", 0 }, "training,inferred,rpe", "about 3 min per seed on one core", "about 10 s", NULL, NULL },
+    { NULL, NULL, NULL, 0, 0, 0, 0, 0, { NULL }, { TARGET_BELOW, NULL, 0 }, NULL, NULL, NULL, NULL, NULL }
 };
 
 const ExperimentMetric *experiment_metric(const char *name)
@@ -450,7 +450,8 @@ static int do_train(const ExperimentSettings *s, const char *db, Config *cfg, co
     return rc;
 }
 
-/* The test's settings: none, or e->test_set's "section.key=value" words. */
+/* The test's settings: none, or e->test_task's [task] section, then
+** e->test_set's "section.key=value" words. */
 static Config *test_config(const Experiment *e, char *err, size_t n_err)
 {
     Config *c = config_alloc();
@@ -458,6 +459,17 @@ static Config *test_config(const Experiment *e, char *err, size_t n_err)
         config_free(c);
         snprintf(err, n_err, "out of memory");
         return NULL;
+    }
+    if (e->test_task) {
+        char path[4096];
+        char *text = experiment_find_file(e->test_task, path, sizeof path, err, n_err) != 0
+                         ? NULL : ini_slurp(path, "the experiment's test task", err, n_err);
+        int bad = !text || config_load_text_section(c, text, "task", path, err, n_err) != 0;
+        free(text);
+        if (bad) {
+            config_free(c);
+            return NULL;
+        }
     }
     char words[512], *save = NULL;
     snprintf(words, sizeof words, "%s", e->test_set ? e->test_set : "");

@@ -115,6 +115,8 @@ typedef struct Experiment {
     const char *time_full, *time_quick;   /* expected wall time (measured where the README says so) */
     const char *test_set;      /* the test's settings ("task.dist=test test.activity=true"; NULL = none):
                                   what the frozen-weight test changes from the training run */
+    const char *test_task;     /* a config file (relative as config) whose [task] section the test plays,
+                                  before test_set; NULL = the training run's task */
 } Experiment;
 
 /* The table (ended by a row with name NULL). */
