@@ -52,9 +52,29 @@ static void write_run_data(Fig *F, const PlotRun *r, char *name, TwoStepStay *s)
     fig_close(F, f, name);
 }
 
+/* Keep the references of the variants the runs' tasks name (all of them if
+** no run names one, e.g. imported data alone): the Wang variant's network and
+** observer are no reference for the Daw task. Return the number kept. */
+static int refs_for_runs(TwoStepRef *refs, int m, const PlotRun *runs, int n)
+{
+    int want_wang = 0, want_daw = 0;
+    for (int i = 0; i < n; i++) {
+        const char *v = twostep_title_variant(runs[i].task);
+        want_wang |= v && !strcmp(v, "wang");
+        want_daw |= v && !strcmp(v, "daw");
+    }
+    if (!want_wang && !want_daw) return m;
+    int k = 0;
+    for (int j = 0; j < m; j++)
+        if ((want_wang && !strcmp(refs[j].variant, "wang")) || (want_daw && !strcmp(refs[j].variant, "daw")))
+            refs[k++] = refs[j];
+    return k;
+}
+
 /* The reference values into one data file (cell x p_1 .. p_m); the number of
 ** references, 0 if none (the reason in note). */
-static int write_refs_data(Fig *F, TwoStepRef *refs, char *name, char *note, size_t n_note)
+static int write_refs_data(Fig *F, const PlotRun *runs, int n, TwoStepRef *refs, char *name, char *note,
+                           size_t n_note)
 {
     char path[4096], err[4200];
     if (twostep_refs_find(path, sizeof path) != 0) {
@@ -64,6 +84,10 @@ static int write_refs_data(Fig *F, TwoStepRef *refs, char *name, char *note, siz
     int m = twostep_refs_read(path, refs, TWOSTEP_MAX_REFS, err, sizeof err);
     if (m <= 0) {
         snprintf(note, n_note, "reference values not drawn: %s", m < 0 ? err : "no rows");
+        return 0;
+    }
+    if ((m = refs_for_runs(refs, m, runs, n)) == 0) {
+        snprintf(note, n_note, "reference values not drawn: none of %s is of the runs' task variant", path);
         return 0;
     }
     snprintf(note, n_note, "reference values from %s", path);
@@ -88,7 +112,7 @@ static void write_twostep(Fig *F, const PlotRun *runs, int n)
     TwoStepStay s;
     TwoStepRef refs[TWOSTEP_MAX_REFS];
     for (int i = 0; i < n && !F->failed; i++) write_run_data(F, &runs[i], names[i], &s);
-    int m = F->failed ? 0 : write_refs_data(F, refs, ref_name, note, sizeof note);
+    int m = F->failed ? 0 : write_refs_data(F, runs, n, refs, ref_name, note, sizeof note);
     if (F->failed) return;
     FILE *g = F->gp;
     fig_titled(F, runs, n, "Two-step task: stay probabilities", title, sizeof title);

@@ -264,28 +264,34 @@ static int split_tabs(char *line, char **f, int max)
 int twostep_refs_read(const char *path, TwoStepRef *refs, int max, char *err, size_t n_err)
 {
     static const char *const cols[] = { "key", "label", "rewarded_common", "rewarded_rare", "unrewarded_common",
-                                        "unrewarded_rare", "kind", "source" };
+                                        "unrewarded_rare", "kind", "variant", "source" };
+    enum { N_COLS = sizeof cols / sizeof cols[0] };
     FILE *f = fopen(path, "r");
     if (!f) return ref_fail(err, n_err, path, 0, "cannot read");
-    char line[2048], *fld[8];
+    char line[2048], *fld[N_COLS];
     int lineno = 0, header = 0, n = 0, rc = 0;
     while (fgets(line, sizeof line, f)) {
         lineno++;
         line[strcspn(line, "\r\n")] = '\0';
         if (line[0] == '#' || !line[0]) continue;
-        int m = split_tabs(line, fld, 8);
+        int m = split_tabs(line, fld, N_COLS);
         if (!header) {
-            for (int k = 0; k < 8; k++)
-                if (m != 8 || strcmp(fld[k], cols[k])) {
+            for (int k = 0; k < N_COLS; k++)
+                if (m != N_COLS || strcmp(fld[k], cols[k])) {
                     rc = ref_fail(err, n_err, path, lineno, "expected the header 'key label rewarded_common "
-                                                            "rewarded_rare unrewarded_common unrewarded_rare kind source'");
+                                                            "rewarded_rare unrewarded_common unrewarded_rare kind "
+                                                            "variant source'");
                     goto done;
                 }
             header = 1;
             continue;
         }
-        if (m != 8) {
-            rc = ref_fail(err, n_err, path, lineno, "expected 8 tab-separated fields");
+        if (m != N_COLS) {
+            rc = ref_fail(err, n_err, path, lineno, "expected 9 tab-separated fields");
+            goto done;
+        }
+        if (strcmp(fld[7], "wang") && strcmp(fld[7], "daw")) {
+            rc = ref_fail(err, n_err, path, lineno, "expected the variant 'wang' or 'daw'");
             goto done;
         }
         if (n == max) break;
@@ -293,7 +299,8 @@ int twostep_refs_read(const char *path, TwoStepRef *refs, int max, char *err, si
         snprintf(r->key, sizeof r->key, "%s", fld[0]);
         snprintf(r->label, sizeof r->label, "%s", fld[1]);
         snprintf(r->kind, sizeof r->kind, "%s", fld[6]);
-        snprintf(r->source, sizeof r->source, "%s", fld[7]);
+        snprintf(r->variant, sizeof r->variant, "%s", fld[7]);
+        snprintf(r->source, sizeof r->source, "%s", fld[8]);
         for (int c = 0; c < TS_N_CELLS; c++) {
             char *end;
             r->p[c] = strtod(fld[2 + c], &end);
@@ -330,4 +337,12 @@ int twostep_refs_find(char *out, size_t n)
         }
     }
     return -1;
+}
+
+const char *twostep_title_variant(const char *task_title)
+{
+    if (!task_title) return NULL;
+    if (strstr(task_title, "variant=daw")) return "daw";
+    if (strstr(task_title, "variant=wang")) return "wang";
+    return NULL;
 }

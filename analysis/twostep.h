@@ -109,12 +109,13 @@ typedef struct TwoStepRef {
     char label[96];            /* legend text */
     double p[TS_N_CELLS];      /* stay probabilities, in cell order */
     char kind[16];             /* "published" (read off a paper's figure) or "computed" */
+    char variant[8];           /* the task variant the values belong to: "wang" or "daw" */
     char source[400];          /* where the numbers come from */
 } TwoStepRef;
 
 /* Parse the reference file at path: '#' comments, a header line
 ** "key label rewarded_common rewarded_rare unrewarded_common unrewarded_rare
-** kind source" (tab-separated), then one row per reference. Return the number
+** kind variant source" (tab-separated), then one row per reference. Return the number
 ** of rows read (<= max), or -1 with "PATH:LINE: ..." in err. */
 int twostep_refs_read(const char *path, TwoStepRef *refs, int max, char *err, size_t n_err);
 
@@ -123,5 +124,9 @@ int twostep_refs_read(const char *path, TwoStepRef *refs, int max, char *err, si
 ** ../data/published/ beside the running binary's folder. Return 0 with the
 ** path in out, or -1 if none exists. */
 int twostep_refs_find(char *out, size_t n);
+
+/* The variant a run's task title names ("twostep (..., variant=daw, ...)"):
+** "wang", "daw", or NULL if it names none (an imported data set). */
+const char *twostep_title_variant(const char *task_title);
 
 #endif

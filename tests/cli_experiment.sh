@@ -148,6 +148,13 @@ awk -F'\t' '$1 == "rw" && $2 ~ /^vol_ratio/ { v[$2] = $3 } END { exit !(v["vol_r
     END { exit !(v["volobs,vol_ratio"] > v["rw,vol_ratio"] && v["volobs,reward_per_trial"] > v["rw,reward_per_trial"]) }' \
     out-volatility/results.tsv && ok "volatility: RW's ratio inside its interval; the ideal observer (volobs) above RW in ratio and reward" \
     || not_ok "volatility interval" "$(cat out-volatility/results.tsv)"
+t=$(sqlite3 q-twostep_daw.db "SELECT count(*) FROM runs WHERE kind IN ('test', 'baseline') AND config LIKE '%p_min = 0.25%'
+    AND config LIKE '%p_max = 0.75%' AND config LIKE '%drift = 0.025%'")
+tr=$(sqlite3 q-twostep_daw.db "SELECT count(*) FROM runs WHERE kind = 'train' AND config LIKE '%p_min = 0.1%'
+    AND config LIKE '%drift = 0.05%'")
+[ "$t" -eq 5 ] && [ "$tr" -eq 1 ] \
+    && ok "twostep_daw: trained on the wider family (0.1-0.9, drift 0.05), tested with the agents on the standard task" \
+    || not_ok "twostep_daw: train/test tasks" "test and baselines on the standard task $t (want 5), train $tr"
 awk -F'\t' '$2 ~ /^m[bf]_(weight|margin)$/ { v[$1 "," $2] = $3 }
     END { for (a in v) { split(a, k, ","); if (k[2] != "mb_margin") continue;
               mb = v[k[1] ",mb_weight"]; mf = v[k[1] ",mf_weight"]; want = mb - mf < mb ? mb - mf : mb;

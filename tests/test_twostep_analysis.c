@@ -19,6 +19,7 @@
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <fcntl.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -261,8 +262,29 @@ static void references_file(void **state)
     assert_string_equal(kind, "published");
     assert_non_null(strstr(source, "Fig. 5b"));
     assert_non_null(find_ref(refs, n, "ideal_observer_wang"));
+    assert_string_equal(w->variant, "wang");
+    assert_string_equal(find_ref(refs, n, "hbayesdm_ts_example")->variant, "daw");
+    assert_string_equal(twostep_title_variant("twostep (trials=100, variant=daw)"), "daw");
+    assert_null(twostep_title_variant("twostep"));
     assert_int_equal(twostep_refs_read("no/such/file.tsv", refs, 8, err, sizeof err), -1);
     assert_non_null(strstr(err, "no/such/file.tsv"));
+    /* a row of an unknown variant, and the header of the file before the variant column */
+    char bad[] = "/tmp/metarl-twostep-refs-XXXXXX";
+    int fd = mkstemp(bad);
+    assert_true(fd >= 0);
+    const char *text = "key\tlabel\trewarded_common\trewarded_rare\tunrewarded_common\tunrewarded_rare\tkind\tvariant"
+                       "\tsource\nx\tX\t0.9\t0.5\t0.5\t0.9\tcomputed\tdawn\there\n";
+    assert_true(write(fd, text, strlen(text)) == (ssize_t)strlen(text));
+    close(fd);
+    assert_int_equal(twostep_refs_read(bad, refs, 8, err, sizeof err), -1);
+    assert_non_null(strstr(err, ":2: expected the variant"));
+    fd = open(bad, O_WRONLY | O_TRUNC);
+    text = "key\tlabel\trewarded_common\trewarded_rare\tunrewarded_common\tunrewarded_rare\tkind\tsource\n";
+    assert_true(write(fd, text, strlen(text)) == (ssize_t)strlen(text));
+    close(fd);
+    assert_int_equal(twostep_refs_read(bad, refs, 8, err, sizeof err), -1);
+    assert_non_null(strstr(err, ":1: expected the header"));
+    unlink(bad);
 }
 
 /* The hBayesDM example data, imported, give the stay probabilities its
@@ -352,8 +374,21 @@ static int file_has(const char *path, const char *text)
     return strstr(buf, text) != NULL;
 }
 
+static void remove_figure(const char *dir, const PlotFiles *files)
+{
+    char path[600];
+    for (int i = 0; i < files->n_data; i++) {
+        snprintf(path, sizeof path, "%s/%s", dir, files->data[i]);
+        unlink(path);
+    }
+    snprintf(path, sizeof path, "%s/ts.gp", dir);
+    unlink(path);
+    rmdir(dir);
+}
+
 /* The figure: one data file per run plus the references, a script naming
-** each reference with its kind; a run without stage rows is refused. */
+** each reference with its kind; runs of the Daw variant get only the Daw
+** variant's references; a run without stage rows is refused. */
 static void figure_twostep(void **state)
 {
     (void)state;
@@ -371,15 +406,19 @@ static void figure_twostep(void **state)
     snprintf(path, sizeof path, "%s/ts.gp", dir);
     assert_true(file_has(path, "Wang 2018 network (Fig. 5b) [published]"));
     assert_true(file_has(path, "network (run 4)"));
+    assert_true(file_has(path, "hBayesDM two-step example data"));   /* no run names a variant: all */
     snprintf(path, sizeof path, "%s/ts_run4.dat", dir);
     assert_true(file_has(path, "rewarded_common 0.00"));
-    for (int i = 0; i < files.n_data; i++) {
-        snprintf(path, sizeof path, "%s/%s", dir, files.data[i]);
-        unlink(path);
-    }
+    remove_figure(dir, &files);
+    runs[0].task = "twostep (trials=100, variant=daw, p_common=0.7)";
+    snprintf(dir, sizeof dir, "/tmp/metarl-twostep-fig-XXXXXX");
+    assert_non_null(mkdtemp(dir));
+    if (plot_write(PLOT_TWOSTEP, runs, 2, NULL, dir, "ts", &files, err, sizeof err) != 0) fail_msg("%s", err);
     snprintf(path, sizeof path, "%s/ts.gp", dir);
-    unlink(path);
-    rmdir(dir);
+    assert_true(file_has(path, "hBayesDM two-step example data"));
+    assert_false(file_has(path, "Wang 2018 network"));
+    assert_false(file_has(path, "ideal observer, Wang variant"));
+    remove_figure(dir, &files);
     EpisodeRecord *flat = episode_alloc(3, 0);
     PlotRun r = { .run_id = 6, .label = "bandit", .eps = &flat, .n_eps = 1 };
     assert_false(plot_applies(PLOT_TWOSTEP, &r, NULL, why, sizeof why));
