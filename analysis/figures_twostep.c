@@ -52,9 +52,9 @@ static void write_run_data(Fig *F, const PlotRun *r, char *name, TwoStepStay *s)
     fig_close(F, f, name);
 }
 
-/* Keep the references of the variants the runs' tasks name (all of them if
-** no run names one, e.g. imported data alone): the Wang variant's network and
-** observer are no reference for the Daw task. Return the number kept. */
+/* Keep the references drawn beside the variants the runs' tasks name (all of
+** them if no run names one, e.g. imported data alone): the Wang variant's
+** network and observer are no reference for the Daw task. Return the number kept. */
 static int refs_for_runs(TwoStepRef *refs, int m, const PlotRun *runs, int n)
 {
     int want_wang = 0, want_daw = 0;
@@ -66,7 +66,7 @@ static int refs_for_runs(TwoStepRef *refs, int m, const PlotRun *runs, int n)
     if (!want_wang && !want_daw) return m;
     int k = 0;
     for (int j = 0; j < m; j++)
-        if ((want_wang && !strcmp(refs[j].variant, "wang")) || (want_daw && !strcmp(refs[j].variant, "daw")))
+        if ((want_wang && twostep_ref_for_variant(&refs[j], "wang")) || (want_daw && twostep_ref_for_variant(&refs[j], "daw")))
             refs[k++] = refs[j];
     return k;
 }

@@ -290,8 +290,8 @@ int twostep_refs_read(const char *path, TwoStepRef *refs, int max, char *err, si
             rc = ref_fail(err, n_err, path, lineno, "expected 9 tab-separated fields");
             goto done;
         }
-        if (strcmp(fld[7], "wang") && strcmp(fld[7], "daw")) {
-            rc = ref_fail(err, n_err, path, lineno, "expected the variant 'wang' or 'daw'");
+        if (strcmp(fld[7], "wang") && strcmp(fld[7], "daw") && strcmp(fld[7], "wang,daw")) {
+            rc = ref_fail(err, n_err, path, lineno, "expected the variant 'wang', 'daw' or 'wang,daw'");
             goto done;
         }
         if (n == max) break;
@@ -337,6 +337,11 @@ int twostep_refs_find(char *out, size_t n)
         }
     }
     return -1;
+}
+
+int twostep_ref_for_variant(const TwoStepRef *ref, const char *variant)
+{
+    return !strcmp(ref->variant, "wang,daw") || !strcmp(ref->variant, variant);
 }
 
 const char *twostep_title_variant(const char *task_title)

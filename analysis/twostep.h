@@ -109,7 +109,7 @@ typedef struct TwoStepRef {
     char label[96];            /* legend text */
     double p[TS_N_CELLS];      /* stay probabilities, in cell order */
     char kind[16];             /* "published" (read off a paper's figure) or "computed" */
-    char variant[8];           /* the task variant the values belong to: "wang" or "daw" */
+    char variant[16];          /* the task variants beside whose runs it is drawn: "wang", "daw" or "wang,daw" */
     char source[400];          /* where the numbers come from */
 } TwoStepRef;
 
@@ -124,6 +124,9 @@ int twostep_refs_read(const char *path, TwoStepRef *refs, int max, char *err, si
 ** ../data/published/ beside the running binary's folder. Return 0 with the
 ** path in out, or -1 if none exists. */
 int twostep_refs_find(char *out, size_t n);
+
+/* Whether ref is drawn beside runs of variant ("wang" or "daw"). */
+int twostep_ref_for_variant(const TwoStepRef *ref, const char *variant);
 
 /* The variant a run's task title names ("twostep (..., variant=daw, ...)"):
 ** "wang", "daw", or NULL if it names none (an imported data set). */

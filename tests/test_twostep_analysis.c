@@ -263,7 +263,9 @@ static void references_file(void **state)
     assert_non_null(strstr(source, "Fig. 5b"));
     assert_non_null(find_ref(refs, n, "ideal_observer_wang"));
     assert_string_equal(w->variant, "wang");
-    assert_string_equal(find_ref(refs, n, "hbayesdm_ts_example")->variant, "daw");
+    assert_false(twostep_ref_for_variant(w, "daw"));
+    assert_true(twostep_ref_for_variant(find_ref(refs, n, "hbayesdm_ts_example"), "daw"));
+    assert_true(twostep_ref_for_variant(find_ref(refs, n, "hbayesdm_ts_example"), "wang"));
     assert_string_equal(twostep_title_variant("twostep (trials=100, variant=daw)"), "daw");
     assert_null(twostep_title_variant("twostep"));
     assert_int_equal(twostep_refs_read("no/such/file.tsv", refs, 8, err, sizeof err), -1);
@@ -418,6 +420,14 @@ static void figure_twostep(void **state)
     assert_true(file_has(path, "hBayesDM two-step example data"));
     assert_false(file_has(path, "Wang 2018 network"));
     assert_false(file_has(path, "ideal observer, Wang variant"));
+    remove_figure(dir, &files);
+    runs[0].task = "twostep (trials=100, variant=wang, p_common=0.8)";   /* the people beside Wang runs too */
+    snprintf(dir, sizeof dir, "/tmp/metarl-twostep-fig-XXXXXX");
+    assert_non_null(mkdtemp(dir));
+    if (plot_write(PLOT_TWOSTEP, runs, 2, NULL, dir, "ts", &files, err, sizeof err) != 0) fail_msg("%s", err);
+    snprintf(path, sizeof path, "%s/ts.gp", dir);
+    assert_true(file_has(path, "Wang 2018 network (Fig. 5b) [published]"));
+    assert_true(file_has(path, "hBayesDM two-step example data"));
     remove_figure(dir, &files);
     EpisodeRecord *flat = episode_alloc(3, 0);
     PlotRun r = { .run_id = 6, .label = "bandit", .eps = &flat, .n_eps = 1 };
