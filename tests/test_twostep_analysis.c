@@ -388,6 +388,17 @@ static void remove_figure(const char *dir, const PlotFiles *files)
     rmdir(dir);
 }
 
+/* Draw the two-step figure of runs into a fresh folder (dir: a mkdtemp
+** template, filled in); the script's path in gp. */
+static void draw_figure(const PlotRun *runs, int n, char *dir, PlotFiles *files, char *gp, size_t n_gp)
+{
+    char err[512];
+    snprintf(dir, 32, "/tmp/metarl-twostep-fig-XXXXXX");
+    assert_non_null(mkdtemp(dir));
+    if (plot_write(PLOT_TWOSTEP, runs, n, NULL, dir, "ts", files, err, sizeof err) != 0) fail_msg("%s", err);
+    snprintf(gp, n_gp, "%s/ts.gp", dir);
+}
+
 /* The figure: one data file per run plus the references, a script naming
 ** each reference with its kind; runs of the Daw variant get only the Daw
 ** variant's references; a run without stage rows is refused. */
@@ -398,14 +409,12 @@ static void figure_twostep(void **state)
     EpisodeRecord **eps = planted_cells(20, 50, p, 14);
     PlotRun runs[2] = { { .run_id = 4, .label = "network (run 4)", .eps = eps, .n_eps = 10 },
                         { .run_id = 5, .label = "data (run 5)", .eps = eps + 10, .n_eps = 10 } };
-    char dir[] = "/tmp/metarl-twostep-fig-XXXXXX", why[256], err[512], path[600];
-    assert_non_null(mkdtemp(dir));
+    char dir[32], why[256], path[600];
     PlotFiles files;
     assert_int_equal(plot_kind_lookup("twostep"), PLOT_TWOSTEP);
     assert_true(plot_applies(PLOT_TWOSTEP, &runs[0], NULL, why, sizeof why));
-    if (plot_write(PLOT_TWOSTEP, runs, 2, NULL, dir, "ts", &files, err, sizeof err) != 0) fail_msg("%s", err);
+    draw_figure(runs, 2, dir, &files, path, sizeof path);
     assert_int_equal(files.n_data, 3);   /* two runs, the references */
-    snprintf(path, sizeof path, "%s/ts.gp", dir);
     assert_true(file_has(path, "Wang 2018 network (Fig. 5b) [published]"));
     assert_true(file_has(path, "network (run 4)"));
     assert_true(file_has(path, "hBayesDM two-step example data"));   /* no run names a variant: all */
@@ -413,19 +422,13 @@ static void figure_twostep(void **state)
     assert_true(file_has(path, "rewarded_common 0.00"));
     remove_figure(dir, &files);
     runs[0].task = "twostep (trials=100, variant=daw, p_common=0.7)";
-    snprintf(dir, sizeof dir, "/tmp/metarl-twostep-fig-XXXXXX");
-    assert_non_null(mkdtemp(dir));
-    if (plot_write(PLOT_TWOSTEP, runs, 2, NULL, dir, "ts", &files, err, sizeof err) != 0) fail_msg("%s", err);
-    snprintf(path, sizeof path, "%s/ts.gp", dir);
+    draw_figure(runs, 2, dir, &files, path, sizeof path);
     assert_true(file_has(path, "hBayesDM two-step example data"));
     assert_false(file_has(path, "Wang 2018 network"));
     assert_false(file_has(path, "ideal observer, Wang variant"));
     remove_figure(dir, &files);
     runs[0].task = "twostep (trials=100, variant=wang, p_common=0.8)";   /* the people beside Wang runs too */
-    snprintf(dir, sizeof dir, "/tmp/metarl-twostep-fig-XXXXXX");
-    assert_non_null(mkdtemp(dir));
-    if (plot_write(PLOT_TWOSTEP, runs, 2, NULL, dir, "ts", &files, err, sizeof err) != 0) fail_msg("%s", err);
-    snprintf(path, sizeof path, "%s/ts.gp", dir);
+    draw_figure(runs, 2, dir, &files, path, sizeof path);
     assert_true(file_has(path, "Wang 2018 network (Fig. 5b) [published]"));
     assert_true(file_has(path, "hBayesDM two-step example data"));
     remove_figure(dir, &files);
