@@ -49,7 +49,7 @@ static const char *const insert_sql[ST_COUNT] = {
 ** the rest itself: the WAL stays bounded. The last copy happens when the
 ** writer's connection closes. Both thresholds are in bytes, turned into
 ** pages of the store's own page size (4 KiB for stores made before
-** STORE_PAGE_SIZE, 64 KiB since). */
+** STORE_PAGE_SIZE, 64 KiB or 16 KiB since). */
 struct Checkpointer {
     sqlite3 *db;
     pthread_t thread;
@@ -64,14 +64,19 @@ struct Checkpointer {
 #define STORE_CHECKPOINT_BYTES (1000 * 4096)   /* wake the thread (SQLite's autocheckpoint default of 1000 4 KiB pages) */
 #define STORE_WAL_LIMIT (16000 * 4096)         /* 64 MiB: the writer drains the WAL */
 
-/* The page size of new stores: SQLite's largest. A store's pages are fixed
-** when it is made. Every page goes through the WAL twice (written, then
-** read back and copied by the checkpointer), and SQLite and the kernel pay
-** per page as much as per byte: a network-only test at 256 units writes
-** 205 MB of rates in 50,000 pages of 4 KiB or 3,100 of 64 KiB, and spends
-** about a seventh less CPU time with 64 KiB (README, "Recording cost"). An
-** empty store takes 14 pages (0.9 MB). */
-#define STORE_PAGE_SIZE 65536
+/* The page size of new stores (fixed when a store is made). Every page goes
+** through the WAL twice (written, then read back and copied by the
+** checkpointer), and SQLite and the kernel pay per page as much as per byte,
+** so pages larger than SQLite's default of 4 KiB cost less CPU per byte of
+** rates. But a record that fits in a page is kept whole in one leaf page,
+** one record per page if two do not fit: with 64 KiB pages a record of rates
+** of 38 KB (96 units, 100 trials, float32) filled a page alone, and a test at
+** 96 units made a store of 150 MB for 77 MB of rates, against 100 MB with
+** 16 KiB pages, where a record keeps about 5 KB in its leaf and fills whole
+** overflow pages. 16 KiB pages cost as much CPU and wall time as 64 KiB at
+** 48 and 256 units and less wall time at 96 (README, "Recording cost"). An
+** empty store takes 14 pages (0.2 MB). */
+#define STORE_PAGE_SIZE 16384
 
 /* insert_sql[ST_TRIAL] for STORE_TRIAL_CHUNK rows: VALUES (?1, ..., ?14),
 ** (?15, ..., ?28), ... (each row's parameters follow the last row's). */

@@ -176,7 +176,7 @@ whole=$(sqlite3 full.db "SELECT count(*) FROM episodes e WHERE run_id = 2 AND n_
 [ "$committed" -gt 0 ] && [ "$committed" = "$whole" ] && ok "disk full: the $committed episodes committed before it are whole" || not_ok "disk full: partial episodes"
 
 # train: the disk fills mid-training; exit 1, the run marked interrupted, a resume hint that works
-# (3000 blocks of 512 bytes in dash, 1.5 MB: past an empty store of 64 KiB pages, 0.9 MB, and short of the training's rows)
+# (3000 blocks of 512 bytes in dash, 1.5 MB: past an empty store of 16 KiB pages, 0.2 MB, and short of the training's rows)
 rm -f fullt.db
 (trap '' XFSZ; ulimit -f 3000; exec "$BIN" train --episodes 100000 --hidden 8 --batch 8 --set run.record_every=1 \
     --db fullt.db --quiet > /dev/null 2> err.txt)
