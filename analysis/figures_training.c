@@ -202,15 +202,17 @@ static void unset_reference_lines(FILE *g, int k)
     for (int j = 1; j <= k; j++) fprintf(g, "unset arrow %d\nunset label %d\n", 10 + j, 10 + j);
 }
 
-/* A log y axis over [lo, hi] with labelled tics at 1, 2, 5 x 10^k (powers of ten alone over wide ranges). */
+/* A log y axis over [lo, hi] with labelled tics at 1, 2, 5 x 10^k (powers of ten alone over wide
+** ranges, and every few powers over very wide ones, so that at most 8 labels share the axis). */
 static void log_tics(FILE *g, double lo, double hi)
 {
     int wide = hi / lo > 1e4, first = 1;
+    int e0 = (int)floor(log10(lo)), e1 = (int)ceil(log10(hi)), every = (e1 - e0) / 8 + 1;
     fprintf(g, "set logscale y\nset format y '%%g'\nset ytics (");
-    for (int e = (int)floor(log10(lo)); e <= (int)ceil(log10(hi)); e++)
+    for (int e = e0; e <= e1; e++)
         for (int m = 1; m <= 5; m += m == 1 ? 1 : 3) {
             double v = m * pow(10.0, e);
-            if (v < lo || v > hi || (wide && m > 1)) continue;
+            if (v < lo || v > hi || (wide && m > 1) || (e - e0) % every != 0) continue;
             fprintf(g, "%s'%g' %g", first ? "" : ", ", v, v);
             first = 0;
         }
@@ -255,6 +257,19 @@ static void plot_panel(FILE *g, const PlotRun *runs, int n, char names[][PLOT_NA
     fputc('\n', g);
 }
 
+/* The multiplot's last cell: no axes, only each run's line and name. */
+static void legend_cell(FILE *g, const PlotRun *runs, int n)
+{
+    fprintf(g, "\n# the legend\nunset title\nunset xlabel\nunset ylabel\nunset border\nunset xtics\nunset ytics\n"
+               "unset mxtics\nset key center center vertical maxrows %d Left reverse samplen 3 spacing 1.0 font ',10'\n"
+               "set xrange [0:1]\nset yrange [0:1]\nplot ", n);
+    for (int i = 0; i < n; i++) {
+        fprintf(g, "%sNaN with lines lt %d lw 2 title ", i ? ", " : "", i + 1);
+        fig_label(g, &runs[i]);
+    }
+    fputc('\n', g);
+}
+
 static void write_training_script(Fig *F, const PlotRun *runs, int n, char names[][PLOT_NAME_MAX], const TrScale *S,
                                   int per_bin)
 {
@@ -269,19 +284,20 @@ static void write_training_script(Fig *F, const PlotRun *runs, int n, char names
     int thousands = S->max_ep >= 10000;
     double xmax = thousands ? S->max_ep / 1000.0 : S->max_ep, step = fig_nice_step(xmax, 4);
     snprintf(x, sizeof x, thousands ? "($1/1000)" : "1");
-    int np = 3 + S->any_best + S->any_regret;
+    /* with several runs the legend gets a cell of its own: drawn inside a
+    ** panel, a key of 6-8 seeds covered its curves */
+    int np = 3 + S->any_best + S->any_regret + (n > 1);
     fprintf(g, "set multiplot layout 2,%d title ", (np + 1) / 2);
     fig_quote(g, mtitle);
     fprintf(g, " font tfont margins 0.08,0.97,0.12,%.3f spacing 0.08,0.17\n", fig_top_margin(mtitle, 0.86));
     fprintf(g, "set xlabel '%s'\nset xtics %g\nset mxtics 2\n", thousands ? "training episode (thousands)" : "training episode",
             step);
     fig_range(g, "x", 0, ceil(xmax / step - 1e-9) * step);   /* the last tick at the axis' end, never cut */
-    fprintf(g, n > 1 ? "set key top left\n" : "set key off\nunset logscale y\nset format y '%%g'\n");
+    fprintf(g, n > 1 ? "set key off\n" : "set key off\nunset logscale y\nset format y '%%g'\n");
     TrPanel reward = { S->per_trial ? "Reward per trial" : "Reward per episode",
                        S->per_trial ? "reward per trial" : "reward per episode", TR_REWARD,
                        S->binary && S->per_trial ? 0.0 : NAN, S->binary && S->per_trial ? 1.0 : NAN };
     plot_panel(g, runs, n, names, &reward, x);
-    fprintf(g, "set key off\n");
     if (S->any_best) {
         TrPanel pb = { "P(choose the better arm)", "P(better arm)", TR_PBEST, 0.0, 1.0 };
         fprintf(g, "set arrow 2 from graph 0, first 0.5 to graph 1, first 0.5 nohead dt 2 lc rgb '#888888'\n");
@@ -315,7 +331,9 @@ static void write_training_script(Fig *F, const PlotRun *runs, int n, char names
         fprintf(g, " at graph 0.98, graph 0.94 right front font ',8' tc rgb '#B00000'\n");
     }
     plot_panel(g, runs, n, names, &gr, x);
-    fprintf(g, "unset label 2\nunset logscale y\nset ytics autofreq\nunset multiplot\n");
+    fprintf(g, "unset label 2\nunset logscale y\nset ytics autofreq\n");
+    if (n > 1) legend_cell(g, runs, n);
+    fprintf(g, "unset multiplot\n");
 }
 
 static void write_training(Fig *F, const PlotRun *runs, int n)

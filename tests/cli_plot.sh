@@ -54,6 +54,26 @@ lines=$(wc -l < figs/long/long.dat 2>/dev/null || echo 0)
 [ "$rows" -ge 6000 ] && [ "$lines" -ge 100 ] && [ "$lines" -le 202 ] && [ "$(wc -c < figs/long/long.svg)" -lt 500000 ] \
     && ok "training of $rows episodes: $lines lines of .dat (200 bins at most), svg under 500 kB" \
     || not_ok "training .dat bounded" "$rows rows, $lines lines, $(wc -c < figs/long/long.svg 2>/dev/null) bytes of svg"
+# Several runs: the legend has a cell of its own after the panels (drawn inside the first panel, a key
+# of 6-8 seeds covered its curves), one entry per run, and no panel draws a key.
+for sd in 1 2 3; do "$BIN" train --episodes 40 --hidden 4 --batch 8 --trials 10 --seed $sd --db three.db --quiet > /dev/null || exit 1; done
+rm -rf figs/three && mkdir -p figs/three
+"$BIN" plot training three.db --run 1 --run 2 --run 3 -o figs/three/three.png > /dev/null 2>&1
+gp=figs/three/three.gp
+panels=$(grep -c '^# panel:' "$gp" 2>/dev/null)
+cells=$(sed -n 's/^set multiplot layout 2,\([0-9]*\) .*/\1/p' "$gp" 2>/dev/null)
+legend_titles=$(sed -n '/^# the legend/,$p' "$gp" 2>/dev/null | grep '^plot ' | grep -o " title '" | wc -l)
+# keys switched on from the line before the first panel's plot to the legend (the preamble styles the key)
+panel_keys=$(sed -n '/^# the legend/q;p' "$gp" 2>/dev/null | grep '^set key\|^# panel:\|^plot ' | sed -n '/^# panel:/,$p' \
+    | grep -c '^set key [^o]')
+key_before=$(sed -n '/^# panel:/q;p' "$gp" 2>/dev/null | grep '^set key' | tail -1)
+[ "$key_before" = "set key off" ] || panel_keys="$panel_keys (before the first panel: $key_before)"
+if is_png figs/three/three.png && [ "$legend_titles" = 3 ] && [ "$panel_keys" = 0 ] && [ -n "$cells" ] \
+    && [ $((2 * cells)) -ge $((panels + 1)) ]; then
+    ok "training of 3 runs: the legend in a cell of its own ($panels panels in 2 x $cells), 3 entries"
+else
+    not_ok "training legend cell" "panels $panels, cells 2 x $cells, legend entries $legend_titles, keys in panels $panel_keys"
+fi
 plot_ok curve --run 2 --run "$OBS" --run "$HUMAN"
 plot_ok regret --run 2
 n=$(ls figs/regret/regret_run*.dat | wc -l)
