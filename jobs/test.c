@@ -93,6 +93,7 @@ typedef struct {
     size_t n_params;
     int64_t value_limit;   /* the largest value the store takes (an activity row), in bytes */
     int max_steps, n_step_units;   /* per-step rates to record (test.activity_steps = all), else 0 */
+    int train_steps;               /* steps per episode of the training task: the time input's scale */
     const char *refs[TEST_MAX_REFERENCE];
     int n_refs;
     int status;
@@ -250,6 +251,27 @@ static int merge_overrides(TestJob *j)
     return JOB_OK;
 }
 
+/* The steps per episode of the task a run was trained on (its stored
+** settings, before a test's overrides): the network's time input is t over
+** that, whatever the length of the test's episodes, or a test of 50 trials
+** would show a network trained on 100 its clock running twice as fast. */
+static int training_steps(const char *stored, int *steps, char *err, size_t n_err)
+{
+    Config *c = config_alloc();
+    Task *t = NULL;
+    int rc = -1;
+    if (!c || test_declare_all(c) != 0) {
+        snprintf(err, n_err, "out of memory");
+    } else if (config_load_text(c, stored, "stored configuration", err, n_err) == 0 &&
+               config_finalize(c, err, n_err) == 0 && (t = task_alloc(c, err, n_err))) {
+        *steps = task_max_steps(&t->info);
+        rc = 0;
+    }
+    task_free(t);
+    config_free(c);
+    return rc;
+}
+
 /* The training run's row and newest checkpoint; its settings with the test's overrides. */
 static int test_load(TestJob *j)
 {
@@ -277,7 +299,8 @@ static int test_load(TestJob *j)
     store_close(st);
     if (j->status == JOB_OK) {
         if (!(j->cfg = config_alloc()) || test_declare_all(j->cfg) != 0) fail(j, JOB_FAILED, "out of memory");
-        else if (config_load_text(j->cfg, row.config, "stored configuration", j->err, j->n_err) != 0)
+        else if (config_load_text(j->cfg, row.config, "stored configuration", j->err, j->n_err) != 0 ||
+                 training_steps(row.config, &j->train_steps, j->err, j->n_err) != 0)
             fail(j, JOB_USAGE, "run %lld: %s", (long long)run, j->err);
         else merge_overrides(j);
     }
@@ -290,6 +313,7 @@ static int test_network(TestJob *j)
 {
     long long run = (long long)j->r->train_run;
     if (train_config_from(j->cfg, &j->tc, j->err, j->n_err) != 0) return fail(j, JOB_USAGE, "run %lld: %s", run, j->err);
+    j->tc.clock_trials = j->train_steps;
     if (!(j->task = task_alloc(j->cfg, j->err, j->n_err))) return fail(j, JOB_USAGE, "%s", j->err);
     NetConfig nc;
     NetDims dims;

@@ -61,7 +61,7 @@ double net_act_deriv(NetActivation f, double y)
 int net_dims(const NetConfig *cfg, NetDims *d, char *err, size_t n_err)
 {
     if (cfg->n_hidden < 1 || cfg->n_striatum < 0 || cfg->n_actions < 2 || cfg->obs_dim < 0
-        || cfg->max_trials < 1) {
+        || cfg->max_trials < 1 || cfg->clock_trials < 0) {
         snprintf(err, n_err, "network: bad sizes (N=%d S=%d A=%d O=%d T_max=%d)", cfg->n_hidden,
                  cfg->n_striatum, cfg->n_actions, cfg->obs_dim, cfg->max_trials);
         return -1;
@@ -97,6 +97,7 @@ int net_dims(const NetConfig *cfg, NetDims *d, char *err, size_t n_err)
     d->Z = d->N + (cfg->critic_input ? d->A + 1 : 0);
     d->Zv = d->S > 0 ? d->S : d->Z;
     d->T_max = cfg->max_trials;
+    d->T_clock = cfg->clock_trials > 0 ? cfg->clock_trials : cfg->max_trials;
     size_t N = (size_t)d->N, S = (size_t)d->S, A = (size_t)d->A, Pr = cfg->predict ? 1 : 0;
     size_t sz[NET_NUM_TENSORS] = { N * (size_t)d->I, N * N, N, A * N, A,
                                    S * (size_t)d->Z, S, (size_t)d->Zv, 1, Pr * A * N, Pr * A };
@@ -359,7 +360,7 @@ int net_step_epoch(const Net *net, int s)
 }
 
 /* u_s of lane L's next step s = L->ns (net.h): without epochs, the trial's
-** [obs, onehot(a_{t-1}), r_{t-1}, t/T_max]; with epochs, what its epoch shows
+** [obs, onehot(a_{t-1}), r_{t-1}, t/T_clock]; with epochs, what its epoch shows
 ** (obs: the current trial's, for fixation and choice steps). */
 static void step_input(const Net *net, const NetLane *L, const double *ob, double *u)
 {
@@ -375,7 +376,7 @@ static void step_input(const Net *net, const NetLane *L, const double *ob, doubl
     const int a = show_prev ? L->prev_action : show_out ? L->action[t] : -1;
     for (int k = 0; k < A; k++) u[O + k] = k == a ? 1.0 : 0.0;
     u[O + A] = show_prev ? L->prev_reward : show_out ? L->reward[t] : 0.0;
-    if (net->cfg.time_input) u[O + A + 1] = (double)t / (double)d->T_max;
+    if (net->cfg.time_input) u[O + A + 1] = (double)t / (double)d->T_clock;
 }
 
 /* One step (index L->ns) of up to COMB_BLOCK lanes:

@@ -8,8 +8,9 @@
 ** value estimate (critic, model/striatum.h), as in Blanco-Pozo et al. 2024.
 ** Per trial t:
 **
-**   u_t = [ obs_t , onehot(a_{t-1}) , r_{t-1} , t/T_max (if time_input) ]
-**         (a_{-1}: all zeros, r_{-1} = 0)
+**   u_t = [ obs_t , onehot(a_{t-1}) , r_{t-1} , t/T_clock (if time_input) ]
+**         (a_{-1}: all zeros, r_{-1} = 0; T_clock: the steps per episode of
+**         the task it was trained on, NetConfig.clock_trials)
 **   x_t = (1-alpha) x_{t-1} + alpha (W_rec r_{t-1} + W_in u_t + b) + sigma xi_t
 **   r_t = f(x_t),     f = tanh | relu | softplus,   x_{-1} = r_{-1} = 0
 **   logits_t = W_pi r_t + b_pi,   pi_t = softmax(logits_t)
@@ -28,9 +29,9 @@
 ** Time within a trial (ep_* > 0, model.epochs): each trial is K = fix +
 ** choice + outcome + iti steps s = t K + e of the same equation (x, r, xi
 ** indexed by step; x_{s-1}, r_{s-1} the previous step's, across trials):
-**   fixation and choice steps:  u_s = [ obs_t , 0 , 0 , t/T_max ]
-**   outcome steps:              u_s = [ 0 , onehot(a_t) , r_t , t/T_max ]
-**   inter-trial steps:          u_s = [ 0 , 0 , 0 , t/T_max ]
+**   fixation and choice steps:  u_s = [ obs_t , 0 , 0 , t/T_clock ]
+**   outcome steps:              u_s = [ 0 , onehot(a_t) , r_t , t/T_clock ]
+**   inter-trial steps:          u_s = [ 0 , 0 , 0 , t/T_clock ]
 ** pi_t and V_t read r at the last choice step C = fix + choice - 1 (z_t's
 ** critic_input part is onehot(a_{t-1}), r_{t-1} as above), and the outcome
 ** and inter-trial steps of trial t run once a_t and r_t are recorded, at the
@@ -90,10 +91,15 @@ typedef struct NetConfig {
     int n_striatum;        /* S >= 0 */
     int n_actions;         /* A >= 2 */
     int obs_dim;           /* O >= 0 */
-    int max_trials;        /* T_max >= 1: lane capacity, and the t/T_max input */
+    int max_trials;        /* T_max >= 1: lane capacity (and the time input's scale unless clock_trials) */
     int critic_input;      /* 1: the critic also reads onehot(a_{t-1}) and r_{t-1} */
     int value_trains_pfc;  /* 1: value-loss gradient reaches the prefrontal weights */
-    int time_input;        /* 1: append t/T_max to the input */
+    int time_input;        /* 1: append t/T_clock to the input */
+    /* T_clock, the time input's scale: the steps per episode of the task the
+    ** network was trained on, so that trial t shows the same time in a test
+    ** with longer or shorter episodes; 0: max_trials (training, and tests of
+    ** the same length) */
+    int clock_trials;
     NetActivation activation;
     double alpha;          /* dt/tau in (0, 1] */
     double noise_sd;       /* sigma >= 0 */
@@ -131,6 +137,7 @@ typedef struct NetParams {
 
 typedef struct NetDims {
     int N, S, A, O, I, Z, Zv, T_max;
+    int T_clock;  /* the time input is t / T_clock (cfg.clock_trials, or T_max) */
     int K;        /* steps per trial (1 without epochs) */
     int C;        /* the step of a trial whose rates the policy and critic read: ep_fix + ep_choice - 1 */
     int Ts_max;   /* T_max K: steps a lane holds */

@@ -193,6 +193,7 @@ void train_net_config(const TrainConfig *tc, int n_actions, int obs_dim, int max
     out->critic_input = tc->critic_input;
     out->value_trains_pfc = tc->value_trains_pfc;
     out->time_input = tc->time_input;
+    out->clock_trials = tc->clock_trials;
     out->activation = tc->activation;
     out->alpha = tc->dt / tc->tau;
     out->noise_sd = tc->noise;

@@ -31,6 +31,10 @@ typedef struct TrainConfig {
     int critic_input;
     int value_trains_pfc;
     int time_input;
+    /* the time input's scale: steps per episode of the task the network was
+    ** trained on (0: the task it is built for). Set by a test of a trained
+    ** run, whose task may have another length (net.h, NetConfig.clock_trials). */
+    int clock_trials;
     int epochs[4];              /* steps of fixation, choice, outcome, iti; all 0 = one step per trial */
     int single;                 /* model.precision = single: float32 products (net.h "Precision") */
     /* [train] */

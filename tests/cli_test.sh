@@ -34,6 +34,20 @@ refused rev.db "a bandit flag on a reversal run" "task.dist does not apply to ta
 refused ban.db "a reversal flag on a bandit run" "task.schedule does not apply to task bandit" test --db ban.db --schedule blocks --episodes 4
 refused ban.db "a network setting in a test" "model.hidden comes from the training run" test --db ban.db --hidden 4 --episodes 4
 
+# ---- the time input keeps the training task's clock ---------------------------
+# A network with time input (t / T, the default) trained on 20 trials, tested on 10 and on 20: the same
+# instances and the same first 10 trials, so the same policy on them (the clock was t / 10 in the
+# shorter test before, which changed every policy after the first trial).
+cp ban.db clock.db
+"$BIN" test --db clock.db --trials 20 --episodes 8 --agents none --quiet > /dev/null 2> err.txt &&
+"$BIN" test --db clock.db --trials 10 --episodes 8 --agents none --quiet > /dev/null 2>> err.txt || not_ok "tests of 20 and 10 trials" "$(cat err.txt)"
+cmp=$(sqlite3 clock.db "SELECT count(*), coalesce(sum(a.prob0 != b.prob0 OR a.action != b.action), -1), sum(a.t > 0)
+    FROM trials a JOIN trials b ON b.episode = a.episode AND b.t = a.t
+    WHERE a.run_id = (SELECT max(run_id) - 1 FROM runs) AND b.run_id = (SELECT max(run_id) FROM runs)")
+time_in=$(sqlite3 clock.db "SELECT config LIKE '%time_input = true%' FROM runs WHERE run_id = 1")
+[ "$cmp" = "80|0|72" ] && [ "$time_in" = 1 ] && ok "a test of 10 trials plays a 20-trial network's first 10 trials as a test of 20 does" \
+    || not_ok "the time input's clock is the training task's" "compared, differing, after trial 0: $cmp; time input on: $time_in"
+
 # ---- reference agents: each serves the task, each once -----------------------
 refused ban.db "observer cannot serve a bandit" "agent observer cannot serve task bandit" test --db ban.db --agents observer --episodes 4
 refused ban.db "observer cannot serve a bandit (--quiet)" "observer cannot serve task bandit" test --db ban.db --agents rw,observer --episodes 4 --quiet
