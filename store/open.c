@@ -73,8 +73,8 @@ struct Checkpointer {
 ** of 38 KB (96 units, 100 trials, float32) filled a page alone, and a test at
 ** 96 units made a store of 150 MB for 77 MB of rates, against 100 MB with
 ** 16 KiB pages, where a record keeps about 5 KB in its leaf and fills whole
-** overflow pages. 16 KiB pages cost as much CPU and wall time as 64 KiB at
-** 48 and 256 units and less wall time at 96 (README, "Recording cost"). An
+** overflow pages. 16 KiB pages took the same wall time as 64 KiB at 48 and
+** 256 units (CPU time within 5%) and less at 96 (README, "Recording cost"). An
 ** empty store takes 14 pages (0.2 MB). */
 #define STORE_PAGE_SIZE 16384
 
