@@ -18,6 +18,14 @@
 ** during it and stopped the player until the writer came back: 0.3-0.6 s
 ** of 2.5 s at 256 units with the 8 records that callers ask for; none
 ** with 150 (test, 2000 episodes; README "Recording cost").
+**
+** While it runs, the connection does not check foreign keys
+** (fk_off): every episode's row goes in before its trials, stages and
+** rates, in the same transaction, so the check could not fail, and it cost a
+** search of `episodes` per trial row, which the writer thread (the pace
+** setter of a network-only test even without rates) spent 15% of a test's
+** wall time on at 48 units. tests/test_store.c checks the stores it writes
+** with PRAGMA foreign_key_check.
 */
 #include <pthread.h>
 #include <stdio.h>
@@ -41,6 +49,7 @@ struct EpisodeWriter {
     char err[512];
     int cache_kib;           /* the connection's cache_size before (-KiB or pages), restored at the end */
     int cache_set;
+    int fk_was_on;           /* foreign keys were enforced before: switched on again at the end */
     pthread_t thread;
     pthread_mutex_t mu;
     pthread_cond_t has_work, has_room;
@@ -82,6 +91,18 @@ static int ring_depth(const EpisodeWriterOptions *o)
     double want = 1.5 * o->batch, fit = WRITER_RING_BYTES / one;
     if (want > fit) want = fit;
     return want > o->depth ? (int)want : o->depth;
+}
+
+/* Foreign keys unchecked while the writer runs (see above); a no-op inside
+** a transaction, where SQLite ignores the pragma. */
+static void fk_off(EpisodeWriter *w)
+{
+    sqlite3 *db = w->store->db;
+    sqlite3_stmt *q;
+    if (sqlite3_prepare_v2(db, "PRAGMA foreign_keys", -1, &q, NULL) != SQLITE_OK) return;
+    w->fk_was_on = sqlite3_step(q) == SQLITE_ROW && sqlite3_column_int(q, 0) == 1;
+    sqlite3_finalize(q);
+    if (w->fk_was_on) sqlite3_exec(db, "PRAGMA foreign_keys = OFF", NULL, NULL, NULL);
 }
 
 static void cache_restore(EpisodeWriter *w)
@@ -140,6 +161,7 @@ static void *writer_main(void *arg)
 static void records_free(EpisodeWriter *w)
 {
     cache_restore(w);
+    if (w->fk_was_on) sqlite3_exec(w->store->db, "PRAGMA foreign_keys = ON", NULL, NULL, NULL);
     for (int i = 0; i < w->o.depth; i++) episode_free(w->rec[i]);
     free(w->rec);
     free(w->index);
@@ -156,6 +178,7 @@ EpisodeWriter *episode_writer_start(Store *store, const EpisodeWriterOptions *o,
     if (w->o.batch < 1) w->o.batch = 1;
     w->o.depth = ring_depth(&w->o);
     cache_fit(w);
+    fk_off(w);
     w->rec = calloc((size_t)w->o.depth, sizeof *w->rec);
     w->index = calloc((size_t)w->o.depth, sizeof *w->index);
     if (!w->rec || !w->index) goto oom_free;

@@ -426,6 +426,44 @@ static void page_sizes(void **state)
     test_rmdir(dir);
 }
 
+/* The writer's connection skips the foreign-key check while it runs (every
+   episode's row goes in before its trials and rates): what it writes has no
+   orphan rows, and the check is on again once it finishes (an episode of a
+   run that does not exist is refused). */
+static void writer_foreign_keys(void **state)
+{
+    (void)state;
+    char dir[256], path[300], err[512];
+    test_tmpdir(dir, sizeof dir);
+    snprintf(path, sizeof path, "%s/fk.db", dir);
+    Store *s = store_open(path, STORE_WRITE, err, sizeof err);
+    if (!s) fail_msg("%s", err);
+    int64_t run = new_run(s, "test");
+    EpisodeWriterOptions o = { .run_id = run, .phase = "test", .with_activity = 1, .batch = 7, .depth = 4,
+                               .max_trials = 20, .n_units = 6 };
+    EpisodeWriter *w = episode_writer_start(s, &o, err, sizeof err);
+    assert_non_null(w);
+    for (int i = 0; i < 30; i++) {
+        EpisodeRecord *e = episode_writer_slot(w);
+        assert_non_null(e);
+        fill_episode(e, 20, 6, i);
+        episode_writer_push(w, i);
+    }
+    assert_int_equal(episode_writer_finish(w, err, sizeof err), 0);
+    EpisodeRecord *e = episode_alloc(20, 6);
+    assert_non_null(e);
+    fill_episode(e, 20, 6, 99);
+    assert_int_equal(store_begin(s), 0);
+    assert_int_not_equal(store_put_episode(s, run + 1000, 0, "test", e, 1), 0);
+    store_rollback(s);
+    episode_free(e);
+    store_close(s);
+    assert_int_equal(pragma_of(path, "SELECT count(*) FROM pragma_foreign_key_check"), 0);
+    assert_int_equal(pragma_of(path, "SELECT count(*) FROM trials"), 30 * 20);
+    assert_int_equal(pragma_of(path, "SELECT count(*) FROM activity"), 30 * 2);
+    test_rmdir(dir);
+}
+
 /* The ring holds 1.5 transactions of small records, as many as fit in
    64 MiB of large ones (a whole batch of 100 episodes x 100 trials x 256
    units would be 10 MB: it fits; of 5000 per-step rows of 256 units, it
@@ -660,6 +698,7 @@ int main(void)
         cmocka_unit_test(writer_stores_in_order),
         cmocka_unit_test(writer_ring_depth),
         cmocka_unit_test(page_sizes),
+        cmocka_unit_test(writer_foreign_keys),
         cmocka_unit_test(writer_failure_stops_the_caller),
         cmocka_unit_test(stages_round_trip),
         cmocka_unit_test(foreign_wal_is_refused),
