@@ -261,7 +261,7 @@ static void plot_panel(FILE *g, const PlotRun *runs, int n, char names[][PLOT_NA
 static void legend_cell(FILE *g, const PlotRun *runs, int n)
 {
     fprintf(g, "\n# the legend\nunset title\nunset xlabel\nunset ylabel\nunset border\nunset xtics\nunset ytics\n"
-               "unset mxtics\nset key center center vertical maxrows %d Left reverse samplen 3 spacing 1.0 font ',10'\n"
+               "unset mxtics\nset key at graph 0, graph 0.5 left center vertical maxrows %d Left reverse samplen 3 spacing 1.0 font ',10'\n"
                "set xrange [0:1]\nset yrange [0:1]\nplot ", n);
     for (int i = 0; i < n; i++) {
         fprintf(g, "%sNaN with lines lt %d lw 2 title ", i ? ", " : "", i + 1);
@@ -289,7 +289,7 @@ static void write_training_script(Fig *F, const PlotRun *runs, int n, char names
     int np = 3 + S->any_best + S->any_regret + (n > 1);
     fprintf(g, "set multiplot layout 2,%d title ", (np + 1) / 2);
     fig_quote(g, mtitle);
-    fprintf(g, " font tfont margins 0.08,0.97,0.12,%.3f spacing 0.08,0.17\n", fig_top_margin(mtitle, 0.86));
+    fprintf(g, " font tfont margins 0.08,0.97,0.12,%.3f spacing 0.10,0.17\n", fig_top_margin(mtitle, 0.86));
     fprintf(g, "set xlabel '%s'\nset xtics %g\nset mxtics 2\n", thousands ? "training episode (thousands)" : "training episode",
             step);
     fig_range(g, "x", 0, ceil(xmax / step - 1e-9) * step);   /* the last tick at the axis' end, never cut */
