@@ -125,11 +125,24 @@ typedef double v4d __attribute__((vector_size(32)));
         }                                                                               \
     } while (0)
 
+static _Thread_local unsigned long long comb_madds;
+
+unsigned long long net_comb_madds(void) { return comb_madds; }
+
+void net_comb_count(const Comb *c, int n_out, int cols)
+{
+    unsigned long long terms = 0;
+    for (int o = 0; o < n_out; o++)
+        for (int s = 0; s < c[o].nseg; s++) terms += (unsigned long long)c[o].seg[s].n;
+    comb_madds += terms * (unsigned long long)cols;
+}
+
 /* y = init + the segments' terms for every output of c (n_out <= COMB_BLOCK,
 ** every output with the same number of segments, the same matrices). */
 NET_HOT void net_comb_run(const Comb *c, int n_out, int cols)
 {
     assert(n_out >= 1 && n_out <= COMB_BLOCK);
+    net_comb_count(c, n_out, cols);
     int c0 = 0;
 #if defined(__GNUC__)
     for (; c0 + 48 <= cols; c0 += 48) COMB_COLUMNS(48, COMB_STEP_V);

@@ -65,6 +65,14 @@ typedef struct Comb {
 ** every output with the same number of segments, the same matrices). */
 void net_comb_run(const Comb *c, int n_out, int cols);
 
+/* The multiply-adds that the calling thread's net_comb_run and
+** net_comb_run_f calls have done (cols x terms, summed over calls): the
+** products a network actually computes, which skip the silent units of a
+** relu network (tests/bench_train.c, the share of the FMA peak in use).
+** net_comb_count adds one call's. */
+unsigned long long net_comb_madds(void);
+void net_comb_count(const Comb *c, int n_out, int cols);
+
 /* The same in single precision (net_kernels_f.c): y[c] = init[c] + sum_j val[j] *
 ** Mf[idx[j] * ld + c] with a float accumulator started from (float)init (or 0)
 ** and one fused multiply-add acc = fmaf((float)val[j], Mf[...], acc) per term in

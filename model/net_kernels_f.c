@@ -273,6 +273,7 @@ const char *net_kernels_f_path(void)
 void net_comb_run_f(const Comb *c, int n_out, int cols)
 {
     assert(n_out >= 1 && n_out <= COMB_BLOCK);
+    net_comb_count(c, n_out, cols);
     if (!netf_path) netf_path = netf_choose();
 #ifdef NETF_X86
     if (netf_path == 1) {

@@ -19,7 +19,12 @@
 ** disturbed little by other processes on a shared machine, unlike wall time; "vs double" is the
 ** single-precision row's speed-up (in steps/cpu-s) over the double row above it;
 ** "replays": batch shares that overflowed float and were replayed in double
-** (model/trainer.c worker_run; relu's early gradient blow-ups).
+** (model/trainer.c worker_run; relu's early gradient blow-ups). Dense flops
+** overstate the work of a relu network, whose products skip silent units
+** (its "% of peak" in them can pass 100%), so with W = 1 (everything on this
+** thread) the products actually executed are counted too (net_comb_madds,
+** model/net_kernels.h) and their rate per CPU-second is reported against the
+** peak: "executed".
 **
 **     make bench    (or build/tests/bench_train [-s seconds] [-a tanh|relu|softplus]
 **                         [-B 1,8,16,32] [-N 48,128,256] [-W 1,2] [-2 16,32] [-c]
@@ -29,6 +34,7 @@
 ** also get a W = 2 row when -W is not given (default 16,32; "" for none); -c
 ** adds a column of steps per second of the process's CPU time.
 */
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -36,6 +42,7 @@
 #include <unistd.h>
 
 #include "core/config.h"
+#include "model/net_kernels.h"
 #include "model/trainer.h"
 #include "tests/helpers/peak.h"
 #include "tasks/task.h"
@@ -62,7 +69,7 @@ static double cpu_now(void)
 }
 
 static int bench(int B, int N, int W, const char *act, const char *prec, double min_secs, double *steps_per_s,
-                 double *steps_per_cpu_s, double *flops, long *replays)
+                 double *steps_per_cpu_s, double *flops, double *exec_gflops, long *replays)
 {
     char err[256] = "", buf[64];
     Config *c = config_alloc();
@@ -90,6 +97,7 @@ static int bench(int B, int N, int W, const char *act, const char *prec, double 
     TrainStats st;
     if (trainer_iterate(tr, &st)) goto done;   /* warm-up */
     long steps = 0;
+    unsigned long long m0 = net_comb_madds();
     double t0 = now(), c0 = cpu_now(), el;
     do {
         if (trainer_iterate(tr, &st)) goto done;
@@ -97,7 +105,10 @@ static int bench(int B, int N, int W, const char *act, const char *prec, double 
         el = now() - t0;
     } while (el < min_secs);
     *steps_per_s = (double)steps / el;
-    *steps_per_cpu_s = (double)steps / (cpu_now() - c0);
+    double cpu = cpu_now() - c0;
+    *steps_per_cpu_s = (double)steps / cpu;
+    /* workers beyond the first run on threads of their own, whose products this thread does not see */
+    *exec_gflops = W == 1 ? 2.0 * (double)(net_comb_madds() - m0) * 1e-9 / cpu : NAN;
     *flops = net_flops_per_step(&trainer_net(tr)->d);
     *replays = trainer_double_replays(tr);
     rc = 0;
@@ -166,7 +177,7 @@ int main(int argc, char **argv)
     ** round on a core whose sibling is busy runs slower); rows print at the end */
     double peak[2];
     for (int q = 0; q < 2; q++) peak[q] = peak_fma_gflops(q, 2.0);
-    typedef struct { int B, N, W, q; double sps, scpu, fl; long rep; char ratio[32], vsd[32]; } Row;
+    typedef struct { int B, N, W, q; double sps, scpu, fl, ex; long rep; char ratio[32], vsd[32]; } Row;
     static Row rows[2 * 16 * 16 * 17];
     int nr = 0;
     for (int i = 0; i < nB; i++)
@@ -185,9 +196,9 @@ int main(int argc, char **argv)
                 for (int q = 0; q < 2; q++) {
                     if (!precs[q]) continue;
                     Row *w = &rows[nr++];
-                    *w = (Row){ Bs[i], Ns[j], wl[k], q, 0, 0, 0, 0, "", "" };
+                    *w = (Row){ Bs[i], Ns[j], wl[k], q, 0, 0, 0, 0, 0, "", "" };
                     if (bench(Bs[i], Ns[j], wl[k], act, q ? "single" : "double", secs, &w->sps, &w->scpu, &w->fl,
-                              &w->rep))
+                              &w->ex, &w->rep))
                         return 1;
                     if (wl[k] == 1) base[q] = w->sps;
                     if (q == 0) dbl = w->scpu;
@@ -204,17 +215,24 @@ int main(int argc, char **argv)
         }
     printf("FMA peak of this core per CPU-second (tests/helpers/peak.h, the best of rounds before\n"
            "the table and between its cells): double %.2f GFLOP/s, single %.2f GFLOP/s.\n"
-           "%% of peak: steps/cpu-s x flops/step against it (the same precision); vs double: the\n"
-           "single row's steps/cpu-s over the double row's above it; replays: batch shares replayed\n"
-           "in double after a float overflow (model/trainer.c).\n\n", peak[0], peak[1]);
-    printf("| B | N | W | precision | steps/s | flops/step | GFLOP/s | %% of peak | vs W=1 | vs double | replays |%s\n",
-           cpu ? " steps/cpu-s |" : "");
-    printf("|---:|---:|---:|---|---:|---:|---:|---:|---:|---:|---:|%s\n", cpu ? "---:|" : "");
+           "%% of peak: steps/cpu-s x flops/step against it (the same precision); executed: the\n"
+           "flops of the products actually computed (relu skips silent units) per CPU-second, and\n"
+           "their share of the peak (W = 1 only); vs double: the single row's steps/cpu-s over the\n"
+           "double row's above it; replays: batch shares replayed in double after a float overflow\n"
+           "(model/trainer.c).\n\n", peak[0], peak[1]);
+    printf("| B | N | W | precision | steps/s | flops/step | GFLOP/s | %% of peak | executed GFLOP/s | executed %% of "
+           "peak | vs W=1 | vs double | replays |%s\n", cpu ? " steps/cpu-s |" : "");
+    printf("|---:|---:|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|%s\n", cpu ? "---:|" : "");
     for (int k = 0; k < nr; k++) {
         const Row *w = &rows[k];
-        printf("| %d | %d | %d | %s | %.0f | %.0f | %.2f | %.0f%% | %s | %s | %ld |", w->B, w->N, w->W,
+        char ex[32] = "-", exp[32] = "-";
+        if (isfinite(w->ex)) {
+            snprintf(ex, sizeof ex, "%.2f", w->ex);
+            snprintf(exp, sizeof exp, "%.0f%%", 100.0 * w->ex / peak[w->q]);
+        }
+        printf("| %d | %d | %d | %s | %.0f | %.0f | %.2f | %.0f%% | %s | %s | %s | %s | %ld |", w->B, w->N, w->W,
                w->q ? "single" : "double", w->sps, w->fl, w->sps * w->fl * 1e-9,
-               100.0 * w->scpu * w->fl * 1e-9 / peak[w->q], w->ratio, w->vsd, w->rep);
+               100.0 * w->scpu * w->fl * 1e-9 / peak[w->q], ex, exp, w->ratio, w->vsd, w->rep);
         if (cpu) printf(" %.0f |", w->scpu);
         printf("\n");
     }

@@ -268,6 +268,35 @@ static void test_single_conversions(void **state)
         }
 }
 
+/* net_comb_madds counts the multiply-adds that a call computes: cols per
+** term of every segment of every output, in both precisions (what
+** tests/bench_train reports as executed flops); and y is what they give. */
+static void test_comb_madds(void **state)
+{
+    (void)state;
+    enum { COLS = 7, ROWS = 6 };
+    double M[ROWS * COLS], y[2][COLS], val[5] = { 0.5, -1.0, 2.0, 0.25, 3.0 };
+    float Mf[ROWS * COLS];
+    int idx[5] = { 0, 2, 5, 1, 4 };
+    for (int i = 0; i < ROWS * COLS; i++) Mf[i] = (float)(M[i] = (double)(i % 5) - 1.5);
+    for (int single = 0; single < 2; single++) {
+        /* every output has the same segments' matrices (net_comb_run's contract); output 0 takes 1 term of the second */
+        Comb c[2] = { { y[0], NULL, { { M, COLS, idx, val, 3, Mf }, { M, COLS, idx + 3, val + 3, 1, Mf } }, 2 },
+                      { y[1], NULL, { { M, COLS, idx, val, 3, Mf }, { M, COLS, idx + 3, val + 3, 2, Mf } }, 2 } };
+        unsigned long long m0 = net_comb_madds();
+        if (single) net_comb_run_f(c, 2, COLS);
+        else net_comb_run(c, 2, COLS);
+        assert_int_equal(net_comb_madds() - m0, (3 + 1 + 3 + 2) * COLS);
+        for (int k = 0; k < COLS; k++) {
+            double want0 = 0.0, want1;
+            for (int j = 0; j < 3; j++) want0 += val[j] * M[idx[j] * COLS + k];
+            want1 = want0 + val[3] * M[idx[3] * COLS + k] + val[4] * M[idx[4] * COLS + k];
+            want0 += val[3] * M[idx[3] * COLS + k];
+            assert_true(fabs(y[0][k] - want0) < 1e-6 && fabs(y[1][k] - want1) < 1e-6);
+        }
+    }
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -275,6 +304,7 @@ int main(void)
         cmocka_unit_test(test_single_deterministic),
         cmocka_unit_test(test_single_lockstep_equals_one_lane),
         cmocka_unit_test(test_single_conversions),
+        cmocka_unit_test(test_comb_madds),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
