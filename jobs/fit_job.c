@@ -60,9 +60,7 @@ static FitNet *load_network(const FitJob *j, char *err, size_t n_err)
     else if (store_get_checkpoint(st, j->net_run, &ep, &params, &n_params, &opt, &n_opt, &state, &n_state) != 0)
         snprintf(err, n_err, "--network: %s", store_errmsg(st));
     else if (ep < 0) snprintf(err, n_err, "--network: run %lld has no checkpoint", (long long)j->net_run);
-    else if (!(cfg = config_alloc()) || test_declare_all(cfg) != 0) snprintf(err, n_err, "out of memory");
-    else if (config_load_text(cfg, row.config, "stored configuration", e2, sizeof e2) != 0 ||
-             config_finalize(cfg, e2, sizeof e2) != 0 || train_config_from(cfg, &tc, e2, sizeof e2) != 0 ||
+    else if (!(cfg = test_stored_config(row.config, 1, e2, sizeof e2)) || train_config_from(cfg, &tc, e2, sizeof e2) != 0 ||
              !(task = task_alloc(cfg, e2, sizeof e2)))
         snprintf(err, n_err, "--network: run %lld: %s", (long long)j->net_run, e2);
     else {

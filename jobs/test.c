@@ -251,25 +251,31 @@ static int merge_overrides(TestJob *j)
     return JOB_OK;
 }
 
+Config *test_stored_config(const char *text, int finalize, char *err, size_t n_err)
+{
+    Config *c = config_alloc();
+    if (!c || test_declare_all(c) != 0) {
+        snprintf(err, n_err, "out of memory");
+    } else if (config_load_text(c, text, "stored configuration", err, n_err) == 0 &&
+               (!finalize || config_finalize(c, err, n_err) == 0)) {
+        return c;
+    }
+    config_free(c);
+    return NULL;
+}
+
 /* The steps per episode of the task a run was trained on (its stored
 ** settings, before a test's overrides): the network's time input is t over
 ** that, whatever the length of the test's episodes, or a test of 50 trials
 ** would show a network trained on 100 its clock running twice as fast. */
 static int training_steps(const char *stored, int *steps, char *err, size_t n_err)
 {
-    Config *c = config_alloc();
-    Task *t = NULL;
-    int rc = -1;
-    if (!c || test_declare_all(c) != 0) {
-        snprintf(err, n_err, "out of memory");
-    } else if (config_load_text(c, stored, "stored configuration", err, n_err) == 0 &&
-               config_finalize(c, err, n_err) == 0 && (t = task_alloc(c, err, n_err))) {
-        *steps = task_max_steps(&t->info);
-        rc = 0;
-    }
+    Config *c = test_stored_config(stored, 1, err, n_err);
+    Task *t = c ? task_alloc(c, err, n_err) : NULL;
+    if (t) *steps = task_max_steps(&t->info);
     task_free(t);
     config_free(c);
-    return rc;
+    return t ? 0 : -1;
 }
 
 /* The training run's row and newest checkpoint; its settings with the test's overrides. */
@@ -298,10 +304,10 @@ static int test_load(TestJob *j)
     free(state);
     store_close(st);
     if (j->status == JOB_OK) {
-        if (!(j->cfg = config_alloc()) || test_declare_all(j->cfg) != 0) fail(j, JOB_FAILED, "out of memory");
-        else if (config_load_text(j->cfg, row.config, "stored configuration", j->err, j->n_err) != 0 ||
-                 training_steps(row.config, &j->train_steps, j->err, j->n_err) != 0)
-            fail(j, JOB_USAGE, "run %lld: %s", (long long)run, j->err);
+        if (!(j->cfg = test_stored_config(row.config, 0, j->err, j->n_err)) ||
+            training_steps(row.config, &j->train_steps, j->err, j->n_err) != 0)
+            strcmp(j->err, "out of memory") ? fail(j, JOB_USAGE, "run %lld: %s", (long long)run, j->err)
+                                            : fail(j, JOB_FAILED, "out of memory");
         else merge_overrides(j);
     }
     store_run_clear(&row);

@@ -32,6 +32,10 @@ int test_declare_cli(Config *c);
 ** settings and the test's ([test] first, so that --seed and
 ** --episodes mean the test's). */
 int test_declare_all(Config *c);
+/* A training run's stored settings (its runs.config text) in a configuration
+** of test_declare_all, finalized if asked (a test finalizes after its own
+** overrides); NULL with the message in err. The caller frees it. */
+Config *test_stored_config(const char *text, int finalize, char *err, size_t n_err);
 
 typedef struct TestSettings {
     const char *db;                /* the store with the training run; the test runs are added */

@@ -62,10 +62,8 @@ struct EpisodeWriter {
 static void cache_fit(EpisodeWriter *w)
 {
     sqlite3 *db = w->store->db;
-    sqlite3_stmt *q;
-    if (sqlite3_prepare_v2(db, "PRAGMA cache_size", -1, &q, NULL) != SQLITE_OK) return;
-    int old = sqlite3_step(q) == SQLITE_ROW ? sqlite3_column_int(q, 0) : 0;
-    sqlite3_finalize(q);
+    int old = 0;
+    if (store_pragma_int(db, "PRAGMA cache_size", &old) != 0) return;
     double bytes = 1.5 * w->o.batch * (double)w->o.max_trials * (160.0 + 4.0 * w->o.n_units);
     long kib = (long)(bytes / 1024) + 1;
     long old_kib = old < 0 ? -(long)old : (long)old * 4;   /* pages of (at least) 4 KiB: an estimate */
@@ -97,12 +95,9 @@ static int ring_depth(const EpisodeWriterOptions *o)
 ** a transaction, where SQLite ignores the pragma. */
 static void fk_off(EpisodeWriter *w)
 {
-    sqlite3 *db = w->store->db;
-    sqlite3_stmt *q;
-    if (sqlite3_prepare_v2(db, "PRAGMA foreign_keys", -1, &q, NULL) != SQLITE_OK) return;
-    w->fk_was_on = sqlite3_step(q) == SQLITE_ROW && sqlite3_column_int(q, 0) == 1;
-    sqlite3_finalize(q);
-    if (w->fk_was_on) sqlite3_exec(db, "PRAGMA foreign_keys = OFF", NULL, NULL, NULL);
+    int on = 0;
+    w->fk_was_on = store_pragma_int(w->store->db, "PRAGMA foreign_keys", &on) == 0 && on == 1;
+    if (w->fk_was_on) sqlite3_exec(w->store->db, "PRAGMA foreign_keys = OFF", NULL, NULL, NULL);
 }
 
 static void cache_restore(EpisodeWriter *w)

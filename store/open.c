@@ -151,7 +151,7 @@ void store_now_iso(char *buf, size_t n)
 
 /* ---- opening ------------------------------------------------------------ */
 
-static int pragma_int(sqlite3 *db, const char *sql, int *out)
+int store_pragma_int(sqlite3 *db, const char *sql, int *out)
 {
     sqlite3_stmt *st;
     if (sqlite3_prepare_v2(db, sql, -1, &st, NULL) != SQLITE_OK) return -1;
@@ -167,14 +167,14 @@ static int identify(Store *s)
 {
     int app = 0, version = 0, n_tables = 0;
     s->version = STORE_SCHEMA_VERSION;
-    if (pragma_int(s->db, "PRAGMA application_id", &app) != 0) {
+    if (store_pragma_int(s->db, "PRAGMA application_id", &app) != 0) {
         int code = sqlite3_errcode(s->db);
         if (code == SQLITE_NOTADB)
             return store_fail(s, "%s: not a metarl database (not an SQLite file at all)", s->path);
         return store_sql_fail(s, "cannot read the file");
     }
-    if (pragma_int(s->db, "PRAGMA user_version", &version) != 0 ||
-        pragma_int(s->db, "SELECT count(*) FROM sqlite_schema", &n_tables) != 0)
+    if (store_pragma_int(s->db, "PRAGMA user_version", &version) != 0 ||
+        store_pragma_int(s->db, "SELECT count(*) FROM sqlite_schema", &n_tables) != 0)
         return store_sql_fail(s, "cannot read the schema");
     if (app == 0 && n_tables == 0 && version == 0) return 1;
     if (app != STORE_APPLICATION_ID)
@@ -187,7 +187,7 @@ static int identify(Store *s)
         return store_fail(s, "%s: metarl store without a schema version (damaged?)", s->path);
     /* A quick structural look: the tables we rely on must be there. */
     int n_ours = 0;
-    if (pragma_int(s->db, "SELECT count(*) FROM sqlite_schema WHERE type='table' AND name IN "
+    if (store_pragma_int(s->db, "SELECT count(*) FROM sqlite_schema WHERE type='table' AND name IN "
                           "('runs','episodes','trials','activity','training','checkpoints')", &n_ours) != 0)
         return store_sql_fail(s, "cannot read the schema");
     if (n_ours != 6)
@@ -452,7 +452,7 @@ static void checkpointer_start(Store *s)
         goto fail;
     sqlite3_busy_timeout(c->db, 1000);
     int page = 4096;
-    if (pragma_int(s->db, "PRAGMA page_size", &page) != 0 || page < 512) page = 4096;
+    if (store_pragma_int(s->db, "PRAGMA page_size", &page) != 0 || page < 512) page = 4096;
     c->wake_pages = STORE_CHECKPOINT_BYTES / page;
     c->limit_pages = STORE_WAL_LIMIT / page;
     if (thread_start_quiet(&c->thread, checkpointer_main, c) != 0) {

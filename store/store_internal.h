@@ -52,6 +52,8 @@ void store_now_iso(char *buf, size_t n);
 int store_exec_bound(Store *s, const char *what, const char *sql, const char *fmt, ...);
 /* Step a prepared insert once, then reset it for the next row. */
 int store_step_reset(Store *s, sqlite3_stmt *st, const char *what);
+/* The first column of sql's first row as an int in *out (a PRAGMA's value); -1 if none. */
+int store_pragma_int(sqlite3 *db, const char *sql, int *out);
 /* Bind text or NULL. */
 void store_bind_text(sqlite3_stmt *st, int i, const char *v);
 

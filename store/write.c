@@ -99,13 +99,21 @@ static void bind_int_or_null(sqlite3_stmt *st, int i, int v)
     else sqlite3_bind_int(st, i, v);
 }
 
-int store_step_reset(Store *s, sqlite3_stmt *st, const char *what)
+/* Run a statement whose every parameter is bound again before its next run,
+** so that clearing the bindings would be wasted work. */
+static int step_reset_bound(Store *s, sqlite3_stmt *st, const char *what)
 {
     int rc = sqlite3_step(st);
     sqlite3_reset(st);
-    sqlite3_clear_bindings(st);
     if (rc != SQLITE_DONE) return store_sql_fail(s, what);
     return 0;
+}
+
+int store_step_reset(Store *s, sqlite3_stmt *st, const char *what)
+{
+    int rc = step_reset_bound(s, st, what);
+    sqlite3_clear_bindings(st);
+    return rc;
 }
 
 /* Trial t of e into parameters at + 1 ... at + STORE_TRIAL_COLUMNS. */
@@ -128,15 +136,6 @@ static void bind_trial(sqlite3_stmt *st, int at, int64_t run_id, int64_t episode
     bind_real(st, at + 14, tr->rpe);
 }
 
-/* Run a statement whose every parameter is bound again before its next run,
-** so that clearing the bindings would be wasted work. */
-static int step_reset_bound(Store *s, sqlite3_stmt *st, const char *what)
-{
-    int rc = sqlite3_step(st);
-    sqlite3_reset(st);
-    if (rc != SQLITE_DONE) return store_sql_fail(s, what);
-    return 0;
-}
 
 /* rows x count rates (row r at src + r * stride) in format: their bytes (in
 ** *bytes), encoded into s->blob, or src itself when it already is them (float32

@@ -339,6 +339,22 @@ static void reader_beside_writer(void **state)
     test_rmdir(dir);
 }
 
+/* Hand n episodes to a writer on s with options o (episode i: `trials + i %
+   spread` trials of o->n_units rates, salt i) and wait for it to finish. */
+static void write_through_writer(Store *s, const EpisodeWriterOptions *o, int n, int trials, int spread)
+{
+    char err[512];
+    EpisodeWriter *w = episode_writer_start(s, o, err, sizeof err);
+    if (!w) fail_msg("%s", err);
+    for (int i = 0; i < n; i++) {
+        EpisodeRecord *e = episode_writer_slot(w);
+        assert_non_null(e);
+        fill_episode(e, trials + i % spread, o->n_units, i);
+        episode_writer_push(w, i);
+    }
+    assert_int_equal(episode_writer_finish(w, err, sizeof err), 0);
+}
+
 /* The writer thread stores what it is handed in order, in batches, the last
    partial batch included, with the records in flight fewer than episodes. */
 static void writer_stores_in_order(void **state)
@@ -352,16 +368,8 @@ static void writer_stores_in_order(void **state)
     int64_t run = new_run(s, "test");
     EpisodeWriterOptions o = { .run_id = run, .phase = "test", .with_activity = 1, .batch = 5, .depth = 3,
                                .max_trials = 40, .n_units = 6 };
-    EpisodeWriter *w = episode_writer_start(s, &o, err, sizeof err);
-    if (!w) fail_msg("%s", err);
     enum { N = 23 };
-    for (int i = 0; i < N; i++) {
-        EpisodeRecord *e = episode_writer_slot(w);
-        assert_non_null(e);
-        fill_episode(e, 20 + i % 7, 6, i);
-        episode_writer_push(w, i);
-    }
-    assert_int_equal(episode_writer_finish(w, err, sizeof err), 0);
+    write_through_writer(s, &o, N, 20, 7);
     EpisodeRecord **back;
     int n;
     assert_int_equal(store_read_episodes(s, run, 1, &back, &n), 0);
@@ -409,16 +417,8 @@ static void page_sizes(void **state)
     int64_t run = new_run(s, "test");
     EpisodeWriterOptions o = { .run_id = run, .phase = "test", .with_activity = 1, .batch = 20, .depth = 4,
                                .max_trials = 100, .n_units = 64 };
-    EpisodeWriter *w = episode_writer_start(s, &o, err, sizeof err);
-    assert_non_null(w);
     enum { N = 400 };   /* 400 x 100 x 64 x 4 = 10 MB of rates: past the 4 MB that wakes the checkpointer */
-    for (int i = 0; i < N; i++) {
-        EpisodeRecord *e = episode_writer_slot(w);
-        assert_non_null(e);
-        fill_episode(e, 100, 64, i);
-        episode_writer_push(w, i);
-    }
-    assert_int_equal(episode_writer_finish(w, err, sizeof err), 0);
+    write_through_writer(s, &o, N, 100, 1);
     store_close(s);
     assert_int_equal(pragma_of(path, "PRAGMA page_size"), 4096);
     assert_int_equal(pragma_of(path, "SELECT count(*) FROM pragma_quick_check WHERE quick_check = 'ok'"), 1);
@@ -441,15 +441,7 @@ static void writer_foreign_keys(void **state)
     int64_t run = new_run(s, "test");
     EpisodeWriterOptions o = { .run_id = run, .phase = "test", .with_activity = 1, .batch = 7, .depth = 4,
                                .max_trials = 20, .n_units = 6 };
-    EpisodeWriter *w = episode_writer_start(s, &o, err, sizeof err);
-    assert_non_null(w);
-    for (int i = 0; i < 30; i++) {
-        EpisodeRecord *e = episode_writer_slot(w);
-        assert_non_null(e);
-        fill_episode(e, 20, 6, i);
-        episode_writer_push(w, i);
-    }
-    assert_int_equal(episode_writer_finish(w, err, sizeof err), 0);
+    write_through_writer(s, &o, 30, 20, 1);
     EpisodeRecord *e = episode_alloc(20, 6);
     assert_non_null(e);
     fill_episode(e, 20, 6, 99);
