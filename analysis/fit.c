@@ -384,9 +384,14 @@ void fit_compare_print(const FitCompareRow *rows, int n_models, int best, FILE *
             cv ? "d(cvNLL/trial) vs best, mean +- SE" : "d(BIC/2n) vs best, mean +- SE");
     for (int m = 0; m < n_models; m++) {
         const FitCompareRow *r = &rows[m];
-        fprintf(f, "%-9s %4d %6ld %9.4f %8.4f %9.4f %9.4f %9.1f %9.1f %4d  %+.4f +- %.4f%s\n", r->model->name,
-                r->n_subjects, r->n_trials, r->nll_per_trial, r->norm_lik, r->heldout_per_trial, r->heldout_norm_lik,
-                r->aic, r->bic, r->wins, r->diff_mean, r->diff_se, m == best ? "  (best)" : "");
+        char cvn[32] = "-", cvl[32] = "-";   /* no held-out columns without cross-validation (not nan) */
+        if (cv) {
+            snprintf(cvn, sizeof cvn, "%.4f", r->heldout_per_trial);
+            snprintf(cvl, sizeof cvl, "%.4f", r->heldout_norm_lik);
+        }
+        fprintf(f, "%-9s %4d %6ld %9.4f %8.4f %9s %9s %9.1f %9.1f %4d  %+.4f +- %.4f%s\n", r->model->name,
+                r->n_subjects, r->n_trials, r->nll_per_trial, r->norm_lik, cvn, cvl, r->aic, r->bic, r->wins,
+                r->diff_mean, r->diff_se, m == best ? "  (best)" : "");
     }
 }
 

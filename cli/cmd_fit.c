@@ -60,8 +60,10 @@ static void print_fits(const FitJob *j, const FitJobResult *r, int json)
                 if (isfinite(f->loglik_ref)) printf(",\"loglik_ref\":%.17g", f->loglik_ref);
                 printf("}\n");
             } else {
-                printf("%-12s %-9s %7d %9.3f %9.3f %4s %5d  ", sub, j->models[m]->name, f->n_trials, -f->loglik,
-                       -f->heldout_loglik, f->converged ? "yes" : "no", f->at_bound);
+                char cv[32] = "-";   /* no held-out fit without cross-validation (not -nan) */
+                if (isfinite(f->heldout_loglik)) snprintf(cv, sizeof cv, "%.3f", -f->heldout_loglik);
+                printf("%-12s %-9s %7d %9.3f %9s %4s %5d  ", sub, j->models[m]->name, f->n_trials, -f->loglik, cv,
+                       f->converged ? "yes" : "no", f->at_bound);
                 if (!j->models[m]->n_params) printf("%s", params);
                 for (int p = 0; p < j->models[m]->n_params; p++)
                     printf("%s%s %.4g%s", p ? ", " : "", j->models[m]->params[p].name, f->x[p],

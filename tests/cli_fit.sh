@@ -31,6 +31,10 @@ check "fit of three models with cv exits 0" test $? -eq 0
 check "rw refitted, not duplicated: 66 fits" test "$(nfits)" -eq 66
 check "comparison printed" grep -q "^model comparison" cmp.txt
 check "comparison has a best model" grep -q "(best)" cmp.txt
+cp r.db r0.db   # fitting again replaces r.db's fits, which the checks below read
+"$BIN" fit r0.db --run 1 --model rw,wsls --cv 0 > cmp0.txt 2>/dev/null
+check "without cross-validation the held-out columns are '-', not nan (per subject and in the comparison)" \
+    sh -c 'grep -Eq "^rw( +[0-9.]+){4} +- +- " cmp0.txt && grep -Eq "^Subject08 +rw +[0-9]+ +[0-9.]+ +- " cmp0.txt && ! grep -qi "nan" cmp0.txt'
 check "held-out NLL stored" test "$(sqlite3 r.db "SELECT count(*) FROM fits WHERE heldout_loglik < loglik AND cv_folds = 3")" -eq 66
 
 "$BIN" fit r.db --run 2 --model rw,bayes --json --map --cv 0 > j.txt 2>/dev/null
