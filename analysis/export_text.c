@@ -11,27 +11,37 @@
 #include "analysis/neural.h"
 #include "analysis/rwfit.h"
 #include "analysis/twostep.h"
+#include "core/numfmt.h"
 #include "core/summary.h"
 
+/* Undefined numbers (NaN) print as "-" and undefined SEs are left out
+** (core/numfmt.h), so a run of one episode or a cell with no trials reads
+** as such and never as "nan". */
 static void pm(FILE *f, const char *label, double v, double se)
 {
-    if (isnan(se)) fprintf(f, "%s %.4g", label, v);
-    else fprintf(f, "%s %.4g ± %.2g", label, v, se);
+    fprintf(f, "%s %s", label, num_pm(v, se, 4, 2, 'g').s);
 }
 
 /* "  1.234±0.012" in 14 columns; the SE left out when unknown. */
 static void coef_se(FILE *f, double b, double se)
 {
-    if (isnan(se)) fprintf(f, "  %6.3f      ", b);
+    if (!isfinite(b)) fprintf(f, "  %6s      ", "-");
+    else if (!isfinite(se)) fprintf(f, "  %6.3f      ", b);
     else fprintf(f, "  %6.3f±%-5.3f", b, se);
+}
+
+/* a column of a table: the number, or "-" right-aligned in its width */
+static void col(FILE *f, int width, int digits, double v)
+{
+    fprintf(f, " %*s", width, num_text(v, digits, 'f').s);
 }
 
 static void text_curves(const RunAnalysis *A, FILE *f)
 {
     const Summary *s = &A->summary;
-    fprintf(f, "learning curve: reward/trial %.4f ± %.4f", s->reward_per_trial.mean, moments_se(&s->reward_per_trial));
-    if (s->p_best.n) fprintf(f, ", P(best) %.4f ± %.4f", s->p_best.mean, moments_se(&s->p_best));
-    if (s->regret.n) fprintf(f, ", regret at T %.3f ± %.3f", s->regret.mean, moments_se(&s->regret));
+    fprintf(f, "learning curve: reward/trial %s", num_pm(s->reward_per_trial.mean, moments_se(&s->reward_per_trial), 4, 4, 'f').s);
+    if (s->p_best.n) fprintf(f, ", P(best) %s", num_pm(s->p_best.mean, moments_se(&s->p_best), 4, 4, 'f').s);
+    if (s->regret.n) fprintf(f, ", regret at T %s", num_pm(s->regret.mean, moments_se(&s->regret), 3, 3, 'f').s);
     fputc('\n', f);
     const BehaviorCurves *c = A->curves;
     if (!c) return;
@@ -43,26 +53,36 @@ static void text_curves(const RunAnalysis *A, FILE *f)
     fprintf(f, "  %-10s", "trial");
     for (int i = 0; i < nc; i++) fprintf(f, " %7d", cols[i]);
     fprintf(f, "\n  %-10s", "reward");
-    for (int i = 0; i < nc; i++) fprintf(f, " %7.3f", c->reward_mean[cols[i] - 1]);
+    for (int i = 0; i < nc; i++) col(f, 7, 3, c->reward_mean[cols[i] - 1]);
     if (c->n_best[0] > 0) {
         fprintf(f, "\n  %-10s", "P(best)");
-        for (int i = 0; i < nc; i++) fprintf(f, " %7.3f", c->best_mean[cols[i] - 1]);
+        for (int i = 0; i < nc; i++) col(f, 7, 3, c->best_mean[cols[i] - 1]);
     }
     if (c->n_regret[0] > 0) {
         fprintf(f, "\n  %-10s", "regret");
-        for (int i = 0; i < nc; i++) fprintf(f, " %7.2f", c->regret_mean[cols[i] - 1]);
+        for (int i = 0; i < nc; i++) col(f, 7, 2, c->regret_mean[cols[i] - 1]);
     }
     fputc('\n', f);
+}
+
+/* "0.750 [0.301, 0.954] (n = 4)", or "- (n = 0)" */
+static void wilson(FILE *f, double p, const double ci[2], long n)
+{
+    if (isfinite(p)) fprintf(f, "%.3f [%.3f, %.3f] (n = %ld)", p, ci[0], ci[1], n);
+    else fprintf(f, "- (n = %ld)", n);
 }
 
 /* stay, reward-history regression, Rescorla-Wagner */
 static void text_behavior(const RunAnalysis *A, FILE *f)
 {
     const StayStats *s = &A->stay;
-    if (A->stay_ok)
-        fprintf(f, "stay: p(stay|win) %.3f [%.3f, %.3f] (n = %ld), p(stay|loss) %.3f [%.3f, %.3f] (n = %ld), 95%% Wilson\n",
-               s->p_stay_win, s->win_ci[0], s->win_ci[1], s->n_win, s->p_stay_loss, s->loss_ci[0], s->loss_ci[1],
-               s->n_loss);
+    if (A->stay_ok) {
+        fprintf(f, "stay: p(stay|win) ");
+        wilson(f, s->p_stay_win, s->win_ci, s->n_win);
+        fprintf(f, ", p(stay|loss) ");
+        wilson(f, s->p_stay_loss, s->loss_ci, s->n_loss);
+        fprintf(f, ", 95%% Wilson\n");
+    }
     if (A->lg_ok) {
         const LauGlimcherFit *g = &A->lg;
         fprintf(f, "reward-history regression (Lau & Glimcher 2005): K = %d, ridge %g, n = %d, log-lik %.1f, %s\n", g->lags,
@@ -85,13 +105,24 @@ static void text_behavior(const RunAnalysis *A, FILE *f)
         fprintf(f, "; -log-lik %.1f over %ld trials%s\n", A->rw.nll, A->rw.n_trials,
                A->rw.at_bound ? " (at the edge of the search box)" : "");
         if (A->rw_eps_ok)
-            fprintf(f, "  per episode (n = %d): alpha mean %.3f sd %.3f median %.3f; beta mean %.3g sd %.3g median %.3g\n",
-                   A->rw_sum.n_fitted, A->rw_sum.alpha_mean, A->rw_sum.alpha_sd, A->rw_sum.alpha_median,
-                   A->rw_sum.beta_mean, A->rw_sum.beta_sd, A->rw_sum.beta_median);
+            fprintf(f, "  per episode (n = %d): alpha mean %s sd %s median %s; beta mean %s sd %s median %s\n",
+                   A->rw_sum.n_fitted, num_text(A->rw_sum.alpha_mean, 3, 'f').s, num_text(A->rw_sum.alpha_sd, 3, 'f').s,
+                   num_text(A->rw_sum.alpha_median, 3, 'f').s, num_text(A->rw_sum.beta_mean, 3, 'g').s,
+                   num_text(A->rw_sum.beta_sd, 3, 'g').s, num_text(A->rw_sum.beta_median, 3, 'g').s);
         if (A->rec_ok)
-            fprintf(f, "  recovery: simulated at the fit on %s, refitted: alpha %.3f ± %.3f, beta %.3g ± %.2g\n", A->rec_env,
-                   A->rec.alpha, A->rec.alpha_se, A->rec.beta, A->rec.beta_se);
+            fprintf(f, "  recovery: simulated at the fit on %s, refitted: alpha %s, beta %s\n", A->rec_env,
+                   num_pm(A->rec.alpha, A->rec.alpha_se, 3, 3, 'f').s, num_pm(A->rec.beta, A->rec.beta_se, 3, 2, 'g').s);
     }
+}
+
+/* "-0.100 (± 0.020)" or "+1.220 (± 0.030)" (signed), the SE dropped when undefined */
+static NumText signed_pm(double v, double se, int with_sign)
+{
+    NumText t;
+    if (!isfinite(v)) snprintf(t.s, sizeof t.s, "-");
+    else if (!isfinite(se)) snprintf(t.s, sizeof t.s, with_sign ? "%+.3f" : "%.3f", v);
+    else snprintf(t.s, sizeof t.s, with_sign ? "%+.3f (± %.3f)" : "%.3f (± %.3f)", v, se);
+    return t;
 }
 
 /* reversals, volatility, RPE */
@@ -103,45 +134,60 @@ static void text_reversals_rpe(const RunAnalysis *A, FILE *f)
         for (size_t i = 0; i < sizeof lags / sizeof *lags; i++) fprintf(f, " %6d", lags[i]);
         fprintf(f, "\n  %-9s", "accuracy");
         for (size_t i = 0; i < sizeof lags / sizeof *lags; i++)
-            fprintf(f, " %6.3f", A->rev.accuracy[lags[i] - BEHAVIOR_REV_LAG_MIN]);
+            col(f, 6, 3, A->rev.accuracy[lags[i] - BEHAVIOR_REV_LAG_MIN]);
         fputc('\n', f);
         if (A->crit_ok)
-            fprintf(f, "  trials to criterion (%d of %d correct): mean %.2f, median %.1f; reached after %ld of %ld reversals\n",
-                   A->crit.k, A->crit.n, A->crit.mean, A->crit.median, A->crit.n_reached, A->crit.n_reversals);
+            fprintf(f, "  trials to criterion (%d of %d correct): mean %s, median %s; reached after %ld of %ld reversals\n",
+                   A->crit.k, A->crit.n, num_text(A->crit.mean, 2, 'f').s, num_text(A->crit.median, 1, 'f').s,
+                   A->crit.n_reached, A->crit.n_reversals);
     }
     if (A->vol_ok) {
         const RwVolatilityFit *v = &A->vol;
-        fprintf(f, "learning rate vs volatility (W = %d): alpha volatile %.3f ± %.3f (%ld trials), stable %.3f ± %.3f "
-               "(%ld), episode start %.3f ± %.3f (%ld); beta %.3g ± %.2g\n",
-               v->window, v->alpha_volatile, v->alpha_volatile_se, v->n_volatile, v->alpha_stable, v->alpha_stable_se,
-               v->n_stable, v->alpha_start, v->alpha_start_se, v->n_start, v->beta, v->beta_se);
+        fprintf(f, "learning rate vs volatility (W = %d): alpha volatile %s (%ld trials), stable %s (%ld), episode start "
+               "%s (%ld); beta %s\n",
+               v->window, num_pm(v->alpha_volatile, v->alpha_volatile_se, 3, 3, 'f').s, v->n_volatile,
+               num_pm(v->alpha_stable, v->alpha_stable_se, 3, 3, 'f').s, v->n_stable,
+               num_pm(v->alpha_start, v->alpha_start_se, 3, 3, 'f').s, v->n_start, num_pm(v->beta, v->beta_se, 3, 2, 'g').s);
     }
     if (A->rpe_ok) {
         const NeuralRpe *p = &A->rpe;
         const OlsFit *fit = &p->fit;
-        fprintf(f, "RPE delta: after reward %.3f ± %.3f (n = %ld), after no reward %.3f ± %.3f (n = %ld)\n",
-               p->mean_rewarded, p->se_rewarded, p->n_rewarded, p->mean_unrewarded, p->se_unrewarded, p->n_unrewarded);
-        fprintf(f, "  delta ~ r + V: b_r %.3f ± %.3f (t = %.1f), b_V %.3f ± %.3f (t = %.1f), intercept %.3f, R2 %.3f\n",
-               fit->coef[RPE_REWARD], fit->se[RPE_REWARD], fit->tstat[RPE_REWARD], fit->coef[RPE_VALUE], fit->se[RPE_VALUE],
-               fit->tstat[RPE_VALUE], fit->coef[RPE_INTERCEPT], fit->r2);
+        fprintf(f, "RPE delta: after reward %s (n = %ld), after no reward %s (n = %ld)\n",
+               num_pm(p->mean_rewarded, p->se_rewarded, 3, 3, 'f').s, p->n_rewarded,
+               num_pm(p->mean_unrewarded, p->se_unrewarded, 3, 3, 'f').s, p->n_unrewarded);
+        if (!isfinite(fit->coef[RPE_REWARD]))
+            fprintf(f, "  delta ~ r + V: not estimable from %d trials\n", fit->n);
+        else
+            fprintf(f, "  delta ~ r + V: b_r %s (t = %s), b_V %s (t = %s), intercept %s, R2 %s\n",
+                    num_pm(fit->coef[RPE_REWARD], fit->se[RPE_REWARD], 3, 3, 'f').s, num_text(fit->tstat[RPE_REWARD], 1, 'f').s,
+                    num_pm(fit->coef[RPE_VALUE], fit->se[RPE_VALUE], 3, 3, 'f').s, num_text(fit->tstat[RPE_VALUE], 1, 'f').s,
+                    num_text(fit->coef[RPE_INTERCEPT], 3, 'f').s, num_text(fit->r2, 3, 'f').s);
         const OlsFit *o = &p->fit_obs;
-        if (o->n > 0)
+        const char *obs = p->obs.kind == NEURAL_OBS_REVERSAL ? "reversal" : "bandit";
+        if (o->n > 0 && !isfinite(o->coef[RPE_REWARD]))
+            fprintf(f, "  delta ~ r + E[r] (the ideal %s observer's expected reward of the chosen arm): not estimable from "
+                       "%d trials\n", obs, o->n);
+        else if (o->n > 0)
             fprintf(f, "  delta ~ r + E[r] (the ideal %s observer's expected reward of the chosen arm): "
-                       "delta = %.3f (± %.3f) %+.3f (± %.3f) r %+.3f (± %.3f) E[r], R2 %.3f, n = %d\n",
-                    p->obs.kind == NEURAL_OBS_REVERSAL ? "reversal" : "bandit", o->coef[RPE_INTERCEPT], o->se[RPE_INTERCEPT],
-                    o->coef[RPE_REWARD], o->se[RPE_REWARD], o->coef[RPE_EXPECT], o->se[RPE_EXPECT], o->r2, o->n);
+                       "delta = %s %s r %s E[r], R2 %s, n = %d\n",
+                    obs, signed_pm(o->coef[RPE_INTERCEPT], o->se[RPE_INTERCEPT], 0).s,
+                    signed_pm(o->coef[RPE_REWARD], o->se[RPE_REWARD], 1).s,
+                    signed_pm(o->coef[RPE_EXPECT], o->se[RPE_EXPECT], 1).s, num_text(o->r2, 3, 'f').s, o->n);
         const NeuralInferred *q = &p->inferred;
         if (q->n_switches > 0) {
             const OlsFit *g = &q->fit;
-            fprintf(f, "  inferred value: first switch to the new good arm after %ld reversals (observer E[r] %.3f): "
-                       "delta %.3f ± %.3f rewarded (n = %ld), %.3f ± %.3f not (n = %ld); later trials of that arm "
-                       "%.3f ± %.3f, %.3f ± %.3f\n",
-                    q->n_switches, q->switch_expect, q->switch_mean[1], q->switch_se[1], q->n_switch[1], q->switch_mean[0],
-                    q->switch_se[0], q->n_switch[0], q->later_mean[1], q->later_se[1], q->later_mean[0], q->later_se[0]);
-            fprintf(f, "    delta ~ r + E_inferred + r_last_experienced: b_r %.3f ± %.3f, b_E %.3f ± %.3f, "
-                       "b_last %.3f ± %.3f\n",
-                    g->coef[INF_REWARD], g->se[INF_REWARD], g->coef[INF_EXPECT], g->se[INF_EXPECT], g->coef[INF_LAST],
-                    g->se[INF_LAST]);
+            fprintf(f, "  inferred value: first switch to the new good arm after %ld reversals (observer E[r] %s): "
+                       "delta %s rewarded (n = %ld), %s not (n = %ld); later trials of that arm %s, %s\n",
+                    q->n_switches, num_text(q->switch_expect, 3, 'f').s, num_pm(q->switch_mean[1], q->switch_se[1], 3, 3, 'f').s,
+                    q->n_switch[1], num_pm(q->switch_mean[0], q->switch_se[0], 3, 3, 'f').s, q->n_switch[0],
+                    num_pm(q->later_mean[1], q->later_se[1], 3, 3, 'f').s, num_pm(q->later_mean[0], q->later_se[0], 3, 3, 'f').s);
+            if (!isfinite(g->coef[INF_REWARD]))
+                fprintf(f, "    delta ~ r + E_inferred + r_last_experienced: not estimable from %d switches\n", g->n);
+            else
+                fprintf(f, "    delta ~ r + E_inferred + r_last_experienced: b_r %s, b_E %s, b_last %s\n",
+                        num_pm(g->coef[INF_REWARD], g->se[INF_REWARD], 3, 3, 'f').s,
+                        num_pm(g->coef[INF_EXPECT], g->se[INF_EXPECT], 3, 3, 'f').s,
+                        num_pm(g->coef[INF_LAST], g->se[INF_LAST], 3, 3, 'f').s);
         }
     }
 }
@@ -160,13 +206,20 @@ static void text_twostep(const RunAnalysis *A, FILE *f)
                "(%ld pairs)\n  %-22s", s->n_pairs, "");
     for (int c = 0; c < TS_N_CELLS; c++) fprintf(f, " %19s", twostep_cell_labels[c]);
     fprintf(f, "\n  %-22s", "P(stay) ± SE");
-    for (int c = 0; c < TS_N_CELLS; c++) fprintf(f, "      %6.3f±%-6.4f", s->p[c], s->se[c]);
+    for (int c = 0; c < TS_N_CELLS; c++) {
+        if (!isfinite(s->p[c])) fprintf(f, " %19s", "-");
+        else if (!isfinite(s->se[c])) fprintf(f, "      %6.3f       ", s->p[c]);
+        else fprintf(f, "      %6.3f±%-6.4f", s->p[c], s->se[c]);
+    }
     fprintf(f, "\n  %-22s", "pairs");
     for (int c = 0; c < TS_N_CELLS; c++) fprintf(f, " %19ld", s->n[c]);
     fprintf(f, "\n  %-22s", "per episode median");
-    for (int c = 0; c < TS_N_CELLS; c++) fprintf(f, " %19.3f", s->ep_median[c]);
+    for (int c = 0; c < TS_N_CELLS; c++) col(f, 19, 3, s->ep_median[c]);
     fprintf(f, "\n  %-22s", "  IQR");
-    for (int c = 0; c < TS_N_CELLS; c++) fprintf(f, "       [%5.3f,%5.3f]", s->ep_q25[c], s->ep_q75[c]);
+    for (int c = 0; c < TS_N_CELLS; c++) {
+        if (isfinite(s->ep_q25[c])) fprintf(f, "       [%5.3f,%5.3f]", s->ep_q25[c], s->ep_q75[c]);
+        else fprintf(f, " %19s", "-");
+    }
     fputc('\n', f);
     if (A->ts_reg_ok) {
         const TwoStepRegression *r = &A->ts_reg;
@@ -258,7 +311,8 @@ int export_text_training(const RunRow *r, const TrainingBins *b, FILE *f)
     if (b->n > 0) {
         fprintf(f, "  %-16s %14s %10s %10s\n", "up to episode", "reward/episode", "P(best)", "regret");
         for (int i = 0; i < b->n; i++)
-            fprintf(f, "  %-16.0f %14.3f %10.3f %10.3f\n", b->episode[i], b->reward[i], b->p_best[i], b->regret[i]);
+            fprintf(f, "  %-16.0f %14s %10s %10s\n", b->episode[i], num_text(b->reward[i], 3, 'f').s,
+                    num_text(b->p_best[i], 3, 'f').s, num_text(b->regret[i], 3, 'f').s);
     }
     fputc('\n', f);
     return ferror(f) ? -1 : 0;

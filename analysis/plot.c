@@ -26,6 +26,7 @@
 #include <unistd.h>
 
 #include "analysis/figure.h"
+#include "core/numfmt.h"
 
 /* ---- kinds, formats, colours ---------------------------------------------- */
 
@@ -146,9 +147,7 @@ void fig_cat(char *buf, size_t n, const char *fmt, ...)
 
 void fig_pm(char *buf, size_t n, double v, double se, int digits)
 {
-    if (!isfinite(v)) fig_cat(buf, n, "n/a");
-    else if (isfinite(se)) fig_cat(buf, n, "%.*f ± %.*f", digits, v, digits, se);
-    else fig_cat(buf, n, "%.*f", digits, v);
+    fig_cat(buf, n, "%s", isfinite(v) ? num_pm(v, se, digits, digits, 'f').s : "n/a");
 }
 
 /* ---- the figure writer --------------------------------------------------------- */
@@ -298,9 +297,17 @@ void fig_preamble(Fig *F, const char *title)
             N_COLORS);
 }
 
-/* Write "set xrange [lo:hi]"-style lines with NaN treated as '*'. */
+/* Write "set xrange [lo:hi]"-style lines with NaN treated as '*'. An empty
+** range (hi <= lo: every value the same, or none defined, as in a run of a
+** few trials) is widened around its centre, since gnuplot refuses to plot
+** on one. */
 void fig_range(FILE *g, const char *axis, double lo, double hi)
 {
+    if (isfinite(lo) && isfinite(hi) && !(hi > lo)) {
+        double c = 0.5 * (lo + hi), h = c != 0.0 ? 0.1 * fabs(c) : 1.0;
+        lo = c - h;
+        hi = c + h;
+    }
     fprintf(g, "set %srange [", axis);
     if (isfinite(lo)) fprintf(g, "%.6g", lo);
     else fputc('*', g);

@@ -22,6 +22,7 @@
 #include "analysis/report.h"
 #include "tasks/task.h"
 #include "analysis/run_analysis.h"
+#include "core/numfmt.h"
 #include "store/store.h"
 
 #define MAX_RUNS REPORT_MAX_RUNS
@@ -376,6 +377,7 @@ static void html_key_numbers(FILE *h, const Loaded *L)
 #define ROW(name)                                                                                                      \
     do {                                                                                                               \
         fprintf(h, "<tr><th>%s</th><td class=\"n\">", name);                                                        \
+        num_scrub_undefined(b);                                                                                        \
         html_esc(h, b);                                                                                                \
         fprintf(h, "</td></tr>\n");                                                                                    \
     } while (0)
@@ -495,6 +497,7 @@ static void caption_numbers(PlotKind kind, Loaded *const *L, int n, const PlotOp
         fig_cat(b, nb, "%s%s: ", i ? "; " : "", L[i]->label);
         size_t mark = strlen(b);
         if (row && row->numbers) row->numbers(&L[i]->pr, &L[i]->A, o, b, nb);
+        num_scrub_undefined(b + mark);   /* a number of few trials reads n/a, not nan */
         if (strlen(b) == mark) b[before] = '\0';
     }
     if (b[0]) fig_cat(b, nb, ".");

@@ -4,12 +4,14 @@
 ** reference agents on the same fresh instances, every trial stored) and
 ** prints its table or JSON.
 */
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "cli/cli.h"
 #include "cli/evaluate.h"
+#include "core/numfmt.h"
 #include "jobs/test.h"
 
 static const CmdFlag test_flags[] = {
@@ -34,13 +36,13 @@ static void print_table(const char *db, const TestResult *r)
     printf("\n");
     for (int i = 0; i < r->n_results; i++) {
         const Summary *s = &r->results[i].s;
-        char c1[32], c2[32], c3[32], c4[32];
-        snprintf(c1, sizeof c1, "%.4f ± %.4f", s->reward_per_trial.mean, moments_se(&s->reward_per_trial));
-        snprintf(c2, sizeof c2, "%.3f ± %.3f", s->regret.mean, moments_se(&s->regret));
-        snprintf(c3, sizeof c3, "%.4f ± %.4f", s->p_best.mean, moments_se(&s->p_best));
-        snprintf(c4, sizeof c4, "%.4f ± %.4f", s->post_reversal.mean, moments_se(&s->post_reversal));
-        printf("%-10s %6lld  %-18s %-18s %-18s", r->results[i].agent, (long long)r->results[i].run, c1, c2, c3);
-        if (net->reversals) printf(" %-18s", c4);
+        /* "-" where a number is undefined, no "± SE" with one episode (core/numfmt.h) */
+        NumText c1 = num_pm(s->reward_per_trial.mean, moments_se(&s->reward_per_trial), 4, 4, 'f');
+        NumText c2 = num_pm(s->regret.n ? s->regret.mean : NAN, moments_se(&s->regret), 3, 3, 'f');
+        NumText c3 = num_pm(s->p_best.n ? s->p_best.mean : NAN, moments_se(&s->p_best), 4, 4, 'f');
+        NumText c4 = num_pm(s->post_reversal.n ? s->post_reversal.mean : NAN, moments_se(&s->post_reversal), 4, 4, 'f');
+        printf("%-10s %6lld  %-18s %-18s %-18s", r->results[i].agent, (long long)r->results[i].run, c1.s, c2.s, c3.s);
+        if (net->reversals) printf(" %-18s", c4.s);
         printf("\n");
     }
     printf("\nregret is over %d trials (sum of max p - p chosen); ± is one standard error across episodes.\n",

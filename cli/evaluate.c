@@ -5,6 +5,7 @@
 #include <unistd.h>
 
 #include "cli/evaluate.h"
+#include "core/numfmt.h"
 
 void cli_eval_progress_init(CliEvalProgress *p)
 {
@@ -43,7 +44,8 @@ void eval_print(const Summary *s, const char *agent, int trials_per_episode)
     if (s->reversals > 0) {
         row("accuracy, trials 1-10 after a reversal", s->post_reversal.mean, moments_se(&s->post_reversal), 4);
         printf("  %-40s", "  by trial after reversal");
-        for (int k = 1; k <= SUMMARY_REVERSAL_LAGS; k++) printf(" %.2f", summary_lag_accuracy(s, k));
+        for (int k = 1; k <= SUMMARY_REVERSAL_LAGS; k++)   /* "-": no episode went on that long after a reversal */
+            printf(" %s", num_text(summary_lag_accuracy(s, k), 2, 'f').s);
         printf("\n");
     }
 }

@@ -229,8 +229,10 @@ static void write_comparison(const ExperimentResult *r, FILE *md, const Publishe
     fputc('\n', md);
     for (int a = 0; a < r->n_agents; a++) {
         fprintf(md, "| %s |", r->agents[a].agent);
-        for (int m = 0; m < r->n_metrics; m++) fprintf(md, " %.4g [%.4g, %.4g] |", r->agents[a].median[m],
-                                                       r->agents[a].min[m], r->agents[a].max[m]);
+        for (int m = 0; m < r->n_metrics; m++) {
+            if (isnan(r->agents[a].median[m])) fprintf(md, " - |");   /* a metric this agent has no value for */
+            else fprintf(md, " %.4g [%.4g, %.4g] |", r->agents[a].median[m], r->agents[a].min[m], r->agents[a].max[m]);
+        }
         fputc('\n', md);
     }
 }
