@@ -389,9 +389,12 @@ void fit_compare_print(const FitCompareRow *rows, int n_models, int best, FILE *
             snprintf(cvn, sizeof cvn, "%.4f", r->heldout_per_trial);
             snprintf(cvl, sizeof cvl, "%.4f", r->heldout_norm_lik);
         }
-        fprintf(f, "%-9s %4d %6ld %9.4f %8.4f %9s %9s %9.1f %9.1f %4d  %+.4f +- %.4f%s\n", r->model->name,
-                r->n_subjects, r->n_trials, r->nll_per_trial, r->norm_lik, cvn, cvl, r->aic, r->bic, r->wins,
-                r->diff_mean, r->diff_se, m == best ? "  (best)" : "");
+        char diff[64] = "-";   /* one subject: no SE of the paired difference */
+        if (isfinite(r->diff_mean) && isfinite(r->diff_se)) snprintf(diff, sizeof diff, "%+.4f +- %.4f", r->diff_mean, r->diff_se);
+        else if (isfinite(r->diff_mean)) snprintf(diff, sizeof diff, "%+.4f", r->diff_mean);
+        fprintf(f, "%-9s %4d %6ld %9.4f %8.4f %9s %9s %9.1f %9.1f %4d  %s%s\n", r->model->name, r->n_subjects,
+                r->n_trials, r->nll_per_trial, r->norm_lik, cvn, cvl, r->aic, r->bic, r->wins, diff,
+                m == best ? "  (best)" : "");
     }
 }
 

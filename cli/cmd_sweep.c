@@ -19,6 +19,7 @@
 #include <string.h>
 
 #include "cli/cli.h"
+#include "core/numfmt.h"
 #include "cli/mpi_util.h"
 #include "core/json.h"
 #include "jobs/sweep.h"
@@ -61,8 +62,10 @@ static void print_table(const Grid *g, const PointResult *res, int size, const c
         sweep_point_label(g, p, label, sizeof label);
         if (r->run) snprintf(run, sizeof run, "%lld", (long long)r->run);
         if (r->test_run) snprintf(test, sizeof test, "%lld", (long long)r->test_run);
-        printf("%5ld %4d %6s %6s  %-11s %8.3f %8.4f %9.4f %8.1f  %s\n", p, r->rank, run, test,
-               r->done ? r->state : "not run", r->regret, r->p_best, r->reward, r->seconds, label);
+        /* "-": a point not run, or a task without that number (core/numfmt.h) */
+        printf("%5ld %4d %6s %6s  %-11s %8s %8s %9s %8s  %s\n", p, r->rank, run, test, r->done ? r->state : "not run",
+               num_text(r->done ? r->regret : NAN, 3, 'f').s, num_text(r->done ? r->p_best : NAN, 4, 'f').s,
+               num_text(r->done ? r->reward : NAN, 4, 'f').s, num_text(r->done ? r->seconds : NAN, 1, 'f').s, label);
     }
     char db[4200];
     if (size > 1) {

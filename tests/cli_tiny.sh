@@ -46,4 +46,17 @@ undefined rep/index.html > bad.txt && not_ok "report: no nan in the index" "$(he
 rc=$?
 [ "$rc" = 0 ] && ! undefined test.txt > /dev/null && grep -q '^network .* 0\.[0-9]\{4\} ' test.txt \
     && ok "test --episodes 1: the table has means and no nan" || not_ok "test of one episode" "rc $rc; $(head -8 test.txt)"
+"$BIN" baseline --task reversal --agent rw --episodes 1 --trials 30 --db f.db --quiet > /dev/null 2>&1
+"$BIN" fit f.db --run 1 --model rw,wsls --compare --cv 0 > fit.txt 2>&1
+rc=$?
+[ "$rc" = 0 ] && ! undefined fit.txt > /dev/null && grep -q '^wsls  *1  *30 .* +0\.[0-9]\{4\}$' fit.txt \
+    && ok "fit --compare of one subject: the paired difference without an SE, no nan" || not_ok "fit of one subject" "rc $rc; $(tail -3 fit.txt)"
+
+printf '%s\n' "[task]" "name = harlow" "trials = 3" "[model]" "hidden = 6" > hb.ini
+printf '%s\n' "[sweep]" "config = hb.ini" "steps = train, test" "name = h" "[run]" "seed = 1, 2" "episodes = 8" \
+    "[test]" "episodes = 1" > h.ini
+"$BIN" sweep --grid h.ini --db-prefix h > sweep.txt 2> sweep.err
+rc=$?
+[ "$rc" = 0 ] && [ "$(grep -c '^ *[0-9] .* done ' sweep.txt)" = 2 ] && ! undefined sweep.txt > /dev/null \
+    && ok "sweep of one-episode tests: its table has no nan" || not_ok "sweep table" "rc $rc; $(tail -4 sweep.txt)"
 finish
