@@ -1028,7 +1028,12 @@ static void write_inferred(Fig *F, const PlotRun *runs, int n)
     fprintf(g, "set title \"first-switch δ ~ r + E + r_last\\nweights ±1 SE\"\nset ylabel 'weight'\n"
                "set xrange [-0.6:1.6]\nset xtics (\"E[r], inferred\\n(ideal observer)\" 0, \"last reward,\\nexperienced\" 1)\n");
     fig_range(g, "y", lim[2] - 0.08 * (lim[3] - lim[2]), lim[3] + 0.08 * (lim[3] - lim[2]));
+    int any_weight = 0;
+    for (int i = 0; i < n; i++) any_weight |= isfinite(runs[i].rpe->inferred.fit.coef[INF_EXPECT]);
+    if (!any_weight)   /* fewer first switches than coefficients: say so, not an empty panel */
+        fprintf(g, "set label 8 \"not estimable:\\ntoo few first switches\" at graph 0.5, graph 0.75 center\n");
     fig_grouped_bars(g, lab, n, coefn, 3, "($3-$4)", "($3+$4)", 0);
+    if (!any_weight) fprintf(g, "unset label 8\n");
     fprintf(g, "unset multiplot\n");
 done:
     free(barn);
