@@ -670,6 +670,7 @@ typedef struct RpeFiles {
     char outn[PLOT_MAX_FILES][PLOT_NAME_MAX], binn[PLOT_MAX_FILES][PLOT_NAME_MAX], revn[PLOT_MAX_FILES][PLOT_NAME_MAX];
     char trin[PLOT_NAME_MAX];
     int any_rev;
+    int any_bin;                                         /* some run has a decile with a defined mean */
     int use_obs;                                         /* panel (b) against the observer's E[r], not V */
     double alo, ahi;                                     /* range of panel (a) */
     double bin_lo[2 * RPE_BINS], bin_hi[2 * RPE_BINS];   /* deciles of run 0, -+ 1 SE */
@@ -710,6 +711,7 @@ static void rpe_data(Fig *F, const PlotRun *runs, int i, RpeFiles *R)
             fig_fail(F, "out of memory");
             return;
         }
+        for (int k = 0; k < 2 * RPE_BINS; k++) R->any_bin |= isfinite(dm[k]);
         for (int k = 0; k < 2 * RPE_BINS && i == 0; k++) {
             double e = isfinite(ds[k]) ? ds[k] : 0.0;
             bin_lo[k] = dm[k] - e;
@@ -871,8 +873,11 @@ static void rpe_script(Fig *F, const PlotRun *runs, int n, RpeFiles *R)
             fig_range(g, "y", lo - 0.08 * (hi - lo), hi + 0.08 * (hi - lo));
             fprintf(g, "set ytics %g\n", fig_nice_step(hi - lo, 4));
         }
-    } else {
+    } else if (R->any_bin) {
         fprintf(g, "set autoscale y\n");
+    } else {   /* no decile of any run has a mean (a run of a few trials): gnuplot cannot autoscale on nothing */
+        fig_range(g, "y", -1, 1);
+        fprintf(g, "set label 8 'every decile has fewer than 5 trials' at graph 0.5, graph 0.75 center\n");
     }
     int first = 1, xcol = n == 1 ? 4 : 2;
     fprintf(g, "plot ");
@@ -897,6 +902,7 @@ static void rpe_script(Fig *F, const PlotRun *runs, int n, RpeFiles *R)
         }
     }
     fputc('\n', g);
+    if (n > 1 && !R->any_bin) fprintf(g, "unset label 8\n");
     if (R->any_rev) {
         fprintf(g, "\n# (c) delta around reversals\nset key off\nset origin 0,%.3f\nset size 1,%.3f\n"
                    "set title 'δ around reversals (shaded: ±1 SE)'\nset xlabel 'trials from the reversal (0 = first "

@@ -42,6 +42,12 @@ if [ ! -f rep/index.html ]; then not_ok "report: no nan in the index" "no index 
 elif undefined rep/index.html > bad.txt; then not_ok "report: no nan in the index" "$(head -3 bad.txt)"
 else ok "report: no nan in the index (captions and key numbers)"; fi
 
+"$BIN" compare t.db --run 1 --run 3 --run 4 -o cmp > cmp.out 2> cmp.err
+rc=$?
+if [ "$rc" != 0 ] || [ ! -f cmp/index.html ]; then not_ok "compare: overlays tiny runs" "rc $rc; $(grep -v -i warning cmp.err | tail -2)"
+elif undefined cmp/index.html > bad.txt; then not_ok "compare: no nan in its index" "$(head -3 bad.txt)"
+else ok "compare: overlays tiny runs (no figure fails on all-undefined deciles), no nan in its index"; fi
+
 "$BIN" train --episodes 16 --hidden 6 --trials 10 --db n.db --quiet > /dev/null 2>&1 || not_ok "train a tiny network"
 "$BIN" test --db n.db --episodes 1 --quiet > test.txt 2>&1
 rc=$?
