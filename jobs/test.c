@@ -251,31 +251,48 @@ static int merge_overrides(TestJob *j)
     return JOB_OK;
 }
 
-Config *test_stored_config(const char *text, int finalize, char *err, size_t n_err)
+/* A new configuration of test_declare_all; NULL if out of memory. */
+static Config *test_config_alloc(void)
 {
     Config *c = config_alloc();
-    if (!c || test_declare_all(c) != 0) {
-        snprintf(err, n_err, "out of memory");
-    } else if (config_load_text(c, text, "stored configuration", err, n_err) == 0 &&
-               (!finalize || config_finalize(c, err, n_err) == 0)) {
-        return c;
+    if (c && test_declare_all(c) != 0) {
+        config_free(c);
+        return NULL;
     }
+    return c;
+}
+
+/* Load a run's stored settings into c (of test_declare_all), finalized if asked. */
+static int load_stored(Config *c, const char *text, int finalize, char *err, size_t n_err)
+{
+    if (config_load_text(c, text, "stored configuration", err, n_err) != 0) return -1;
+    return finalize ? config_finalize(c, err, n_err) : 0;
+}
+
+Config *test_stored_config(const char *text, int finalize, char *err, size_t n_err)
+{
+    Config *c = test_config_alloc();
+    if (!c) snprintf(err, n_err, "out of memory");
+    else if (load_stored(c, text, finalize, err, n_err) == 0) return c;
     config_free(c);
     return NULL;
 }
 
-/* The steps per episode of the task a run was trained on (its stored
-** settings, before a test's overrides): the network's time input is t over
-** that, whatever the length of the test's episodes, or a test of 50 trials
-** would show a network trained on 100 its clock running twice as fast. */
-static int training_steps(const char *stored, int *steps, char *err, size_t n_err)
+/* j->train_steps: the steps per episode of the task run `run` was trained on
+** (its stored settings, before a test's overrides): the network's time input
+** is t over that, whatever the length of the test's episodes, or a test of 50
+** trials would show a network trained on 100 its clock running twice as fast. */
+static int training_steps(TestJob *j, const char *stored, long long run)
 {
-    Config *c = test_stored_config(stored, 1, err, n_err);
-    Task *t = c ? task_alloc(c, err, n_err) : NULL;
-    if (t) *steps = task_max_steps(&t->info);
+    Config *c = test_config_alloc();
+    Task *t = NULL;
+    if (!c) fail(j, JOB_FAILED, "out of memory");
+    else if (load_stored(c, stored, 1, j->err, j->n_err) != 0 || !(t = task_alloc(c, j->err, j->n_err)))
+        fail(j, JOB_USAGE, "run %lld: %s", run, j->err);
+    else j->train_steps = task_max_steps(&t->info);
     task_free(t);
     config_free(c);
-    return t ? 0 : -1;
+    return j->status;
 }
 
 /* The training run's row and newest checkpoint; its settings with the test's overrides. */
@@ -304,11 +321,10 @@ static int test_load(TestJob *j)
     free(state);
     store_close(st);
     if (j->status == JOB_OK) {
-        if (!(j->cfg = test_stored_config(row.config, 0, j->err, j->n_err)) ||
-            training_steps(row.config, &j->train_steps, j->err, j->n_err) != 0)
-            strcmp(j->err, "out of memory") ? fail(j, JOB_USAGE, "run %lld: %s", (long long)run, j->err)
-                                            : fail(j, JOB_FAILED, "out of memory");
-        else merge_overrides(j);
+        if (!(j->cfg = test_config_alloc())) fail(j, JOB_FAILED, "out of memory");
+        else if (load_stored(j->cfg, row.config, 0, j->err, j->n_err) != 0)
+            fail(j, JOB_USAGE, "run %lld: %s", (long long)run, j->err);
+        else if (training_steps(j, row.config, (long long)run) == JOB_OK) merge_overrides(j);
     }
     store_run_clear(&row);
     return j->status;

@@ -66,11 +66,13 @@ typedef struct Comb {
 void net_comb_run(const Comb *c, int n_out, int cols);
 
 /* The multiply-adds that the calling thread's net_comb_run and
-** net_comb_run_f calls have done (cols x terms, summed over calls): the
-** products a network actually computes, which skip the silent units of a
-** relu network (tests/bench_train.c, the share of the FMA peak in use).
-** net_comb_count adds one call's. */
+** net_comb_run_f calls have done (cols x terms, summed over calls) while
+** counting is on (net_comb_counting(1); off by default, so that training and
+** tests do not pay for it): the products a network actually computes, which
+** skip the silent units of a relu network (tests/bench_train.c, the share of
+** the FMA peak in use). net_comb_count adds one call's. */
 unsigned long long net_comb_madds(void);
+void net_comb_counting(int on);
 void net_comb_count(const Comb *c, int n_out, int cols);
 
 /* The same in single precision (net_kernels_f.c): y[c] = init[c] + sum_j val[j] *

@@ -100,6 +100,11 @@ static void fk_off(EpisodeWriter *w)
     if (w->fk_was_on) sqlite3_exec(w->store->db, "PRAGMA foreign_keys = OFF", NULL, NULL, NULL);
 }
 
+static void fk_restore(EpisodeWriter *w)
+{
+    if (w->fk_was_on) sqlite3_exec(w->store->db, "PRAGMA foreign_keys = ON", NULL, NULL, NULL);
+}
+
 static void cache_restore(EpisodeWriter *w)
 {
     if (!w->cache_set) return;
@@ -156,7 +161,7 @@ static void *writer_main(void *arg)
 static void records_free(EpisodeWriter *w)
 {
     cache_restore(w);
-    if (w->fk_was_on) sqlite3_exec(w->store->db, "PRAGMA foreign_keys = ON", NULL, NULL, NULL);
+    fk_restore(w);
     for (int i = 0; i < w->o.depth; i++) episode_free(w->rec[i]);
     free(w->rec);
     free(w->index);

@@ -97,6 +97,7 @@ static int bench(int B, int N, int W, const char *act, const char *prec, double 
     TrainStats st;
     if (trainer_iterate(tr, &st)) goto done;   /* warm-up */
     long steps = 0;
+    net_comb_counting(1);
     unsigned long long m0 = net_comb_madds();
     double t0 = now(), c0 = cpu_now(), el;
     do {

@@ -268,7 +268,7 @@ static void test_single_conversions(void **state)
         }
 }
 
-/* net_comb_madds counts the multiply-adds that a call computes: cols per
+/* net_comb_madds counts (once net_comb_counting is on) the multiply-adds that a call computes: cols per
 ** term of every segment of every output, in both precisions (what
 ** tests/bench_train reports as executed flops); and y is what they give. */
 static void test_comb_madds(void **state)
@@ -286,6 +286,12 @@ static void test_comb_madds(void **state)
         unsigned long long m0 = net_comb_madds();
         if (single) net_comb_run_f(c, 2, COLS);
         else net_comb_run(c, 2, COLS);
+        assert_int_equal(net_comb_madds() - m0, 0);   /* counting is off by default */
+        net_comb_counting(1);
+        m0 = net_comb_madds();
+        if (single) net_comb_run_f(c, 2, COLS);
+        else net_comb_run(c, 2, COLS);
+        net_comb_counting(0);
         assert_int_equal(net_comb_madds() - m0, (3 + 1 + 3 + 2) * COLS);
         for (int k = 0; k < COLS; k++) {
             double want0 = 0.0, want1;

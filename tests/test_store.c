@@ -54,6 +54,17 @@ static EpisodeRecord *sample_episode(int n_trials, int n_units, int salt)
     return e;
 }
 
+/* A new temporary folder in dir and a new store dir/name (its path in path), open for writing. */
+static Store *tmp_store(char *dir, size_t n_dir, char *path, size_t n_path, const char *name)
+{
+    char err[512];
+    test_tmpdir(dir, n_dir);
+    snprintf(path, n_path, "%s/%s", dir, name);
+    Store *s = store_open(path, STORE_WRITE, err, sizeof err);
+    if (!s) fail_msg("%s", err);
+    return s;
+}
+
 static int64_t new_run(Store *s, const char *kind)
 {
     RunRow row;
@@ -311,10 +322,7 @@ static void reader_beside_writer(void **state)
 {
     (void)state;
     char dir[256], path[300], err[512];
-    test_tmpdir(dir, sizeof dir);
-    snprintf(path, sizeof path, "%s/live.db", dir);
-    Store *w = store_open(path, STORE_WRITE, err, sizeof err);
-    assert_non_null(w);
+    Store *w = tmp_store(dir, sizeof dir, path, sizeof path, "live.db");
     int64_t run = new_run(w, "train");
     EpisodeRecord *e = sample_episode(10, 0, 2);
     assert_int_equal(store_begin(w), 0);
@@ -360,11 +368,8 @@ static void write_through_writer(Store *s, const EpisodeWriterOptions *o, int n,
 static void writer_stores_in_order(void **state)
 {
     (void)state;
-    char dir[256], path[300], err[512];
-    test_tmpdir(dir, sizeof dir);
-    snprintf(path, sizeof path, "%s/w.db", dir);
-    Store *s = store_open(path, STORE_WRITE, err, sizeof err);
-    if (!s) fail_msg("%s", err);
+    char dir[256], path[300];
+    Store *s = tmp_store(dir, sizeof dir, path, sizeof path, "w.db");
     int64_t run = new_run(s, "test");
     EpisodeWriterOptions o = { .run_id = run, .phase = "test", .with_activity = 1, .batch = 5, .depth = 3,
                                .max_trials = 40, .n_units = 6 };
@@ -433,11 +438,8 @@ static void page_sizes(void **state)
 static void writer_foreign_keys(void **state)
 {
     (void)state;
-    char dir[256], path[300], err[512];
-    test_tmpdir(dir, sizeof dir);
-    snprintf(path, sizeof path, "%s/fk.db", dir);
-    Store *s = store_open(path, STORE_WRITE, err, sizeof err);
-    if (!s) fail_msg("%s", err);
+    char dir[256], path[300];
+    Store *s = tmp_store(dir, sizeof dir, path, sizeof path, "fk.db");
     int64_t run = new_run(s, "test");
     EpisodeWriterOptions o = { .run_id = run, .phase = "test", .with_activity = 1, .batch = 7, .depth = 4,
                                .max_trials = 20, .n_units = 6 };
