@@ -137,7 +137,7 @@ notebooks:
 # build-fuzz/corpus; crashes to tests/fuzz/crashes (fix, then move them into
 # tests/fuzz/corpus, which `make test` replays).
 FUZZ_SECONDS ?= 60
-FUZZ_TARGETS  = config import store
+FUZZ_TARGETS  = config import store rates
 FUZZ_FLAGS    = -O1 -g -fsanitize=fuzzer-no-link,address,undefined -fno-omit-frame-pointer
 fuzz: deps
 	@command -v clang >/dev/null || cli/install-deps.sh clang libclang-rt-14-dev

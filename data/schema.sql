@@ -114,6 +114,13 @@ CREATE TABLE IF NOT EXISTS stages (
 --   R:      matrix(readBin(rates, 'double', n = n_trials * n_units, size = 4,
 --                          endian = 'little'), nrow = n_trials, byrow = TRUE)
 --   SQL/CSV: metarl export FILE --run ID --format activity (one row per trial)
+-- Two other layouts, asked for by test.activity and told apart by the BLOB's
+-- length (store/rates.h): 2 bytes a value is float16 (numpy '<f2'); an odd
+-- length is sparse: the 4 bytes 'SP32', a bitmap of ceil(n / 8) bytes (bit
+-- i % 8 of byte i / 8 set when value i is stored, i = t * n_units + unit),
+-- the stored values as float32 in order (every other value is exactly 0),
+-- and a zero pad byte if needed to make the length odd. notebooks/metarl.py
+-- (load_activity) and metarl export read all three.
 CREATE TABLE IF NOT EXISTS activity (
     run_id   INTEGER NOT NULL,
     episode  INTEGER NOT NULL,
@@ -132,8 +139,8 @@ CREATE TABLE IF NOT EXISTS activity (
 -- (0 fixation, 1 choice, 2 outcome, 3 inter-trial). The last trial's outcome
 -- and inter-trial steps are never run (nothing reads them), so n_steps is
 -- (n_trials - 1) x steps_per_trial + the steps up to its choice. `rates` holds
--- n_steps x n_units values laid out as in `activity` (float32, or float16 when
--- its size says so):
+-- n_steps x n_units values laid out as in `activity` (float32, or float16 or
+-- sparse when its size says so):
 --   Python: numpy.frombuffer(rates, '<f4').reshape(n_steps, n_units)
 CREATE TABLE IF NOT EXISTS activity_steps (
     run_id          INTEGER NOT NULL,

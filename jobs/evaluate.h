@@ -35,7 +35,7 @@ typedef struct EvalOptions {
     EvalProgressFn progress;               /* NULL = none */
     void *progress_ctx;
     volatile sig_atomic_t *stop;           /* nonzero (a signal number) stops before the next episode; may be NULL */
-    int rates_format;     /* STORE_RATES_FLOAT16 or float32 (0 or anything else; store/rates.h) */
+    int rates_format;     /* STORE_RATES_FLOAT16, _SPARSE or float32 (0 or anything else; store/rates.h) */
     int max_steps;        /* with n_units: also record this many steps of per-step rates (0 = none) */
     int n_step_units;     /* ... of this many prefrontal units each */
 } EvalOptions;

@@ -20,7 +20,7 @@
 #include "model/net_agent.h"
 #include "model/train_settings.h"
 
-/* test.activity as a store/rates.h format: STORE_RATES_NONE, _FLOAT32 or _FLOAT16. */
+/* test.activity as a store/rates.h format: STORE_RATES_NONE, _FLOAT32, _FLOAT16 or _SPARSE. */
 static int activity_format(const Config *c)
 {
     const char *v = config_str(c, "test", "activity");
@@ -41,8 +41,10 @@ int test_declare(Config *c)
           "reference agents on the same instances: auto (those that suit the task), none, or a list a,b,c" },
         /* a choice, not a separate format key, so that the resolved configuration of
         ** every run that does not ask for float16 reads exactly as before */
-        { "test", "activity", NULL, OPT_CHOICE, "true", 0, 0, "true|false|yes|no|on|off|1|0|float32|float16", NULL,
-          "store the unit rates of every trial: true (= float32), float16 (half the bytes, error <= 2^-11), false" },
+        { "test", "activity", NULL, OPT_CHOICE, "true", 0, 0, "true|false|yes|no|on|off|1|0|float32|float16|sparse",
+          NULL, "store the unit rates of every trial: true (= float32), float16 (half the bytes, error <= 2^-11), "
+                "sparse (float32 without the exact zeros: lossless, about a quarter of the bytes for relu units), "
+                "false" },
         { "test", "activity_steps", NULL, OPT_CHOICE, "choice", 0, 0, "choice|all", NULL,
           "with test.activity and model.epochs: store the rates of the choice step of each trial (choice), or also "
           "every step's prefrontal rates with its epoch (all: table activity_steps)" },

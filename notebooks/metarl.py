@@ -104,16 +104,36 @@ def load_activity(db, run, module="pfc"):
 
 
 def _rates(rid, blob, n_rows, n_units):
-    """A rates blob as an (n_rows x n_units) float32 array (nested lists without NumPy)."""
-    # 4 bytes a rate: float32 (the default); 2: float16 (test --activity float16)
-    width = len(blob) // (n_rows * n_units) if n_rows * n_units else 0
-    if width not in (2, 4) or len(blob) != width * n_rows * n_units:
+    """A rates blob as an (n_rows x n_units) float32 array (nested lists without NumPy).
+
+    The three layouts of data/schema.sql (store/rates.h), told apart by size: 4 bytes a rate,
+    float32 (the default); 2, float16 (test --activity float16); an odd size, sparse
+    (test --activity sparse): b"SP32", a bitmap of the stored rates (bit i % 8 of byte i // 8,
+    row-major), those rates as float32 in order, every other rate an exact 0, a pad byte."""
+    n = n_rows * n_units
+    blob = bytes(blob)
+    if n and len(blob) in (2 * n, 4 * n) or not n and not blob:
+        width = 4 if len(blob) == 4 * n else 2
+        if _np is not None:
+            return _np.frombuffer(blob, "<f4" if width == 4 else "<f2").astype(_np.float32).reshape(n_rows, n_units)
+        flat = struct.unpack("<%d%s" % (n, "f" if width == 4 else "e"), blob)
+        return [list(flat[t * n_units:(t + 1) * n_units]) for t in range(n_rows)]
+    n_map = (n + 7) // 8
+    bits = bytearray(blob[4:4 + n_map])
+    marked = sum(bin(b).count("1") for b in bits)
+    head = 4 + n_map + 4 * marked
+    if (len(blob) % 2 == 0 or blob[:4] != b"SP32" or len(bits) != n_map or (n % 8 and bits[-1] >> (n % 8))
+            or len(blob) != head + (1 - head % 2) or blob[head:] not in (b"", b"\0")):
         raise ValueError("run %d: an activity row of %d bytes for %d x %d rates (damaged store?)" %
                          (rid, len(blob), n_rows, n_units))
     if _np is not None:
-        return _np.frombuffer(blob, "<f4" if width == 4 else "<f2").astype(_np.float32).reshape(n_rows, n_units)
-    flat = struct.unpack("<%d%s" % (n_rows * n_units, "f" if width == 4 else "e"), blob)
-    return [list(flat[t * n_units:(t + 1) * n_units]) for t in range(n_rows)]
+        keep = _np.unpackbits(_np.frombuffer(bytes(bits), _np.uint8), bitorder="little")[:n].astype(bool)
+        out = _np.zeros(n, _np.float32)
+        out[keep] = _np.frombuffer(blob, "<f4", count=marked, offset=4 + n_map)
+        return out.reshape(n_rows, n_units)
+    vals = iter(struct.unpack_from("<%df" % marked, blob, 4 + n_map))
+    flat = [next(vals) if bits[i >> 3] >> (i & 7) & 1 else 0.0 for i in range(n)]
+    return [flat[t * n_units:(t + 1) * n_units] for t in range(n_rows)]
 
 
 EPOCH_NAMES = ("fixation", "choice", "outcome", "iti")

@@ -24,7 +24,7 @@ typedef struct EpisodeWriter EpisodeWriter;
 typedef struct EpisodeWriterOptions {
     int64_t run_id;
     const char *phase;       /* episodes.phase: "test", "train", ... (kept, not copied) */
-    int with_activity;       /* store the unit rates too: STORE_RATES_FLOAT32 or _FLOAT16 (store/rates.h), 0 = no */
+    int with_activity;       /* store the unit rates too: STORE_RATES_FLOAT32, _FLOAT16 or _SPARSE (store/rates.h), 0 = no */
     int batch;               /* episodes per transaction (>= 1) */
     int depth;               /* records in flight (>= 2; raised to 1.5 x batch within 64 MiB of records);
                                 the caller blocks when all are queued */

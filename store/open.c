@@ -478,6 +478,7 @@ void store_close(Store *s)
     }
     if (s->lock_fd >= 0) close(s->lock_fd);
     free(s->blob);
+    free(s->packed);
     free(s->path);
     free(s);
 }

@@ -218,19 +218,8 @@ void store_episodes_free(EpisodeRecord **eps, int n)
     free(eps);
 }
 
-/* Rates of n values from a BLOB of `size` bytes a value (store/rates.h) into out. */
-static void decode_rates(float *out, const void *blob, size_t n, size_t size)
-{
-    if (size == 4) {
-        memcpy(out, blob, n * sizeof(float));
-    } else {
-        const unsigned char *b = blob;   /* little-endian half: low byte first */
-        for (size_t i = 0; i < n; i++) out[i] = store_float_from_half((uint16_t)(b[2 * i] | (b[2 * i + 1] << 8)));
-    }
-}
-
 /* Read the activity of one episode into e, allocating it to the right size.
-** Each row is float32 or float16, told apart by its size (store/rates.h). */
+** Each row is float32, float16 or sparse, told apart by its size (store/rates.h). */
 static int read_activity(Store *s, sqlite3_stmt *st, int64_t run_id, int64_t episode, EpisodeRecord *e)
 {
     int n_pfc = 0, n_str = 0;
@@ -244,20 +233,26 @@ static int read_activity(Store *s, sqlite3_stmt *st, int64_t run_id, int64_t epi
         int nt = sqlite3_column_int(st, 1), nu = sqlite3_column_int(st, 2);
         int k = module && strcmp(module, "pfc") == 0 ? 0 : 1;
         size_t bytes = (size_t)sqlite3_column_bytes(st, 3), n = nu < 0 ? 0 : (size_t)nt * (size_t)nu;
-        size_t size = n && bytes == 2 * n ? 2 : 4;
-        if (nt != e->n_trials || nu < 0 || bytes != n * size) {
-            ret = store_fail(s, "%s: run %lld episode %lld: activity blob of %zu bytes does not match %d trials x %d units"
-                             " (float32 or float16)", s->path, (long long)run_id, (long long)episode, bytes, nt, nu);
+        if (nt != e->n_trials || nu < 0) {
+            ret = store_fail(s, "%s: run %lld episode %lld: activity row of %d trials x %d units for an episode of %d "
+                             "trials", s->path, (long long)run_id, (long long)episode, nt, nu, e->n_trials);
             break;
         }
-        if (k == 0) n_pfc = nu;
-        else n_str = nu;
         float *copy = malloc(n ? n * sizeof(float) : 1);
         if (!copy) {
             ret = store_fail(s, "%s: out of memory", s->path);
             break;
         }
-        if (n) decode_rates(copy, sqlite3_column_blob(st, 3), n, size);
+        const char *why;
+        if (store_rates_decode(sqlite3_column_blob(st, 3), bytes, n, copy, &why) != 0) {
+            free(copy);
+            ret = store_fail(s, "%s: run %lld episode %lld: %s activity blob of %zu bytes does not hold %d trials x %d "
+                             "units: %s", s->path, (long long)run_id, (long long)episode, module ? module : "?", bytes,
+                             nt, nu, why);
+            break;
+        }
+        if (k == 0) n_pfc = nu;
+        else n_str = nu;
         free(blob[k]);
         blob[k] = copy;
     }
@@ -287,7 +282,7 @@ static int read_activity(Store *s, sqlite3_stmt *st, int64_t run_id, int64_t epi
 }
 
 /* The per-step prefrontal rates of one episode, if stored (activity_steps,
-** schema version 4), into e->step_*; each row float32 or float16 by size. */
+** schema version 4), into e->step_*; each row float32, float16 or sparse by size. */
 static int read_steps(Store *s, sqlite3_stmt *st, int64_t run_id, int64_t episode, int n_trials, EpisodeRecord *e)
 {
     sqlite3_bind_int64(st, 1, run_id);
@@ -296,19 +291,20 @@ static int read_steps(Store *s, sqlite3_stmt *st, int64_t run_id, int64_t episod
     if (rc == SQLITE_ROW) {
         int ns = sqlite3_column_int(st, 0), nu = sqlite3_column_int(st, 1), k = sqlite3_column_int(st, 2);
         size_t n = ns > 0 && nu > 0 ? (size_t)ns * (size_t)nu : 0, bytes = (size_t)sqlite3_column_bytes(st, 4);
-        size_t size = n && bytes == 2 * n ? 2 : 4;
-        if (!n || k < 1 || ns > n_trials * k || sqlite3_column_bytes(st, 3) != ns || bytes != n * size)
-            ret = store_fail(s, "%s: run %lld episode %lld: per-step activity of %zu bytes does not match %d steps x %d "
-                             "units (%d steps a trial, %d trials)", s->path, (long long)run_id, (long long)episode,
-                             bytes, ns, nu, k, n_trials);
+        const char *why = NULL;
+        if (!n || k < 1 || ns > n_trials * k || sqlite3_column_bytes(st, 3) != ns)
+            why = "its shape does not fit the episode";
         else if (episode_reserve_steps(e, ns, nu) != 0)
             ret = store_fail(s, "%s: out of memory", s->path);
-        else {
+        else if (store_rates_decode(sqlite3_column_blob(st, 4), bytes, n, e->step_rates, &why) == 0) {
             memcpy(e->step_epoch, sqlite3_column_blob(st, 3), (size_t)ns);
-            decode_rates(e->step_rates, sqlite3_column_blob(st, 4), n, size);
             e->n_steps = ns;
             e->steps_per_trial = k;
         }
+        if (why)
+            ret = store_fail(s, "%s: run %lld episode %lld: per-step activity of %zu bytes does not match %d steps x %d "
+                                "units (%d steps a trial, %d trials): %s", s->path, (long long)run_id,
+                             (long long)episode, bytes, ns, nu, k, n_trials, why);
     } else if (rc != SQLITE_DONE) {
         ret = store_sql_fail(s, "read per-step activity");
     }

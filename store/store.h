@@ -89,7 +89,8 @@ int store_lock_run(Store *s, int64_t run_id);
 
 /* Write an episode and its trials; with_activity also writes the unit rates
 ** held in e (prefrontal and, if any, striatal): as float32 for any nonzero
-** value but STORE_RATES_FLOAT16, which stores half precision (store/rates.h). */
+** value but STORE_RATES_FLOAT16 (half precision) and STORE_RATES_SPARSE
+** (float32 without the exact zeros; store/rates.h). */
 int store_put_episode(Store *s, int64_t run_id, int64_t episode, const char *phase,
                       const EpisodeRecord *e, int with_activity);
 int store_put_training(Store *s, int64_t run_id, const TrainRow *row);

@@ -31,6 +31,8 @@ struct Store {
     sqlite3_stmt *st[ST_COUNT];
     float *blob;          /* scratch for activity rows */
     size_t blob_cap;
+    unsigned char *packed;   /* scratch for sparse activity rows (store/rates.h) */
+    size_t packed_cap;
     Checkpointer *ckpt;   /* NULL: SQLite's autocheckpoint (not WAL, or no thread) */
     int version;          /* the file's schema version (a read-only version-1 file has no stages) */
     int merge_src_stages; /* the file being merged in has a stages table */

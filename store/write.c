@@ -137,34 +137,55 @@ static void bind_trial(sqlite3_stmt *st, int at, int64_t run_id, int64_t episode
 }
 
 
+/* s->blob holding at least n floats; -1 with a message if out of memory. */
+static int reserve_blob(Store *s, size_t n)
+{
+    if (n <= s->blob_cap) return 0;
+    float *p = realloc(s->blob, n * sizeof *p);
+    if (!p) return store_fail(s, "%s: out of memory writing activity", s->path);
+    s->blob = p;
+    s->blob_cap = n;
+    return 0;
+}
+
 /* rows x count rates (row r at src + r * stride) in format: their bytes (in
-** *bytes), encoded into s->blob, or src itself when it already is them (float32
-** rows with nothing between them: one module holding every unit, so no copy);
-** NULL with a message if out of memory (rows x count > 0). */
+** *bytes), encoded into s->blob or s->packed, or src itself when it already is
+** them (float32 rows with nothing between them: one module holding every
+** unit, so no copy); NULL with a message if out of memory (rows x count > 0). */
 static const void *encode_rates(Store *s, const float *src, int rows, size_t stride, int count, int format,
                                 size_t *bytes)
 {
     size_t n = (size_t)rows * (size_t)count;
     *bytes = n * store_rates_size(format);
-    /* little-endian on disk (store/rates.h); this machine is little-endian
-    ** (asserted at build time below), so float32 bytes are stored as they are */
-    if (format != STORE_RATES_FLOAT16 && stride == (size_t)count) return src;
-    if (n > s->blob_cap) {
-        float *p = realloc(s->blob, n * sizeof *p);
-        if (!p) return store_fail(s, "%s: out of memory writing activity", s->path), NULL;
-        s->blob = p;
-        s->blob_cap = n;
-    }
     if (format == STORE_RATES_FLOAT16) {
+        if (reserve_blob(s, n) != 0) return NULL;
         uint16_t *h = (uint16_t *)(void *)s->blob;
         if (stride == (size_t)count) store_half_from_float_n(src, h, n);
         else
             for (int t = 0; t < rows; t++) store_half_from_float_n(src + (size_t)t * stride, h + (size_t)t * count, (size_t)count);
-    } else {
+        return s->blob;
+    }
+    /* little-endian on disk (store/rates.h); this machine is little-endian
+    ** (asserted at build time below), so float32 bytes are stored as they are */
+    const float *dense = src;
+    if (stride != (size_t)count) {
+        if (reserve_blob(s, n) != 0) return NULL;
         for (int t = 0; t < rows; t++)
             memcpy(s->blob + (size_t)t * count, src + (size_t)t * stride, (size_t)count * sizeof(float));
+        dense = s->blob;
     }
-    return s->blob;
+    if (format != STORE_RATES_SPARSE) return dense;
+    size_t cap = store_sparse_bound(n);
+    if (cap > s->packed_cap) {
+        unsigned char *p = realloc(s->packed, cap);
+        if (!p) return store_fail(s, "%s: out of memory writing activity", s->path), NULL;
+        s->packed = p;
+        s->packed_cap = cap;
+    }
+    size_t len = store_sparse_encode(dense, n, s->packed);
+    if (len >= *bytes) return dense;   /* few zeros: float32 is shorter (store/rates.h) */
+    *bytes = len;
+    return s->packed;
 }
 
 static int blob_too_big(Store *s, sqlite3_stmt *st, int64_t run_id, int64_t episode, const char *module,
@@ -261,7 +282,8 @@ int store_put_episode(Store *s, int64_t run_id, int64_t episode, const char *pha
         if (store_step_reset(s, st, "write stage") != 0) return -1;
     }
     if (with_activity && e->n_units > 0 && e->activity) {
-        int f = with_activity == STORE_RATES_FLOAT16 ? STORE_RATES_FLOAT16 : STORE_RATES_FLOAT32;
+        int f = with_activity == STORE_RATES_FLOAT16 || with_activity == STORE_RATES_SPARSE ? with_activity
+                                                                                            : STORE_RATES_FLOAT32;
         if (put_activity(s, run_id, episode, e, "pfc", 0, e->n_pfc, f) != 0) return -1;
         if (put_activity(s, run_id, episode, e, "striatum", e->n_pfc, e->n_units - e->n_pfc, f) != 0) return -1;
         if (e->n_steps > 0 && put_steps(s, run_id, episode, e, f) != 0) return -1;

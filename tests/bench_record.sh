@@ -24,6 +24,13 @@
 # default 1600, episodes from it), STEPS the test.activity_steps of the runs
 # with rates (default choice: the choice step of each trial only); the MB
 # column then counts both tables.
+#
+# A network trained to the end has other rates than one trained 1600
+# episodes (a trained relu network's are 74% exact zeros, which is what
+# test.activity = sparse leaves out): NET=FILE tests the newest training run
+# of that store (copied, never changed) instead of training one, e.g. the
+# demo's network:
+#     NET=results/demo.db FORMATS="float32 float16 sparse" AGENTS=none sh tests/bench_record.sh
 BUILD=${BUILD:-build}
 BIN=${BIN:-$PWD/$BUILD/metarl}
 FORMATS=${FORMATS:-float32 float16}
@@ -63,12 +70,21 @@ printf 'best of %s runs each; "with rates" stores every trial'"'"'s unit rates (
 command -v time > /dev/null 2>&1 || [ -x /usr/bin/time ] || { echo "bench_record: skipped: needs /usr/bin/time (apt-get install time)"; exit 0; }
 printf '| N | agents | format | trials only (s) | with rates (s) | overhead | CPU overhead | rates stored (MB) |\n'
 printf '|---:|---|---|---:|---:|---:|---:|---:|\n'
-for n in ${*:-48 96 256}; do
+sizes=${*:-48 96 256}
+[ -z "$NET" ] || sizes=net
+for n in $sizes; do
     db="$WORK/n$n.db"
     cfg_set=""
     [ -z "$CONFIG" ] || cfg_set="--config $CONFIG --workers 1"
-    # shellcheck disable=SC2086
-    "$BIN" train $cfg_set --hidden "$n" --episodes "$TRAIN_EPISODES" --set run.record_every=0 --db "$db" --quiet > /dev/null || exit 1
+    if [ -n "$NET" ]; then
+        cp "$NET" "$db" || exit 1
+        n=$(sqlite3 "$db" "SELECT config FROM runs WHERE kind = 'train' ORDER BY run_id DESC LIMIT 1" |
+            awk -F' *= *' '/^\[/ { sec = $0 } sec == "[model]" && $1 == "hidden" { print $2 }')
+        n="${n:-?} (trained)"
+    else
+        # shellcheck disable=SC2086
+        "$BIN" train $cfg_set --hidden "$n" --episodes "$TRAIN_EPISODES" --set run.record_every=0 --db "$db" --quiet > /dev/null || exit 1
+    fi
     for agents in $AGENTS; do
         set -- $(best_time false "$db" "$agents" float32)
         off=$1 offc=$2

@@ -60,12 +60,19 @@ static void store_corpus(void **state)
     assert_true(replay_dir("tests/fuzz/corpus/store", fuzz_store) > 0);
 }
 
+static void rates_corpus(void **state)
+{
+    (void)state;
+    assert_true(replay_dir("tests/fuzz/corpus/rates", fuzz_rates) > 0);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(config_corpus),
         cmocka_unit_test(import_corpus),
         cmocka_unit_test(store_corpus),
+        cmocka_unit_test(rates_corpus),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

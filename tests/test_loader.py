@@ -1,7 +1,8 @@
 """tests/test_loader.py: notebooks/metarl.py against the store as SQL sees it.
 
-Run by tests/cli_python.sh with a store it has just made (and a second one of a network with
-epochs within a trial, every step stored, float32 then float16); prints TAP lines.
+Run by tests/cli_python.sh with a store it has just made (its test runs store the same rates as
+float32, float16 and sparse) and a second one of a network with epochs within a trial, every
+step stored in the same three formats; prints TAP lines.
 """
 import math
 import os
@@ -31,7 +32,7 @@ path = sys.argv[1]
 raw = sqlite3.connect(path)
 db = metarl.open_store(path)
 test_run = raw.execute("SELECT min(run_id) FROM runs WHERE kind = 'test'").fetchone()[0]
-half_run = raw.execute("SELECT max(run_id) FROM runs WHERE kind = 'test'").fetchone()[0]
+half_run, sparse_run = [r[0] for r in raw.execute("SELECT run_id FROM runs WHERE kind = 'test' ORDER BY run_id")][1:3]
 base_run = raw.execute("SELECT min(run_id) FROM runs WHERE kind = 'baseline'").fetchone()[0]
 
 rs = metarl.runs(db)
@@ -66,6 +67,28 @@ worst = max(abs(float(h[t][i]) - float(a[t][i])) / max(abs(float(a[t][i])), 1e-3
 check(half_run != test_run and len(half) == len(acts) and worst < 1e-3,
       "load_activity: float16 rates (test --activity float16) read back within half precision of float32",
       "worst relative error %g" % worst)
+sparse = metarl.load_activity(db, sparse_run, "pfc")
+n_odd = raw.execute("SELECT count(*) FROM activity WHERE run_id = ? AND length(rates) % 2 = 1", (sparse_run,)).fetchone()[0]
+check(n_odd > 0 and len(sparse) == len(acts) and all(
+      [[float(x) for x in row] for row in s] == [[float(x) for x in row] for row in a] for s, a in zip(sparse, acts)),
+      "load_activity: sparse rates (test --activity sparse) read back exactly as float32",
+      "%d sparse rows" % n_odd)
+if metarl._np is not None:   # the standard-library path reads the same
+    np_, metarl._np = metarl._np, None
+    plain = metarl.load_activity(db, sparse_run, "pfc")
+    metarl._np = np_
+    check([[float(x) for x in row] for e in plain for row in e] == [[float(x) for x in row] for e in sparse for row in e],
+          "load_activity without NumPy: the same sparse rates")
+blob = bytearray(raw.execute("SELECT rates FROM activity WHERE run_id = ? AND length(rates) % 2 = 1 LIMIT 1",
+                             (sparse_run,)).fetchone()[0])
+n_tr, n_un = raw.execute("SELECT n_trials, n_units FROM activity WHERE run_id = ? AND length(rates) % 2 = 1 LIMIT 1",
+                         (sparse_run,)).fetchone()
+for what, bad in (("its mark", b"XP32" + bytes(blob[4:])), ("cut short", bytes(blob[:-2]))):
+    try:
+        metarl._rates(sparse_run, bad, n_tr, n_un)
+        check(False, "a damaged sparse row (%s) is an error" % what)
+    except ValueError as e:
+        check("damaged store" in str(e), "a damaged sparse row (%s) is an error, not wrong rates" % what, str(e))
 n_eps, n_units, n_trials = raw.execute("SELECT count(*), max(n_units), max(n_trials) FROM activity "
                                        "WHERE run_id = ? AND module = 'pfc'", (test_run,)).fetchone()
 first = raw.execute("SELECT rates FROM activity WHERE run_id = ? AND module = 'pfc' ORDER BY episode LIMIT 1",
@@ -84,7 +107,7 @@ except ValueError as e:
 if len(sys.argv) > 2:   # a store whose network has epochs within a trial, tested with every step stored
     sraw = sqlite3.connect(sys.argv[2])
     sdb = metarl.open_store(sys.argv[2])
-    s32, s16 = [r[0] for r in sraw.execute("SELECT DISTINCT run_id FROM activity_steps ORDER BY run_id")]
+    s32, s16, s_sparse = [r[0] for r in sraw.execute("SELECT DISTINCT run_id FROM activity_steps ORDER BY run_id")]
     st = metarl.load_activity_steps(sdb, s32)
     rows = sraw.execute("SELECT episode, n_steps, n_units, steps_per_trial, epochs, rates FROM activity_steps "
                         "WHERE run_id = ? ORDER BY episode", (s32,)).fetchall()
@@ -107,6 +130,11 @@ if len(sys.argv) > 2:   # a store whose network has epochs within a trial, teste
     worst = max(abs(float(h[s][u]) - float(e["rates"][s][u])) / max(1.0, abs(float(e["rates"][s][u])))
                 for s in range(n_steps) for u in range(n_units))
     check(worst < 1e-3, "load_activity_steps: float16 steps read back within half precision of float32", str(worst))
+    sp = metarl.load_activity_steps(sdb, s_sparse)[-1]["rates"]
+    n_odd = sraw.execute("SELECT count(*) FROM activity_steps WHERE run_id = ? AND length(rates) % 2 = 1",
+                         (s_sparse,)).fetchone()[0]
+    check(n_odd > 0 and [[float(x) for x in r] for r in sp] == [[float(x) for x in r] for r in e["rates"]],
+          "load_activity_steps: sparse steps read back exactly as float32", "%d sparse rows" % n_odd)
     try:
         metarl.load_activity_steps(db, test_run)
         check(False, "per-step activity of a run without any is an error")

@@ -4,8 +4,10 @@
 ** many values against the scalar one bit for bit, round trips of rates
 ** within half-precision error through a store, float32 rows (the only
 ** format of stores written before test.activity = float16) read exactly, and
-** both formats side by side in one store; per-step rows (activity_steps) of
-** both formats, and a version-3 file gaining that table on its first write. */
+** all formats side by side in one store; per-step rows (activity_steps) of
+** all formats, and a version-3 file gaining that table on its first write;
+** the sparse layout against hand-worked bytes, round trips bit for bit at
+** every length and zero fraction, and damaged sparse rows refused. */
 #include <math.h>
 #include <setjmp.h>
 #include <stdarg.h>
@@ -92,7 +94,7 @@ static void half_n_matches_scalar(void **state)
     assert_non_null(got);
     static const uint32_t low[] = { 0x0000u, 0x0fffu, 0x1000u, 0x1001u, 0x1fffu };
     for (int pass = 0; pass < 2; pass++) {
-        store_half_force_portable(pass);   /* the CPU's path first (F16C on x86 with it), then the portable one */
+        store_rates_force_portable(pass);   /* the CPU's path first (F16C on x86 with it), then the portable one */
         size_t n = 0;
         for (uint32_t hi = 0; hi < (1u << 19); hi++)
             for (size_t k = 0; k < sizeof low / sizeof *low; k++) {
@@ -112,8 +114,9 @@ static void half_n_matches_scalar(void **state)
             check_half_n(x, len, got);
         }
     }
-    store_half_force_portable(0);
-    print_message("store_half_from_float_n: the CPU's path is %s\n", store_half_path());
+    store_rates_force_portable(0);
+    print_message("store_half_from_float_n: the CPU's path is %s; store_sparse_encode: %s\n", store_half_path(),
+                  store_sparse_path());
     free(x);
     free(got);
 }
@@ -243,7 +246,7 @@ static EpisodeRecord *steps_episode(int n_trials, int n_units, int n_pfc, int sa
     e->steps_per_trial = K;
     e->n_steps = (n_trials - 1) * K + 2;
     for (int s = 0; s < e->n_steps; s++) e->step_epoch[s] = ep[s % K];
-    for (int i = 0; i < e->n_steps * n_pfc; i++) e->step_rates[i] = (float)(fabs(cos(i * 0.37 + salt)) * 3.0);
+    for (int i = 0; i < e->n_steps * n_pfc; i++) e->step_rates[i] = i % 3 ? (float)(fabs(cos(i * 0.37 + salt)) * 3.0) : 0.0f;
     return e;
 }
 
@@ -314,22 +317,29 @@ static void steps_round_trip(void **state)
 
     s = store_open(path, STORE_WRITE, err, sizeof err);
     if (!s) fail_msg("%s", err);
-    int64_t run[2] = { new_run(s), new_run(s) };
-    int fmt[2] = { STORE_RATES_FLOAT32, STORE_RATES_FLOAT16 };
+    int64_t run[3] = { new_run(s), new_run(s), new_run(s) };
+    int fmt[3] = { STORE_RATES_FLOAT32, STORE_RATES_FLOAT16, STORE_RATES_SPARSE };
     assert_int_equal(store_begin(s), 0);
-    for (int k = 0; k < 2; k++)
+    for (int k = 0; k < 3; k++)
         for (int i = 0; i < EPS; i++) assert_int_equal(store_put_episode(s, run[k], i, "test", e[i], fmt[k]), 0);
     assert_int_equal(store_commit(s), 0);
     store_close(s);
     assert_int_equal(scalar(path, "PRAGMA user_version"), 4);
+    enum { NS = (T - 1) * 5 + 2 };
+    int64_t sparse_bytes = 0;   /* what the layout gives for the episodes' step rates */
+    unsigned char *packed = malloc(store_sparse_bound(NS * P));
+    assert_non_null(packed);
+    for (int i = 0; i < EPS; i++) sparse_bytes += (int64_t)store_sparse_encode(e[i]->step_rates, NS * P, packed);
+    free(packed);
+    assert_true(sparse_bytes < 4 * EPS * NS * P);
     char sql[160];
-    for (int k = 0; k < 2; k++) {
+    for (int k = 0; k < 3; k++) {
         snprintf(sql, sizeof sql, "SELECT sum(length(rates)) FROM activity_steps WHERE run_id = %lld", (long long)run[k]);
-        assert_int_equal(scalar(path, sql), (k ? 2 : 4) * EPS * ((T - 1) * 5 + 2) * P);
+        assert_int_equal(scalar(path, sql), k == 2 ? sparse_bytes : (k ? 2 : 4) * EPS * NS * P);
     }
     s = store_open(path, STORE_READ, err, sizeof err);
     if (!s) fail_msg("%s", err);
-    for (int k = 0; k < 2; k++) check_steps_back(s, run[k], e, EPS, k);
+    for (int k = 0; k < 3; k++) check_steps_back(s, run[k], e, EPS, k == 1);
     EpisodeRecord **none;
     int n;
     assert_int_equal(store_read_episodes(s, run0, 1, &none, &n), 0);   /* a run without steps has none */
@@ -340,11 +350,184 @@ static void steps_round_trip(void **state)
     remove(path);
 }
 
+/* The sparse layout of store/rates.h, worked by hand: 9 values, stored
+** 1.0 (bit 1), -0.0 (bit 4: not the +0.0 that is left out) and 2.0 (bit 0 of
+** the second byte); 4 + 2 + 12 = 18 bytes, so one byte of padding. */
+static void sparse_known_bytes(void **state)
+{
+    (void)state;
+    const float x[9] = { 0.0f, 1.0f, 0.0f, 0.0f, -0.0f, 0.0f, 0.0f, 0.0f, 2.0f };
+    const unsigned char want[19] = { 'S', 'P', '3', '2', 0x12, 0x01, 0x00, 0x00, 0x80, 0x3f, 0x00, 0x00,
+                                     0x00, 0x80, 0x00, 0x00, 0x00, 0x40, 0x00 };
+    unsigned char got[96];
+    assert_true(store_sparse_bound(9) <= sizeof got);
+    assert_int_equal((int)store_sparse_encode(x, 9, got), 19);
+    assert_memory_equal(got, want, sizeof want);
+    float back[9];
+    assert_int_equal(store_rates_decode(got, 19, 9, back, NULL), 0);
+    assert_memory_equal(back, x, sizeof x);   /* -0.0 keeps its sign */
+}
+
+/* Round trips bit for bit at lengths around the bitmap's bytes and at zero
+** fractions 0 to 1, with the odd values a rate can hold (NaN, inf,
+** subnormals, -0.0); the length is odd and exactly what the layout says, and
+** the CPU's path (AVX2 where it has it) writes the portable path's bytes. */
+static void sparse_round_trips(void **state)
+{
+    (void)state;
+    static const size_t lengths[] = { 0, 1, 2, 7, 8, 9, 15, 16, 17, 63, 64, 65, 1001 };
+    static const double zero_share[] = { 0.0, 0.3, 0.744, 0.97, 1.0 };
+    const float odd[] = { -0.0f, NAN, INFINITY, -INFINITY, 1e-45f, 3.4e38f, -1.5f };
+    uint64_t z = 99;
+    for (size_t a = 0; a < sizeof lengths / sizeof *lengths; a++)
+        for (size_t b = 0; b < sizeof zero_share / sizeof *zero_share; b++) {
+            size_t n = lengths[a], stored = 0;
+            float *x = malloc((n + 1) * sizeof *x), *back = malloc((n + 1) * sizeof *back);
+            unsigned char *blob = malloc(store_sparse_bound(n));
+            assert_true(x && back && blob);
+            for (size_t i = 0; i < n; i++) {
+                z = z * 6364136223846793005ull + 1442695040888963407ull;
+                double u = (double)(z >> 11) * ldexp(1.0, -53);
+                x[i] = u < zero_share[b] ? 0.0f : i % 13 == 5 ? odd[i % 7] : (float)(u * 3.0);
+                uint32_t bits;
+                memcpy(&bits, &x[i], sizeof bits);
+                stored += bits != 0;
+            }
+            size_t len = store_sparse_encode(x, n, blob), want = 4 + (n + 7) / 8 + 4 * stored;
+            store_rates_force_portable(1);   /* the portable path: the same bytes as the CPU's */
+            unsigned char *again = malloc(store_sparse_bound(n));
+            assert_non_null(again);
+            assert_int_equal((int)store_sparse_encode(x, n, again), (int)len);
+            assert_memory_equal(again, blob, len);
+            free(again);
+            store_rates_force_portable(0);
+            assert_true(len & 1);
+            assert_int_equal((int)len, (int)(want | 1));
+            assert_true(len <= store_sparse_bound(n));
+            const char *why = NULL;
+            if (store_rates_decode(blob, len, n, back, &why) != 0) fail_msg("n %zu: %s", n, why);
+            assert_memory_equal(back, x, n * sizeof *x);
+            free(x);
+            free(back);
+            free(blob);
+        }
+}
+
+/* A damaged sparse row is refused with a reason, never read past its end. */
+static void sparse_refuses_damage(void **state)
+{
+    (void)state;
+    enum { N = 20 };
+    float x[N], back[N];
+    for (int i = 0; i < N; i++) x[i] = i % 3 ? 0.0f : (float)i + 0.5f;   /* 7 stored: 4 + 3 + 28 = 35 bytes */
+    unsigned char blob[128], bad[128];
+    size_t len = store_sparse_encode(x, N, blob);
+    assert_int_equal((int)len, 35);
+    const char *why = NULL;
+    memcpy(bad, blob, len);
+    bad[0] = 'X';   /* no mark */
+    assert_int_equal(store_rates_decode(bad, len, N, back, &why), -1);
+    assert_non_null(strstr(why, "SP32"));
+    memcpy(bad, blob, len);
+    bad[6] |= 0x10;   /* value 20 of 20: past the end */
+    why = NULL;
+    assert_int_equal(store_rates_decode(bad, len, N, back, &why), -1);
+    assert_non_null(strstr(why, "past"));
+    memcpy(bad, blob, len);
+    bad[4] |= 0x02;   /* one more value marked than stored */
+    why = NULL;
+    assert_int_equal(store_rates_decode(bad, len, N, back, &why), -1);
+    assert_non_null(strstr(why, "length"));
+    why = NULL;
+    assert_int_equal(store_rates_decode(blob, len - 4, N, back, &why), -1);   /* cut short: still odd */
+    assert_non_null(strstr(why, "length"));
+    why = NULL;
+    assert_int_equal(store_rates_decode(blob, len - 1, N, back, &why), -1);   /* even and not 40 or 80 */
+    assert_non_null(strstr(why, "odd"));
+    float more[N + 8];
+    assert_int_equal(store_rates_decode(blob, len, N + 8, more, NULL), -1);   /* a shape with a longer bitmap */
+    float one[1] = { 1.0f };   /* 4 + 1 + 4 = 9: no padding */
+    assert_int_equal((int)store_sparse_encode(one, 1, blob), 9);
+    float nine[9] = { 1.0f };   /* 4 + 2 + 4 = 10: padded to 11, and the padding must be zero */
+    assert_int_equal((int)store_sparse_encode(nine, 9, blob), 11);
+    assert_int_equal(store_rates_decode(blob, 11, 9, back, NULL), 0);
+    blob[10] = 7;
+    why = NULL;
+    assert_int_equal(store_rates_decode(blob, 11, 9, back, &why), -1);
+    assert_non_null(strstr(why, "length"));
+}
+
+/* Rows with zeros are stored sparse (fewer bytes than float32) and read
+** back exactly; a row without zeros is stored as float32; a damaged row in
+** the store is refused by name (run, episode, module). */
+static void sparse_in_a_store(void **state)
+{
+    (void)state;
+    char path[] = "/tmp/metarl-test-sparse-XXXXXX", err[512];
+    int fd = mkstemp(path);
+    assert_true(fd >= 0);
+    close(fd);
+    Store *s = store_open(path, STORE_WRITE, err, sizeof err);
+    if (!s) fail_msg("%s", err);
+    enum { T = 40, U = 11, P = 8, EPS = 3 };
+    int64_t run = new_run(s), dense_run = new_run(s);
+    EpisodeRecord *e[EPS], *dense = rates_episode(T, U, P, 7);
+    for (int i = 0; i < T * U; i++) dense->activity[i] = 1.0f + (float)i;
+    for (int i = 0; i < EPS; i++) {
+        e[i] = rates_episode(T, U, P, i);
+        for (int j = 0; j < T * U; j++)
+            if ((j * 7 + i) % 4 != 0) e[i]->activity[j] = 0.0f;   /* 3 zeros in 4, like a relu network's */
+    }
+    assert_int_equal(store_begin(s), 0);
+    for (int i = 0; i < EPS; i++) assert_int_equal(store_put_episode(s, run, i, "test", e[i], STORE_RATES_SPARSE), 0);
+    assert_int_equal(store_put_episode(s, dense_run, 0, "test", dense, STORE_RATES_SPARSE), 0);
+    assert_int_equal(store_commit(s), 0);
+    store_close(s);
+    assert_true(blob_bytes(path, run) < 2 * EPS * T * U);   /* fewer bytes than even float16 */
+    assert_int_equal(scalar(path, "SELECT count(*) FROM activity WHERE length(rates) % 2 = 0"), 2);   /* dense's */
+    assert_int_equal(blob_bytes(path, dense_run), 4 * T * U);
+    s = store_open(path, STORE_READ, err, sizeof err);
+    if (!s) fail_msg("%s", err);
+    EpisodeRecord **back;
+    int n;
+    assert_int_equal(store_read_episodes(s, run, 1, &back, &n), 0);
+    assert_int_equal(n, EPS);
+    for (int i = 0; i < EPS; i++) {
+        assert_int_equal(back[i]->n_pfc, P);
+        assert_memory_equal(back[i]->activity, e[i]->activity, sizeof(float) * T * U);
+    }
+    store_episodes_free(back, n);
+    assert_int_equal(store_read_episodes(s, dense_run, 1, &back, &n), 0);
+    assert_memory_equal(back[0]->activity, dense->activity, sizeof(float) * T * U);
+    store_episodes_free(back, n);
+    store_close(s);
+
+    sqlite3 *db;   /* cut two bytes off one sparse row: still odd, no longer what its bitmap says */
+    assert_int_equal(sqlite3_open(path, &db), SQLITE_OK);
+    char sql[200];
+    snprintf(sql, sizeof sql, "UPDATE activity SET rates = substr(rates, 1, length(rates) - 2) WHERE run_id = %lld "
+                              "AND episode = 1 AND module = 'striatum'", (long long)run);
+    assert_int_equal(sqlite3_exec(db, sql, NULL, NULL, NULL), SQLITE_OK);
+    sqlite3_close(db);
+    s = store_open(path, STORE_READ, err, sizeof err);
+    if (!s) fail_msg("%s", err);
+    back = NULL;
+    assert_int_equal(store_read_episodes(s, run, 1, &back, &n), -1);
+    const char *msg = store_errmsg(s);
+    if (!strstr(msg, "episode 1") || !strstr(msg, "striatum") || !strstr(msg, "sparse")) fail_msg("message: %s", msg);
+    store_close(s);
+    for (int i = 0; i < EPS; i++) episode_free(e[i]);
+    episode_free(dense);
+    remove(path);
+}
+
 static void format_names(void **state)
 {
     (void)state;
     assert_int_equal(store_rates_format("float32"), STORE_RATES_FLOAT32);
     assert_int_equal(store_rates_format("float16"), STORE_RATES_FLOAT16);
+    assert_int_equal(store_rates_format("sparse"), STORE_RATES_SPARSE);
+    assert_int_equal((int)store_rates_size(STORE_RATES_SPARSE), 4);
     assert_int_equal(store_rates_format("half"), -1);
     assert_int_equal(store_rates_format(NULL), -1);
     assert_int_equal((int)store_rates_size(STORE_RATES_FLOAT32), 4);
@@ -360,6 +543,10 @@ int main(void)
         cmocka_unit_test(random_rates_within_half_error),
         cmocka_unit_test(both_formats_in_one_store),
         cmocka_unit_test(steps_round_trip),
+        cmocka_unit_test(sparse_known_bytes),
+        cmocka_unit_test(sparse_round_trips),
+        cmocka_unit_test(sparse_refuses_damage),
+        cmocka_unit_test(sparse_in_a_store),
         cmocka_unit_test(format_names),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

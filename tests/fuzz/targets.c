@@ -1,5 +1,5 @@
-/* tests/fuzz/targets.c: fuzz targets for the config reader, the importer and
-** the store reader (see targets.h). */
+/* tests/fuzz/targets.c: fuzz targets for the config reader, the importer,
+** the store reader and the activity BLOB decoder (see targets.h). */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -7,6 +7,7 @@
 
 #include "analysis/import.h"
 #include "core/config.h"
+#include "store/rates.h"
 #include "store/store.h"
 #include "model/agent.h"
 #include "model/train_settings.h"
@@ -102,5 +103,33 @@ int fuzz_store(const uint8_t *data, size_t size)
     unlink(side);
     snprintf(side, sizeof side, "%s-shm", path);
     unlink(side);
+    return 0;
+}
+
+/* The first two bytes are the row's number of values (a shape from the
+** table's columns), the rest a BLOB of any length: decoded, it must never
+** read or write past either; whatever it decodes to is encoded again as
+** sparse and must decode to the same bits. */
+int fuzz_rates(const uint8_t *data, size_t size)
+{
+    if (size < 2) return 0;
+    size_t n = (size_t)data[0] | (size_t)data[1] << 8, bytes = size - 2;
+    float *out = malloc((n ? n : 1) * sizeof *out), *back = malloc((n ? n : 1) * sizeof *back);
+    unsigned char *blob = malloc(bytes ? bytes : 1), *packed = malloc(store_sparse_bound(n));
+    if (!out || !back || !blob || !packed) goto done;
+    memcpy(blob, data + 2, bytes);   /* a buffer of exactly the BLOB's length, so ASan sees any overread */
+    const char *why = NULL;
+    if (store_rates_decode(blob, bytes, n, out, &why) == 0) {
+        size_t len = store_sparse_encode(out, n, packed);
+        if (!(len & 1) || store_rates_decode(packed, len, n, back, NULL) != 0 || memcmp(out, back, n * sizeof *out))
+            abort();
+    } else if (!why) {
+        abort();   /* a refusal always says why */
+    }
+done:
+    free(out);
+    free(back);
+    free(blob);
+    free(packed);
     return 0;
 }

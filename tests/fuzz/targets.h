@@ -14,5 +14,6 @@
 int fuzz_config(const uint8_t *data, size_t size);   /* INI text through the config reader */
 int fuzz_import(const uint8_t *data, size_t size);   /* CSV/TSV text through the importer */
 int fuzz_store(const uint8_t *data, size_t size);    /* a crafted database file through the store reader */
+int fuzz_rates(const uint8_t *data, size_t size);    /* an activity BLOB through the rates decoder, and back */
 
 #endif
