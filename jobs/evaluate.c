@@ -47,8 +47,7 @@ int eval_agent_rpe(Task *task, Agent *agent, const EvalOptions *o, int zero_rpe,
         goto done;
     }
     if (o->store) {
-        int fmt = o->rates_format == STORE_RATES_FLOAT16 || o->rates_format == STORE_RATES_SPARSE ? o->rates_format
-                                                                                                    : STORE_RATES_FLOAT32;
+        int fmt = store_rates_written(o->rates_format);
         EpisodeWriterOptions wo = { .run_id = o->run_id, .phase = "test", .with_activity = o->n_units > 0 ? fmt : 0,
                                     .batch = o->batch > 0 ? o->batch : 100, .depth = 8,
                                     .max_trials = task->info.max_trials, .n_units = o->n_units,

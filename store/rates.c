@@ -14,6 +14,11 @@ int store_rates_format(const char *name)
     return -1;
 }
 
+int store_rates_written(int format)
+{
+    return format == STORE_RATES_FLOAT16 || format == STORE_RATES_SPARSE ? format : STORE_RATES_FLOAT32;
+}
+
 size_t store_rates_size(int format)
 {
     return format == STORE_RATES_FLOAT16 ? 2 : 4;

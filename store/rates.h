@@ -34,6 +34,10 @@ enum { STORE_RATES_NONE = 0, STORE_RATES_FLOAT32 = 1, STORE_RATES_FLOAT16 = 2, S
 ** "sparse" -> STORE_RATES_SPARSE; -1 otherwise. */
 int store_rates_format(const char *name);
 
+/* The format to write for an asked-for one: float16 and sparse as they are,
+** anything else nonzero (true, float32, an unset 0 that means "store") float32. */
+int store_rates_written(int format);
+
 /* Bytes per value of a format (4 or 2; sparse: 4, its most). */
 size_t store_rates_size(int format);
 

@@ -282,8 +282,7 @@ int store_put_episode(Store *s, int64_t run_id, int64_t episode, const char *pha
         if (store_step_reset(s, st, "write stage") != 0) return -1;
     }
     if (with_activity && e->n_units > 0 && e->activity) {
-        int f = with_activity == STORE_RATES_FLOAT16 || with_activity == STORE_RATES_SPARSE ? with_activity
-                                                                                            : STORE_RATES_FLOAT32;
+        int f = store_rates_written(with_activity);
         if (put_activity(s, run_id, episode, e, "pfc", 0, e->n_pfc, f) != 0) return -1;
         if (put_activity(s, run_id, episode, e, "striatum", e->n_pfc, e->n_units - e->n_pfc, f) != 0) return -1;
         if (e->n_steps > 0 && put_steps(s, run_id, episode, e, f) != 0) return -1;

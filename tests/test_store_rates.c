@@ -528,6 +528,10 @@ static void format_names(void **state)
     assert_int_equal(store_rates_format("float16"), STORE_RATES_FLOAT16);
     assert_int_equal(store_rates_format("sparse"), STORE_RATES_SPARSE);
     assert_int_equal((int)store_rates_size(STORE_RATES_SPARSE), 4);
+    assert_int_equal(store_rates_written(STORE_RATES_SPARSE), STORE_RATES_SPARSE);
+    assert_int_equal(store_rates_written(STORE_RATES_FLOAT16), STORE_RATES_FLOAT16);
+    assert_int_equal(store_rates_written(STORE_RATES_FLOAT32), STORE_RATES_FLOAT32);
+    assert_int_equal(store_rates_written(0), STORE_RATES_FLOAT32);   /* unset: store, as float32 */
     assert_int_equal(store_rates_format("half"), -1);
     assert_int_equal(store_rates_format(NULL), -1);
     assert_int_equal((int)store_rates_size(STORE_RATES_FLOAT32), 4);
