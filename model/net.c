@@ -312,15 +312,18 @@ NetLane *net_lane_alloc(const Net *net)
 #undef TAKE
     assert((size_t)(m - L->mem) == n);
     if (net->cfg.single) {
-        L->mem_f = calloc(TS * (I + N) + T * (Z + S) + 1, sizeof(float));
+        /* z_t = r_t row for row with one step a trial and no critic inputs:
+        ** then z's float copy is r_f itself, and none is made (striatum.c) */
+        size_t Zf = net_z_is_rates(d) ? 0 : Z;
+        L->mem_f = calloc(TS * (I + N) + T * (Zf + S) + 1, sizeof(float));
         if (!L->mem_f) {
             net_lane_free(L);
             return NULL;
         }
         L->u_f = L->mem_f;
         L->r_f = L->u_f + TS * I;
-        L->z_f = L->r_f + TS * N;
-        L->h_f = L->z_f + T * Z;
+        L->z_f = Zf ? L->r_f + TS * N : L->r_f;
+        L->h_f = L->r_f + TS * N + T * Zf;
     }
     L->n_list = (int)nl;
     L->T_max = d->T_max;

@@ -201,10 +201,15 @@ typedef struct NetLane {
     int n_list;          /* capacity of idx and vals */
     double *mem;         /* the single allocation behind every double array above */
     /* cfg.single only (else NULL): float32 copies of u, r, z, h (same layouts),
-    ** the rows the weight-gradient products read */
+    ** the rows the weight-gradient products read; z_f is r_f when
+    ** net_z_is_rates */
     float *u_f, *r_f, *z_f, *h_f;
     float *mem_f;        /* their allocation */
 } NetLane;
+
+/* 1 when the critic's input z_t is the choice step's rates r_t, row for row
+** (one step a trial, no critic inputs): a lane's z_f is then its r_f. */
+static inline int net_z_is_rates(const NetDims *d) { return d->K == 1 && d->Z == d->N; }
 
 /* Check cfg and compute the dimensions. Return 0, or -1 with a message in err. */
 int net_dims(const NetConfig *cfg, NetDims *d, char *err, size_t n_err);

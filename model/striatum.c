@@ -61,7 +61,7 @@ void striatum_forward(const Net *net, NetLane *const *lanes, int n)
             for (int a = 0; a < A; a++) z[N + a] = a == L->prev_action ? 1.0 : 0.0;
             z[N + A] = L->prev_reward;
         }
-        if (L->z_f) net_to_float(L->z_f + (size_t)t * Z, z, (size_t)Z);
+        if (L->z_f && L->z_f != L->r_f) net_to_float(L->z_f + (size_t)t * Z, z, (size_t)Z);   /* else r_f has it */
     }
 
     /* S = 0: V_t = w_v . z_t + b_v */

@@ -158,6 +158,13 @@ static void test_single_matches_double(void **state)
             if ((e = rel_err(a->probs, b->probs, (size_t)a->t * (size_t)dm->A)) > e_p) e_p = e;
             if ((e = rel_err(a->V, b->V, (size_t)a->t)) > e_v) e_v = e;
         }
+        /* the critic input's float copy, which the weight gradients read:
+        ** (float) z row for row, and r_f itself where z_t = r_t */
+        for (int j = 0; j < NL; j++) {
+            const NetLane *a = s.lane[j];
+            assert_int_equal(a->z_f == a->r_f, !cases[c].epochs && !cases[c].critic_input);
+            for (size_t i = 0; i < (size_t)a->t * (size_t)dm->Z; i++) assert_true(a->z_f[i] == (float)a->z[i]);
+        }
         const double e_g = rel_err(s.grad, d.grad, dm->n_params);
         print_message("# N %d S %d: single vs double, rates %.1e, probs %.1e, values %.1e, gradient %.1e\n",
                       cases[c].N, cases[c].S, e_r, e_p, e_v, e_g);
