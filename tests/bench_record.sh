@@ -2,7 +2,7 @@
 # tests/bench_record.sh: what storing every trial's unit rates costs `metarl
 # test` (part of `make bench`; not a test). Trains a network briefly, then
 # times `metarl test` on the same 2000 episodes with test.activity = true and
-# false, REPS times each, and prints the best time of each and the overhead:
+# false, REPS times each (alternating), and prints the best time of each and the overhead:
 # with agents = none (no reference agents: the network's own work is the
 # whole cost) and agents = auto (as `metarl test` runs by default, beside the
 # reference agents on the same instances), for each rate format
@@ -43,25 +43,24 @@ STEPS=${STEPS:-choice}
 WORK=$(mktemp -d "${TMPDIR:-/tmp}/metarl-bench-record.XXXXXX") || exit 1
 trap 'rm -rf "$WORK"' EXIT
 now() { date +%s.%N; }
-best_time() {   # activity(true|false) db agents format: "wall cpu", the best of REPS tests, each into a fresh copy of db
-    best=""
-    bcpu=""
-    i=0
-    while [ $i -lt "$REPS" ]; do
-        rm -f "$WORK"/t.db*
-        cp "$2" "$WORK/t.db"
-        t0=$(now)
-        fmt_set=""   # float32 is the default, and the only format of a metarl built before the option
-        [ "$4" = float32 ] || fmt_set="--activity $4"
-        [ "$1" = false ] || [ "$STEPS" = choice ] || fmt_set="$fmt_set --activity-steps $STEPS"
-        /usr/bin/env time -f '%U %S' -o "$WORK/cpu.txt" "$BIN" test --db "$WORK/t.db" --episodes "$EPISODES" --agents "$3" \
-            --activity "$1" $fmt_set --quiet > /dev/null || exit 1
-        c=$(awk '{ print $1 + $2 }' "$WORK/cpu.txt")
-        best=$(awk -v t0="$t0" -v t1="$(now)" -v b="$best" 'BEGIN { t = t1 - t0; print (b == "" || t < b) ? t : b }')
-        bcpu=$(awk -v t="$c" -v b="$bcpu" 'BEGIN { print (b == "" || t < b) ? t : b }')
-        i=$((i + 1))
-    done
-    echo "$best $bcpu"
+one_time() {   # activity(true|false) db agents format: "wall cpu" of one test into a fresh copy of db (left in $WORK/t.db)
+    rm -f "$WORK"/t.db*
+    cp "$2" "$WORK/t.db"
+    t0=$(now)
+    fmt_set=""   # float32 is the default, and the only format of a metarl built before the option
+    [ "$4" = float32 ] || fmt_set="--activity $4"
+    [ "$1" = false ] || [ "$STEPS" = choice ] || fmt_set="$fmt_set --activity-steps $STEPS"
+    # shellcheck disable=SC2086
+    /usr/bin/env time -f '%U %S' -o "$WORK/cpu.txt" "$BIN" test --db "$WORK/t.db" --episodes "$EPISODES" --agents "$3" \
+        --activity "$1" $fmt_set --quiet > /dev/null || exit 1
+    awk -v t0="$t0" -v t1="$(now)" '{ print t1 - t0, $1 + $2 }' "$WORK/cpu.txt"
+}
+keep_best() {   # file "wall cpu": keep in file the smaller wall and the smaller CPU time
+    if [ -s "$1" ]; then
+        awk -v w="$2" -v c="$3" '{ print (w < $1 ? w : $1), (c < $2 ? c : $2) }' "$1" > "$1.new" && mv "$1.new" "$1"
+    else
+        echo "$2 $3" > "$1"
+    fi
 }
 pct() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%+.1f%%", 100 * (b - a) / a }'; }
 printf 'Recording cost: metarl test, %s episodes x 100 trials, independent bandit;\n' "$EPISODES"
@@ -86,14 +85,29 @@ for n in $sizes; do
         "$BIN" train $cfg_set --hidden "$n" --episodes "$TRAIN_EPISODES" --set run.record_every=0 --db "$db" --quiet > /dev/null || exit 1
     fi
     for agents in $AGENTS; do
-        set -- $(best_time false "$db" "$agents" float32)
+        # the runs alternate (without rates, then each format, REPS times), so
+        # that a change in the machine's speed hits every variant alike
+        rm -f "$WORK"/best.* "$WORK"/mb.*
+        i=0
+        while [ $i -lt "$REPS" ]; do
+            # shellcheck disable=SC2046
+            keep_best "$WORK/best.none" $(one_time false "$db" "$agents" float32)
+            for fmt in $FORMATS; do
+                # shellcheck disable=SC2046
+                keep_best "$WORK/best.$fmt" $(one_time true "$db" "$agents" "$fmt")
+                sqlite3 "$WORK/t.db" "SELECT printf('%.1f', ((SELECT coalesce(sum(length(rates)), 0) FROM activity) +
+                    (SELECT coalesce(sum(length(rates)), 0) FROM activity_steps)) / 1e6)" > "$WORK/mb.$fmt"
+            done
+            i=$((i + 1))
+        done
+        # shellcheck disable=SC2046
+        set -- $(cat "$WORK/best.none")
         off=$1 offc=$2
         for fmt in $FORMATS; do
-            set -- $(best_time true "$db" "$agents" "$fmt")
-            mb=$(sqlite3 "$WORK/t.db" "SELECT printf('%.1f', ((SELECT coalesce(sum(length(rates)), 0) FROM activity) +
-                (SELECT coalesce(sum(length(rates)), 0) FROM activity_steps)) / 1e6)")
+            # shellcheck disable=SC2046
+            set -- $(cat "$WORK/best.$fmt")
             printf '| %s | %s | %s | %.3f | %.3f | %s | %s | %s |\n' "$n" "$agents" "$fmt" "$off" "$1" \
-                "$(pct "$off" "$1")" "$(pct "$offc" "$2")" "$mb"
+                "$(pct "$off" "$1")" "$(pct "$offc" "$2")" "$(cat "$WORK/mb.$fmt")"
         done
     done
 done
