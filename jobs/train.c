@@ -16,6 +16,7 @@
 #include "jobs/run_util.h"
 #include "jobs/test.h"
 #include "jobs/train.h"
+#include "model/optim.h"
 #include "model/train_settings.h"
 #include "tasks/task.h"
 
@@ -117,11 +118,7 @@ static int weights_finite(const Trainer *tr)
 {
     size_t np, no;
     const double *p = trainer_params(tr, &np), *o = trainer_optim_state(tr, &no);
-    for (size_t i = 0; i < np; i++)
-        if (!isfinite(p[i])) return 0;
-    for (size_t i = 0; i < no; i++)
-        if (!isfinite(o[i])) return 0;
-    return 1;
+    return optim_all_finite(p, np) && optim_all_finite(o, no);
 }
 
 /* Commit the open batch of training rows together with a checkpoint. */

@@ -6,6 +6,7 @@
 ** (+, *, /, sqrt) is correctly rounded in a vector lane as in a scalar, and
 ** with -ffp-contract=off nothing is fused, so both clones give the same bits. */
 #include <math.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -72,6 +73,22 @@ OPTIM_HOT void optim_step(Optim *o, double *params, const double *grad)
             params[i] -= lr * grad[i] / (sqrt(v[i]) + eps);
         }
     }
+}
+
+/* A value is not finite when its exponent bits are all ones. Integer tests
+** OR-ed together vectorize; a branch per value (isfinite and return) does not,
+** and that loop over the weights and the optimizer state after every update
+** took 3% of training at B 1, N 48. */
+OPTIM_HOT int optim_all_finite(const double *x, size_t n)
+{
+    const uint64_t exp_bits = 0x7ff0000000000000ULL;
+    uint64_t bad = 0;
+    for (size_t i = 0; i < n; i++) {
+        uint64_t b;
+        memcpy(&b, x + i, sizeof b);
+        bad |= (b & exp_bits) == exp_bits;
+    }
+    return bad == 0;
 }
 
 OPTIM_HOT double optim_norm(const double *g, size_t n)

@@ -58,6 +58,10 @@ void optim_step(Optim *o, double *params, const double *grad);
 
 /* Euclidean norm of g (n), summed in a fixed order (four partial sums). */
 double optim_norm(const double *g, size_t n);
+
+/* 1 if every x[i] is finite (no inf, no NaN), else 0. */
+int optim_all_finite(const double *x, size_t n);
+
 /* Scale g so its norm is at most max_norm (0 = no clipping). Return the
 ** norm before clipping. */
 double optim_clip(double *g, size_t n, double max_norm);

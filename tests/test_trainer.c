@@ -822,9 +822,28 @@ static void test_schedules(void **state)
     config_free(c);
 }
 
+/* optim_all_finite against isfinite, value by value: one odd value (either
+** infinity, NaN of either sign, or a finite extreme, which must pass) at
+** every position of every length up to 37 (the vector tails included). */
+static void test_all_finite(void **state)
+{
+    (void)state;
+    const double odd[] = { INFINITY, -INFINITY, NAN, -NAN, 1.7976931348623157e308, -4.9e-324, -0.0, 0.0 };
+    double x[37] = { 0 };
+    assert_int_equal(optim_all_finite(x, 0), 1);
+    for (int n = 1; n <= 37; n++)
+        for (int at = 0; at < n; at++)
+            for (size_t k = 0; k < sizeof odd / sizeof odd[0]; k++) {
+                for (int i = 0; i < n; i++) x[i] = 0.5 * i - 3.0;
+                x[at] = odd[k];
+                assert_int_equal(optim_all_finite(x, (size_t)n), isfinite(odd[k]) ? 1 : 0);
+            }
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_all_finite),
         cmocka_unit_test(test_determinism),
         cmocka_unit_test(test_checkpoint_resume),
         cmocka_unit_test(test_agent_matches_training),
