@@ -16,6 +16,7 @@
 #include <assert.h>
 #include <limits.h>
 #include <math.h>
+#include <stdint.h>
 #include <string.h>
 
 #include "model/net_kernels.h"
@@ -25,6 +26,96 @@
 #else
 #define NET_HOT
 #endif
+
+/* ---- lists of nonzero terms (net_list_nz) ----------------------------- */
+
+#if defined(__GNUC__) && defined(__x86_64__)
+#include <immintrin.h>
+#define LIST_X86 1
+#endif
+
+static int list_nz_portable(int *restrict idx, double *restrict val, const double *restrict x, int from, int n,
+                            int cnt)
+{
+    for (int k = from; k < cnt; k++) {
+        idx[n] = k;
+        val[n] = x[k];
+        n += x[k] != 0.0;
+    }
+    return n;
+}
+
+#ifdef LIST_X86
+/* For each 4-bit mask of kept lanes: the 32-bit words that move the kept
+** doubles to the front (two per double), and the kept lanes' numbers. */
+static const int32_t list_words[16][8] = {
+    { 0, 1, 0, 1, 0, 1, 0, 1 }, { 0, 1, 0, 1, 0, 1, 0, 1 }, { 2, 3, 0, 1, 0, 1, 0, 1 }, { 0, 1, 2, 3, 0, 1, 0, 1 },
+    { 4, 5, 0, 1, 0, 1, 0, 1 }, { 0, 1, 4, 5, 0, 1, 0, 1 }, { 2, 3, 4, 5, 0, 1, 0, 1 }, { 0, 1, 2, 3, 4, 5, 0, 1 },
+    { 6, 7, 0, 1, 0, 1, 0, 1 }, { 0, 1, 6, 7, 0, 1, 0, 1 }, { 2, 3, 6, 7, 0, 1, 0, 1 }, { 0, 1, 2, 3, 6, 7, 0, 1 },
+    { 4, 5, 6, 7, 0, 1, 0, 1 }, { 0, 1, 4, 5, 6, 7, 0, 1 }, { 2, 3, 4, 5, 6, 7, 0, 1 }, { 0, 1, 2, 3, 4, 5, 6, 7 },
+};
+static const int32_t list_lanes[16][4] = {
+    { 0, 0, 0, 0 }, { 0, 0, 0, 0 }, { 1, 0, 0, 0 }, { 0, 1, 0, 0 }, { 2, 0, 0, 0 }, { 0, 2, 0, 0 },
+    { 1, 2, 0, 0 }, { 0, 1, 2, 0 }, { 3, 0, 0, 0 }, { 0, 3, 0, 0 }, { 1, 3, 0, 0 }, { 0, 1, 3, 0 },
+    { 2, 3, 0, 0 }, { 0, 2, 3, 0 }, { 1, 2, 3, 0 }, { 0, 1, 2, 3 },
+};
+
+/* Four values at a time: compare with 0 (unordered: NaN is kept, as x != 0
+** keeps it), pack the kept ones to the front, store all four, advance by
+** how many were kept; n <= k, so the stores stay within the cnt entries. */
+__attribute__((target("avx2"))) static int list_nz_avx2(int *restrict idx, double *restrict val,
+                                                       const double *restrict x, int cnt)
+{
+    const __m256d zero = _mm256_setzero_pd();
+    int n = 0, k = 0;
+    for (; k + 4 <= cnt; k += 4) {
+        const __m256d v = _mm256_loadu_pd(x + k);
+        const int m = _mm256_movemask_pd(_mm256_cmp_pd(v, zero, _CMP_NEQ_UQ));
+        const __m256i words = _mm256_loadu_si256((const __m256i *)(const void *)list_words[m]);
+        _mm256_storeu_pd(val + n, _mm256_castsi256_pd(_mm256_permutevar8x32_epi32(_mm256_castpd_si256(v), words)));
+        const __m128i lanes = _mm_loadu_si128((const __m128i *)(const void *)list_lanes[m]);
+        _mm_storeu_si128((__m128i *)(void *)(idx + n), _mm_add_epi32(lanes, _mm_set1_epi32(k)));
+        n += __builtin_popcount((unsigned)m);
+    }
+    return list_nz_portable(idx, val, x, k, n, cnt);
+}
+#endif
+
+static _Atomic int list_path;   /* 0: not chosen yet, 1: avx2, 2: portable (any thread may choose: the same answer) */
+static _Atomic int list_forced;
+
+static int list_choose(void)
+{
+#ifdef LIST_X86
+    __builtin_cpu_init();
+    if (!list_forced && __builtin_cpu_supports("avx2")) return 1;
+#endif
+    return 2;
+}
+
+void net_list_force_portable(int force_portable)
+{
+    list_forced = force_portable != 0;
+    list_path = list_choose();
+}
+
+const char *net_list_path(void)
+{
+    if (!list_path) list_path = list_choose();
+    return list_path == 1 ? "avx2" : "portable";
+}
+
+int net_list_nz(int *restrict idx, double *restrict val, const double *restrict x, int cnt)
+{
+    int path = list_path;
+    if (!path) list_path = path = list_choose();
+#ifdef LIST_X86
+    if (path == 1) return list_nz_avx2(idx, val, x, cnt);
+#endif
+    return list_nz_portable(idx, val, x, 0, 0, cnt);
+}
+
+/* ---- products ------------------------------------------------------------ */
 
 #define COMB_KC 64       /* matrix rows per cache block: 64 x 48 doubles = 24 KB */
 

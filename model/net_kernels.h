@@ -94,19 +94,16 @@ static inline void net_comb(const Net *net, const Comb *c, int n_out, int cols)
 }
 
 /* Write at idx/val the terms k < cnt with x[k] != 0 (NaN included): index k,
-** coefficient x[k]. Branch-free: an entry is written at every k and kept by
-** advancing the count, so idx and val need room for cnt entries. Return the
-** number kept. */
-static inline int net_list_nz(int *restrict idx, double *restrict val, const double *restrict x, int cnt)
-{
-    int n = 0;
-    for (int k = 0; k < cnt; k++) {
-        idx[n] = k;
-        val[n] = x[k];
-        n += x[k] != 0.0;
-    }
-    return n;
-}
+** coefficient x[k], in order of k. Every entry up to cnt may be written (the
+** portable loop writes one at every k and keeps it by advancing the count;
+** the AVX2 one packs four at a time), so idx and val need room for cnt
+** entries. Return the number kept. Both paths give the same lists. */
+int net_list_nz(int *restrict idx, double *restrict val, const double *restrict x, int cnt);
+
+/* Tests: 1 = net_list_nz takes the portable loop from now on, 0 = the CPU's
+** best; and which one it takes ("avx2" or "portable"). */
+void net_list_force_portable(int force_portable);
+const char *net_list_path(void);
 
 static inline CombSeg net_seg(const double *M, ptrdiff_t ld, const int *idx, const double *val, int n)
 {

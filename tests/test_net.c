@@ -28,6 +28,7 @@
 #include "core/rng.h"
 #include "model/a2c.h"
 #include "model/net.h"
+#include "model/net_kernels.h"
 #include "model/optim.h"
 #include "model/striatum.h"
 
@@ -576,6 +577,47 @@ static void test_rmsprop_known(void **state)
 }
 
 /* Clipping (3, 4) to norm 1 gives (0.6, 0.8); the norm before is 5. */
+/* net_list_nz, both paths: the terms kept (x != 0, NaN included, -0 left
+** out) in order of k, on every length to 41 (the four-wide blocks and their
+** tails) and every pattern of zeros among random values, the two paths
+** giving the same count, indices and value bits. */
+static void test_list_nz(void **state)
+{
+    (void)state;
+    print_message("# net_list_nz on this CPU: %s\n", net_list_path());
+    const double odd[] = { 0.0, -0.0, NAN, INFINITY, -INFINITY, 4.9e-324, -1.5 };
+    enum { M = 41 };
+    gsl_rng *r = rng_alloc();
+    rng_seed_episode(r, 11, RNG_STREAM_INIT, 0);
+    double x[M];
+    int idx[2][M];
+    double val[2][M];
+    for (int rep = 0; rep < 400; rep++) {
+        const int n = rep % (M + 1);
+        int want = 0, want_idx[M];
+        for (int k = 0; k < n; k++) {
+            const unsigned long u = gsl_rng_uniform_int(r, 10);
+            x[k] = u < 3 ? 0.0 : u < 7 ? gsl_ran_gaussian(r, 1.0) : odd[gsl_rng_uniform_int(r, 7)];
+            if (x[k] != 0.0) want_idx[want++] = k;
+        }
+        int got[2];
+        for (int q = 0; q < 2; q++) {
+            net_list_force_portable(q);
+            got[q] = net_list_nz(idx[q], val[q], x, n);
+        }
+        net_list_force_portable(0);
+        assert_int_equal(got[0], want);
+        assert_int_equal(got[1], want);
+        for (int j = 0; j < want; j++) {
+            assert_int_equal(idx[0][j], want_idx[j]);
+            assert_int_equal(idx[1][j], want_idx[j]);
+            assert_memory_equal(&val[0][j], &x[want_idx[j]], sizeof(double));
+            assert_memory_equal(&val[1][j], &x[want_idx[j]], sizeof(double));
+        }
+    }
+    gsl_rng_free(r);
+}
+
 static void test_clip_known(void **state)
 {
     (void)state;
@@ -590,6 +632,7 @@ static void test_clip_known(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_list_nz),
         cmocka_unit_test(test_gradcheck_tanh),
         cmocka_unit_test(test_gradcheck_relu),
         cmocka_unit_test(test_gradcheck_softplus),
