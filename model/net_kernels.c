@@ -34,13 +34,16 @@
 #define LIST_X86 1
 #endif
 
-static int list_nz_portable(int *restrict idx, double *restrict val, const double *restrict x, int from, int n,
-                            int cnt)
+/* The list of x[k stride], k < cnt, entries (base + k, x[k stride]), from
+** k = from on with n kept before it (net_list_nz is stride 1, base 0). */
+static int list_portable(int *restrict idx, double *restrict val, const double *restrict x, size_t stride, int from,
+                         int n, int cnt, int base)
 {
     for (int k = from; k < cnt; k++) {
-        idx[n] = k;
-        val[n] = x[k];
-        n += x[k] != 0.0;
+        const double v = x[(size_t)k * stride];
+        idx[n] = base + k;
+        val[n] = v;
+        n += v != 0.0;
     }
     return n;
 }
@@ -63,21 +66,29 @@ static const int32_t list_lanes[16][4] = {
 /* Four values at a time: compare with 0 (unordered: NaN is kept, as x != 0
 ** keeps it), pack the kept ones to the front, store all four, advance by
 ** how many were kept; n <= k, so the stores stay within the cnt entries. */
-__attribute__((target("avx2"))) static int list_nz_avx2(int *restrict idx, double *restrict val,
-                                                       const double *restrict x, int cnt)
+__attribute__((target("avx2"))) static inline int list_pack4(int *restrict idx, double *restrict val, __m256d v,
+                                                             int n, int first)
 {
-    const __m256d zero = _mm256_setzero_pd();
+    const int m = _mm256_movemask_pd(_mm256_cmp_pd(v, _mm256_setzero_pd(), _CMP_NEQ_UQ));
+    const __m256i words = _mm256_loadu_si256((const __m256i *)(const void *)list_words[m]);
+    _mm256_storeu_pd(val + n, _mm256_castsi256_pd(_mm256_permutevar8x32_epi32(_mm256_castpd_si256(v), words)));
+    const __m128i lanes = _mm_loadu_si128((const __m128i *)(const void *)list_lanes[m]);
+    _mm_storeu_si128((__m128i *)(void *)(idx + n), _mm_add_epi32(lanes, _mm_set1_epi32(first)));
+    return n + __builtin_popcount((unsigned)m);
+}
+
+__attribute__((target("avx2"))) static int list_avx2(int *restrict idx, double *restrict val,
+                                                    const double *restrict x, size_t stride, int cnt, int base)
+{
     int n = 0, k = 0;
-    for (; k + 4 <= cnt; k += 4) {
-        const __m256d v = _mm256_loadu_pd(x + k);
-        const int m = _mm256_movemask_pd(_mm256_cmp_pd(v, zero, _CMP_NEQ_UQ));
-        const __m256i words = _mm256_loadu_si256((const __m256i *)(const void *)list_words[m]);
-        _mm256_storeu_pd(val + n, _mm256_castsi256_pd(_mm256_permutevar8x32_epi32(_mm256_castpd_si256(v), words)));
-        const __m128i lanes = _mm_loadu_si128((const __m128i *)(const void *)list_lanes[m]);
-        _mm_storeu_si128((__m128i *)(void *)(idx + n), _mm_add_epi32(lanes, _mm_set1_epi32(k)));
-        n += __builtin_popcount((unsigned)m);
-    }
-    return list_nz_portable(idx, val, x, k, n, cnt);
+    if (stride == 1)
+        for (; k + 4 <= cnt; k += 4) n = list_pack4(idx, val, _mm256_loadu_pd(x + k), n, base + k);
+    else
+        for (; k + 4 <= cnt; k += 4) {
+            const double *xk = x + (size_t)k * stride;
+            n = list_pack4(idx, val, _mm256_set_pd(xk[3 * stride], xk[2 * stride], xk[stride], xk[0]), n, base + k);
+        }
+    return list_portable(idx, val, x, stride, k, n, cnt, base);
 }
 #endif
 
@@ -105,14 +116,20 @@ const char *net_list_path(void)
     return list_path == 1 ? "avx2" : "portable";
 }
 
-int net_list_nz(int *restrict idx, double *restrict val, const double *restrict x, int cnt)
+static int list_strided(int *restrict idx, double *restrict val, const double *restrict x, size_t stride, int cnt,
+                        int base)
 {
     int path = list_path;
     if (!path) list_path = path = list_choose();
 #ifdef LIST_X86
-    if (path == 1) return list_nz_avx2(idx, val, x, cnt);
+    if (path == 1) return list_avx2(idx, val, x, stride, cnt, base);
 #endif
-    return list_nz_portable(idx, val, x, 0, 0, cnt);
+    return list_portable(idx, val, x, stride, 0, 0, cnt, base);
+}
+
+int net_list_nz(int *restrict idx, double *restrict val, const double *restrict x, int cnt)
+{
+    return list_strided(idx, val, x, 1, cnt, 0);
 }
 
 /* ---- products ------------------------------------------------------------ */
@@ -259,17 +276,8 @@ static void tn_lists(NetLane *L, const double *a, size_t lda, int i0, int nb, in
                      int *cnt)
 {
     const size_t cap = (size_t)L->Ts_max;
-    for (int k = 0; k < nb; k++) cnt[k] = 0;
-    for (int t = 0; t < T; t++) {
-        const double *at = a + (size_t)t * lda + i0;
-        for (int k = 0; k < nb; k++) {
-            int *idx = L->idx + (size_t)k * cap;
-            double *val = L->vals + (size_t)k * cap;
-            idx[cnt[k]] = t - shift;
-            val[cnt[k]] = at[k];
-            cnt[k] += at[k] != 0.0;
-        }
-    }
+    for (int k = 0; k < nb; k++)   /* column i0 + k of a, strided: its entries in order of t */
+        cnt[k] = list_strided(L->idx + (size_t)k * cap, L->vals + (size_t)k * cap, a + i0 + k, lda, T, -shift);
 }
 
 /* G[i, 0:cols] += sum_t a[t lda + i] B[t ldb + 0:cols] for i < m, t < T in

@@ -191,7 +191,8 @@ static void same_bits(const Run *a, const Run *b)
     assert_memory_equal(a->grad, b->grad, dm->n_params * sizeof(double));
 }
 
-/* Twice the same: the same bits; the portable path: the same bits again. */
+/* Twice the same: the same bits; the portable paths (products and lists of
+** terms): the same bits again, in single and in double precision. */
 static void test_single_deterministic(void **state)
 {
     (void)state;
@@ -202,13 +203,25 @@ static void test_single_deterministic(void **state)
         run_case(&cases[c], 1, &b);
         same_bits(&a, &b);
         net_kernels_f_force_portable(1);
+        net_list_force_portable(1);   /* the lists of nonzero terms too (net_list_nz, the gradients' lists) */
         assert_string_equal(net_kernels_f_path(), "portable");
+        assert_string_equal(net_list_path(), "portable");
         run_case(&cases[c], 1, &p);
         net_kernels_f_force_portable(0);
+        net_list_force_portable(0);
         same_bits(&a, &p);
         run_free(&a);
         run_free(&b);
         run_free(&p);
+        /* double precision: the lists' two paths give it the same bits as well */
+        Run d, dp;
+        run_case(&cases[c], 0, &d);
+        net_list_force_portable(1);
+        run_case(&cases[c], 0, &dp);
+        net_list_force_portable(0);
+        same_bits(&d, &dp);
+        run_free(&d);
+        run_free(&dp);
     }
 }
 
