@@ -20,6 +20,7 @@
 #include <string.h>
 
 #include "model/net_kernels.h"
+#include "core/cpu_path.h"
 
 #if defined(__GNUC__) && !defined(__clang__) && defined(__x86_64__) && !defined(__SANITIZE_ADDRESS__)
 #define NET_HOT __attribute__((target_clones("avx2", "default"), optimize("O3")))
@@ -92,37 +93,17 @@ __attribute__((target("avx2"))) static int list_avx2(int *restrict idx, double *
 }
 #endif
 
-static _Atomic int list_path;   /* 0: not chosen yet, 1: avx2, 2: portable (any thread may choose: the same answer) */
-static _Atomic int list_forced;
+static CpuPath list_path = CPU_PATH(cpu_has_avx2);
 
-static int list_choose(void)
-{
-#ifdef LIST_X86
-    __builtin_cpu_init();
-    if (!list_forced && __builtin_cpu_supports("avx2")) return 1;
-#endif
-    return 2;
-}
+void net_list_force_portable(int force_portable) { cpu_path_force_portable(&list_path, force_portable); }
 
-void net_list_force_portable(int force_portable)
-{
-    list_forced = force_portable != 0;
-    list_path = list_choose();
-}
-
-const char *net_list_path(void)
-{
-    if (!list_path) list_path = list_choose();
-    return list_path == 1 ? "avx2" : "portable";
-}
+const char *net_list_path(void) { return cpu_path_vector(&list_path) ? "avx2" : "portable"; }
 
 static int list_strided(int *restrict idx, double *restrict val, const double *restrict x, size_t stride, int cnt,
                         int base)
 {
-    int path = list_path;
-    if (!path) list_path = path = list_choose();
 #ifdef LIST_X86
-    if (path == 1) return list_avx2(idx, val, x, stride, cnt, base);
+    if (cpu_path_vector(&list_path)) return list_avx2(idx, val, x, stride, cnt, base);
 #endif
     return list_portable(idx, val, x, stride, 0, 0, cnt, base);
 }

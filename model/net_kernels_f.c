@@ -23,6 +23,7 @@
 #include <string.h>
 
 #include "model/net_kernels.h"
+#include "core/cpu_path.h"
 
 #if defined(__GNUC__) && defined(__x86_64__)
 #include <immintrin.h>
@@ -244,39 +245,18 @@ NETF_TGT __attribute__((optimize("O3"))) static void comb_f_avx2(const Comb *c, 
 }
 #endif
 
-/* 0: not chosen yet, 1: avx2-fma, 2: portable. Set once, before any thread
-** exists (the first product runs in the trainer's set-up), or by a test. */
-static int netf_path;
-static int netf_forced;
+static CpuPath netf_path = CPU_PATH(cpu_has_avx2_fma);
 
-static int netf_choose(void)
-{
-#ifdef NETF_X86
-    __builtin_cpu_init();
-    if (!netf_forced && __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma")) return 1;
-#endif
-    return 2;
-}
+void net_kernels_f_force_portable(int force_portable) { cpu_path_force_portable(&netf_path, force_portable); }
 
-void net_kernels_f_force_portable(int force_portable)
-{
-    netf_forced = force_portable != 0;
-    netf_path = netf_choose();
-}
-
-const char *net_kernels_f_path(void)
-{
-    if (!netf_path) netf_path = netf_choose();
-    return netf_path == 1 ? "avx2-fma" : "portable";
-}
+const char *net_kernels_f_path(void) { return cpu_path_vector(&netf_path) ? "avx2-fma" : "portable"; }
 
 void net_comb_run_f(const Comb *c, int n_out, int cols)
 {
     assert(n_out >= 1 && n_out <= COMB_BLOCK);
     net_comb_count(c, n_out, cols);
-    if (!netf_path) netf_path = netf_choose();
 #ifdef NETF_X86
-    if (netf_path == 1) {
+    if (cpu_path_vector(&netf_path)) {
         comb_f_avx2(c, n_out, cols);
         return;
     }

@@ -1,10 +1,10 @@
 /* store/rates.c: the formats of the activity BLOBs (see rates.h): names,
 ** sizes, the float <-> binary16 conversions, scalar and (for writing many
 ** values) F16C, the sparse layout, and one decoder for all three. */
-#include <stdatomic.h>
 #include <string.h>
 
 #include "store/rates.h"
+#include "core/cpu_path.h"
 
 int store_rates_format(const char *name)
 {
@@ -57,7 +57,6 @@ uint16_t store_half_from_float(float x)
 
 #if defined(__GNUC__) && (defined(__x86_64__) || defined(__i386__))
 #define RATES_X86 1
-#include <cpuid.h>
 #include <immintrin.h>
 
 /* 8 at a time by VCVTPS2PH (imm 0: round to nearest even, which never
@@ -79,50 +78,24 @@ __attribute__((target("avx,f16c"))) static void half_f16c(const float *src, uint
 }
 #endif
 
-static _Atomic int half_path;     /* 0: not chosen yet, 1: f16c, 2: portable (any thread may choose: the same answer) */
-static _Atomic int sparse_path;   /* 0: not chosen yet, 1: avx2, 2: portable */
-static _Atomic int rates_forced;
-
-static int half_choose(void)
-{
-#ifdef RATES_X86
-    /* F16C from CPUID leaf 1 (ECX bit 29): clang 14's __builtin_cpu_supports
-    ** does not know "f16c"; "avx" also says the OS saves the YMM state. */
-    unsigned a, b, c, d;
-    __builtin_cpu_init();
-    if (!rates_forced && __builtin_cpu_supports("avx") && __get_cpuid(1, &a, &b, &c, &d) && (c & bit_F16C)) return 1;
-#endif
-    return 2;
-}
-
-static int sparse_choose(void)
-{
-#ifdef RATES_X86
-    __builtin_cpu_init();
-    if (!rates_forced && __builtin_cpu_supports("avx2") && __builtin_cpu_supports("popcnt")) return 1;
-#endif
-    return 2;
-}
+static CpuPath half_path = CPU_PATH(cpu_has_f16c);
+static CpuPath sparse_path = CPU_PATH(cpu_has_avx2);
 
 void store_rates_force_portable(int force)
 {
-    rates_forced = force != 0;
-    half_path = half_choose();
-    sparse_path = sparse_choose();
+    cpu_path_force_portable(&half_path, force);
+    cpu_path_force_portable(&sparse_path, force);
 }
 
 const char *store_half_path(void)
 {
-    if (!half_path) half_path = half_choose();
-    return half_path == 1 ? "f16c" : "portable";
+    return cpu_path_vector(&half_path) ? "f16c" : "portable";
 }
 
 void store_half_from_float_n(const float *src, uint16_t *dst, size_t n)
 {
-    int path = half_path;
-    if (!path) half_path = path = half_choose();
 #ifdef RATES_X86
-    if (path == 1) {
+    if (cpu_path_vector(&half_path)) {
         half_f16c(src, dst, n);
         return;
     }
@@ -235,8 +208,7 @@ __attribute__((target("avx2,popcnt"))) static unsigned char *sparse_avx2(const f
 
 const char *store_sparse_path(void)
 {
-    if (!sparse_path) sparse_path = sparse_choose();
-    return sparse_path == 1 ? "avx2" : "portable";
+    return cpu_path_vector(&sparse_path) ? "avx2" : "portable";
 }
 
 size_t store_sparse_encode(const float *src, size_t n, unsigned char *dst)
@@ -244,10 +216,8 @@ size_t store_sparse_encode(const float *src, size_t n, unsigned char *dst)
     memcpy(dst, sparse_mark, sizeof sparse_mark);
     unsigned char *map = dst + sizeof sparse_mark, *val = map + (n + 7) / 8;
     size_t i = 0;
-    int path = sparse_path;
-    if (!path) sparse_path = path = sparse_choose();
 #ifdef RATES_X86
-    if (path == 1) {
+    if (cpu_path_vector(&sparse_path)) {
         i = n / 8 * 8;
         val = sparse_avx2(src, i, map, val);
     }

@@ -140,6 +140,19 @@ static void random_rates_within_half_error(void **state)
     }
 }
 
+/* A new empty file from path's template (".../name-XXXXXX", changed in
+** place) and a store on it, open for writing. */
+static Store *tmp_store(char *path)
+{
+    char err[512];
+    int fd = mkstemp(path);
+    assert_true(fd >= 0);
+    close(fd);
+    Store *s = store_open(path, STORE_WRITE, err, sizeof err);
+    if (!s) fail_msg("%s", err);
+    return s;
+}
+
 static int64_t new_run(Store *s)
 {
     RunRow row;
@@ -194,11 +207,7 @@ static void both_formats_in_one_store(void **state)
 {
     (void)state;
     char path[] = "/tmp/metarl-test-rates-XXXXXX", err[512];
-    int fd = mkstemp(path);
-    assert_true(fd >= 0);
-    close(fd);
-    Store *s = store_open(path, STORE_WRITE, err, sizeof err);
-    if (!s) fail_msg("%s", err);
+    Store *s = tmp_store(path);
     enum { T = 30, U = 9, P = 7, EPS = 3 };
     int64_t run[2] = { new_run(s), new_run(s) };
     int fmt[2] = { STORE_RATES_FLOAT32, STORE_RATES_FLOAT16 };
@@ -298,14 +307,10 @@ static void steps_round_trip(void **state)
 {
     (void)state;
     char path[] = "/tmp/metarl-test-steps-XXXXXX", err[512];
-    int fd = mkstemp(path);
-    assert_true(fd >= 0);
-    close(fd);
     enum { T = 12, U = 9, P = 7, EPS = 2 };
     EpisodeRecord *e[EPS];
     for (int i = 0; i < EPS; i++) e[i] = steps_episode(T, U, P, i);
-    Store *s = store_open(path, STORE_WRITE, err, sizeof err);
-    if (!s) fail_msg("%s", err);
+    Store *s = tmp_store(path);
     int64_t run0 = new_run(s);   /* an empty run, so the file has every table, then made version 3 */
     store_close(s);
     sqlite3 *db;
@@ -464,11 +469,7 @@ static void sparse_in_a_store(void **state)
 {
     (void)state;
     char path[] = "/tmp/metarl-test-sparse-XXXXXX", err[512];
-    int fd = mkstemp(path);
-    assert_true(fd >= 0);
-    close(fd);
-    Store *s = store_open(path, STORE_WRITE, err, sizeof err);
-    if (!s) fail_msg("%s", err);
+    Store *s = tmp_store(path);
     enum { T = 40, U = 11, P = 8, EPS = 3 };
     int64_t run = new_run(s), dense_run = new_run(s);
     EpisodeRecord *e[EPS], *dense = rates_episode(T, U, P, 7);

@@ -7,6 +7,7 @@
 #include <time.h>
 
 #include "tests/helpers/peak.h"
+#include "core/cpu_path.h"
 
 #if defined(__x86_64__) && defined(__GNUC__)
 #include <immintrin.h>
@@ -128,15 +129,7 @@ long (*peak_kernel(int kind))(long)
     }
 }
 
-int peak_have_avx2_fma(void)
-{
-#ifdef HAVE_X86
-    __builtin_cpu_init();
-    return __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma");
-#else
-    return 0;
-#endif
-}
+int peak_have_avx2_fma(void) { return cpu_has_avx2_fma(); }   /* what the kernels ask (core/cpu_path.h) */
 
 double peak_fma_gflops(int single, double secs)
 {
