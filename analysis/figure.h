@@ -44,6 +44,7 @@ typedef struct FigureKind {
     void (*write)(Fig *F, const PlotRun *runs, int n);
     /* Append run p's key numbers for the caption to b (nothing if none). */
     void (*numbers)(const PlotRun *p, const RunAnalysis *A, const PlotOptions *o, char *b, size_t nb);
+    unsigned options;        /* PLOT_OPT_* options of `metarl plot` it reads (plot.h); 0: none */
 } FigureKind;
 
 /* The families' tables, each ended by a row with name NULL. */

@@ -668,39 +668,39 @@ const FigureKind figures_behavior[] = {
       "Reward and probability of choosing the better arm at each trial of an episode, averaged over episodes "
       "(shaded: ±1 SE across episodes). A rising curve is learning within the episode; for a network tested "
       "with frozen weights, it is learning done by its recurrent activity alone.",
-      RA_CURVES, 0, applies_curve, write_curve, numbers_curve },
+      RA_CURVES, 0, applies_curve, write_curve, numbers_curve, 0 },
     { PLOT_REGRET, "regret", "Cumulative regret",
       "Expected reward lost to the best arm, summed over the trials so far (true reward probabilities; shaded: "
       "±1 SE across episodes). Runs beside a test played the very same task instances. The axis is set by the "
       "informative agents: a run whose final regret is over twice the next one's (a random agent) runs off the "
       "top, and the figure says where it ends.",
-      RA_CURVES, 0, applies_regret, write_regret, numbers_regret },
+      RA_CURVES, 0, applies_regret, write_regret, numbers_regret, 0 },
     { PLOT_STAY, "stay", "Win-stay, lose-stay",
       "Probability of repeating the previous choice after a rewarded and after an unrewarded trial (error bars: "
       "95% Wilson interval). A model-free learner stays more after wins than after losses.",
-      RA_STAY, 0, applies_stay, write_stay, numbers_stay },
+      RA_STAY, 0, applies_stay, write_stay, numbers_stay, 0 },
     { PLOT_REGRESSION, "regression", "Reward-history regression",
       "Lau & Glimcher (2005) logistic regression of the choice on past choices, split by outcome: weight of a "
       "rewarded (left) and an unrewarded (right) choice k trials back (error bars: ±1 SE). Positive weights "
       "pull toward repeating the earlier choice; their decay with lag shows how far back the agent integrates. "
       "A fit that did not converge (a deterministic agent separates the data) is drawn open and dashed, clipped to "
       "the converged fits' axis, with triangles on its edge where its weights run off.",
-      RA_REGRESSION, 0, applies_regression, write_regression, numbers_regression },
+      RA_REGRESSION, 0, applies_regression, write_regression, numbers_regression, PLOT_OPT_LAGS },
     { PLOT_RW, "rw", "Rescorla-Wagner fits",
       "Maximum-likelihood Rescorla-Wagner learning rate α and inverse temperature β, one point per episode "
       "(subject; the first 300 at most), with the pooled fit over all episodes (large marker, ±1 SE). β is on a log scale "
       "spanning the converged fits inside the search box; fits at a bound of the box (β at its limit, α 0 or 1) or "
       "not converged are open markers, drawn on the axis' edge when off it, and counted in the title.",
-      RA_RW | RA_RW_EPISODES, 0, applies_rw, write_rw, numbers_rw },
+      RA_RW | RA_RW_EPISODES, 0, applies_rw, write_rw, numbers_rw, 0 },
     { PLOT_REVERSAL, "reversal", "Accuracy around reversals",
       "Probability of choosing the currently better arm, aligned on reversals (0 = first trial after the good "
       "arm switched; before it, the old good arm counts as correct; shaded: ±1 SE across reversals). The dip "
       "and the speed of recovery show how quickly the agent notices a reversal.",
-      RA_REVERSAL, 0, applies_reversal, write_reversal, numbers_reversal },
+      RA_REVERSAL, 0, applies_reversal, write_reversal, numbers_reversal, 0 },
     { PLOT_VOLATILITY, "volatility", "Learning rate and volatility",
       "Rescorla-Wagner learning rate fitted separately to volatile periods (the first trials after a reversal) "
       "and stable ones (deep into a block), with a shared β (error bars: ±1 SE). Behrens et al. (2007): an "
       "adaptive learner raises its learning rate when the world is volatile.",
-      RA_VOLATILITY, 0, applies_volatility, write_volatility, numbers_volatility },
+      RA_VOLATILITY, 0, applies_volatility, write_volatility, numbers_volatility, 0 },
     { 0 }
 };

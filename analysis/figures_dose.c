@@ -207,6 +207,6 @@ const FigureKind figures_dose[] = {
       "Regret per episode and P(best arm) of the network's test runs against the dose of a dopamine or lesion "
       "manipulation (test.silence, test.rate_noise or train.delta_scale, whichever differs between the runs; "
       "error bars: ±1 SE across the runs at a dose, or across episodes for a single run).",
-      RA_CURVES, 0, applies_dose, write_dose, numbers_dose },
+      RA_CURVES, 0, applies_dose, write_dose, numbers_dose, 0 },
     { 0 }
 };

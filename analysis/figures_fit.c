@@ -152,11 +152,11 @@ const FigureKind figures_fit[] = {
       "Held-out negative log-likelihood per trial of each model (block cross-validation within a subject for "
       "per-subject fits, over subjects for the tiny RNNs): bars the mean over subjects with +-1 SE, points the "
       "subjects. Lower is better.",
-      0, 0, applies_fitcompare, write_fitcompare, NULL },
+      0, 0, applies_fitcompare, write_fitcompare, NULL, 0 },
     { PLOT_PPC, "ppc", "Posterior predictive check",
       "Each fitted model simulated on each subject's own schedule with the subject's parameters: p(stay | win), "
       "p(stay | loss) (bars: mean +- SE over subjects, points: subjects) and P(choosing the new best arm) around "
       "reversals, beside the people's.",
-      0, 0, applies_ppc, write_ppc, NULL },
+      0, 0, applies_ppc, write_ppc, NULL, 0 },
     { 0 }
 };

@@ -1151,7 +1151,7 @@ const FigureKind figures_neural[] = {
     { PLOT_PCA, "pca", "Dimensionality of prefrontal activity",
       "Fraction of the variance of the prefrontal unit rates (pooled over trials and episodes) explained by "
       "each principal component, and the cumulative fraction.",
-      RA_PCA, 0, applies_pca, write_pca, numbers_pca },
+      RA_PCA, 0, applies_pca, write_pca, numbers_pca, 0 },
     { PLOT_TRAJECTORIES, "trajectories", "State-space trajectories",
       "Prefrontal activity of a few test episodes projected on its first two principal components, one point "
       "per trial (the state in which the network chose), linked in time order; one line colour and marker "
@@ -1159,19 +1159,20 @@ const FigureKind figures_neural[] = {
       "The components are fitted without each episode's first trial (the network starts every episode from a "
       "zero state, and that transient would otherwise take the first components) and the axes are set on "
       "trials 2 onwards: a first trial far outside them is drawn at the edge (large open triangle).",
-      RA_PCA, RA_BELIEF, applies_trajectories, write_trajectories, numbers_trajectories },
+      RA_PCA, RA_BELIEF, applies_trajectories, write_trajectories, numbers_trajectories,
+      PLOT_OPT_COLOR | PLOT_OPT_EPISODES },
     { PLOT_DECODING, "decoding", "Decoding latent variables",
       "Cross-validated R² of a ridge decoder reading latent task variables from the prefrontal rates (folds "
       "split by episode; whiskers: ±1 SD of the R² over the held-out folds), beside the same procedure with "
       "targets shuffled across episodes (grey box: the null's 5th to 95th percentile; black line: its mean; "
       "dashed line across the bar: its 95th percentile). Only a decode above its null's 95th percentile, "
       "marked *, is above chance.",
-      RA_DECODING, 0, applies_decoding, write_decoding, numbers_decoding },
+      RA_DECODING, 0, applies_decoding, write_decoding, numbers_decoding, 0 },
     { PLOT_SELECTIVITY, "selectivity", "Unit selectivity",
       "t statistic of each prefrontal unit's rate regressed on the previous action, the previous reward and "
       "their product (Wang et al. 2018, Fig. 2); filled points are significant at p < 0.05, dashed lines mark "
       "|t| = 1.96. One point per unit, spread sideways for legibility.",
-      RA_SELECTIVITY, 0, applies_selectivity, write_selectivity, numbers_selectivity },
+      RA_SELECTIVITY, 0, applies_selectivity, write_selectivity, numbers_selectivity, 0 },
     { PLOT_RPE, "rpe", "Reward-prediction errors",
       "The dopamine-like RPE δ = r + γV' − V: of the network's striatal critic, or of a reference agent's own "
       "value estimate V (rw: Q of the chosen arm; thompson, ucb1, greedy: its posterior mean; bayes: the "
@@ -1179,7 +1180,7 @@ const FigureKind figures_neural[] = {
       "unrewarded and rewarded "
       "outcomes (±1 SE), against the value estimate V (binned means; δ should rise with reward and fall with "
       "V), and aligned on reversals (±1 SE; each reversal's trials cut at the neighbouring reversals).",
-      RA_RPE, 0, applies_rpe, write_rpe, numbers_rpe },
+      RA_RPE, 0, applies_rpe, write_rpe, numbers_rpe, 0 },
     { PLOT_INFERRED, "inferred", "Inferred value in the RPE",
       "After a reversal in the reversal task, the first trial on which the agent switches to the new good arm (last "
       "chosen before the reversal, when it was the bad one): its δ at the outcome, rewarded and not, beside δ on the "
@@ -1189,6 +1190,6 @@ const FigureKind figures_neural[] = {
       "large surprise. Right: the OLS weights of the first-switch δ on the ideal observer's expected reward of the arm "
       "(inferred value) and on the reward last got from it (experienced value), with r in the model; ±1 SE. δ is the "
       "network's striatal critic's, or a reference agent's own (r − V for one-step values).",
-      RA_RPE, 0, applies_inferred, write_inferred, numbers_inferred },
+      RA_RPE, 0, applies_inferred, write_inferred, numbers_inferred, 0 },
     { 0 }
 };

@@ -323,15 +323,15 @@ static void numbers_steps(const PlotRun *p, const RunAnalysis *A, const PlotOpti
 const FigureKind figures_steps[] = {
     { PLOT_PERI_CHOICE, "peri_choice", "Activity around the choice",
       PERI_CAPTION("choice", "three most choice-selective", "arm 1 − arm 0"), RA_PCA, 0, applies_steps,
-      write_peri_choice, numbers_steps },
+      write_peri_choice, numbers_steps, 0 },
     { PLOT_PERI_OUTCOME, "peri_outcome", "Activity around the outcome",
       PERI_CAPTION("outcome", "three most reward-selective", "rewarded − unrewarded"), RA_PCA, 0, applies_steps,
-      write_peri_outcome, numbers_steps },
+      write_peri_outcome, numbers_steps, 0 },
     { PLOT_STEPS_PCA, "steps_pca", "State space within a trial",
       "The per-step prefrontal rates projected on the first two principal components of all steps pooled (each "
       "episode's first trial left out of the fit), averaged over trials of each arm × reward (colour: arm; dashed: "
       "unrewarded), from the trial's fixation step (triangle) through its choice (circle) and outcome (square) to the "
       "next trial's fixation; right: PC1 and PC2 against the step from the choice, ± SE across trials.",
-      RA_PCA, 0, applies_steps, write_steps_pca, numbers_steps },
+      RA_PCA, 0, applies_steps, write_steps_pca, numbers_steps, 0 },
     { 0 }
 };

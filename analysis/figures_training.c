@@ -384,6 +384,6 @@ const FigureKind figures_training[] = {
       "better arm, the regret per episode (with the reference agents' regret where known), the policy entropy in "
       "nats (ln 2 = a coin flip) and the median norm of the gradient before clipping (log scale, its axis on the "
       "bins' percentiles; episodes above it are counted in the panel), against the training episode.",
-      0, 0, applies_training, write_training, numbers_training },
+      0, 0, applies_training, write_training, numbers_training, 0 },
     { 0 }
 };

@@ -185,6 +185,6 @@ const FigureKind figures_twostep[] = {
       "rewarded-common and unrewarded-rare trials and switches after the others (the interaction). Grey hatched "
       "bars: published and independently computed values (data/published/twostep_stay.tsv: Wang et al. 2018 "
       "Fig. 5b, the ideal observer, the hBayesDM example data).",
-      RA_TWOSTEP, 0, applies_twostep, write_twostep, numbers_twostep },
+      RA_TWOSTEP, 0, applies_twostep, write_twostep, numbers_twostep, 0 },
     { 0 }
 };

@@ -454,7 +454,7 @@ static void draw_params(const FitModel *m, const FitPopulation *pop, gsl_rng *rn
     }
 }
 
-int fit_recover(const FitModel *m, const FitEnv *env, const FitPopulation *pop, int n_subjects, unsigned long seed,
+int fit_recover(const FitModel *m, const FitEnv *env, const FitPopulation *pop, int n_subjects, const FitOptions *opt,
                 FitRecoveryParam *out)
 {
     if (n_subjects < 3 || env->n_trials < FIT_MIN_TRIALS) return FIT_BADARG;
@@ -466,10 +466,9 @@ int fit_recover(const FitModel *m, const FitEnv *env, const FitPopulation *pop, 
     double *fx = malloc((size_t)n_subjects * FIT_MAX_PARAMS * sizeof *fx);
     double *work = malloc(2 * (size_t)n_subjects * sizeof *work), *cx = malloc(2 * (size_t)n_subjects * sizeof *cx);
     if (!rng || !a || !r || !tx || !fx || !work || !cx) goto done;
-    gsl_rng_set(rng, seed);
-    FitOptions o;
-    fit_options_default(&o);
-    o.seed = seed;
+    gsl_rng_set(rng, opt->seed);
+    FitOptions o = *opt;
+    o.cv = 0;
     for (int i = 0; i < n_subjects; i++) {
         FitSubject s;
         FitResult res;
@@ -506,7 +505,7 @@ done:
 }
 
 int fit_confusion(const FitModel *const *models, int n_models, const FitEnv *env, const FitPopulation *pops,
-                  int n_subjects, int cv, unsigned long seed, int *confusion, FitConfusionTrace *trace)
+                  int n_subjects, const FitOptions *opt, int *confusion, FitConfusionTrace *trace)
 {
     if (n_subjects < 1 || env->n_trials < FIT_MIN_TRIALS) return FIT_BADARG;
     int rc = FIT_NOMEM;
@@ -514,12 +513,10 @@ int fit_confusion(const FitModel *const *models, int n_models, const FitEnv *env
     int *a = malloc((size_t)env->n_trials * sizeof *a);
     double *r = malloc((size_t)env->n_trials * sizeof *r);
     if (!rng || !a || !r) goto done;
-    gsl_rng_set(rng, seed);
+    gsl_rng_set(rng, opt->seed);
     memset(confusion, 0, (size_t)n_models * (size_t)n_models * sizeof *confusion);
-    FitOptions o;
-    fit_options_default(&o);
-    o.seed = seed;
-    o.cv = cv >= 2 ? cv : 0;
+    FitOptions o = *opt;
+    if (o.cv < 2) o.cv = 0;
     for (int g = 0; g < n_models; g++)
         for (int i = 0; i < n_subjects; i++) {
             double x[FIT_MAX_PARAMS] = { 0 };
@@ -533,8 +530,12 @@ int fit_confusion(const FitModel *const *models, int n_models, const FitEnv *env
                 if ((rc = fit_subject(models[m], &s, &o, i, &res)) != FIT_OK) goto done;
                 double sc = subject_score(&res, o.cv >= 2);
                 if (sc < wb) wb = sc, win = m;
-                if (m == g && trace && trace->gain)
-                    trace->gain[g * n_subjects + i] = res.loglik + fit_nll(models[g], &s, x, NULL);
+                if (m == g && trace && trace->gain) {
+                    double ux[FIT_MAX_PARAMS] = { 0 };
+                    for (int j = 0; j < models[g]->n_params; j++) ux[j] = to_u(&models[g]->params[j], x[j]);
+                    trace->gain[g * n_subjects + i] =
+                        fit_objective_u(models[g], &s, &o, ux) - fit_objective_u(models[g], &s, &o, res.u);
+                }
             }
             confusion[g * n_models + win]++;
             if (trace && trace->winner) trace->winner[g * n_subjects + i] = win;

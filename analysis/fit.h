@@ -228,19 +228,22 @@ typedef struct FitPopulation {
 } FitPopulation;
 
 /* Parameter recovery: n_subjects simulated with parameters drawn from pop
-** (above), refitted by ML. out has m->n_params entries. */
-int fit_recover(const FitModel *m, const FitEnv *env, const FitPopulation *pop, int n_subjects, unsigned long seed,
+** (above), refitted with o (its seed seeds the simulations too; its map
+** chooses ML or MAP; no cross-validation). out has m->n_params entries. */
+int fit_recover(const FitModel *m, const FitEnv *env, const FitPopulation *pop, int n_subjects, const FitOptions *o,
                 FitRecoveryParam *out);
 
 /* Model recovery: each of models simulated for n_subjects (parameters from
 ** pops[g], or uniform with pops NULL), all fitted, the winner counted:
 ** confusion[gen * n_models + winner]. The winner has the lowest BIC (cv < 2)
-** or the lowest held-out NLL of cv-fold block cross-validation. */
+** or the lowest held-out NLL of o->cv-fold block cross-validation; the fits
+** are ML or, with o->map, MAP (o->seed seeds the simulations too). */
 /* Per simulated subject (index g * n_subjects + i, g the generating model),
 ** any of these may be NULL: the winner's index; the generating parameters
-** (FIT_MAX_PARAMS per subject); gain = the log-likelihood of the generating
-** model's own ML fit minus that at the generating parameters, >= 0 unless
-** the search failed (the truth is a point it could have found). */
+** (FIT_MAX_PARAMS per subject); gain = the objective (log-likelihood, or
+** log posterior with map) of the generating model's own fit minus that at
+** the generating parameters, >= 0 unless the search failed (the truth is a
+** point it could have found). */
 typedef struct FitConfusionTrace {
     int *winner;
     double *truth;
@@ -248,6 +251,6 @@ typedef struct FitConfusionTrace {
 } FitConfusionTrace;
 
 int fit_confusion(const FitModel *const *models, int n_models, const FitEnv *env, const FitPopulation *pops,
-                  int n_subjects, int cv, unsigned long seed, int *confusion, FitConfusionTrace *trace);
+                  int n_subjects, const FitOptions *o, int *confusion, FitConfusionTrace *trace);
 
 #endif

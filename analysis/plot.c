@@ -76,6 +76,12 @@ int plot_kind_lookup(const char *name)
     return -1;
 }
 
+unsigned plot_kind_options(PlotKind kind)
+{
+    const FigureKind *row = figure_kind(kind);
+    return row ? row->options : 0;
+}
+
 const char *plot_kind_list(void)
 {
     static char list[512];

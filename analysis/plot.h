@@ -140,6 +140,10 @@ const char *plot_kind_name(PlotKind kind);
 int plot_kind_lookup(const char *name);
 /* "training, curve, regret, ...": every kind, for messages and --help. */
 const char *plot_kind_list(void);
+/* The options of `metarl plot` a kind reads beyond the common ones (--run,
+** -o, --size): PLOT_OPT_* bits; the command refuses the others. */
+enum { PLOT_OPT_LAGS = 1u << 0, PLOT_OPT_COLOR = 1u << 1, PLOT_OPT_EPISODES = 1u << 2 };
+unsigned plot_kind_options(PlotKind kind);
 /* A short title ("Cumulative regret") and a sentence on what the figure
 ** shows and how to read it, for captions. */
 const char *plot_kind_title(PlotKind kind);

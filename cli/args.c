@@ -59,6 +59,14 @@ const char *arg_flag(const CmdArgs *a, const char *name)
 
 int arg_has(const CmdArgs *a, const char *name) { return arg_flag(a, name) != NULL; }
 
+const char *arg_first_of(const CmdArgs *a, const char *const *names)
+{
+    for (int i = 0; i < a->n_values; i++)
+        for (const char *const *n = names; *n; n++)
+            if (strcmp(a->flag_names[i], *n) == 0) return *n;
+    return NULL;
+}
+
 int arg_all(const CmdArgs *a, const char *name, const char **out, int max)
 {
     int n = 0;

@@ -110,26 +110,26 @@ static int write_trace(const char *path, const FitModel **models, int n_models, 
 /* The model-recovery confusion matrix (winner by BIC, or held out with cv
 ** >= 2 folds), the own-fit check and, with --trace, the per-subject lines. */
 static int model_recovery(const CmdArgs *a, const FitModel **models, int n_models, const FitEnv *env,
-                          const FitPopulation *pops, long n_sub, long cv, unsigned long seed)
+                          const FitPopulation *pops, long n_sub, const FitOptions *o)
 {
     int conf[FIT_MAX_MODELS * FIT_MAX_MODELS], rc = EXIT_OK;
     size_t n = (size_t)n_models * (size_t)n_sub;
     FitConfusionTrace tr = { malloc(n * sizeof *tr.winner), malloc(n * FIT_MAX_PARAMS * sizeof *tr.truth),
                              malloc(n * sizeof *tr.gain) };
-    if (!tr.winner || !tr.truth || !tr.gain || fit_confusion(models, n_models, env, pops, (int)n_sub, (int)cv, seed,
-                                                             conf, &tr) != FIT_OK) {
+    if (!tr.winner || !tr.truth || !tr.gain || fit_confusion(models, n_models, env, pops, (int)n_sub, o, conf, &tr) !=
+                                                     FIT_OK) {
         rc = cli_fail(EXIT_FAILED, "out of memory");
         goto done;
     }
     char by[64];
-    snprintf(by, sizeof by, cv >= 2 ? "held-out NLL, %ld-fold block CV" : "BIC", cv);
+    snprintf(by, sizeof by, o->cv >= 2 ? "held-out NLL, %d-fold block CV" : "BIC", o->cv);
     print_confusion(models, n_models, conf, n_sub, by);
     long worse = 0;
     double worst = 0.0;
     for (size_t i = 0; i < n; i++)
         if (tr.gain[i] < -1e-6) worse++, worst = tr.gain[i] < worst ? tr.gain[i] : worst;
-    printf("generating model's own fit below the likelihood of the generating parameters: %ld of %zu subjects"
-           " (worst %.2g nats)\n", worse, n, worst);
+    printf("generating model's own fit below the %s of the generating parameters: %ld of %zu subjects"
+           " (worst %.2g nats)\n", o->map ? "log posterior" : "likelihood", worse, n, worst);
     const char *path = arg_flag(a, "trace");
     if (path) rc = write_trace(path, models, n_models, n_sub, &tr);
 done:
@@ -142,6 +142,10 @@ done:
 static int recover_with(const CmdArgs *a, const FitModel **models, int n_models, unsigned long seed, long cv,
                         const FitPopulation *pops)
 {
+    FitOptions o;
+    fit_options_default(&o);
+    o.seed = seed;
+    o.map = arg_has(a, "map");
     long n_sub = 50, n_tr = 200;
     if (fit_flag_long(a, "subjects", 3, 100000, &n_sub) || fit_flag_long(a, "trials", FIT_MIN_TRIALS, 1000000, &n_tr))
         return EXIT_USAGE;
@@ -163,21 +167,27 @@ static int recover_with(const CmdArgs *a, const FitModel **models, int n_models,
             return cli_fail(EXIT_USAGE, "--trace: cannot write '%s'", trace);
     }
     int by_cv = win && !strcmp(win, "cv");
-    if (by_cv && cv < 2) cv = 5;
-    printf("parameter recovery: %ld subjects x %ld trials, %s schedule, parameters %s\n", n_sub, n_tr,
+    if (!by_cv && arg_has(a, "cv"))
+        return cli_fail(EXIT_USAGE, "--cv: with --recover it sets the folds of --winner cv (add --winner cv, or "
+                        "leave --cv out: the winner is by BIC)");
+    if (by_cv && cv < 2)
+        return cli_fail(EXIT_USAGE, "--winner cv: needs folds (--cv 2 to 50, or leave --cv out for 5)");
+    printf("parameter recovery: %ld subjects x %ld trials, %s schedule, parameters %s, %s fits\n", n_sub, n_tr,
            env.hazard > 0.0 ? "reversal" : "bandit",
-           pops ? "resampled from the fitted population (--from)" : "uniform in each recovery range");
+           pops ? "resampled from the fitted population (--from)" : "uniform in each recovery range",
+           o.map ? "MAP" : "ML");
     printf("%-9s %-13s %5s %7s %7s %8s %9s\n", "model", "parameter", "pop", "r", "rho", "bias", "true_mean");
     for (int m = 0; m < n_models; m++) {
         FitRecoveryParam p[FIT_MAX_PARAMS];
-        if (fit_recover(models[m], &env, pops ? &pops[m] : NULL, (int)n_sub, seed, p) != FIT_OK)
+        if (fit_recover(models[m], &env, pops ? &pops[m] : NULL, (int)n_sub, &o, p) != FIT_OK)
             return cli_fail(EXIT_FAILED, "out of memory");
         for (int j = 0; j < models[m]->n_params; j++)
             printf("%-9s %-13s %5d %7.3f %7.3f %+8.4f %9.4f\n", models[m]->name, models[m]->params[j].name,
                    pops ? pops[m].n : 0, p[j].r, p[j].rho, p[j].bias, p[j].true_mean);
     }
     if (n_models < 2) return EXIT_OK;
-    return model_recovery(a, models, n_models, &env, pops, n_sub, by_cv ? cv : 0, seed);
+    o.cv = by_cv ? (int)cv : 0;
+    return model_recovery(a, models, n_models, &env, pops, n_sub, &o);
 }
 
 int fit_recover_cmd(const CmdArgs *a, const FitModel **models, int n_models, unsigned long seed, long cv)

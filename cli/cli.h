@@ -71,6 +71,9 @@ void args_help(const Command *cmd, const Config *c);
 const char *arg_flag(const CmdArgs *a, const char *name);
 /* 1 if a switch or flag was given. */
 int arg_has(const CmdArgs *a, const char *name);
+/* The first of the NULL-ended names given in a, or NULL: for the options a
+** mode of a command does not read, which it refuses rather than ignore. */
+const char *arg_first_of(const CmdArgs *a, const char *const *names);
 /* All values of a repeatable flag, in order; returns the count. */
 int arg_all(const CmdArgs *a, const char *name, const char **out, int max);
 /* A --run value: a positive run id, or the name of exactly one run in the

@@ -76,6 +76,11 @@ static int experiment_cmd(CmdArgs *a)
 {
     const char *name = a->pos[0];
     if (!strcmp(name, "list")) {
+        static const char *const run_only[] = { "seeds", "quick", "db", "output", "workers", "quiet", NULL };
+        const char *f = arg_first_of(a, run_only);
+        if (f)
+            return cli_fail(EXIT_USAGE, "--%s: applies to running an experiment (metarl experiment NAME --%s ...), "
+                            "not to `metarl experiment list`", f, f);
         for (const Experiment *e = experiments; e->name; e++) list_one(e);
         printf("run one with: metarl experiment NAME [--seeds K] [--quick] [--db FILE] [-o DIR]\n");
         return EXIT_OK;

@@ -110,6 +110,10 @@ static int network_flag(const CmdArgs *a, FitJob *j)
     return EXIT_OK;
 }
 
+/* The options of one mode, refused in the other rather than ignored. */
+static const char *const fit_only[] = { "run", "model", "network", "hier", "ppc", "figures", "json", "compare", NULL };
+static const char *const recover_only[] = { "subjects", "trials", "schedule", "from", "winner", "trace", NULL };
+
 static int fit_run(CmdArgs *a)
 {
     const FitModel *models[FIT_MAX_MODELS];
@@ -117,8 +121,14 @@ static int fit_run(CmdArgs *a)
     long seed = 1, cv = 5;
     if (fit_flag_long(a, "seed", 0, 2147483647L, &seed) || fit_flag_long(a, "cv", 0, 50, &cv)) return EXIT_USAGE;
     if (cv == 1) return cli_fail(EXIT_USAGE, "--cv: 1 is not a number of folds (0 = none, or 2 to 50)");
-    const char *v = arg_flag(a, "recover");
+    const char *v = arg_flag(a, "recover"), *f;
     if (v) {
+        if ((f = arg_first_of(a, fit_only)))
+            return cli_fail(EXIT_USAGE, "--%s: applies to fitting a run, not to --recover (which simulates its "
+                            "subjects)", f);
+        if (a->n_pos > 0)
+            return cli_fail(EXIT_USAGE, "fit --recover: simulates its subjects and reads no store ('%s'); to draw "
+                            "their parameters from a run's fits, name it with --from DB:RUN", a->pos[0]);
         if (fit_parse_models("recover", v, models, &n_models) != EXIT_OK) return EXIT_USAGE;
         for (int m = 0; m < n_models; m++)
             if (models[m]->kind != FIT_KIND_CLASSIC)
@@ -126,6 +136,8 @@ static int fit_run(CmdArgs *a)
                                 models[m]->name);
         return fit_recover_cmd(a, models, n_models, (unsigned long)seed, cv);
     }
+    if ((f = arg_first_of(a, recover_only)))
+        return cli_fail(EXIT_USAGE, "--%s: applies to --recover M,... (simulated subjects), not to fitting a run", f);
     if (a->n_pos != 1) return cli_fail(EXIT_USAGE, "fit: name the store (metarl fit DB --run ID --model M)");
     if (!(v = arg_flag(a, "model"))) return cli_fail(EXIT_USAGE, "fit: --model M[,M...] is required (or 'all')");
     if (fit_parse_models("model", v, models, &n_models) != EXIT_OK) return EXIT_USAGE;
@@ -195,7 +207,7 @@ const Command cmd_fit = {
     "SE across subjects). --ppc N simulates every fitted model on each subject's own schedule; --figures DIR "
     "draws fitcompare and ppc. --recover simulates subjects with known parameters (--subjects, --trials, "
     "--schedule; uniform in each parameter's recovery range, or --from DB:RUN resampling that run's fitted "
-    "subjects) and refits them; --winner cv counts model recovery by held-out likelihood. --hier fits the per-subject models "
+    "subjects) and refits them (by ML, or --map); --winner cv counts model recovery by held-out likelihood. --hier fits the per-subject models "
     "with an empirical-Bayes group prior (Huys et al. 2011), stored as model M-hier, method map.",
     NULL, fit_flags, 0, 1, fit_run
 };

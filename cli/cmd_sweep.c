@@ -151,6 +151,13 @@ static int sweep_run(CmdArgs *a)
         sweep_grid_free(&g);
         return status;
     }
+    static const char *const run_only[] = { "json", "quiet", NULL };
+    const char *f = arg_has(a, "list") ? arg_first_of(a, run_only) : NULL;
+    if (f) {
+        if (rank == 0) cli_error("--%s: applies to running the sweep, not to --list (which prints its points)", f);
+        sweep_grid_free(&g);
+        return EXIT_USAGE;
+    }
     if (arg_has(a, "list")) {
         if (rank == 0) {
             char label[512], name[700], db0[4200];

@@ -180,5 +180,7 @@ unknown experiment     | unknown experiment 'nope' (experiments: bandit, depende
 -o a foreign folder    | is not an experiment's output | experiment bandit --quick -o notours
 --db not a store       | notours/file.txt          | experiment bandit --quick --db notours/file.txt
 no experiment named    | usage                     | experiment
+list --seeds           | --seeds: applies to running an experiment | experiment list --seeds 3
+list --quick           | --quick: applies to running an experiment | experiment list --quick
 EOF
 finish

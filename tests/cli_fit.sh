@@ -44,6 +44,9 @@ check "MAP fits stored beside ML" test "$(sqlite3 r.db "SELECT count(*) FROM fit
 
 "$BIN" fit --recover rw --subjects 20 --trials 200 > rec.txt 2>/dev/null
 check "recovery prints r per parameter" grep -q "^rw *beta" rec.txt
+"$BIN" fit --recover rw,wsls --subjects 4 --trials 40 --map > recm.txt 2>/dev/null
+check "recovery with --map says so, and checks log posteriors" grep -q "MAP fits" recm.txt
+check "recovery with --map: no own fit below the truth's log posterior" grep -q "log posterior of the generating parameters: 0 of 8" recm.txt
 "$BIN" fit --recover rw,wsls --subjects 4 --trials 60 --from r.db:1 --winner cv --cv 2 --trace rect.tsv > recp.txt 2>/dev/null
 check "recovery from the fitted population (22 fits of rw, 22 of wsls)" grep -q "^rw *alpha *22 " recp.txt
 check "model recovery by held-out NLL" grep -q "winner by held-out NLL, 2-fold" recp.txt
@@ -95,6 +98,13 @@ unknown winner   | unknown criterion 'aic'     | fit --recover rw,wsls --winner 
 --trace one model| needs several models        | fit --recover rw --trace t.tsv
 --trace bad path | cannot write '/nonexistent/t.tsv' | fit --recover rw,wsls --subjects 3 --trials 20 --trace /nonexistent/t.tsv
 --network unused | name the model 'network'    | fit r.db --run 1 --model rw --network 1
+recover --json   | --json: applies to fitting a run | fit --recover rw --json
+recover --hier   | --hier: applies to fitting a run | fit --recover rw --hier
+recover a store  | reads no store ('r.db')     | fit r.db --recover rw
+recover --cv     | sets the folds of --winner cv | fit --recover rw,wsls --cv 3
+winner cv, no folds | --winner cv: needs folds | fit --recover rw,wsls --winner cv --cv 0
+fit --subjects   | --subjects: applies to --recover | fit r.db --run 1 --model rw --subjects 5
+fit --from       | --from: applies to --recover | fit r.db --run 1 --model rw --from r.db:1
 ROWS
 check "nothing stored by the refusals" test "$(nfits)" -eq "$n_before"
 finish

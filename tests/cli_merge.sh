@@ -166,6 +166,9 @@ rc=$?
 out=$("$BIN" sweep --grid "$CONFIGS/sweep_example.ini" --list)
 [ $? = 0 ] && [ "$(echo "$out" | grep -c ' -> sweep_example.db')" = 4 ] && echo "$out" | grep -q "^    3  run.seed=2 train.lr=5e-4 " \
     && ok "the shipped example grid checks out: 4 points (--list runs nothing)" || not_ok "sweep --list example" "$out"
+out=$("$BIN" sweep --grid "$CONFIGS/sweep_example.ini" --list --json 2>&1)
+[ $? = 2 ] && [ "$out" = "metarl: --json: applies to running the sweep, not to --list (which prints its points)" ] \
+    && ok "sweep --list refuses --json, which it would not honour (exit 2, one line)" || not_ok "sweep --list --json" "$out"
 printf '[sweep]\nsteps = baseline\n[run]\nepisodes = 20\n[task]\nname = reversal\n[agent]\nname = wsls, observer\n' > base.ini
 j=$("$BIN" sweep --grid base.ini --db-prefix bs --json --quiet)
 [ "$(sqlite3 bs.db "SELECT group_concat(name || ':' || agent, ';') FROM runs")" = "base p0 agent.name=wsls:wsls;base p1 agent.name=observer:observer" ] \

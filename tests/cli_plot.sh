@@ -178,6 +178,9 @@ report of a non-database        | notes.db                        | report notes
 compare needs two runs          | at least two                    | compare r.db --run 2 --output new
 compare with an unknown run     | no run 99                       | compare r.db --run 2 --run 99 --output new
 report as pdf                   | pdf                             | report r.db --format pdf --output new
+--lags a figure does not read   | --lags: the figure 'curve' does not read it (it applies to regression) | plot curve r.db --run 2 --lags 3 --output new/x.png
+--color a figure does not read  | --color: the figure 'pca' does not read it | plot pca r.db --run 2 --color reward --output new/x.png
+--episodes a figure does not read | --episodes: the figure 'regression' does not read it | plot regression r.db --run 2 --episodes 2 --output new/x.png
 TABLE
 [ "$(cat mine/notes.txt)" = "keep me" ] && ok "a foreign folder is left alone" || not_ok "foreign folder"
 finish

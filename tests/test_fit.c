@@ -255,7 +255,10 @@ static void parameter_recovery(void **state)
     (void)state;
     FitEnv env = { 200, 0.8, 0.2, 0.05 };
     FitRecoveryParam p[FIT_MAX_PARAMS];
-    assert_int_equal(fit_recover(fit_model_find("rw"), &env, NULL, 40, 11, p), FIT_OK);
+    FitOptions o;
+    fit_options_default(&o);
+    o.seed = 11;
+    assert_int_equal(fit_recover(fit_model_find("rw"), &env, NULL, 40, &o, p), FIT_OK);
     print_message("# rw recovery: alpha r %.3f bias %.3f, beta r %.3f bias %.3f\n", p[0].r, p[0].bias, p[1].r, p[1].bias);
     assert_true(p[0].r >= 0.8);
     assert_true(p[1].r >= 0.8);
@@ -270,23 +273,56 @@ static void recovery_from_population(void **state)
     double x[FIT_MAX_PARAMS] = { 0.35, 6.0 };
     FitPopulation pop = { 1, x };
     FitRecoveryParam p[FIT_MAX_PARAMS];
-    assert_int_equal(fit_recover(fit_model_find("rw"), &env, &pop, 12, 3, p), FIT_OK);
+    FitOptions o;
+    fit_options_default(&o);
+    o.seed = 3;
+    assert_int_equal(fit_recover(fit_model_find("rw"), &env, &pop, 12, &o, p), FIT_OK);
     assert_true(fabs(p[0].true_mean - 0.35) < 1e-12 && fabs(p[1].true_mean - 6.0) < 1e-12);
     assert_true(fabs(p[0].bias) < 0.15 && fabs(p[1].bias) < 3.0);
     /* two vectors: the true mean is a mixture of them */
     double x2[2 * FIT_MAX_PARAMS] = { 0.2, 4.0, 0, 0, 0, 0, 0.6, 12.0 };
     FitPopulation pop2 = { 2, x2 };
-    assert_int_equal(fit_recover(fit_model_find("rw"), &env, &pop2, 10, 3, p), FIT_OK);
+    assert_int_equal(fit_recover(fit_model_find("rw"), &env, &pop2, 10, &o, p), FIT_OK);
     double k = (p[0].true_mean - 0.2) / 0.4 * 10.0;   /* subjects drawn from the second vector */
     assert_true(fabs(k - round(k)) < 1e-9 && fabs(p[1].true_mean - (4.0 + 8.0 * round(k) / 10.0)) < 1e-9);
     int conf[4];
     const FitModel *ms[2] = { fit_model_find("rw"), fit_model_find("wsls") };
     FitPopulation pops[2] = { pop, { 0, NULL } };
-    assert_int_equal(fit_confusion(ms, 2, &env, pops, 8, 0, 3, conf, NULL), FIT_OK);
+    assert_int_equal(fit_confusion(ms, 2, &env, pops, 8, &o, conf, NULL), FIT_OK);
     assert_int_equal(conf[0] + conf[1], 8);
     assert_int_equal(conf[2] + conf[3], 8);
-    assert_int_equal(fit_confusion(ms, 2, &env, pops, 4, 3, 3, conf, NULL), FIT_OK);   /* winner held out */
+    o.cv = 3;   /* winner held out */
+    assert_int_equal(fit_confusion(ms, 2, &env, pops, 4, &o, conf, NULL), FIT_OK);
     assert_int_equal(conf[0] + conf[1] + conf[2] + conf[3], 8);
+}
+
+/* Recovery with --map: at 40 trials a subject's ML beta often runs to its
+** bound (a few lucky choices separate the data), which the weak prior
+** reins in; the model recovery's own-fit check then compares log
+** posteriors, and no fit ends below its truth's. */
+static void recovery_map(void **state)
+{
+    (void)state;
+    FitEnv env = { 40, 0.8, 0.2, 0.05 };
+    FitRecoveryParam ml[FIT_MAX_PARAMS], map[FIT_MAX_PARAMS];
+    FitOptions o;
+    fit_options_default(&o);
+    o.seed = 4;
+    assert_int_equal(fit_recover(fit_model_find("rw"), &env, NULL, 20, &o, ml), FIT_OK);
+    o.map = 1;
+    assert_int_equal(fit_recover(fit_model_find("rw"), &env, NULL, 20, &o, map), FIT_OK);
+    print_message("# rw at 40 trials: beta bias ML %+.2f (r %.3f), MAP %+.2f (r %.3f)\n", ml[1].bias, ml[1].r,
+                  map[1].bias, map[1].r);
+    assert_true(ml[1].bias > 20.0);
+    assert_true(fabs(map[1].bias) < 2.0 && map[1].r > ml[1].r);
+    const FitModel *ms[2] = { fit_model_find("rw"), fit_model_find("bayes") };
+    enum { NC = 6 };
+    int conf[4], win[2 * NC];
+    double gain[2 * NC];
+    FitConfusionTrace tr = { win, NULL, gain };
+    assert_int_equal(fit_confusion(ms, 2, &env, NULL, NC, &o, conf, &tr), FIT_OK);
+    for (int i = 0; i < 2 * NC; i++) assert_true(gain[i] >= -1e-6);
+    assert_int_equal(conf[0] + conf[1] + conf[2] + conf[3], 2 * NC);
 }
 
 /* Empirical Bayes (Huys et al. 2011) on rw subjects whose unbounded
@@ -459,7 +495,10 @@ static void fit_never_below_truth(void **state)
     int conf[4], win[2 * NC];
     double gain[2 * NC];
     FitConfusionTrace tr = { win, NULL, gain };
-    assert_int_equal(fit_confusion(ms, 2, &env, NULL, NC, 0, 5, conf, &tr), FIT_OK);
+    FitOptions o;
+    fit_options_default(&o);
+    o.seed = 5;
+    assert_int_equal(fit_confusion(ms, 2, &env, NULL, NC, &o, conf, &tr), FIT_OK);
     for (int i = 0; i < 2 * NC; i++) assert_true(gain[i] >= -1e-6);
     for (int k = 0; k < 2; k++) {
         int c = 0;
@@ -694,6 +733,7 @@ int main(void)
         cmocka_unit_test(cv_and_compare),
         cmocka_unit_test(parameter_recovery),
         cmocka_unit_test(recovery_from_population),
+        cmocka_unit_test(recovery_map),
         cmocka_unit_test(hier_planted),
         cmocka_unit_test(hier_flat_planted),
         cmocka_unit_test(hier_reiter_rwf_converges),
