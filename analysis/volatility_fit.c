@@ -13,6 +13,7 @@
 
 #include "analysis/volatility_fit.h"
 #include "core/rng.h"
+#include "core/thread.h"
 
 int volfit_stretches(const EpisodeRecord *e, signed char *kind)
 {
@@ -102,7 +103,8 @@ static int flat_build(EpisodeRecord *const *eps, int n_eps, Flat *f, long *n_kin
     return ANALYSIS_OK;
 }
 
-static double flat_nll(const Flat *f, double a_s, double a_v, double beta)
+/* beta[k]: the inverse temperature of stretch kind k (the same twice when shared). */
+static double flat_nll(const Flat *f, double a_s, double a_v, const double *beta)
 {
     double nll = 0.0;
     for (int i = 0; i < f->n_eps; i++) {
@@ -111,7 +113,7 @@ static double flat_nll(const Flat *f, double a_s, double a_v, double beta)
         for (int k = f->start[i]; k < f->start[i + 1]; k++) {
             int a = f->action[k];
             if (f->kind[k] != VOLFIT_UNKNOWN) {
-                double d = beta * (q[1 - a] - q[a]);   /* -log P(a) = log(1 + exp(d)) */
+                double d = beta[f->kind[k]] * (q[1 - a] - q[a]);   /* -log P(a) = log(1 + exp(d)) */
                 s += d > 0 ? d + log1p(exp(-d)) : log1p(exp(d));
             }
             q[a] += (f->kind[k] == VOLFIT_VOLATILE ? a_v : a_s) * (f->reward[k] - q[a]);
@@ -123,25 +125,50 @@ static double flat_nll(const Flat *f, double a_s, double a_v, double beta)
 
 static double logistic(double x) { return 1.0 / (1.0 + exp(-x)); }
 
-/* The objective in (logit a_s, logit a_v, log beta), kept inside a box by a quadratic penalty. */
+/* The search coordinates: logit a_s, logit a_v, log beta (stable's, or the
+** shared one), and with two betas log beta_volatile; x[VOL_MAX_X]. */
+enum { VOL_MAX_X = 4 };
+
+typedef struct {
+    Flat *f;
+    int d;   /* 3: one beta; 4: a beta per kind */
+} Problem;
+
+static double clamp_x(int j, double v)
+{
+    double hi = j < 2 ? 12.0 : 6.0, lo = j < 2 ? -12.0 : -7.0;
+    return v > hi ? hi : v < lo ? lo : v;
+}
+
+static void to_params(const double *x, int d, double *a_s, double *a_v, double *beta)
+{
+    *a_s = logistic(clamp_x(0, x[0]));
+    *a_v = logistic(clamp_x(1, x[1]));
+    beta[VOLFIT_STABLE] = exp(clamp_x(2, x[2]));
+    beta[VOLFIT_VOLATILE] = d == 4 ? exp(clamp_x(3, x[3])) : beta[VOLFIT_STABLE];
+}
+
+/* The objective at x, kept inside the box by a quadratic penalty. */
 static double objective(const gsl_vector *x, void *ctx)
 {
-    double y[3], pen = 0.0;
-    for (int j = 0; j < 3; j++) {
-        double v = gsl_vector_get(x, (size_t)j), lim = j < 2 ? 12.0 : 6.0, lo = j < 2 ? -12.0 : -7.0;
-        y[j] = v > lim ? lim : v < lo ? lo : v;
+    const Problem *p = ctx;
+    double y[VOL_MAX_X], pen = 0.0, a_s, a_v, beta[2];
+    for (int j = 0; j < p->d; j++) {
+        double v = gsl_vector_get(x, (size_t)j);
+        y[j] = clamp_x(j, v);
         pen += (v - y[j]) * (v - y[j]);
     }
-    return flat_nll(ctx, logistic(y[0]), logistic(y[1]), exp(y[2])) + 1e3 * pen;
+    to_params(y, p->d, &a_s, &a_v, beta);
+    return flat_nll(p->f, a_s, a_v, beta) + 1e3 * pen;
 }
 
 /* One simplex run from x (updated to the optimum); return the objective there. */
-static double simplex(gsl_multimin_fminimizer *m, Flat *f, double *x, double tol, int max_iter)
+static double simplex(gsl_multimin_fminimizer *m, Problem *p, double *x, double tol, int max_iter)
 {
-    gsl_vector_view xv = gsl_vector_view_array(x, 3);
-    double step[3] = { 0.5, 0.5, 0.5 };
-    gsl_vector_view sv = gsl_vector_view_array(step, 3);
-    gsl_multimin_function fn = { objective, 3, f };
+    gsl_vector_view xv = gsl_vector_view_array(x, (size_t)p->d);
+    double step[VOL_MAX_X] = { 0.5, 0.5, 0.5, 0.5 };
+    gsl_vector_view sv = gsl_vector_view_array(step, (size_t)p->d);
+    gsl_multimin_function fn = { objective, (size_t)p->d, p };
     gsl_multimin_fminimizer_set(m, &fn, &xv.vector, &sv.vector);
     double last = INFINITY;   /* stop, too, when 25 iterations gain less than tol nats (a flat ridge) */
     for (int it = 0; it < max_iter; it++) {
@@ -152,59 +179,93 @@ static double simplex(gsl_multimin_fminimizer *m, Flat *f, double *x, double tol
             last = m->fval;
         }
     }
-    for (int j = 0; j < 3; j++) x[j] = gsl_vector_get(m->x, (size_t)j);
+    for (int j = 0; j < p->d; j++) x[j] = gsl_vector_get(m->x, (size_t)j);
     return m->fval;
 }
 
-static void to_params(const double *x, double *a_s, double *a_v, double *beta)
+/* Bootstrap replicates b = first, first + stride, ... of n_boot into ratio[b],
+** each from its own seeded stream, so that the split over threads changes
+** nothing; its own weights and minimiser. */
+typedef struct {
+    const Problem *p;
+    const double *x_best;
+    int n_boot, first, stride;
+    uint64_t seed;
+    double *ratio;
+    int failed;
+} BootShare;
+
+static void *boot_share(void *arg)
 {
-    *a_s = logistic(fmin(12.0, fmax(-12.0, x[0])));
-    *a_v = logistic(fmin(12.0, fmax(-12.0, x[1])));
-    *beta = exp(fmin(6.0, fmax(-7.0, x[2])));
+    BootShare *b = arg;
+    Flat f = *b->p->f;
+    Problem p = { &f, b->p->d };
+    f.w = malloc(sizeof *f.w * (size_t)(f.n_eps + 1));
+    gsl_multimin_fminimizer *m = gsl_multimin_fminimizer_alloc(gsl_multimin_fminimizer_nmsimplex2, (size_t)p.d);
+    gsl_rng *r = rng_alloc();
+    b->failed = !f.w || !m || !r;
+    for (int k = b->first; !b->failed && k < b->n_boot; k += b->stride) {
+        rng_seed_episode(r, b->seed, RNG_STREAM_TEST_TASK, (uint64_t)k);
+        for (int i = 0; i < f.n_eps; i++) f.w[i] = 0.0;
+        for (int i = 0; i < f.n_eps; i++) f.w[gsl_rng_uniform_int(r, (unsigned long)f.n_eps)] += 1.0;
+        double x[VOL_MAX_X], a_s, a_v, beta[2];
+        memcpy(x, b->x_best, sizeof x);
+        simplex(m, &p, x, 1e-3, 200);
+        to_params(x, p.d, &a_s, &a_v, beta);
+        b->ratio[k] = a_v / a_s;
+    }
+    gsl_rng_free(r);
+    if (m) gsl_multimin_fminimizer_free(m);
+    free(f.w);
+    return NULL;
 }
 
-static void bootstrap(gsl_multimin_fminimizer *m, Flat *f, const double *x_best, int n_boot, double level,
-                      uint64_t seed, VolStretchFit *out)
+/* The replicates run on two threads (one if a second cannot start). */
+static void bootstrap(const Problem *p, const double *x_best, int n_boot, double level, uint64_t seed,
+                      VolStretchFit *out)
 {
     double *ratio = malloc(sizeof *ratio * (size_t)(n_boot > 0 ? n_boot : 1));
-    gsl_rng *r = rng_alloc();
-    int n = 0;
-    for (int b = 0; ratio && r && b < n_boot; b++) {
-        rng_seed_episode(r, seed, RNG_STREAM_TEST_TASK, (uint64_t)b);
-        for (int i = 0; i < f->n_eps; i++) f->w[i] = 0.0;
-        for (int i = 0; i < f->n_eps; i++) f->w[gsl_rng_uniform_int(r, (unsigned long)f->n_eps)] += 1.0;
-        double x[3] = { x_best[0], x_best[1], x_best[2] }, a_s, a_v, beta;
-        simplex(m, f, x, 1e-3, 200);
-        to_params(x, &a_s, &a_v, &beta);
-        ratio[n++] = a_v / a_s;
+    if (!ratio || n_boot < 1) {
+        free(ratio);
+        return;
     }
-    for (int i = 0; i < f->n_eps; i++) f->w[i] = 1.0;
-    if (n > 1) {
-        gsl_sort(ratio, 1, (size_t)n);
-        out->ratio_lo = gsl_stats_quantile_from_sorted_data(ratio, 1, (size_t)n, (1.0 - level) / 2);
-        out->ratio_hi = gsl_stats_quantile_from_sorted_data(ratio, 1, (size_t)n, (1.0 + level) / 2);
+    BootShare sh[2] = { { p, x_best, n_boot, 0, 2, seed, ratio, 0 }, { p, x_best, n_boot, 1, 2, seed, ratio, 0 } };
+    pthread_t t;
+    int threaded = n_boot > 1 && thread_start_quiet(&t, boot_share, &sh[1]) == 0;
+    if (!threaded) sh[0].stride = 1;
+    boot_share(&sh[0]);
+    if (threaded) pthread_join(t, NULL);
+    if (!sh[0].failed && !(threaded && sh[1].failed)) {
+        out->n_boot = n_boot;
+        if (n_boot > 1) {
+            gsl_sort(ratio, 1, (size_t)n_boot);
+            out->ratio_lo = gsl_stats_quantile_from_sorted_data(ratio, 1, (size_t)n_boot, (1.0 - level) / 2);
+            out->ratio_hi = gsl_stats_quantile_from_sorted_data(ratio, 1, (size_t)n_boot, (1.0 + level) / 2);
+        }
     }
-    out->n_boot = n;
-    gsl_rng_free(r);
     free(ratio);
 }
 
-double volfit_nll(EpisodeRecord *const *eps, int n_eps, double alpha_stable, double alpha_volatile, double beta)
+double volfit_nll(EpisodeRecord *const *eps, int n_eps, double alpha_stable, double alpha_volatile,
+                  double beta_stable, double beta_volatile)
 {
     Flat f;
     long n_kind[2];
     if (flat_build(eps, n_eps, &f, n_kind) != ANALYSIS_OK) return NAN;
+    const double beta[2] = { beta_stable, beta_volatile };
     double v = flat_nll(&f, alpha_stable, alpha_volatile, beta);
     flat_free(&f);
     return v;
 }
 
-int volfit_fit(EpisodeRecord *const *eps, int n_eps, int n_boot, double level, uint64_t seed, VolStretchFit *out)
+int volfit_fit(EpisodeRecord *const *eps, int n_eps, int n_betas, int n_boot, double level, uint64_t seed,
+               VolStretchFit *out)
 {
     Flat f;
     long n_kind[2];
     memset(out, 0, sizeof *out);
-    out->alpha_stable = out->alpha_volatile = out->beta = out->ratio = out->nll = NAN;
+    out->alpha_stable = out->alpha_volatile = out->beta = out->beta_volatile = out->ratio = out->nll = NAN;
+    out->n_betas = n_betas == 2 ? 2 : 1;
     out->ratio_lo = out->ratio_hi = NAN;
     out->level = level;
     if (flat_build(eps, n_eps, &f, n_kind) != ANALYSIS_OK) return ANALYSIS_NOMEM;
@@ -215,26 +276,29 @@ int volfit_fit(EpisodeRecord *const *eps, int n_eps, int n_boot, double level, u
         flat_free(&f);
         return ANALYSIS_NODATA;
     }
-    gsl_multimin_fminimizer *m = gsl_multimin_fminimizer_alloc(gsl_multimin_fminimizer_nmsimplex2, 3);
+    Problem p = { &f, 2 + out->n_betas };
+    gsl_multimin_fminimizer *m = gsl_multimin_fminimizer_alloc(gsl_multimin_fminimizer_nmsimplex2, (size_t)p.d);
     if (!m) {
         flat_free(&f);
         return ANALYSIS_NOMEM;
     }
     static const double a0[2] = { 0.1, 0.4 }, b0[2] = { 2.0, 8.0 };
-    double best[3] = { 0, 0, 0 }, f_best = INFINITY;
-    for (int i = 0; i < 8; i++) {
-        double x[3] = { log(a0[i & 1] / (1 - a0[i & 1])), log(a0[(i >> 1) & 1] / (1 - a0[(i >> 1) & 1])),
-                        log(b0[(i >> 2) & 1]) };
-        double v = simplex(m, &f, x, 1e-2, 200);
+    double best[VOL_MAX_X] = { 0 }, f_best = INFINITY, beta[2];
+    for (int i = 0; i < 8; i++) {   /* with two betas both start at the same value */
+        double x[VOL_MAX_X] = { log(a0[i & 1] / (1 - a0[i & 1])), log(a0[(i >> 1) & 1] / (1 - a0[(i >> 1) & 1])),
+                                log(b0[(i >> 2) & 1]), log(b0[(i >> 2) & 1]) };
+        double v = simplex(m, &p, x, 1e-2, 200);
         if (v < f_best) {
             f_best = v;
             memcpy(best, x, sizeof best);
         }
     }
-    out->nll = simplex(m, &f, best, 1e-6, 1000);
-    to_params(best, &out->alpha_stable, &out->alpha_volatile, &out->beta);
+    out->nll = simplex(m, &p, best, 1e-6, 1000);
+    to_params(best, p.d, &out->alpha_stable, &out->alpha_volatile, beta);
+    out->beta = beta[VOLFIT_STABLE];
+    out->beta_volatile = beta[VOLFIT_VOLATILE];
     out->ratio = out->alpha_volatile / out->alpha_stable;
-    bootstrap(m, &f, best, n_boot, level, seed, out);
+    bootstrap(&p, best, n_boot, level, seed, out);
     gsl_multimin_fminimizer_free(m);
     flat_free(&f);
     return ANALYSIS_OK;

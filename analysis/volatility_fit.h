@@ -12,11 +12,13 @@
 ** The model is Rescorla-Wagner as in analysis/rwfit.h (Q0 = 0.5 per arm at
 ** the start of every episode, only the chosen arm learns, P = softmax(beta Q),
 ** missed trials skipped), with the learning rate of the trial's stretch:
-** alpha_stable or alpha_volatile; beta shared; Q carries over a stretch
-** boundary. The reward is the trial's reward as stored (0/1 in the task).
+** alpha_stable or alpha_volatile; beta shared (n_betas 1), or a beta per
+** stretch kind too (n_betas 2: beta_stable, beta_volatile, a check that the
+** ratio does not come from forcing one beta on both kinds); Q carries over
+** a stretch boundary. The reward is the trial's reward as stored (0/1 in the task).
 ** Fitted by maximum likelihood with GSL's Nelder-Mead simplex in (logit
-** alpha_s, logit alpha_v, log beta) from a grid of starts, alpha in {0.1,
-** 0.4} x {0.1, 0.4} x beta in {2, 8} (simplex size 1e-2, at most 200
+** alpha_s, logit alpha_v, log beta[, log beta_v]) from a grid of starts, alpha
+** in {0.1, 0.4} x {0.1, 0.4} x beta in {2, 8} (both betas alike; simplex size 1e-2, at most 200
 ** iterations each), the best polished to 1e-6 (at most 1,000); a simplex
 ** also stops when 25 iterations gain less than its tolerance in nats (a
 ** flat ridge, e.g. beta near 0 for a random chooser). The search box is
@@ -40,7 +42,10 @@
 enum { VOLFIT_UNKNOWN = -1, VOLFIT_STABLE = 0, VOLFIT_VOLATILE = 1 };
 
 typedef struct VolStretchFit {
-    double alpha_stable, alpha_volatile, beta;
+    double alpha_stable, alpha_volatile;
+    double beta;                   /* shared, or the stable stretches' with n_betas 2 */
+    double beta_volatile;          /* = beta with n_betas 1 */
+    int n_betas;
     double ratio;                  /* alpha_volatile / alpha_stable */
     double ratio_lo, ratio_hi;     /* bootstrap percentile interval (NaN without replicates) */
     double level;
@@ -55,11 +60,13 @@ typedef struct VolStretchFit {
 int volfit_stretches(const EpisodeRecord *e, signed char *kind);
 
 /* Negative log-likelihood of the run under the model (for tests). */
-double volfit_nll(EpisodeRecord *const *eps, int n_eps, double alpha_stable, double alpha_volatile, double beta);
+double volfit_nll(EpisodeRecord *const *eps, int n_eps, double alpha_stable, double alpha_volatile,
+                  double beta_stable, double beta_volatile);
 
-/* Fit the run, and the bootstrap interval with n_boot >= 0 replicates at
-** level in (0, 1). Return ANALYSIS_OK, ANALYSIS_NODATA (no stable or no
+/* Fit the run with n_betas (1 shared, or 2) inverse temperatures, and the
+** bootstrap interval with n_boot >= 0 replicates at level in (0, 1). Return ANALYSIS_OK, ANALYSIS_NODATA (no stable or no
 ** volatile valid trial) or ANALYSIS_NOMEM. */
-int volfit_fit(EpisodeRecord *const *eps, int n_eps, int n_boot, double level, uint64_t seed, VolStretchFit *out);
+int volfit_fit(EpisodeRecord *const *eps, int n_eps, int n_betas, int n_boot, double level, uint64_t seed,
+               VolStretchFit *out);
 
 #endif

@@ -69,6 +69,12 @@ const ExperimentMetric experiment_metrics[] = {
     { "alpha_stable", "volatility: RW alpha fitted in stable stretches", "alpha_stable", experiment_metric_volatility },
     { "alpha_volatile", "volatility: RW alpha fitted in volatile stretches", "alpha_volatile",
       experiment_metric_volatility },
+    { "vol_ratio_2beta", "volatility: the ratio when each stretch kind has its own beta too (a check on the shared beta)",
+      "b2_ratio", experiment_metric_volatility },
+    { "vol_ratio_2beta_lo", "volatility: that ratio's 95% bootstrap interval, low end", "b2_ratio_lo",
+      experiment_metric_volatility },
+    { "vol_ratio_2beta_hi", "volatility: that ratio's 95% bootstrap interval, high end", "b2_ratio_hi",
+      experiment_metric_volatility },
     { "inf_switch_rewarded", "inferred value: mean delta at a rewarded first switch after a reversal",
       "switch_rewarded", experiment_metric_inferred },
     { "inf_switch_unrewarded", "inferred value: mean delta at an unrewarded first switch after a reversal",
@@ -121,7 +127,8 @@ const Experiment experiments[] = {
       "about 10 s", "task.name=baited task.dist=test test.activity=float16", NULL },
     { "volatility", "data/experiments/volatility.ini", "stable and volatile stretches (Behrens et al. 2007; Wang 2018 "
       "Fig. 3)", 5, 2, 1000, 20, 16,
-      { "vol_ratio", "vol_ratio_lo", "vol_ratio_hi", "alpha_stable", "alpha_volatile", "reward_per_trial" },
+      { "vol_ratio", "vol_ratio_lo", "vol_ratio_hi", "alpha_stable", "alpha_volatile", "reward_per_trial",
+        "vol_ratio_2beta", "vol_ratio_2beta_lo", "vol_ratio_2beta_hi" },
       { TARGET_AT_LEAST, "target", 0 }, "training,volatility", "about 4 min per seed on one core", "about 15 s",
       "test.agents=volobs,rw,wsls,random", "data/configs/volatility.ini" },
     { "inferred", "data/experiments/inferred.ini", "inferred value in the RPE on reversals (Bromberg-Martin et al. 2010; "

@@ -32,7 +32,7 @@
 #include "core/config.h"
 #include "store/store.h"
 
-#define EXPERIMENT_MAX_METRICS 8
+#define EXPERIMENT_MAX_METRICS 10
 #define EXPERIMENT_MAX_SEEDS 64
 #define EXPERIMENT_MAX_AGENTS 17      /* the network and TEST_MAX_REFERENCE agents */
 

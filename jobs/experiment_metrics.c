@@ -172,7 +172,7 @@ int experiment_metric_baited(Store *s, int64_t run, const ExperimentMetric *m, d
 static struct {
     MetricRun key;
     int ok;
-    VolStretchFit fit;
+    VolStretchFit fit, fit2;   /* one beta shared; a beta per stretch kind */
 } vol_cache;
 
 int experiment_metric_volatility(Store *s, int64_t run, const ExperimentMetric *m, double *value, char *err,
@@ -183,20 +183,27 @@ int experiment_metric_volatility(Store *s, int64_t run, const ExperimentMetric *
         EpisodeRecord **eps;
         int n;
         if (read_run(s, run, 0, &eps, &n, err, n_err) != 0) return -1;
-        int rc = volfit_fit(eps, n, VOLATILITY_BOOT, VOLATILITY_LEVEL, VOLATILITY_BOOT_SEED, &vol_cache.fit);
+        int rc = volfit_fit(eps, n, 1, VOLATILITY_BOOT, VOLATILITY_LEVEL, VOLATILITY_BOOT_SEED, &vol_cache.fit);
+        if (rc == ANALYSIS_OK)
+            rc = volfit_fit(eps, n, 2, VOLATILITY_BOOT, VOLATILITY_LEVEL, VOLATILITY_BOOT_SEED, &vol_cache.fit2);
         store_episodes_free(eps, n);
         if (rc == ANALYSIS_NOMEM) return out_of_memory(run, err, n_err);
         vol_cache.ok = rc == ANALYSIS_OK;
         remember(&vol_cache.key, s, run);
     }
+    const char *key = m->key;
     const VolStretchFit *f = &vol_cache.fit;
     if (!vol_cache.ok) return 0;
-    if (!strcmp(m->key, "ratio")) *value = f->ratio;
-    else if (!strcmp(m->key, "ratio_lo")) *value = f->ratio_lo;
-    else if (!strcmp(m->key, "ratio_hi")) *value = f->ratio_hi;
-    else if (!strcmp(m->key, "alpha_stable")) *value = f->alpha_stable;
-    else if (!strcmp(m->key, "alpha_volatile")) *value = f->alpha_volatile;
-    else if (!strcmp(m->key, "beta")) *value = f->beta;
+    if (!strncmp(key, "b2_", 3)) {
+        key += 3;
+        f = &vol_cache.fit2;
+    }
+    if (!strcmp(key, "ratio")) *value = f->ratio;
+    else if (!strcmp(key, "ratio_lo")) *value = f->ratio_lo;
+    else if (!strcmp(key, "ratio_hi")) *value = f->ratio_hi;
+    else if (!strcmp(key, "alpha_stable")) *value = f->alpha_stable;
+    else if (!strcmp(key, "alpha_volatile")) *value = f->alpha_volatile;
+    else if (!strcmp(key, "beta")) *value = f->beta;
     return 0;
 }
 

@@ -63,32 +63,48 @@ static void set(EpisodeRecord *e, int t, int a, double r)
     if (t + 1 > e->n_trials) e->n_trials = t + 1;
 }
 
-/* Trials: 0 stable (a 1, r 1), 1 volatile (a 1, r 0), 2 volatile (a 0, r 1).
-** Q = (0.5, 0.5); -log P(a=1) = log 2; Q1 = 0.5 + as 0.5.
-** Trial 1: -log P(1) = log(1 + exp(-beta (Q1 - 0.5))); Q1 <- Q1 + av (0 - Q1).
-** Trial 2: -log P(0) = log(1 + exp(-beta (0.5 - Q1))). */
-static void nll_by_hand(void **state)
+/* Trials (a 1, r 1), (a 1, r 0), (a 0, r 1), the first n_stable of them in
+** a stable stretch and the rest in a volatile one; Q = (0.5, 0.5) at the start. */
+static EpisodeRecord *three_trials(int n_stable)
 {
-    (void)state;
     EpisodeRecord *e = episode_alloc(3, 0);
     assert_non_null(e);
-    snprintf(e->instance, sizeof e->instance, "{\"stretches\":[[\"stable\",0,1],[\"volatile\",1,2]]}");
+    snprintf(e->instance, sizeof e->instance, "{\"stretches\":[[\"stable\",0,%d],[\"volatile\",%d,%d]]}",
+             n_stable, n_stable, 3 - n_stable);
     set(e, 0, 1, 1.0);
     set(e, 1, 1, 0.0);
     set(e, 2, 0, 1.0);
-    double as = 0.3, av = 0.6, beta = 2.0;
-    double q1 = 0.5 + as * 0.5, want = log(2.0) + log1p(exp(-beta * (q1 - 0.5)));
-    q1 += av * (0.0 - q1);
-    want += log1p(exp(-beta * (0.5 - q1)));
-    assert_close(volfit_nll(&e, 1, as, av, beta), want, 1e-12);
-    episode_free(e);
+    return e;
+}
+
+/* Trial 0: -log P(a=1) = log 2 (equal Q), then Q1 = 0.5 + a_0 0.5 with a_0
+** the learning rate of trial 0's stretch. Trial 1: -log P(1) = log(1 +
+** exp(-b_1 (Q1 - 0.5))), Q1 <- Q1 + a_1 (0 - Q1). Trial 2: -log P(0) =
+** log(1 + exp(-b_2 (0.5 - Q1))). One stable trial, one beta: a_1 = av; two
+** stable trials and a beta per kind: trial 1 reads as and bs, trial 2 bv. */
+static void nll_by_hand(void **state)
+{
+    (void)state;
+    const double as = 0.3, av = 0.6, bs = 7.0, bv = 2.0;
+    for (int n_stable = 1; n_stable <= 2; n_stable++) {
+        EpisodeRecord *e = three_trials(n_stable);
+        double b1 = n_stable == 1 ? bv : bs, a1 = n_stable == 1 ? av : as;
+        double b_stable = n_stable == 1 ? bv : bs;   /* one beta: only the volatile trials read it */
+        double q1 = 0.5 + as * 0.5, want = log(2.0) + log1p(exp(-b1 * (q1 - 0.5)));
+        q1 += a1 * (0.0 - q1);
+        want += log1p(exp(-bv * (0.5 - q1)));
+        assert_close(volfit_nll(&e, 1, as, av, b_stable, bv), want, 1e-12);
+        if (n_stable == 2)   /* the kinds' betas not swapped */
+            assert_true(fabs(volfit_nll(&e, 1, as, av, bv, bs) - want) > 1e-3);
+        episode_free(e);
+    }
 }
 
 #define N_EPS 100
 #define T_HALF 120
 
 /* The planted agent on the schedule above, episode i from seed (7, i). */
-static void simulate(EpisodeRecord **eps, double as, double av, double beta)
+static void simulate(EpisodeRecord **eps, double as, double av, double beta_s, double beta_v)
 {
     gsl_rng *r = rng_alloc();
     assert_non_null(r);
@@ -105,7 +121,7 @@ static void simulate(EpisodeRecord **eps, double as, double av, double beta)
             int volatile_now = (t < T_HALF) == vol_first;
             int since = volatile_now ? t % T_HALF : 0;
             if (volatile_now && since > 0 && since % 30 == 0) good = 1 - good;
-            double p1 = 1.0 / (1.0 + exp(-beta * (q[1] - q[0])));
+            double p1 = 1.0 / (1.0 + exp(-(volatile_now ? beta_v : beta_s) * (q[1] - q[0])));
             int a = gsl_rng_uniform(r) < p1;
             double p_pay = a == good ? (volatile_now ? 0.8 : 0.75) : (volatile_now ? 0.2 : 0.25);
             double rew = gsl_rng_uniform(r) < p_pay;
@@ -120,9 +136,9 @@ static void planted_ratio_recovered(void **state)
 {
     (void)state;
     EpisodeRecord *eps[N_EPS];
-    simulate(eps, 0.1, 0.4, 5.0);
+    simulate(eps, 0.1, 0.4, 5.0, 5.0);
     VolStretchFit f, g;
-    assert_int_equal(volfit_fit(eps, N_EPS, 20, 0.95, 3, &f), ANALYSIS_OK);
+    assert_int_equal(volfit_fit(eps, N_EPS, 1, 20, 0.95, 3, &f), ANALYSIS_OK);
     assert_int_equal(f.n_episodes, N_EPS);
     assert_int_equal(f.n_stable, (long)N_EPS * T_HALF);
     assert_int_equal(f.n_volatile, (long)N_EPS * T_HALF);
@@ -135,13 +151,38 @@ static void planted_ratio_recovered(void **state)
     assert_true(f.ratio_lo > 1.5);
     assert_true(f.ratio_lo <= f.ratio && f.ratio <= f.ratio_hi);
     /* deterministic: the same seed, the same interval */
-    assert_int_equal(volfit_fit(eps, N_EPS, 20, 0.95, 3, &g), ANALYSIS_OK);
+    assert_int_equal(volfit_fit(eps, N_EPS, 1, 20, 0.95, 3, &g), ANALYSIS_OK);
     assert_close(g.ratio_lo, f.ratio_lo, 0);
     assert_close(g.ratio_hi, f.ratio_hi, 0);
+    assert_true(f.n_betas == 1 && f.beta_volatile == f.beta);
+    /* a beta per kind on the same agent: both come back near 5, the ratio's interval still holds 4 */
+    assert_int_equal(volfit_fit(eps, N_EPS, 2, 20, 0.95, 3, &g), ANALYSIS_OK);
+    assert_int_equal(g.n_betas, 2);
+    assert_close(g.beta, 5.0, 1.0);
+    assert_close(g.beta_volatile, 5.0, 1.0);
+    assert_true(g.ratio_lo <= 4.0 && 4.0 <= g.ratio_hi);
+    assert_true(g.nll <= f.nll + 1e-6);   /* nested: one more parameter fits no worse */
     /* one agent, one learning rate: the ratio's interval holds 1 */
     for (int i = 0; i < N_EPS; i++) episode_free(eps[i]);
-    simulate(eps, 0.3, 0.3, 5.0);
-    assert_int_equal(volfit_fit(eps, N_EPS, 20, 0.95, 3, &f), ANALYSIS_OK);
+    simulate(eps, 0.3, 0.3, 5.0, 5.0);
+    assert_int_equal(volfit_fit(eps, N_EPS, 1, 20, 0.95, 3, &f), ANALYSIS_OK);
+    assert_true(f.ratio_lo <= 1.0 && 1.0 <= f.ratio_hi);
+    for (int i = 0; i < N_EPS; i++) episode_free(eps[i]);
+}
+
+/* One learning rate, but a noisier policy in the volatile stretches: the
+** betas per kind find both (8 and 2) and the ratio's interval holds 1. */
+static void planted_betas_recovered(void **state)
+{
+    (void)state;
+    EpisodeRecord *eps[N_EPS];
+    simulate(eps, 0.3, 0.3, 8.0, 2.0);
+    VolStretchFit f;
+    assert_int_equal(volfit_fit(eps, N_EPS, 2, 20, 0.95, 3, &f), ANALYSIS_OK);
+    print_message("# two betas: alpha %.3f / %.3f, beta %.2f / %.2f, ratio %.3f [%.3f, %.3f]\n", f.alpha_stable,
+                  f.alpha_volatile, f.beta, f.beta_volatile, f.ratio, f.ratio_lo, f.ratio_hi);
+    assert_close(f.beta, 8.0, 1.5);
+    assert_close(f.beta_volatile, 2.0, 0.5);
     assert_true(f.ratio_lo <= 1.0 && 1.0 <= f.ratio_hi);
     for (int i = 0; i < N_EPS; i++) episode_free(eps[i]);
 }
@@ -154,7 +195,7 @@ static void no_volatile_stretch(void **state)
     snprintf(e->instance, sizeof e->instance, "{\"stretches\":[[\"stable\",0,20]]}");
     for (int t = 0; t < 20; t++) set(e, t, t % 2, 1.0);
     VolStretchFit f;
-    assert_int_equal(volfit_fit(&e, 1, 10, 0.95, 1, &f), ANALYSIS_NODATA);
+    assert_int_equal(volfit_fit(&e, 1, 1, 10, 0.95, 1, &f), ANALYSIS_NODATA);
     assert_int_equal(f.n_stable, 20);
     assert_int_equal(f.n_volatile, 0);
     assert_true(isnan(f.ratio));
@@ -275,6 +316,7 @@ int main(void)
         cmocka_unit_test(stretches_parsed),
         cmocka_unit_test(nll_by_hand),
         cmocka_unit_test(planted_ratio_recovered),
+        cmocka_unit_test(planted_betas_recovered),
         cmocka_unit_test(no_volatile_stretch),
         cmocka_unit_test(diag_planted_switcher),
         cmocka_unit_test(diag_planted_decoding),
