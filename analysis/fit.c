@@ -309,10 +309,12 @@ void fit_params_json(const FitModel *m, const double *x, char *buf, size_t n)
 
 /* ---- comparison ------------------------------------------------------------ */
 
-static double subject_score(const FitResult *r, int cv)
+/* A subject's score under criterion by, per trial, lower is better. */
+static double subject_score(const FitResult *r, FitWinner by)
 {
-    if (cv) return -r->heldout_loglik / r->n_trials;
-    return (r->n_params * log((double)r->n_trials) - 2.0 * r->loglik) / (2.0 * r->n_trials);
+    if (by == FIT_WIN_HELDOUT) return -r->heldout_loglik / r->n_trials;
+    double penalty = by == FIT_WIN_AIC ? 2.0 : log((double)r->n_trials);
+    return (r->n_params * penalty - 2.0 * r->loglik) / (2.0 * r->n_trials);
 }
 
 void fit_compare(const FitModel *const *models, int n_models, const FitResult *res, int n_subjects,
@@ -339,7 +341,7 @@ void fit_compare(const FitModel *const *models, int n_models, const FitResult *r
             w->heldout_nll -= cv ? r->heldout_loglik : 0.0;
             w->aic += 2.0 * r->n_params - 2.0 * r->loglik;
             w->bic += r->n_params * log((double)r->n_trials) - 2.0 * r->loglik;
-            double sc = subject_score(r, cv);
+            double sc = subject_score(r, cv ? FIT_WIN_HELDOUT : FIT_WIN_BIC);
             if (sc < ws) ws = sc, win = m;
         }
         if (win >= 0) rows[win].wins++;
@@ -364,7 +366,8 @@ void fit_compare(const FitModel *const *models, int n_models, const FitResult *r
             int all = 1;
             for (int q = 0; q < n_models; q++) all &= res[q * n_subjects + s].n_trials > 0;
             if (!all) continue;
-            double d = subject_score(&res[m * n_subjects + s], cv) - subject_score(&res[b * n_subjects + s], cv);
+            const FitWinner by = cv ? FIT_WIN_HELDOUT : FIT_WIN_BIC;
+            double d = subject_score(&res[m * n_subjects + s], by) - subject_score(&res[b * n_subjects + s], by);
             sum += d;
             sq += d * d;
             k++;
@@ -505,9 +508,9 @@ done:
 }
 
 int fit_confusion(const FitModel *const *models, int n_models, const FitEnv *env, const FitPopulation *pops,
-                  int n_subjects, const FitOptions *opt, int *confusion, FitConfusionTrace *trace)
+                  int n_subjects, const FitOptions *opt, FitWinner by, int *confusion, FitConfusionTrace *trace)
 {
-    if (n_subjects < 1 || env->n_trials < FIT_MIN_TRIALS) return FIT_BADARG;
+    if (n_subjects < 1 || env->n_trials < FIT_MIN_TRIALS || (by == FIT_WIN_HELDOUT && opt->cv < 2)) return FIT_BADARG;
     int rc = FIT_NOMEM;
     gsl_rng *rng = rng_alloc();
     int *a = malloc((size_t)env->n_trials * sizeof *a);
@@ -516,7 +519,7 @@ int fit_confusion(const FitModel *const *models, int n_models, const FitEnv *env
     gsl_rng_set(rng, opt->seed);
     memset(confusion, 0, (size_t)n_models * (size_t)n_models * sizeof *confusion);
     FitOptions o = *opt;
-    if (o.cv < 2) o.cv = 0;
+    if (by != FIT_WIN_HELDOUT) o.cv = 0;   /* no held-out fits to pay for */
     for (int g = 0; g < n_models; g++)
         for (int i = 0; i < n_subjects; i++) {
             double x[FIT_MAX_PARAMS] = { 0 };
@@ -528,7 +531,7 @@ int fit_confusion(const FitModel *const *models, int n_models, const FitEnv *env
             for (int m = 0; m < n_models; m++) {
                 FitResult res;
                 if ((rc = fit_subject(models[m], &s, &o, i, &res)) != FIT_OK) goto done;
-                double sc = subject_score(&res, o.cv >= 2);
+                double sc = subject_score(&res, by);
                 if (sc < wb) wb = sc, win = m;
                 if (m == g && trace && trace->gain) {
                     double ux[FIT_MAX_PARAMS] = { 0 };

@@ -233,11 +233,15 @@ typedef struct FitPopulation {
 int fit_recover(const FitModel *m, const FitEnv *env, const FitPopulation *pop, int n_subjects, const FitOptions *o,
                 FitRecoveryParam *out);
 
+/* How model recovery picks a simulated subject's winner: the lowest BIC,
+** the lowest AIC, or the lowest held-out NLL of o->cv-fold block
+** cross-validation (o->cv >= 2). */
+typedef enum { FIT_WIN_BIC, FIT_WIN_AIC, FIT_WIN_HELDOUT } FitWinner;
+
 /* Model recovery: each of models simulated for n_subjects (parameters from
-** pops[g], or uniform with pops NULL), all fitted, the winner counted:
-** confusion[gen * n_models + winner]. The winner has the lowest BIC (cv < 2)
-** or the lowest held-out NLL of o->cv-fold block cross-validation; the fits
-** are ML or, with o->map, MAP (o->seed seeds the simulations too). */
+** pops[g], or uniform with pops NULL), all fitted, the winner by `by`
+** counted: confusion[gen * n_models + winner]. The fits are ML or, with
+** o->map, MAP (o->seed seeds the simulations too). */
 /* Per simulated subject (index g * n_subjects + i, g the generating model),
 ** any of these may be NULL: the winner's index; the generating parameters
 ** (FIT_MAX_PARAMS per subject); gain = the objective (log-likelihood, or
@@ -251,6 +255,6 @@ typedef struct FitConfusionTrace {
 } FitConfusionTrace;
 
 int fit_confusion(const FitModel *const *models, int n_models, const FitEnv *env, const FitPopulation *pops,
-                  int n_subjects, const FitOptions *o, int *confusion, FitConfusionTrace *trace);
+                  int n_subjects, const FitOptions *o, FitWinner by, int *confusion, FitConfusionTrace *trace);
 
 #endif

@@ -1,6 +1,6 @@
 /* cli/args_fit.c: argument helpers of `metarl fit` (cli/cmd_fit.c) and its
 ** recovery mode `metarl fit --recover M[,M...] [--from DB:RUN] [--subjects N]
-** [--trials T] [--schedule S] [--winner bic|cv] [--trace FILE]`: parameter
+** [--trials T] [--schedule S] [--winner bic|aic|cv] [--trace FILE]`: parameter
 ** recovery (and, for several models, the model-recovery confusion matrix
 ** with 95% Wilson intervals, a check that no model's own fit ends below the
 ** likelihood of its generating parameters, and with --trace a TSV line per
@@ -110,20 +110,21 @@ static int write_trace(const char *path, const FitModel **models, int n_models, 
 /* The model-recovery confusion matrix (winner by BIC, or held out with cv
 ** >= 2 folds), the own-fit check and, with --trace, the per-subject lines. */
 static int model_recovery(const CmdArgs *a, const FitModel **models, int n_models, const FitEnv *env,
-                          const FitPopulation *pops, long n_sub, const FitOptions *o)
+                          const FitPopulation *pops, long n_sub, const FitOptions *o, FitWinner by)
 {
     int conf[FIT_MAX_MODELS * FIT_MAX_MODELS], rc = EXIT_OK;
     size_t n = (size_t)n_models * (size_t)n_sub;
     FitConfusionTrace tr = { malloc(n * sizeof *tr.winner), malloc(n * FIT_MAX_PARAMS * sizeof *tr.truth),
                              malloc(n * sizeof *tr.gain) };
-    if (!tr.winner || !tr.truth || !tr.gain || fit_confusion(models, n_models, env, pops, (int)n_sub, o, conf, &tr) !=
+    if (!tr.winner || !tr.truth || !tr.gain || fit_confusion(models, n_models, env, pops, (int)n_sub, o, by, conf, &tr) !=
                                                      FIT_OK) {
         rc = cli_fail(EXIT_FAILED, "out of memory");
         goto done;
     }
-    char by[64];
-    snprintf(by, sizeof by, o->cv >= 2 ? "held-out NLL, %d-fold block CV" : "BIC", o->cv);
-    print_confusion(models, n_models, conf, n_sub, by);
+    char what[64];
+    if (by == FIT_WIN_HELDOUT) snprintf(what, sizeof what, "held-out NLL, %d-fold block CV", o->cv);
+    else snprintf(what, sizeof what, "%s", by == FIT_WIN_AIC ? "AIC" : "BIC");
+    print_confusion(models, n_models, conf, n_sub, what);
     long worse = 0;
     double worst = 0.0;
     for (size_t i = 0; i < n; i++)
@@ -154,8 +155,8 @@ static int recover_with(const CmdArgs *a, const FitModel **models, int n_models,
     if (sch && !strcmp(sch, "bandit")) env = (FitEnv){ (int)n_tr, 0.7, 0.3, 0.0 };
     else if (sch && strcmp(sch, "reversal"))
         return cli_fail(EXIT_USAGE, "--schedule: unknown schedule '%s' (known: reversal, bandit)", sch);
-    if (win && strcmp(win, "bic") && strcmp(win, "cv"))
-        return cli_fail(EXIT_USAGE, "--winner: unknown criterion '%s' (known: bic, cv)", win);
+    if (win && strcmp(win, "bic") && strcmp(win, "aic") && strcmp(win, "cv"))
+        return cli_fail(EXIT_USAGE, "--winner: unknown criterion '%s' (known: bic, aic, cv)", win);
     const char *trace = arg_flag(a, "trace");
     if (trace && n_models < 2)
         return cli_fail(EXIT_USAGE, "--trace: the model-recovery trace needs several models in --recover");
@@ -187,7 +188,8 @@ static int recover_with(const CmdArgs *a, const FitModel **models, int n_models,
     }
     if (n_models < 2) return EXIT_OK;
     o.cv = by_cv ? (int)cv : 0;
-    return model_recovery(a, models, n_models, &env, pops, n_sub, &o);
+    FitWinner by = by_cv ? FIT_WIN_HELDOUT : win && !strcmp(win, "aic") ? FIT_WIN_AIC : FIT_WIN_BIC;
+    return model_recovery(a, models, n_models, &env, pops, n_sub, &o, by);
 }
 
 int fit_recover_cmd(const CmdArgs *a, const FitModel **models, int n_models, unsigned long seed, long cv)

@@ -31,7 +31,7 @@ static const CmdFlag fit_flags[] = {
     { "trials", "T", "trials per simulated subject for --recover (default 200)" },
     { "schedule", "S", "--recover's task: reversal (0.8/0.2, hazard 0.05; default) or bandit (0.7/0.3)" },
     { "from", "DB:RUN", "--recover: resample each simulated subject's parameters from the stored fits of run RUN" },
-    { "winner", "C", "--recover's model-recovery winner: bic (default) or cv (held-out NLL, --cv K folds)" },
+    { "winner", "C", "--recover's model-recovery winner: bic (default), aic, or cv (held-out NLL, --cv K folds)" },
     { "trace", "FILE", "--recover: write one TSV line per simulated subject (model, winner, gain over the truth, parameters)" },
     { NULL, NULL, NULL }
 };

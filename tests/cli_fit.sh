@@ -93,7 +93,7 @@ recover network  | not a classical model       | fit --recover rw,network
 --from no fits   | has no fit of model rwp     | fit --recover rwp --from r.db:1
 --from not DB:RUN| is not DB:RUN               | fit --recover rw --from r.db
 --from no run    | no run 99                   | fit --recover rw --from r.db:99
-unknown winner   | unknown criterion 'aic'     | fit --recover rw,wsls --winner aic
+unknown winner   | unknown criterion 'hqc' (known: bic, aic, cv) | fit --recover rw,wsls --winner hqc
 --hier and --map | replaces --map              | fit r.db --run 1 --model rw --hier --map
 --trace one model| needs several models        | fit --recover rw --trace t.tsv
 --trace bad path | cannot write '/nonexistent/t.tsv' | fit --recover rw,wsls --subjects 3 --trials 20 --trace /nonexistent/t.tsv

@@ -288,11 +288,11 @@ static void recovery_from_population(void **state)
     int conf[4];
     const FitModel *ms[2] = { fit_model_find("rw"), fit_model_find("wsls") };
     FitPopulation pops[2] = { pop, { 0, NULL } };
-    assert_int_equal(fit_confusion(ms, 2, &env, pops, 8, &o, conf, NULL), FIT_OK);
+    assert_int_equal(fit_confusion(ms, 2, &env, pops, 8, &o, FIT_WIN_BIC, conf, NULL), FIT_OK);
     assert_int_equal(conf[0] + conf[1], 8);
     assert_int_equal(conf[2] + conf[3], 8);
     o.cv = 3;   /* winner held out */
-    assert_int_equal(fit_confusion(ms, 2, &env, pops, 4, &o, conf, NULL), FIT_OK);
+    assert_int_equal(fit_confusion(ms, 2, &env, pops, 4, &o, FIT_WIN_HELDOUT, conf, NULL), FIT_OK);
     assert_int_equal(conf[0] + conf[1] + conf[2] + conf[3], 8);
 }
 
@@ -320,9 +320,32 @@ static void recovery_map(void **state)
     int conf[4], win[2 * NC];
     double gain[2 * NC];
     FitConfusionTrace tr = { win, NULL, gain };
-    assert_int_equal(fit_confusion(ms, 2, &env, NULL, NC, &o, conf, &tr), FIT_OK);
+    assert_int_equal(fit_confusion(ms, 2, &env, NULL, NC, &o, FIT_WIN_BIC, conf, &tr), FIT_OK);
     for (int i = 0; i < 2 * NC; i++) assert_true(gain[i] >= -1e-6);
     assert_int_equal(conf[0] + conf[1] + conf[2] + conf[3], 2 * NC);
+}
+
+/* The winner by AIC against BIC on the very same simulated subjects and fits
+** (same seed): AIC's smaller penalty for rw2's extra parameter (2 against
+** log 200 = 5.3) can only move subjects from rw to rw2, in both rows. */
+static void recovery_by_aic(void **state)
+{
+    (void)state;
+    FitEnv env = { 200, 0.8, 0.2, 0.05 };
+    const FitModel *ms[2] = { fit_model_find("rw"), fit_model_find("rw2") };
+    FitOptions o;
+    fit_options_default(&o);
+    o.seed = 2;
+    enum { NC = 12 };
+    int bic[4], aic[4];
+    assert_int_equal(fit_confusion(ms, 2, &env, NULL, NC, &o, FIT_WIN_BIC, bic, NULL), FIT_OK);
+    assert_int_equal(fit_confusion(ms, 2, &env, NULL, NC, &o, FIT_WIN_AIC, aic, NULL), FIT_OK);
+    print_message("# rw, rw2 by BIC: %d %d / %d %d; by AIC: %d %d / %d %d\n", bic[0], bic[1], bic[2], bic[3], aic[0],
+                  aic[1], aic[2], aic[3]);
+    assert_true(aic[1] >= bic[1] && aic[3] >= bic[3]);             /* rw2's column only grows */
+    assert_true(aic[1] + aic[3] > bic[1] + bic[3]);                /* and does, for some subject */
+    assert_int_equal(aic[0] + aic[1], NC);
+    assert_int_equal(aic[2] + aic[3], NC);
 }
 
 /* Empirical Bayes (Huys et al. 2011) on rw subjects whose unbounded
@@ -498,7 +521,7 @@ static void fit_never_below_truth(void **state)
     FitOptions o;
     fit_options_default(&o);
     o.seed = 5;
-    assert_int_equal(fit_confusion(ms, 2, &env, NULL, NC, &o, conf, &tr), FIT_OK);
+    assert_int_equal(fit_confusion(ms, 2, &env, NULL, NC, &o, FIT_WIN_BIC, conf, &tr), FIT_OK);
     for (int i = 0; i < 2 * NC; i++) assert_true(gain[i] >= -1e-6);
     for (int k = 0; k < 2; k++) {
         int c = 0;
@@ -734,6 +757,7 @@ int main(void)
         cmocka_unit_test(parameter_recovery),
         cmocka_unit_test(recovery_from_population),
         cmocka_unit_test(recovery_map),
+        cmocka_unit_test(recovery_by_aic),
         cmocka_unit_test(hier_planted),
         cmocka_unit_test(hier_flat_planted),
         cmocka_unit_test(hier_reiter_rwf_converges),
