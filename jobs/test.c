@@ -137,26 +137,39 @@ static int auto_agents(const Config *cfg, const char **out)
     return n;
 }
 
-/* Check a test.agents value: auto, none, or known agent names, each once. */
-static int check_agents(TestJob *j, const char *agents)
+int test_settings_check(const Config *cfg, char *err, size_t n_err)
 {
-    if (!strcmp(agents, "auto") || !strcmp(agents, "none")) return JOB_OK;
-    char buf[512];
-    const char *seen[64];
-    int n = 0;
-    snprintf(buf, sizeof buf, "%s", agents);
-    for (char *save = NULL, *tok = strtok_r(buf, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
-        if (!agent_lookup(tok))
-            return fail(j, JOB_USAGE, "--agents: unknown agent '%s' (expected auto, none, or a list of: see "
-                                      "`metarl agents`)", tok);
-        for (int k = 0; k < n; k++)
-            if (!strcmp(seen[k], tok))
-                return fail(j, JOB_USAGE, "--agents: agent '%s' is listed twice (each agent runs once)", tok);
-        if (n < 64) seen[n++] = tok;
+    const char *agents = config_str(cfg, "test", "agents");
+    if (strcmp(agents, "auto") && strcmp(agents, "none")) {
+        char buf[512];
+        const char *seen[64];
+        int n = 0;
+        snprintf(buf, sizeof buf, "%s", agents);
+        for (char *save = NULL, *tok = strtok_r(buf, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
+            if (!agent_lookup(tok)) {
+                snprintf(err, n_err, "--agents: unknown agent '%s' (expected auto, none, or a list of: see "
+                                     "`metarl agents`)", tok);
+                return -1;
+            }
+            for (int k = 0; k < n; k++)
+                if (!strcmp(seen[k], tok)) {
+                    snprintf(err, n_err, "--agents: agent '%s' is listed twice (each agent runs once)", tok);
+                    return -1;
+                }
+            if (n < 64) seen[n++] = tok;
+        }
+        if (n > TEST_MAX_REFERENCE) {
+            snprintf(err, n_err, "--agents: %d agents listed, at most %d", n, TEST_MAX_REFERENCE);
+            return -1;
+        }
     }
-    if (n > TEST_MAX_REFERENCE)
-        return fail(j, JOB_USAGE, "--agents: %d agents listed, at most %d", n, TEST_MAX_REFERENCE);
-    return JOB_OK;
+    if (activity_format(cfg) == STORE_RATES_NONE && !strcmp(config_str(cfg, "test", "activity_steps"), "all")) {
+        snprintf(err, n_err, "test.activity_steps=all records every step's rates beside the trials' ones, but "
+                             "test.activity=false records none: set test.activity (true, float16 or sparse) or "
+                             "leave test.activity_steps at choice");
+        return -1;
+    }
+    return 0;
 }
 
 /* Every agent named in an explicit test.agents list must serve the task:
@@ -368,6 +381,8 @@ static int test_network(TestJob *j)
     NetLesion lesion = { config_double(j->cfg, "test", "silence"), config_double(j->cfg, "test", "rate_noise"),
                          (uint64_t)config_int(j->cfg, "test", "lesion_seed") };
     if (net_agent_lesion(ns, &lesion, j->err, j->n_err) != 0) return fail(j, JOB_USAGE, "%s", j->err);
+    char why[1024];
+    if (test_settings_check(j->cfg, why, sizeof why) != 0) return fail(j, JOB_USAGE, "%s", why);   /* merged */
     j->r->n_units = activity_format(j->cfg) != STORE_RATES_NONE ? dims.N + dims.S : 0;
     if (j->r->n_units && !strcmp(config_str(j->cfg, "test", "activity_steps"), "all")) {
         double step_bytes = (double)dims.Ts_max * dims.N * sizeof(float);
@@ -521,7 +536,9 @@ int test_job_run(const TestSettings *s, TestResult *r, char *err, size_t n_err)
     j.err = err;
     j.n_err = n_err;
     err[0] = '\0';
-    if (check_agents(&j, config_str(s->cfg, "test", "agents")) == JOB_OK && test_load(&j) == JOB_OK &&
+    char why[1024];
+    if (test_settings_check(s->cfg, why, sizeof why) != 0) fail(&j, JOB_USAGE, "%s", why);
+    else if (test_load(&j) == JOB_OK &&
         test_network(&j) == JOB_OK)
         test_play(&j);
     free(j.params);

@@ -37,6 +37,13 @@ int test_declare_all(Config *c);
 ** overrides); NULL with the message in err. The caller frees it. */
 Config *test_stored_config(const char *text, int finalize, char *err, size_t n_err);
 
+/* The test settings of cfg that need no run or task to check: test.agents
+** (auto, none, or known agents, each once, at most TEST_MAX_REFERENCE) and
+** test.activity_steps = all only with rates recorded. 0, or -1 with one
+** message in err. `metarl train` checks them too: they are stored with the
+** run for its later tests. */
+int test_settings_check(const Config *cfg, char *err, size_t n_err);
+
 typedef struct TestSettings {
     const char *db;                /* the store with the training run; the test runs are added */
     int64_t run;                   /* the training run (0 = the newest) */

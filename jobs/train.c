@@ -263,6 +263,8 @@ static int train_begin(TrainJob *j)
     if (j->hook->prepare && (j->status = j->hook->prepare(j->hook->ctx, j->cfg, j->s->resume, j->err, j->n_err)))
         return j->status;
     if (train_config_from(j->cfg, &j->tc, j->err, j->n_err) != 0) return fail(j, JOB_USAGE, "%s", j->err);
+    char why[1024];   /* the test settings stored for the run's later tests */
+    if (test_settings_check(j->cfg, why, sizeof why) != 0) return fail(j, JOB_USAGE, "%s", why);
     if (!(j->tr = trainer_alloc(&j->tc, j->cfg, j->err, j->n_err))) return fail(j, JOB_USAGE, "%s", j->err);
     j->n_buf = trainer_checkpoint_size(j->tr);
     if (!(j->buf = malloc(j->n_buf))) return fail(j, JOB_FAILED, "out of memory");

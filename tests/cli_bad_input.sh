@@ -99,6 +99,10 @@ test: no training run      | holds no training run         | test --db good.db
 test: run is not training  | not a training run            | test --db good.db --run 1
 test: missing db           | no such file                  | test --db new.db
 test: unknown agent        | oracle                        | test --db good.db --agents oracle
+test: agent named twice    | 'wsls' is listed twice        | test --db good.db --agents wsls,wsls
+test: steps without rates  | test.activity=false records none | test --db good.db --activity false --activity-steps all
+train: unknown test agent  | oracle                        | train --episodes 16 --db new.db --agents oracle
+train: steps without rates | test.activity=false records none | train --episodes 16 --db new.db --set test.activity=false --set test.activity_steps=all
 import: into a text file   | not a metarl database         | import goodimport.csv --db notes.db
 TABLE
 finish
