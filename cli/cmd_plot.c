@@ -122,15 +122,20 @@ static int plot_run(CmdArgs *a)
     if (!out) return cli_fail(EXIT_USAGE, "`metarl plot` needs -o FIG.png (or .svg, .pdf)");
     if (plot_format_from_path(out, &J.o.format) != 0)
         return cli_fail(EXIT_USAGE, "%s: unsupported figure format (name the figure .png, .svg or .pdf)", out);
-    static const struct { const char *flag; unsigned bit; const char *kinds; } kind_only[] = {
-        { "lags", PLOT_OPT_LAGS, "regression" },
-        { "color", PLOT_OPT_COLOR, "trajectories" },
-        { "episodes", PLOT_OPT_EPISODES, "trajectories" },
+    static const struct { const char *flag; unsigned bit; } kind_only[] = {
+        { "lags", PLOT_OPT_LAGS }, { "color", PLOT_OPT_COLOR }, { "episodes", PLOT_OPT_EPISODES },
     };
     for (size_t i = 0; i < sizeof kind_only / sizeof *kind_only; i++)
-        if (arg_has(a, kind_only[i].flag) && !(plot_kind_options((PlotKind)kind) & kind_only[i].bit))
+        if (arg_has(a, kind_only[i].flag) && !(plot_kind_options((PlotKind)kind) & kind_only[i].bit)) {
+            char kinds[256] = "";   /* the kinds that read it, from their rows */
+            for (int k = 0; k < PLOT_N_KINDS; k++)
+                if (plot_kind_options((PlotKind)k) & kind_only[i].bit) {
+                    size_t at = strlen(kinds);
+                    snprintf(kinds + at, sizeof kinds - at, "%s%s", at ? ", " : "", plot_kind_name((PlotKind)k));
+                }
             return cli_fail(EXIT_USAGE, "--%s: the figure '%s' does not read it (it applies to %s)", kind_only[i].flag,
-                            kind_name, kind_only[i].kinds);
+                            kind_name, kinds);
+        }
     if (parse_common(a, &J.o, &J.lags) != EXIT_OK) return EXIT_USAGE;
     if ((v = arg_flag(a, "color"))) {
         int c = plot_color_lookup(v);
