@@ -82,6 +82,16 @@ unsigned plot_kind_options(PlotKind kind)
     return row ? row->options : 0;
 }
 
+const char *plot_kinds_reading(unsigned bit, char *out, size_t n)
+{
+    size_t at = 0;
+    out[0] = '\0';
+    for (int k = 0; k < PLOT_N_KINDS && at < n; k++)
+        if (plot_kind_options((PlotKind)k) & bit)
+            at += (size_t)snprintf(out + at, n - at, "%s%s", at ? ", " : "", plot_kind_name((PlotKind)k));
+    return out;
+}
+
 const char *plot_kind_list(void)
 {
     static char list[512];

@@ -144,6 +144,8 @@ const char *plot_kind_list(void);
 ** -o, --size): PLOT_OPT_* bits; the command refuses the others. */
 enum { PLOT_OPT_LAGS = 1u << 0, PLOT_OPT_COLOR = 1u << 1, PLOT_OPT_EPISODES = 1u << 2 };
 unsigned plot_kind_options(PlotKind kind);
+/* "regression": the kinds that read option bit, into out; returns out. */
+const char *plot_kinds_reading(unsigned bit, char *out, size_t n);
 /* A short title ("Cumulative regret") and a sentence on what the figure
 ** shows and how to read it, for captions. */
 const char *plot_kind_title(PlotKind kind);

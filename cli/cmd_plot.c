@@ -127,14 +127,9 @@ static int plot_run(CmdArgs *a)
     };
     for (size_t i = 0; i < sizeof kind_only / sizeof *kind_only; i++)
         if (arg_has(a, kind_only[i].flag) && !(plot_kind_options((PlotKind)kind) & kind_only[i].bit)) {
-            char kinds[256] = "";   /* the kinds that read it, from their rows */
-            for (int k = 0; k < PLOT_N_KINDS; k++)
-                if (plot_kind_options((PlotKind)k) & kind_only[i].bit) {
-                    size_t at = strlen(kinds);
-                    snprintf(kinds + at, sizeof kinds - at, "%s%s", at ? ", " : "", plot_kind_name((PlotKind)k));
-                }
+            char kinds[256];
             return cli_fail(EXIT_USAGE, "--%s: the figure '%s' does not read it (it applies to %s)", kind_only[i].flag,
-                            kind_name, kinds);
+                            kind_name, plot_kinds_reading(kind_only[i].bit, kinds, sizeof kinds));
         }
     if (parse_common(a, &J.o, &J.lags) != EXIT_OK) return EXIT_USAGE;
     if ((v = arg_flag(a, "color"))) {
