@@ -151,15 +151,11 @@ static int sweep_run(CmdArgs *a)
         sweep_grid_free(&g);
         return status;
     }
-    static const char *const run_only[] = { "json", "quiet", NULL };
-    const char *f = arg_has(a, "list") ? arg_first_of(a, run_only) : NULL;
-    if (f) {
-        if (rank == 0) cli_error("--%s: applies to running the sweep, not to --list (which prints its points)", f);
-        sweep_grid_free(&g);
-        return EXIT_USAGE;
-    }
     if (arg_has(a, "list")) {
-        if (rank == 0) {
+        static const char *const run_only[] = { "json", "quiet", NULL };
+        const char *f = arg_first_of(a, run_only);
+        if (f && rank == 0) cli_error("--%s: applies to running the sweep, not to --list (which prints its points)", f);
+        if (!f && rank == 0) {
             char label[512], name[700], db0[4200];
             printf("%s: %ld point%s, steps %s; base config %s\n", g.path, g.n_points, g.n_points == 1 ? "" : "s",
                    sweep_steps_name(&g), g.base[0] ? g.base : "(none: built-in defaults)");
@@ -171,7 +167,7 @@ static int sweep_run(CmdArgs *a)
             }
         }
         sweep_grid_free(&g);
-        return EXIT_OK;
+        return f ? EXIT_USAGE : EXIT_OK;
     }
     char db[4200];
     sweep_db_name(prefix, rank, size, db, sizeof db);

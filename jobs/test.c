@@ -536,7 +536,7 @@ int test_job_run(const TestSettings *s, TestResult *r, char *err, size_t n_err)
     j.err = err;
     j.n_err = n_err;
     err[0] = '\0';
-    char why[1024];
+    char why[1024];   /* the given settings now, before the store is read; the merged ones in test_network */
     if (test_settings_check(s->cfg, why, sizeof why) != 0) fail(&j, JOB_USAGE, "%s", why);
     else if (test_load(&j) == JOB_OK &&
         test_network(&j) == JOB_OK)
